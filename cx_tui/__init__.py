@@ -1,0 +1,3 @@
+"""cx-tui: caller context for support agents."""
+
+__version__ = "0.1.0"

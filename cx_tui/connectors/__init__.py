@@ -1,0 +1,1 @@
+"""Connectors: one module per vendor, plus the shared contract (`base`) and `registry`."""

@@ -1,0 +1,284 @@
+"""The connector contract every source (CRM, helpdesk, the local demo) implements.
+
+A connector turns one configured account into domain objects: it finds people for a validated
+query, fetches what surrounds a matched person, and writes notes back. It declares what it can
+do (`capabilities`) and what it needs to be configured (`options`, as data), so the same
+declaration validates the config file, documents the connector and, later, drives a set-up
+screen. Errors leave a connector only as `ConnectorError` subclasses.
+"""
+
+from __future__ import annotations
+
+import enum
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    import httpx
+
+    from cx_tui.identity import Query
+    from cx_tui.models import ContactPoint, Details, Match, NoteReceipt, NoteTarget, Person
+
+
+# --- Errors ------------------------------------------------------------------------------
+
+
+class ConnectorError(Exception):
+    """A source could not do what was asked. `message` is written for the agent or admin."""
+
+    title = "Source error"
+
+    def __init__(self, message: str, title: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if title is not None:
+            self.title = title
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class AuthError(ConnectorError):
+    """The credentials were refused, or lack a permission."""
+
+    title = "Authentication failed"
+
+
+class RateLimited(ConnectorError):
+    """The vendor asked us to slow down."""
+
+    title = "Rate limited"
+
+    def __init__(
+        self, message: str, retry_after: float | None = None, title: str | None = None
+    ) -> None:
+        super().__init__(message, title)
+        self.retry_after = retry_after
+
+
+class NotFound(ConnectorError):
+    """The record (ticket, person) does not exist in the source."""
+
+    title = "Not found"
+
+
+class Unavailable(ConnectorError):
+    """The source cannot be reached or is failing (network error, 5xx, unreadable local file)."""
+
+    title = "Unavailable"
+
+
+class Timeout(ConnectorError):
+    """The source did not answer within its deadline."""
+
+    title = "Timed out"
+
+
+class BadResponse(ConnectorError):
+    """The source answered with something we cannot use (wrong shape, too large, invalid)."""
+
+    title = "Unexpected response"
+
+
+class Unsupported(ConnectorError):
+    """The connector does not offer this capability."""
+
+    title = "Not supported"
+
+
+class InvalidInput(ConnectorError):
+    """A value was refused before any request (it could change a vendor query's meaning)."""
+
+    title = "Refused input"
+
+
+# --- Declarations ------------------------------------------------------------------------
+
+
+class Capability(enum.Flag):
+    """What a connector can do; the UI only offers what a source declares."""
+
+    NONE = 0
+    LOOKUP_PHONE = enum.auto()
+    LOOKUP_EMAIL = enum.auto()
+    LOOKUP_NAME = enum.auto()
+    TICKETS = enum.auto()
+    PERSON_NOTES = enum.auto()
+    TICKET_NOTES = enum.auto()
+    CALLS = enum.auto()
+    CREATE_CONTACT = enum.auto()
+
+
+Validator = Callable[[Any], Any]
+"""Takes the config value, returns the value to use, raises ValueError with what is expected."""
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One configuration key a connector type accepts."""
+
+    name: str
+    label: str
+    description: str
+    type: type = str
+    """The TOML type expected: str, int, float or bool."""
+    default: Any = None
+    required: bool = False
+    validator: Validator | None = None
+
+    def expected(self) -> str:
+        """Words for error messages: what this option wants."""
+        names = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
+        return names.get(self.type, self.type.__name__)
+
+
+COMMON_OPTIONS: tuple[Option, ...] = (
+    Option(
+        "base_url",
+        "Base URL",
+        "Override the API address (a sandbox, a proxy, a self-hosted instance, tests).",
+    ),
+    Option(
+        "deadline",
+        "Lookup deadline",
+        "Seconds this source gets to answer a lookup before it is shown as timed out "
+        "(default: the [lookup] deadline).",
+        type=float,
+    ),
+)
+"""Options every connector type accepts, besides `name` and `type`."""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """What `cx-tui connectors` reports for one account."""
+
+    ok: bool
+    summary: str
+    """One line for the admin: "reachable, authenticated as ...", or what is wrong and what to do."""
+    details: tuple[str, ...] = ()
+    permissions: tuple[str, ...] = field(default_factory=tuple)
+    """What the credentials may do (scopes, roles), when the vendor says."""
+
+
+# --- The contract --------------------------------------------------------------------------
+
+
+class Connector(ABC):
+    """One configured account of a CRM or helpdesk.
+
+    Subclasses set the class attributes and implement the abstract methods. Optional
+    capabilities have safe defaults that raise `Unsupported`; a connector that overrides one
+    also declares it in `capabilities`.
+
+    Args:
+        name: The account's configured name (shown to agents; the keyring user).
+        settings: Validated option values (see `options`), including `base_url`.
+        secret: The account's token, or None for connectors that need none.
+        transport: An httpx transport for tests (`httpx.MockTransport`, respx).
+    """
+
+    type_name: ClassVar[str]
+    """The config `type` that selects this connector."""
+    display_name: ClassVar[str]
+    capabilities: ClassVar[Capability] = Capability.NONE
+    options: ClassVar[tuple[Option, ...]] = ()
+    needs_secret: ClassVar[bool] = True
+    note_limit: ClassVar[int] = 65_536
+    """Longest note body, in characters, the source accepts."""
+
+    def __init__(
+        self,
+        name: str,
+        settings: Mapping[str, Any],
+        secret: str | None = None,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.name = name
+        self.settings = dict(settings)
+        self._secret = secret
+        self._transport = transport
+
+    def __repr__(self) -> str:
+        # Never the secret: reprs end up in logs and tracebacks.
+        return f"<{type(self).__name__} {self.name!r}>"
+
+    def supports(self, capability: Capability) -> bool:
+        return capability in self.capabilities
+
+    @classmethod
+    def all_options(cls) -> tuple[Option, ...]:
+        return COMMON_OPTIONS + cls.options
+
+    @abstractmethod
+    async def find_people(self, query: Query) -> Sequence[Match]:
+        """Find the people the query may mean.
+
+        Args:
+            query: A validated phone, email or name query.
+
+        Returns:
+            Matches, each with the reason it matched and a confidence; empty when nobody.
+
+        Raises:
+            ConnectorError: a subclass saying why the source could not answer.
+        """
+
+    @abstractmethod
+    async def get_details(self, match: Match) -> Details:
+        """Fetch what surrounds a matched person: companies, tickets with comments, interactions.
+
+        Args:
+            match: A match this connector returned.
+
+        Returns:
+            The person's details; ticket lists are capped by the connector.
+
+        Raises:
+            ConnectorError: a subclass saying why the source could not answer.
+        """
+
+    async def add_note(self, target: NoteTarget, text: str, idempotency_key: str) -> NoteReceipt:
+        """Write a note to a person (or an internal note on a ticket).
+
+        Args:
+            target: The person or ticket, a record of this connector.
+            text: The note body, at most `note_limit` characters.
+            idempotency_key: The same key twice never creates two notes.
+
+        Returns:
+            The created (or already existing) note.
+
+        Raises:
+            Unsupported: the source takes no notes of that kind.
+            ConnectorError: a subclass saying why the note was not written.
+        """
+        raise Unsupported(f"{self.name} does not take notes.")
+
+    async def create_person(
+        self, name: str | None, contact_points: Sequence[ContactPoint]
+    ) -> Person:
+        """Create a person (contact) record, e.g. for an unknown caller.
+
+        Args:
+            name: Full name, when the agent knows it.
+            contact_points: Validated phones (E.164) and emails.
+
+        Returns:
+            The created person.
+
+        Raises:
+            Unsupported: the source cannot create people.
+            ConnectorError: a subclass saying why the person was not created.
+        """
+        raise Unsupported(f"{self.name} cannot create contacts.")
+
+    async def check(self) -> CheckResult:
+        """Check the account: reachable, authenticated, and what the token may do."""
+        return CheckResult(ok=True, summary="no check available for this connector type")
+
+    async def aclose(self) -> None:  # noqa: B027 - a safe default, not an abstract method
+        """Release connections and files."""

@@ -1,0 +1,366 @@
+"""The domain model: what a source knows about a person, and the merged profile.
+
+Everything here is plain data (stdlib dataclasses), so connectors, the engine, the CLI and the
+UI share one vocabulary and nothing below the UI needs Textual or httpx. Connectors turn vendor
+JSON into these types at their boundary; raw vendor payloads never travel further.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class ContactKind(StrEnum):
+    PHONE = "phone"
+    EMAIL = "email"
+
+
+class Channel(StrEnum):
+    CALL = "call"
+    EMAIL = "email"
+    CHAT = "chat"
+    SOCIAL = "social"
+    WEB = "web"
+    NOTE = "note"
+
+
+class Direction(StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+    INTERNAL = "internal"
+
+
+class TicketStatus(StrEnum):
+    NEW = "new"
+    OPEN = "open"
+    PENDING = "pending"
+    HOLD = "hold"
+    SOLVED = "solved"
+    CLOSED = "closed"
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the ticket still needs work (anything not solved or closed)."""
+        return self not in (TicketStatus.SOLVED, TicketStatus.CLOSED)
+
+
+class Priority(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+    @property
+    def rank(self) -> int:
+        """Higher is more urgent; used to order open tickets."""
+        return ("low", "normal", "high", "urgent").index(self.value)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    """Where a fact came from: a record in one configured source."""
+
+    connector: str
+    """The connector's configured `name` (not its type), e.g. "Demo CRM"."""
+    record_id: str
+    """The record's id in that source."""
+    url: str | None = None
+    """Deep link that opens the record in the vendor's own UI, when it has one."""
+    fetched_at: datetime | None = None
+    """When cx-tui read the record (UTC)."""
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """Identity of the record regardless of when it was fetched."""
+        return (self.connector, self.record_id)
+
+
+@dataclass(frozen=True, slots=True)
+class ContactPoint:
+    """A phone (E.164 plus extension) or an email (case-folded) of a person."""
+
+    kind: ContactKind
+    value: str
+    """E.164 for phones (`+14155550132`), case-folded address for emails."""
+    extension: str | None = None
+    label: str | None = None
+    """How the source labels it: "work", "mobile", "secondary", "switchboard"..."""
+    raw: str | None = None
+    """The value exactly as the source stores it, when that differs from `value`."""
+    shared: bool = False
+    """The source says several people use this number (a switchboard, a family phone)."""
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """Two contact points with the same key are the same phone line or mailbox."""
+        return (self.kind.value, self.value, self.extension or "")
+
+    def display(self) -> str:
+        """Human form: the value plus its extension."""
+        return f"{self.value} ext. {self.extension}" if self.extension else self.value
+
+
+@dataclass(frozen=True, slots=True)
+class Company:
+    ref: SourceRef
+    name: str
+    domain: str | None = None
+    plan: str | None = None
+    vip: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    ref: SourceRef
+    body: str
+    public: bool
+    """False = an internal note that the customer never saw."""
+    created: datetime
+    author: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    ref: SourceRef
+    subject: str
+    status: TicketStatus
+    created: datetime
+    updated: datetime
+    priority: Priority | None = None
+    tags: tuple[str, ...] = ()
+    sla_due: datetime | None = None
+    """When the next SLA target breaches, if the source tracks one."""
+    comments: tuple[Comment, ...] = ()
+
+    @property
+    def is_open(self) -> bool:
+        return self.status.is_open
+
+
+@dataclass(frozen=True, slots=True)
+class Interaction:
+    """One touchpoint on the timeline: a call, an email, a chat, a note..."""
+
+    ref: SourceRef
+    channel: Channel
+    direction: Direction
+    at: datetime
+    summary: str
+    ticket_id: str | None = None
+    """The ticket (in the same source) this interaction was about, if any."""
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A person as one source knows them."""
+
+    ref: SourceRef
+    name: str | None = None
+    contact_points: tuple[ContactPoint, ...] = ()
+    company: str | None = None
+    """Company name as the source shows it (the full record arrives with the details)."""
+    title: str | None = None
+    plan: str | None = None
+    timezone: str | None = None
+    """IANA zone name, e.g. "America/Los_Angeles"."""
+    language: str | None = None
+    vip: bool | None = None
+    tags: tuple[str, ...] = ()
+
+    def emails(self) -> frozenset[str]:
+        return frozenset(cp.value for cp in self.contact_points if cp.kind is ContactKind.EMAIL)
+
+    def phones(self) -> frozenset[str]:
+        return frozenset(cp.value for cp in self.contact_points if cp.kind is ContactKind.PHONE)
+
+
+class MatchReason(StrEnum):
+    """Why a source said this person matches the query, strongest first."""
+
+    CONFIRMED_LINK = "confirmed link"
+    PRIMARY_EMAIL = "primary email"
+    SECONDARY_EMAIL = "secondary email"
+    EXACT_E164 = "exact E.164"
+    NATIONAL_DIGITS = "national digits"
+    SUFFIX = "last digits"
+    NAME = "name"
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A person one source found for the query, with how sure it is and why."""
+
+    person: Person
+    reason: MatchReason
+    confidence: float
+    """0..1: 1.0 for an exact E.164 or primary email, lower for weaker evidence."""
+    detail: str = ""
+    """Free text for the agent, e.g. "stored as '(415) 555-0132'"."""
+
+    @property
+    def source(self) -> str:
+        return self.person.ref.connector
+
+
+@dataclass(frozen=True, slots=True)
+class Details:
+    """What a source knows around a matched person (the second stage of a lookup)."""
+
+    companies: tuple[Company, ...] = ()
+    tickets: tuple[Ticket, ...] = ()
+    interactions: tuple[Interaction, ...] = ()
+
+
+class TargetKind(StrEnum):
+    PERSON = "person"
+    TICKET = "ticket"
+
+
+@dataclass(frozen=True, slots=True)
+class NoteTarget:
+    """Where a note goes: the person record or a ticket (as an internal note)."""
+
+    kind: TargetKind
+    ref: SourceRef
+
+
+@dataclass(frozen=True, slots=True)
+class NoteReceipt:
+    """The source's record of a delivered note."""
+
+    ref: SourceRef
+    created: datetime
+    duplicate: bool = False
+    """True when the idempotency key had already been delivered (nothing new was written)."""
+
+
+# --- The merged view ---------------------------------------------------------------------
+
+
+class SourceState(StrEnum):
+    SEARCHING = "searching"
+    FOUND = "found"
+    NOBODY = "nobody"
+    TIMED_OUT = "timed out"
+    RATE_LIMITED = "rate limited"
+    AUTH_FAILED = "auth failed"
+    UNREACHABLE = "unreachable"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_failure(self) -> bool:
+        return self not in (SourceState.SEARCHING, SourceState.FOUND, SourceState.NOBODY)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStatus:
+    """Where one source stands in the current lookup."""
+
+    source: str
+    state: SourceState
+    message: str = ""
+    matches: int = 0
+    elapsed_ms: float | None = None
+    retry_after: float | None = None
+    """Seconds until the source accepts requests again (rate limited)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FieldValue:
+    """One value of a profile field and every source that holds it."""
+
+    value: str
+    sources: tuple[SourceRef, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """Sources disagree on a field; every value is kept with its sources."""
+
+    field: str
+    values: tuple[FieldValue, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SourcedContact:
+    point: ContactPoint
+    sources: tuple[SourceRef, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SourcedCompany:
+    name: str
+    records: tuple[Company, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TriedItem:
+    """A step already taken on an open ticket, found in an internal comment or note."""
+
+    text: str
+    at: datetime
+    ref: SourceRef
+    ticket: SourceRef | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One of several people the query could mean; the agent picks."""
+
+    key: str
+    """Stable id of the candidate within this lookup (used to pick it)."""
+    name: str | None
+    company: str | None
+    matches: tuple[Match, ...]
+    last_contact: datetime | None = None
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(m.source for m in self.matches))
+
+
+class ProfileState(StrEnum):
+    SEARCHING = "searching"
+    RESOLVED = "resolved"
+    AMBIGUOUS = "ambiguous"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Everything cx-tui knows about the caller, merged across sources."""
+
+    query: str
+    state: ProfileState
+    fields: dict[str, tuple[FieldValue, ...]] = field(default_factory=dict)
+    """Field name -> its values; the first value is the one to show, the rest conflict."""
+    conflicts: tuple[Conflict, ...] = ()
+    contacts: tuple[SourcedContact, ...] = ()
+    companies: tuple[SourcedCompany, ...] = ()
+    tickets: tuple[Ticket, ...] = ()
+    """Open tickets first (most urgent first), then the rest, newest first."""
+    timeline: tuple[Interaction, ...] = ()
+    """Every source's interactions, newest first."""
+    already_tried: tuple[TriedItem, ...] = ()
+    sources: dict[str, SourceStatus] = field(default_factory=dict)
+    matches: tuple[Match, ...] = ()
+    """The matches merged into this person (one per source record)."""
+    candidates: tuple[Candidate, ...] = ()
+    """When `state` is AMBIGUOUS: who it could be."""
+
+    def value(self, name: str) -> str | None:
+        """The shown value of a field, or None when no source has it."""
+        values = self.fields.get(name)
+        return values[0].value if values else None
+
+    @property
+    def open_tickets(self) -> tuple[Ticket, ...]:
+        return tuple(t for t in self.tickets if t.is_open)
+
+    @property
+    def pending(self) -> bool:
+        """Some source has not answered yet."""
+        return any(s.state is SourceState.SEARCHING for s in self.sources.values())
