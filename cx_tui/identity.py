@@ -215,10 +215,11 @@ def normalize_phone(text: str, default_region: str | None = None) -> PhoneQuery:
     if not phonenumbers.is_valid_number(number):
         raise InvalidPhoneError(_invalid_reason(text, number))
     e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    country_code = number.country_code or 0
     return PhoneQuery(
         e164=e164,
         extension=extension or number.extension or None,
-        country_code=number.country_code,
+        country_code=country_code,
         region=phonenumbers.region_code_for_number(number),
         national_digits=phonenumbers.national_significant_number(number),
         national_formatted=phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL),
@@ -240,8 +241,9 @@ def _parse_failure(text: str, exc: NumberParseException) -> str:
 
 
 def _invalid_reason(text: str, number: phonenumbers.PhoneNumber) -> str:
-    if phonenumbers.region_code_for_country_code(number.country_code) == "ZZ":
-        why = f"+{number.country_code} is not a country code"
+    country_code = number.country_code or 0
+    if phonenumbers.region_code_for_country_code(country_code) == "ZZ":
+        why = f"+{country_code} is not a country code"
     else:
         possible = phonenumbers.is_possible_number_with_reason(number)
         why = {
@@ -249,8 +251,8 @@ def _invalid_reason(text: str, number: phonenumbers.PhoneNumber) -> str:
             ValidationResult.TOO_LONG: "it has too many digits",
             ValidationResult.INVALID_LENGTH: "it has the wrong number of digits",
         }.get(possible, "no such number range exists")
-        region = phonenumbers.region_code_for_country_code(number.country_code)
-        why += f" for +{number.country_code} ({region})"
+        region = phonenumbers.region_code_for_country_code(country_code)
+        why += f" for +{country_code} ({region})"
     return f"'{text}' is not a valid phone number: {why}."
 
 

@@ -157,7 +157,7 @@ class CheckResult:
 
     ok: bool
     summary: str
-    """One line for the admin: "reachable, authenticated as ...", or what is wrong and what to do."""
+    """One line for the admin: "authenticated as ...", or what is wrong and what to do."""
     details: tuple[str, ...] = ()
     permissions: tuple[str, ...] = field(default_factory=tuple)
     """What the credentials may do (scopes, roles), when the vendor says."""
@@ -241,7 +241,12 @@ class Connector(ABC):
             ConnectorError: a subclass saying why the source could not answer.
         """
 
-    async def add_note(self, target: NoteTarget, text: str, idempotency_key: str) -> NoteReceipt:
+    async def add_note(
+        self,
+        target: NoteTarget,  # noqa: ARG002 - the default refuses; overrides use them all
+        text: str,  # noqa: ARG002
+        idempotency_key: str,  # noqa: ARG002
+    ) -> NoteReceipt:
         """Write a note to a person (or an internal note on a ticket).
 
         Args:
@@ -259,7 +264,9 @@ class Connector(ABC):
         raise Unsupported(f"{self.name} does not take notes.")
 
     async def create_person(
-        self, name: str | None, contact_points: Sequence[ContactPoint]
+        self,
+        name: str | None,  # noqa: ARG002 - the default refuses; overrides use them all
+        contact_points: Sequence[ContactPoint],  # noqa: ARG002
     ) -> Person:
         """Create a person (contact) record, e.g. for an unknown caller.
 

@@ -1,0 +1,257 @@
+"""Next actions: deterministic, explainable rules over a profile.
+
+Each rule is one function that looks at the profile and returns zero or more suggestions, each
+with a title, a why (the evidence, with its sources) and a priority. Adding a rule is one
+function decorated with `@rule`, plus one test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from cx_tui.models import (
+    Channel,
+    Direction,
+    Interaction,
+    Profile,
+    ProfileState,
+    SourceRef,
+)
+from cx_tui.timefmt import ago, now_utc, span
+
+REPEAT_WINDOW = timedelta(days=7)
+REPEAT_THRESHOLD = 2
+SLA_SOON = timedelta(hours=1)
+CUSTOMER_CHANNELS = frozenset(
+    {Channel.CALL, Channel.EMAIL, Channel.CHAT, Channel.SOCIAL, Channel.WEB}
+)
+
+
+class ActionKind(StrEnum):
+    """What the UI does when the agent takes the action."""
+
+    CREATE_CONTACT = "create-contact"
+    CONFIRM_PERSON = "confirm-person"
+    OPEN_TICKET = "open-ticket"
+    ESCALATE = "escalate"
+    PRIORITISE = "prioritise"
+    FIX_RECORD = "fix-record"
+    SAY_VIP = "say-vip"
+    DONT_REPEAT = "dont-repeat"
+    LOG_NOTE = "log-note"
+
+
+@dataclass(frozen=True, slots=True)
+class NextAction:
+    rule: str
+    """The rule that made it (its function name), for tests and the agent's curiosity."""
+    kind: ActionKind
+    title: str
+    why: str
+    priority: int
+    """0-100; higher comes first."""
+    evidence: tuple[SourceRef, ...] = ()
+    target: SourceRef | None = None
+    prefill: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    now: datetime
+    query: str
+
+
+Rule = Callable[[Profile, Context], Iterable[NextAction]]
+RULES: list[Rule] = []
+
+
+def rule(fn: Rule) -> Rule:
+    """Register a rule; `suggest` runs every registered rule."""
+    RULES.append(fn)
+    return fn
+
+
+def suggest(profile: Profile, *, now: datetime | None = None) -> list[NextAction]:
+    """Every rule's suggestions for this profile, highest priority first."""
+    context = Context(now or now_utc(), profile.query)
+    actions = [action for fn in RULES for action in fn(profile, context)]
+    return sorted(actions, key=lambda a: -a.priority)
+
+
+def _sources(refs: Iterable[SourceRef]) -> str:
+    return ", ".join(dict.fromkeys(ref.connector for ref in refs))
+
+
+# --- The rules --------------------------------------------------------------------------------
+
+
+@rule
+def unknown_caller(profile: Profile, context: Context) -> Iterable[NextAction]:
+    if profile.state is not ProfileState.UNKNOWN:
+        return
+    failed = [s.source for s in profile.sources.values() if s.state.is_failure]
+    why = "No source knows this caller."
+    if failed:
+        why = (
+            f"No source that answered knows this caller ({', '.join(failed)} could not be "
+            "searched)."
+        )
+    prefill = {"email" if "@" in context.query else "phone": context.query}
+    yield NextAction(
+        "unknown_caller", ActionKind.CREATE_CONTACT, "Create a contact", why, 90, prefill=prefill
+    )
+
+
+@rule
+def shared_number(profile: Profile, context: Context) -> Iterable[NextAction]:
+    if profile.state is not ProfileState.AMBIGUOUS:
+        return
+    names = [c.name or "unnamed" for c in profile.candidates]
+    listed = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+    yield NextAction(
+        "shared_number",
+        ActionKind.CONFIRM_PERSON,
+        "Confirm which person is calling",
+        f"{len(names)} people match {context.query}: {listed}. Ask for their name before "
+        "sharing anything.",
+        100,
+        evidence=tuple(m.person.ref for m in profile.matches),
+    )
+
+
+@rule
+def continue_ticket(profile: Profile, context: Context) -> Iterable[NextAction]:
+    for index, ticket in enumerate(profile.open_tickets[:3]):
+        last = ticket.comments[-1].created if ticket.comments else ticket.updated
+        yield NextAction(
+            "continue_ticket",
+            ActionKind.OPEN_TICKET,
+            f"Continue ticket #{ticket.ref.record_id}: {ticket.subject}",
+            f"Open for {span(context.now - ticket.created)} ({ticket.status.value}"
+            f"{', ' + ticket.priority.value if ticket.priority else ''}); last update "
+            f"{ago(last, context.now)} in {ticket.ref.connector}.",
+            70 - index * 5,
+            evidence=(ticket.ref,),
+            target=ticket.ref,
+        )
+
+
+def _customer_contacts(timeline: Iterable[Interaction], since: datetime) -> list[Interaction]:
+    return [
+        i
+        for i in timeline
+        if i.at >= since and i.channel in CUSTOMER_CHANNELS and i.direction is Direction.INBOUND
+    ]
+
+
+@rule
+def repeat_contact(profile: Profile, context: Context) -> Iterable[NextAction]:
+    recent = _customer_contacts(profile.timeline, context.now - REPEAT_WINDOW)
+    by_ticket: dict[tuple[str, str], list[Interaction]] = {}
+    for interaction in recent:
+        if interaction.ticket_id:
+            by_ticket.setdefault((interaction.ref.connector, interaction.ticket_id), []).append(
+                interaction
+            )
+    subjects = {t.ref.key: t.subject for t in profile.tickets}
+    for (source, ticket_id), contacts in by_ticket.items():
+        if len(contacts) < REPEAT_THRESHOLD:
+            continue
+        channels = ", ".join(sorted({c.channel.value for c in contacts}))
+        subject = subjects.get((source, ticket_id), "")
+        yield NextAction(
+            "repeat_contact",
+            ActionKind.ESCALATE,
+            "Acknowledge the repeat contact and escalate",
+            f"{len(contacts)} contacts ({channels}) in the last 7 days about ticket "
+            f"#{ticket_id}{': ' + subject if subject else ''} ({source}).",
+            85,
+            evidence=tuple(c.ref for c in contacts),
+            target=next((t.ref for t in profile.tickets if t.ref.key == (source, ticket_id)), None),
+        )
+
+
+@rule
+def sla_due(profile: Profile, context: Context) -> Iterable[NextAction]:
+    for ticket in profile.open_tickets:
+        if ticket.sla_due is None or ticket.sla_due - context.now > SLA_SOON:
+            continue
+        breached = ticket.sla_due <= context.now
+        yield NextAction(
+            "sla_due",
+            ActionKind.PRIORITISE,
+            f"Prioritise #{ticket.ref.record_id}: SLA {'breached' if breached else 'due soon'}",
+            f"The SLA on '{ticket.subject}' {'breached' if breached else 'breaches'} "
+            f"{ago(ticket.sla_due, context.now)} ({ticket.ref.connector}).",
+            95,
+            evidence=(ticket.ref,),
+            target=ticket.ref,
+        )
+
+
+@rule
+def conflicting_data(profile: Profile, context: Context) -> Iterable[NextAction]:
+    for conflict in profile.conflicts:
+        values = "; ".join(f"{_sources(v.sources)}: '{v.value}'" for v in conflict.values)
+        yield NextAction(
+            "conflicting_data",
+            ActionKind.FIX_RECORD,
+            f"Fix the record: {conflict.field} differs",
+            f"The systems disagree on {conflict.field} ({values}). Confirm with the caller, then "
+            "correct the wrong one.",
+            30,
+            evidence=tuple(ref for v in conflict.values for ref in v.sources),
+        )
+
+
+@rule
+def vip(profile: Profile, context: Context) -> Iterable[NextAction]:
+    values = profile.fields.get("vip", ())
+    flagged = [v for v in values if v.value == "yes"]
+    tagged = "vip" in (profile.value("tags") or "").casefold().split(", ")
+    if not flagged and not tagged:
+        return
+    refs = tuple(ref for v in flagged for ref in v.sources)
+    yield NextAction(
+        "vip",
+        ActionKind.SAY_VIP,
+        "VIP customer",
+        f"Marked VIP in {_sources(refs) if refs else 'the tags'}: greet by name and follow the "
+        "VIP handling guide.",
+        75,
+        evidence=refs,
+    )
+
+
+@rule
+def dont_repeat(profile: Profile, context: Context) -> Iterable[NextAction]:
+    if not profile.already_tried:
+        return
+    steps = [item.text for item in profile.already_tried[:3]]
+    more = len(profile.already_tried) - len(steps)
+    yield NextAction(
+        "dont_repeat",
+        ActionKind.DONT_REPEAT,
+        "Don't repeat: " + "; ".join(steps) + (f" (+{more} more)" if more > 0 else ""),
+        f"{len(profile.already_tried)} step(s) already tried, recorded in internal notes of open "
+        f"tickets ({_sources(i.ref for i in profile.already_tried)}).",
+        80,
+        evidence=tuple(item.ref for item in profile.already_tried),
+    )
+
+
+@rule
+def log_note(profile: Profile, context: Context) -> Iterable[NextAction]:
+    if profile.state is not ProfileState.RESOLVED:
+        return
+    yield NextAction(
+        "log_note",
+        ActionKind.LOG_NOTE,
+        "Log a note",
+        "Record what the caller needs so the next agent does not ask again.",
+        10,
+        target=profile.open_tickets[0].ref if profile.open_tickets else None,
+    )

@@ -1,0 +1,379 @@
+"""The lookup engine: fan a query out to every source at once and stream what comes back.
+
+Stage one asks every connector `find_people` concurrently, each under its own deadline. As a
+source answers (or fails, or runs out of time) an update is yielded at once, so a screen can
+paint progressively. Stage two fetches the details of the resolved person from each source that
+knows them; when a source returns exactly one person its details are fetched right away,
+overlapping the slower sources' identity stage. A new lookup cancels the one in flight, and one
+source failing never stops the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from cx_tui.connectors.base import (
+    AuthError,
+    ConnectorError,
+    RateLimited,
+    Unavailable,
+)
+from cx_tui.connectors.base import Timeout as SourceTimeout
+from cx_tui.models import Details, Match, Profile, SourceState, SourceStatus
+from cx_tui.profile import ProfileBuilder, RecordKey
+
+if TYPE_CHECKING:
+    from cx_tui.connectors.base import Connector
+    from cx_tui.identity import Query
+
+DEFAULT_DEADLINE = 3.0
+DEFAULT_DETAILS_DEADLINE = 5.0
+
+
+# --- Updates (past-tense facts) ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStarted:
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class SourceAnswered:
+    """A source finished its search; `matches` may be empty (nobody)."""
+
+    source: str
+    matches: tuple[Match, ...]
+    elapsed_ms: float
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFailed:
+    """A source could not search: timed out, rate limited, auth failed, unreachable..."""
+
+    source: str
+    state: SourceState
+    message: str
+    elapsed_ms: float
+    retry_after: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DetailsLoaded:
+    source: str
+    record: RecordKey
+    details: Details
+    elapsed_ms: float
+
+
+@dataclass(frozen=True, slots=True)
+class DetailsFailed:
+    source: str
+    record: RecordKey
+    state: SourceState
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class LookupFinished:
+    """Every source has answered or given up; nothing more will arrive for this lookup."""
+
+    elapsed_ms: float
+
+
+@dataclass(frozen=True, slots=True)
+class LookupCancelled:
+    """A newer lookup replaced this one."""
+
+
+Update = (
+    SourceStarted
+    | SourceAnswered
+    | SourceFailed
+    | DetailsLoaded
+    | DetailsFailed
+    | LookupFinished
+    | LookupCancelled
+)
+
+
+# --- Error mapping ---------------------------------------------------------------------------
+
+
+def failure_state(error: BaseException) -> tuple[SourceState, str, float | None]:
+    """Map whatever a connector raised to a source state and a message an agent can read."""
+    if isinstance(error, RateLimited):
+        return SourceState.RATE_LIMITED, error.message, error.retry_after
+    if isinstance(error, AuthError):
+        return SourceState.AUTH_FAILED, error.message, None
+    if isinstance(error, SourceTimeout):
+        return SourceState.TIMED_OUT, error.message, None
+    if isinstance(error, Unavailable):
+        return SourceState.UNREACHABLE, error.message, None
+    if isinstance(error, ConnectorError):
+        return SourceState.FAILED, error.message, None
+    # A bug in a connector: name the kind of error, never its text (it may echo a request).
+    return SourceState.FAILED, f"internal error in the connector ({type(error).__name__})", None
+
+
+def _check_matches(source: str, result: object) -> tuple[Match, ...]:
+    """Refuse junk: a connector must return Matches for records of its own source."""
+    if not isinstance(result, list | tuple):
+        raise ConnectorError(f"{source} returned {type(result).__name__}, not a list of matches")
+    for item in result:
+        if not isinstance(item, Match) or item.person.ref.connector != source:
+            raise ConnectorError(
+                f"{source} returned data cx-tui cannot use ({type(item).__name__})"
+            )
+    return tuple(result)
+
+
+# --- The engine -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Lookup:
+    queue: asyncio.Queue[Update | None] = field(default_factory=asyncio.Queue)
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    details_started: set[RecordKey] = field(default_factory=set)
+    cancelled: bool = False
+
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self.tasks.discard(task)
+        self.queue.put_nowait(None)  # wake the drain loop so it re-checks for the end
+
+    def cancel(self) -> None:
+        if self.cancelled:
+            return
+        self.cancelled = True
+        for task in list(self.tasks):
+            task.cancel()
+        self.queue.put_nowait(LookupCancelled())
+
+
+class LookupEngine:
+    """Runs lookups over a fixed set of connectors.
+
+    Args:
+        connectors: The configured sources, in config order.
+        deadline: Seconds each source gets for the identity stage (a connector's own
+            `deadline` setting overrides it).
+        details_deadline: Seconds each source gets for the details stage.
+        links: Returns the record groups the agent confirmed are one person.
+    """
+
+    def __init__(
+        self,
+        connectors: Sequence[Connector],
+        *,
+        deadline: float = DEFAULT_DEADLINE,
+        details_deadline: float = DEFAULT_DETAILS_DEADLINE,
+        links: Callable[[], Sequence[Sequence[RecordKey]]] | None = None,
+    ) -> None:
+        self.connectors = list(connectors)
+        self.deadline = deadline
+        self.details_deadline = details_deadline
+        self._by_name = {c.name: c for c in self.connectors}
+        self._links = links or (lambda: ())
+        self._current: _Lookup | None = None
+
+    @property
+    def source_names(self) -> list[str]:
+        return [c.name for c in self.connectors]
+
+    def new_builder(self, query: Query) -> ProfileBuilder:
+        return ProfileBuilder(query.display(), self.source_names, self._links())
+
+    def cancel(self) -> None:
+        """Cancel the lookup in flight, if any."""
+        if self._current is not None:
+            self._current.cancel()
+            self._current = None
+
+    async def stream(self, query: Query) -> AsyncIterator[Update]:
+        """Look `query` up everywhere and yield each fact as it happens.
+
+        Starting another stream cancels this one: it then yields `LookupCancelled` and ends.
+        """
+        self.cancel()
+        lookup = self._current = _Lookup()
+        started = time.perf_counter()
+        builder = self.new_builder(query)
+        for connector in self.connectors:
+            lookup.spawn(self._search(lookup, connector, query))
+
+        async for update in self._drain(lookup, builder, started):
+            yield update
+
+    async def stream_details(self, matches: Sequence[Match]) -> AsyncIterator[Update]:
+        """Fetch the details of a person the agent picked among several candidates."""
+        self.cancel()
+        lookup = self._current = _Lookup()
+        started = time.perf_counter()
+        for match in matches:
+            self._start_details(lookup, match)
+        async for update in self._drain(lookup, None, started):
+            yield update
+
+    async def lookup(self, query: Query) -> Profile:
+        """Run a whole lookup and return the final profile (for the CLI and tests)."""
+        builder = self.new_builder(query)
+        async for update in self.stream(query):
+            apply_update(builder, update)
+        return builder.build()
+
+    async def _drain(
+        self, lookup: _Lookup, builder: ProfileBuilder | None, started: float
+    ) -> AsyncIterator[Update]:
+        searching = builder is not None
+        try:
+            while True:
+                if not lookup.tasks and lookup.queue.empty():
+                    if searching and builder is not None and not lookup.cancelled:
+                        searching = False
+                        self._second_stage(lookup, builder)
+                        continue
+                    break
+                update = await lookup.queue.get()
+                if update is None:
+                    continue
+                yield update
+                if isinstance(update, LookupCancelled):
+                    return
+                if builder is not None:
+                    apply_update(builder, update)
+            yield LookupFinished((time.perf_counter() - started) * 1000)
+        finally:
+            if not lookup.cancelled and lookup.tasks:
+                lookup.cancelled = True
+                for task in list(lookup.tasks):
+                    task.cancel()
+            if self._current is lookup:
+                self._current = None
+
+    def _second_stage(self, lookup: _Lookup, builder: ProfileBuilder) -> None:
+        """All sources have answered: fetch details for the resolved person's records."""
+        for match in builder.resolution().resolved:
+            self._start_details(lookup, match)
+
+    def _deadline(self, connector: Connector) -> float:
+        value = connector.settings.get("deadline")
+        return float(value) if isinstance(value, int | float) and value > 0 else self.deadline
+
+    async def _search(self, lookup: _Lookup, connector: Connector, query: Query) -> None:
+        put = lookup.queue.put_nowait
+        put(SourceStarted(connector.name))
+        started = time.perf_counter()
+        deadline = self._deadline(connector)
+        try:
+            result = await asyncio.wait_for(connector.find_people(query), deadline)
+            matches = _check_matches(connector.name, result)
+        except asyncio.CancelledError:
+            raise
+        except TimeoutError:
+            elapsed = (time.perf_counter() - started) * 1000
+            put(
+                SourceFailed(
+                    connector.name,
+                    SourceState.TIMED_OUT,
+                    f"no answer within {deadline:g} s",
+                    elapsed,
+                )
+            )
+            return
+        except Exception as error:
+            state, message, retry_after = failure_state(error)
+            elapsed = (time.perf_counter() - started) * 1000
+            put(SourceFailed(connector.name, state, message, elapsed, retry_after))
+            return
+        put(SourceAnswered(connector.name, matches, (time.perf_counter() - started) * 1000))
+        if len(matches) == 1:
+            # Overlap: a lone match is very likely the person, so start on the details now.
+            self._start_details(lookup, matches[0])
+
+    def _start_details(self, lookup: _Lookup, match: Match) -> None:
+        key = match.person.ref.key
+        connector = self._by_name.get(match.source)
+        if key in lookup.details_started or connector is None or lookup.cancelled:
+            return
+        lookup.details_started.add(key)
+        lookup.spawn(self._details(lookup, connector, match))
+
+    async def _details(self, lookup: _Lookup, connector: Connector, match: Match) -> None:
+        put = lookup.queue.put_nowait
+        key = match.person.ref.key
+        started = time.perf_counter()
+        try:
+            details = await asyncio.wait_for(connector.get_details(match), self.details_deadline)
+            if not isinstance(details, Details):
+                raise ConnectorError(f"{connector.name} returned details cx-tui cannot use")
+        except asyncio.CancelledError:
+            raise
+        except TimeoutError:
+            put(
+                DetailsFailed(
+                    connector.name,
+                    key,
+                    SourceState.TIMED_OUT,
+                    f"details took longer than {self.details_deadline:g} s",
+                )
+            )
+            return
+        except Exception as error:
+            state, message, _ = failure_state(error)
+            put(DetailsFailed(connector.name, key, state, message))
+            return
+        put(DetailsLoaded(connector.name, key, details, (time.perf_counter() - started) * 1000))
+
+    async def aclose(self) -> None:
+        """Cancel any lookup and close every connector."""
+        self.cancel()
+        for connector in self.connectors:
+            with contextlib.suppress(Exception):
+                await connector.aclose()
+
+
+def apply_update(builder: ProfileBuilder, update: Update) -> None:
+    """Fold one update into a profile builder."""
+    if isinstance(update, SourceAnswered):
+        builder.add_matches(update.source, update.matches)
+        state = SourceState.FOUND if update.matches else SourceState.NOBODY
+        builder.set_status(
+            SourceStatus(
+                update.source, state, matches=len(update.matches), elapsed_ms=update.elapsed_ms
+            )
+        )
+    elif isinstance(update, SourceFailed):
+        builder.set_status(
+            SourceStatus(
+                update.source,
+                update.state,
+                update.message,
+                elapsed_ms=update.elapsed_ms,
+                retry_after=update.retry_after,
+            )
+        )
+    elif isinstance(update, DetailsLoaded):
+        builder.add_details(update.record, update.details)
+    elif isinstance(update, DetailsFailed):
+        current = builder.status.get(update.source)
+        if current is not None:
+            builder.set_status(
+                SourceStatus(
+                    current.source,
+                    current.state,
+                    f"details unavailable: {update.message}",
+                    matches=current.matches,
+                    elapsed_ms=current.elapsed_ms,
+                )
+            )
