@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from cx_tui.connectors.base import (
     AuthError,
+    BadResponse,
     ConnectorError,
     RateLimited,
     Unavailable,
@@ -124,12 +125,10 @@ def failure_state(error: BaseException) -> tuple[SourceState, str, float | None]
 def _check_matches(source: str, result: object) -> tuple[Match, ...]:
     """Refuse junk: a connector must return Matches for records of its own source."""
     if not isinstance(result, list | tuple):
-        raise ConnectorError(f"{source} returned {type(result).__name__}, not a list of matches")
+        raise BadResponse(f"{source} returned data cx-tui cannot use ({type(result).__name__})")
     for item in result:
         if not isinstance(item, Match) or item.person.ref.connector != source:
-            raise ConnectorError(
-                f"{source} returned data cx-tui cannot use ({type(item).__name__})"
-            )
+            raise BadResponse(f"{source} returned data cx-tui cannot use ({type(item).__name__})")
     return tuple(result)
 
 
@@ -316,7 +315,7 @@ class LookupEngine:
         try:
             details = await asyncio.wait_for(connector.get_details(match), self.details_deadline)
             if not isinstance(details, Details):
-                raise ConnectorError(f"{connector.name} returned details cx-tui cannot use")
+                raise BadResponse(f"{connector.name} returned details cx-tui cannot use")
         except asyncio.CancelledError:
             raise
         except TimeoutError:

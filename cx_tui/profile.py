@@ -231,7 +231,10 @@ def merge_fields(
         fields[name] = values
         if len(values) > 1:
             conflicts.append(Conflict(name, values))
-    tags = {tag.casefold(): tag for person in persons for tag in person.tags}
+    tags: dict[str, str] = {}
+    for person in persons:
+        for tag in person.tags:
+            tags.setdefault(tag.casefold(), tag)  # the first source's spelling wins
     if tags:
         refs = tuple(p.ref for p in persons if p.tags)
         fields["tags"] = (FieldValue(", ".join(sorted(tags.values(), key=str.casefold)), refs),)

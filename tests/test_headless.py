@@ -1,0 +1,56 @@
+"""The layers below the UI never import Textual (DESIGN.md), proven in a fresh interpreter."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+HEADLESS = [
+    "cx_tui.models",
+    "cx_tui.identity",
+    "cx_tui.connectors.base",
+    "cx_tui.connectors.registry",
+    "cx_tui.connectors.local",
+    "cx_tui.lookup",
+    "cx_tui.profile",
+    "cx_tui.actions",
+    "cx_tui.config",
+    "cx_tui.secrets",
+    "cx_tui.sources",
+    "cx_tui.export",
+    "cx_tui.render",
+    "cx_tui.cli",
+]
+
+
+@pytest.mark.parametrize("module", HEADLESS)
+def test_headless_module_does_not_import_textual(module: str) -> None:
+    code = (
+        "import sys, importlib\n"
+        f"importlib.import_module({module!r})\n"
+        "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"
+        "print(','.join(bad))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "", f"{module} pulls in {result.stdout.strip()}"
+
+
+def test_the_check_itself_can_see_textual() -> None:
+    """Guard against a check that could never fail: the UI module does import Textual."""
+    code = "import sys, cx_tui.app; print('textual' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "True"
+
+
+def test_headless_modules_do_not_import_keyring_eagerly() -> None:
+    code = "import sys, cx_tui.config, cx_tui.secrets, cx_tui.cli; print('keyring' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"
