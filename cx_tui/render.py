@@ -1,0 +1,199 @@
+"""The profile as rich renderables, for `cx-tui lookup` (and the minimal screen).
+
+Plain rich, no Textual: the CLI prints these to the terminal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from cx_tui.actions import NextAction
+from cx_tui.models import Profile, ProfileState, SourceRef, SourceState
+from cx_tui.timefmt import ago, now_utc
+
+TIMELINE_ROWS = 12
+
+_STATE_STYLE = {
+    SourceState.SEARCHING: "yellow",
+    SourceState.FOUND: "green",
+    SourceState.NOBODY: "dim",
+    SourceState.CANCELLED: "dim",
+}
+_FIELD_LABELS = {
+    "name": "Name",
+    "company": "Company",
+    "title": "Title",
+    "plan": "Plan",
+    "timezone": "Time zone",
+    "language": "Language",
+    "vip": "VIP",
+    "tags": "Tags",
+}
+
+
+def _sources(refs: Sequence[SourceRef]) -> str:
+    return ", ".join(dict.fromkeys(r.connector for r in refs))
+
+
+def local_time(zone: str, now: datetime | None = None) -> str | None:
+    """The customer's wall-clock time, e.g. "06:12 local", or None for an unknown zone."""
+    try:
+        here = (now or now_utc()).astimezone(ZoneInfo(zone))
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return f"{here:%H:%M} local, {here:%a}"
+
+
+def identity_card(profile: Profile, now: datetime | None = None) -> Table:
+    table = Table(show_header=False, box=None, pad_edge=False, expand=False)
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+    table.add_column(style="dim")
+    conflicting = {c.field for c in profile.conflicts}
+    for name, label in _FIELD_LABELS.items():
+        values = profile.fields.get(name)
+        if not values:
+            continue
+        shown = Text(values[0].value)
+        if name == "timezone" and (clock := local_time(values[0].value, now)):
+            shown.append(f"  ({clock})", style="cyan")
+        if name == "vip" and values[0].value == "yes":
+            shown.stylize("bold magenta")
+        if name in conflicting:
+            shown.append("  ⚠ conflict: ", style="bold red")
+            shown.append(
+                " vs ".join(f"'{v.value}' ({_sources(v.sources)})" for v in values), style="red"
+            )
+            table.add_row(label, shown, "")
+        else:
+            table.add_row(label, shown, _sources(values[0].sources))
+    for contact in profile.contacts:
+        point = contact.point
+        text = Text(point.display())
+        if point.label:
+            text.append(f"  {point.label}", style="dim")
+        if point.shared:
+            text.append("  shared", style="yellow")
+        table.add_row(point.kind.value.capitalize(), text, _sources(contact.sources))
+    return table
+
+
+def tickets_table(profile: Profile, now: datetime | None = None) -> Table:
+    table = Table(title="Tickets", title_justify="left", expand=False)
+    for column in ("#", "Subject", "Status", "Priority", "Age", "SLA due", "Source"):
+        table.add_column(column)
+    for ticket in profile.tickets[:15]:
+        sla = ""
+        if ticket.sla_due and ticket.is_open:
+            sla = ago(ticket.sla_due, now)
+        table.add_row(
+            ticket.ref.record_id,
+            ticket.subject,
+            Text(ticket.status.value, style="bold" if ticket.is_open else "dim"),
+            ticket.priority.value if ticket.priority else "",
+            ago(ticket.created, now),
+            Text(sla, style="bold red" if sla and not sla.startswith("in ") else "yellow"),
+            ticket.ref.connector,
+        )
+    return table
+
+
+def timeline_table(profile: Profile, now: datetime | None = None) -> Table:
+    shown = profile.timeline[:TIMELINE_ROWS]
+    more = len(profile.timeline) - len(shown)
+    title = "Timeline" + (f" (newest {len(shown)} of {len(profile.timeline)})" if more else "")
+    table = Table(title=title, title_justify="left", expand=False)
+    for column in ("When", "Channel", "", "Summary", "Source"):
+        table.add_column(column)
+    for item in shown:
+        table.add_row(
+            ago(item.at, now),
+            item.channel.value,
+            {"inbound": "←", "outbound": "→"}.get(item.direction.value, "·"),
+            item.summary,
+            item.ref.connector,
+        )
+    return table
+
+
+def actions_list(actions: Sequence[NextAction]) -> Group:
+    lines: list[RenderableType] = [Text("Next actions", style="bold underline")]
+    for index, action in enumerate(actions, 1):
+        line = Text(f"{index}. ", style="bold")
+        line.append(action.title, style="bold")
+        line.append(f"\n   {action.why}", style="dim")
+        lines.append(line)
+    return Group(*lines)
+
+
+def sources_line(profile: Profile) -> Text:
+    text = Text("Sources: ", style="bold")
+    for index, status in enumerate(profile.sources.values()):
+        if index:
+            text.append("  ·  ")
+        style = _STATE_STYLE.get(status.state, "bold red")
+        text.append(f"{status.source}: ", style="bold")
+        text.append(status.state.value, style=style)
+        if status.state is SourceState.FOUND and status.matches > 1:
+            text.append(f" ({status.matches})")
+        if status.elapsed_ms is not None:
+            text.append(f" {status.elapsed_ms:.0f} ms", style="dim")
+        if status.retry_after:
+            text.append(f", retry in {status.retry_after:g} s", style=style)
+        if status.message:
+            text.append(f" ({status.message})", style=style)
+    return text
+
+
+def render_profile(
+    profile: Profile, actions: Sequence[NextAction], now: datetime | None = None
+) -> Group:
+    """Everything the agent needs, top to bottom: who, what to do, what is open, what happened."""
+    parts: list[RenderableType] = []
+    if profile.state is ProfileState.UNKNOWN:
+        parts.append(Text(f"No one found for {profile.query}.", style="bold yellow"))
+    elif profile.state is ProfileState.AMBIGUOUS:
+        parts.append(
+            Text(
+                f"{len(profile.candidates)} people match {profile.query}; ask who is calling:",
+                style="bold yellow",
+            )
+        )
+        table = Table(expand=False)
+        for column in ("Name", "Company", "Last contact", "Known to", "Why"):
+            table.add_column(column)
+        for candidate in profile.candidates:
+            table.add_row(
+                candidate.name or "(no name)",
+                candidate.company or "",
+                ago(candidate.last_contact, now) if candidate.last_contact else "",
+                ", ".join(candidate.sources),
+                "; ".join(
+                    f"{m.reason.value}{' (' + m.detail + ')' if m.detail else ''}"
+                    for m in candidate.matches
+                ),
+            )
+        parts.append(table)
+    elif profile.state is ProfileState.RESOLVED:
+        parts.append(identity_card(profile, now))
+    if actions:
+        parts += [Text(), actions_list(actions)]
+    if profile.state is ProfileState.RESOLVED:
+        if profile.tickets:
+            parts += [Text(), tickets_table(profile, now)]
+        if profile.already_tried:
+            tried = Text("Already tried", style="bold underline")
+            for item in profile.already_tried:
+                tried.append(f"\n• {item.text}")
+                tried.append(f"  ({ago(item.at, now)}, {item.ref.connector})", style="dim")
+            parts += [Text(), tried]
+        if profile.timeline:
+            parts += [Text(), timeline_table(profile, now)]
+    parts += [Text(), sources_line(profile)]
+    return Group(*parts)
