@@ -20,7 +20,7 @@ from cx_tui.models import (
     ProfileState,
     SourceRef,
 )
-from cx_tui.timefmt import ago, now_utc, span
+from cx_tui.phrases import ago, now_utc, people, span
 
 REPEAT_WINDOW = timedelta(days=7)
 REPEAT_THRESHOLD = 2
@@ -115,7 +115,7 @@ def shared_number(profile: Profile, context: Context) -> Iterable[NextAction]:
         "shared_number",
         ActionKind.CONFIRM_PERSON,
         "Confirm which person is calling",
-        f"{len(names)} people match {context.query}: {listed}. Ask for their name before "
+        f"{people(len(names))} match {context.query}: {listed}. Ask for their name before "
         "sharing anything.",
         100,
         evidence=tuple(m.person.ref for m in profile.matches),

@@ -13,7 +13,6 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 if TYPE_CHECKING:
@@ -269,7 +268,7 @@ def _demo_reset(config: Config) -> int:
         )
     region = region_for(config)
     for entry in targets:
-        path = Path(entry.settings.get("path") or local.default_path(entry.name))
+        path = local.database_path(entry.name, entry.settings)
         moved = local.reset_database(path, str(entry.settings["dataset"]), region=region)
         kept = f" (previous file kept as {moved})" if moved else ""
         _say(f"{entry.name}: re-seeded {path}{kept}")

@@ -223,9 +223,7 @@ def normalize_phone(text: str, default_region: str | None = None) -> PhoneQuery:
         region=phonenumbers.region_code_for_number(number),
         national_digits=phonenumbers.national_significant_number(number),
         national_formatted=phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL),
-        international_formatted=phonenumbers.format_number(
-            number, PhoneNumberFormat.INTERNATIONAL
-        ),
+        international_formatted=phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL),
     )
 
 

@@ -191,7 +191,8 @@ class LookupEngine:
         return [c.name for c in self.connectors]
 
     def new_builder(self, query: Query) -> ProfileBuilder:
-        return ProfileBuilder(query.display(), self.source_names, self._links())
+        line = (query.phone.e164, query.phone.extension or "") if query.phone else None
+        return ProfileBuilder(query.display(), self.source_names, self._links(), line)
 
     def cancel(self) -> None:
         """Cancel the lookup in flight, if any."""

@@ -168,6 +168,8 @@ class Person:
     language: str | None = None
     vip: bool | None = None
     tags: tuple[str, ...] = ()
+    last_contact: datetime | None = None
+    """The latest interaction the source knows of, when its search returns it cheaply."""
 
     def emails(self) -> frozenset[str]:
         return frozenset(cp.value for cp in self.contact_points if cp.kind is ContactKind.EMAIL)

@@ -41,7 +41,8 @@ RecordKey = tuple[str, str]
 
 STRONG_MATCH = 0.9
 WEAK_MATCH = 0.6
-"""When some match is strong, candidates whose best match is below this are noise."""
+"""When some match is strong, candidates whose best match is below this (a last-digits match)
+are noise."""
 
 MERGED_FIELDS = ("name", "company", "title", "plan", "timezone", "language", "vip")
 
@@ -70,12 +71,16 @@ def cluster_key(cluster: Iterable[Match]) -> str:
 def resolve(
     matches: Iterable[Match],
     links: Iterable[Iterable[RecordKey]] = (),
+    line: tuple[str, str] | None = None,
 ) -> Resolution:
     """Group matches into people, and say whether they name one person, several or nobody.
 
     Args:
         matches: Every match from every source (a record matched twice keeps its best match).
         links: Groups of records the agent confirmed are one person.
+        line: (E.164, extension) when the query was a phone number with an extension: a person
+            on exactly that line outranks people on the same number without it (the caller
+            dialled from extension 210, so they are not whoever answers the main line).
 
     Returns:
         The clusters, strongest first, and the resulting state.
@@ -108,8 +113,28 @@ def resolve(
     groups.sort(key=lambda g: (-max(m.confidence for m in g), -len(g), cluster_key(g)))
     if max(m.confidence for m in groups[0]) >= STRONG_MATCH:
         groups = [g for g in groups if max(m.confidence for m in g) >= WEAK_MATCH]
-    state = ProfileState.RESOLVED if len(groups) == 1 else ProfileState.AMBIGUOUS
+    unsure = False
+    if line is not None and line[1]:
+        on_line = [g for g in groups if any(_has_line(m.person, line) for m in g)]
+        # Nobody on record at that extension of a shared number: whoever is on the main line
+        # is a guess, so the agent confirms even a single candidate.
+        unsure = not on_line and any(
+            cp.shared and cp.value == line[0]
+            for g in groups
+            for m in g
+            for cp in m.person.contact_points
+        )
+        groups = on_line or groups
+    single = len(groups) == 1 and not unsure
+    state = ProfileState.RESOLVED if single else ProfileState.AMBIGUOUS
     return Resolution(state, tuple(groups))
+
+
+def _has_line(person: Person, line: tuple[str, str]) -> bool:
+    return any(
+        cp.kind is ContactKind.PHONE and (cp.value, cp.extension or "") == line
+        for cp in person.contact_points
+    )
 
 
 class _Clusters:
@@ -334,7 +359,8 @@ def already_tried(
 def _last_contact(
     cluster: Sequence[Match], details: Mapping[RecordKey, Details]
 ) -> datetime | None:
-    times = [i.at for m in cluster for i in details.get(m.person.ref.key, Details()).interactions]
+    times = [m.person.last_contact for m in cluster if m.person.last_contact is not None]
+    times += [i.at for m in cluster for i in details.get(m.person.ref.key, Details()).interactions]
     return max(times) if times else None
 
 
@@ -345,6 +371,7 @@ class ProfileBuilder:
         query: What the agent looked up (shown on the profile).
         sources: Every source taking part, in config order (that order breaks ties).
         links: Record groups the agent confirmed are one person.
+        line: (E.164, extension) of a phone query (see `resolve`).
     """
 
     def __init__(
@@ -352,8 +379,10 @@ class ProfileBuilder:
         query: str,
         sources: Sequence[str],
         links: Iterable[Iterable[RecordKey]] = (),
+        line: tuple[str, str] | None = None,
     ) -> None:
         self.query = query
+        self._line = line
         self._order = {name: index for index, name in enumerate(sources)}
         self._links = [tuple(group) for group in links]
         self.status: dict[str, SourceStatus] = {
@@ -378,7 +407,7 @@ class ProfileBuilder:
 
     def resolution(self) -> Resolution:
         all_matches = [m for source in self.matches.values() for m in source]
-        result = resolve(all_matches, self._links)
+        result = resolve(all_matches, self._links, self._line)
         if self._selected is not None:
             for cluster in result.clusters:
                 if cluster_key(cluster) == self._selected:

@@ -14,8 +14,8 @@ from rich.table import Table
 from rich.text import Text
 
 from cx_tui.actions import NextAction
-from cx_tui.models import Profile, ProfileState, SourceRef, SourceState
-from cx_tui.timefmt import ago, now_utc
+from cx_tui.models import Match, Profile, ProfileState, SourceRef, SourceState
+from cx_tui.phrases import ago, now_utc, people
 
 TIMELINE_ROWS = 12
 
@@ -41,6 +41,10 @@ def _sources(refs: Sequence[SourceRef]) -> str:
     return ", ".join(dict.fromkeys(r.connector for r in refs))
 
 
+def _on_shared_line(matches: Sequence[Match]) -> bool:
+    return any(cp.shared for m in matches for cp in m.person.contact_points)
+
+
 def local_time(zone: str, now: datetime | None = None) -> str | None:
     """The customer's wall-clock time, e.g. "06:12 local", or None for an unknown zone."""
     try:
@@ -58,7 +62,7 @@ def identity_card(profile: Profile, now: datetime | None = None) -> Table:
     conflicting = {c.field for c in profile.conflicts}
     for name, label in _FIELD_LABELS.items():
         values = profile.fields.get(name)
-        if not values:
+        if not values or (name == "vip" and name not in conflicting and values[0].value == "no"):
             continue
         shown = Text(values[0].value)
         if name == "timezone" and (clock := local_time(values[0].value, now)):
@@ -161,7 +165,7 @@ def render_profile(
     elif profile.state is ProfileState.AMBIGUOUS:
         parts.append(
             Text(
-                f"{len(profile.candidates)} people match {profile.query}; ask who is calling:",
+                f"{people(len(profile.candidates))} match {profile.query}; ask who is calling:",
                 style="bold yellow",
             )
         )
@@ -174,10 +178,8 @@ def render_profile(
                 candidate.company or "",
                 ago(candidate.last_contact, now) if candidate.last_contact else "",
                 ", ".join(candidate.sources),
-                "; ".join(
-                    f"{m.reason.value}{' (' + m.detail + ')' if m.detail else ''}"
-                    for m in candidate.matches
-                ),
+                ", ".join(dict.fromkeys(m.reason.value for m in candidate.matches))
+                + (" (shared line)" if _on_shared_line(candidate.matches) else ""),
             )
         parts.append(table)
     elif profile.state is ProfileState.RESOLVED:

@@ -224,14 +224,19 @@ def delete_secret(name: str) -> bool:
     return True
 
 
-def prompt_secret(name: str, *, getpass_fn: Callable[[str], str] = getpass.getpass) -> str:
+def prompt_secret(name: str, *, getpass_fn: Callable[[str], str] | None = None) -> str:
     """Ask for the token of connector `name` on the terminal, without echo.
+
+    Args:
+        name: The connector's name (shown in the prompt).
+        getpass_fn: The prompt function; `getpass.getpass` when None.
 
     Raises:
         SecretError: nothing was entered (or input ended).
     """
+    ask = getpass_fn or getpass.getpass
     try:
-        value = getpass_fn(f"Token for {name}: ")
+        value = ask(f"Token for {name}: ")
     except EOFError:
         value = ""
     token = value.strip()

@@ -51,10 +51,9 @@ def region_for(config: Config) -> str | None:
     if config.default_region:
         return config.default_region
     if config.demo:
-        from cx_tui.connectors.local import load_demo
+        from cx_tui.connectors.local import demo_region
 
-        region = load_demo().get("region")
-        return region if isinstance(region, str) else None
+        return demo_region()
     return None
 
 

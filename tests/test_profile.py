@@ -263,3 +263,47 @@ def test_tried_steps_shapes() -> None:
     assert tried_steps("Already tried: cache; cookies.") == ["cache", "cookies"]
     assert tried_steps("  Customer   prefers email  ") == ["Customer prefers email"]
     assert tried_steps("") == []
+
+
+def test_caller_extension_picks_the_person_on_that_line() -> None:
+    main = "+12125550100"
+    tom = person(CRM, "1", "Tom", phone(main, "210", shared=True))
+    front = person(CRM, "2", "Front desk", phone(main, shared=True))
+    result = resolve([m(tom), m(front, confidence=0.7)], line=(main, "210"))
+    assert result.state is ProfileState.RESOLVED
+    assert result.resolved[0].person.name == "Tom"
+
+
+def test_unknown_extension_on_a_shared_number_is_not_resolved_to_the_main_line() -> None:
+    main = "+12125550100"
+    front = person(CRM, "2", "Front desk", phone(main, shared=True))
+    result = resolve([m(front, confidence=0.7)], line=(main, "999"))
+    assert result.state is ProfileState.AMBIGUOUS
+    assert len(result.clusters) == 1
+
+
+def test_without_an_extension_everyone_on_the_switchboard_is_a_candidate() -> None:
+    main = "+12125550100"
+    people = [
+        person(CRM, "1", "Tom", phone(main, "210", shared=True)),
+        person(CRM, "2", "Front desk", phone(main, shared=True)),
+        person(DESK, "3", "Front desk", phone(main)),  # the helpdesk does not flag it shared
+    ]
+    result = resolve(
+        [m(people[0], confidence=0.7), m(people[1], confidence=0.7), m(people[2])], line=(main, "")
+    )
+    assert result.state is ProfileState.AMBIGUOUS
+    names = sorted(c[0].person.name or "" for c in result.clusters)
+    assert names == ["Front desk", "Front desk", "Tom"]
+
+
+def test_candidate_last_contact_comes_from_the_search_result() -> None:
+    builder = ProfileBuilder("+12125550100", [CRM])
+    when = NOW - timedelta(days=3)
+    people = [
+        person(CRM, "1", "Ana", phone("+12125550100"), last_contact=when),
+        person(CRM, "2", "Ben", phone("+12125550100")),
+    ]
+    builder.add_matches(CRM, [m(p) for p in people])
+    by_name = {c.name: c.last_contact for c in builder.build().candidates}
+    assert by_name == {"Ana": when, "Ben": None}

@@ -1,4 +1,4 @@
-"""Short, human time phrases shared by the actions, the CLI and the screen."""
+"""Short human phrases shared by the actions, the CLI and the screen: ages, counts."""
 
 from __future__ import annotations
 
@@ -30,3 +30,8 @@ def ago(when: datetime, now: datetime | None = None) -> str:
     """`3 days ago`, or `in 40 min` for a time in the future."""
     delta = (now or now_utc()) - when
     return f"{span(delta)} ago" if delta >= timedelta(0) else f"in {span(delta)}"
+
+
+def people(count: int) -> str:
+    """`1 person`, `3 people`."""
+    return f"{count} {'person' if count == 1 else 'people'}"
