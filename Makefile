@@ -18,8 +18,8 @@ run: $(STAMP)
 test: $(STAMP) lint typecheck unit
 
 lint: $(STAMP)
-	$(BIN)/ruff check cx_tui tests
-	$(BIN)/ruff format --check cx_tui tests
+	$(BIN)/ruff check cx_tui tests scripts
+	$(BIN)/ruff format --check cx_tui tests scripts
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

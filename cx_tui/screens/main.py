@@ -20,6 +20,7 @@ from cx_tui.sources import region_for
 if TYPE_CHECKING:
     from cx_tui.config import Config
     from cx_tui.lookup import LookupEngine
+    from cx_tui.models import Profile
 
 
 class MainScreen(Screen[None]):
@@ -32,6 +33,8 @@ class MainScreen(Screen[None]):
         super().__init__()
         self.engine = engine
         self.phone_region = region_for(config)
+        self.profile: Profile | None = None
+        """The latest profile painted (None before the first lookup)."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -65,7 +68,7 @@ class MainScreen(Screen[None]):
             if isinstance(update, LookupCancelled):
                 return
             apply_update(builder, update)
-            profile = builder.build()
+            profile = self.profile = builder.build()
             sources_view.update(sources_line(profile))
             if not profile.pending:
                 profile_view.update(render_profile(profile, suggest(profile)))
