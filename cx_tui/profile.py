@@ -329,29 +329,27 @@ def already_tried(
     tickets: Sequence[Ticket], interactions: Sequence[Interaction]
 ) -> tuple[TriedItem, ...]:
     """Steps found in internal comments of open tickets and in notes about them, newest first."""
+    open_by_key = {t.ref.key: t for t in tickets if t.is_open}
+    # (ticket, note text, when, where the note lives): internal comments, then notes.
+    notes: list[tuple[Ticket, str, datetime, SourceRef]] = [
+        (ticket, c.body, c.created, c.ref)
+        for ticket in open_by_key.values()
+        for c in ticket.comments
+        if not c.public
+    ]
+    for interaction in interactions:
+        if interaction.channel.value == "note" and interaction.ticket_id is not None:
+            noted = open_by_key.get((interaction.ref.connector, interaction.ticket_id))
+            if noted is not None:
+                notes.append((noted, interaction.summary, interaction.at, interaction.ref))
     items: list[TriedItem] = []
     seen: set[tuple[str, str, str]] = set()
-    open_by_key = {t.ref.key: t for t in tickets if t.is_open}
-    for ticket in open_by_key.values():
-        for comment in ticket.comments:
-            if comment.public:
-                continue
-            for step in tried_steps(comment.body):
-                mark = (ticket.ref.connector, ticket.ref.record_id, step.casefold())
-                if mark not in seen:
-                    seen.add(mark)
-                    items.append(TriedItem(step, comment.created, comment.ref, ticket.ref))
-    for interaction in interactions:
-        if interaction.channel.value != "note" or interaction.ticket_id is None:
-            continue
-        noted = open_by_key.get((interaction.ref.connector, interaction.ticket_id))
-        if noted is None:
-            continue
-        for step in tried_steps(interaction.summary):
-            mark = (noted.ref.connector, noted.ref.record_id, step.casefold())
+    for ticket, body, at, ref in notes:
+        for step in tried_steps(body):
+            mark = (ticket.ref.connector, ticket.ref.record_id, step.casefold())
             if mark not in seen:
                 seen.add(mark)
-                items.append(TriedItem(step, interaction.at, interaction.ref, noted.ref))
+                items.append(TriedItem(step, at, ref, ticket.ref))
     items.sort(key=lambda item: item.at, reverse=True)
     return tuple(items)
 
