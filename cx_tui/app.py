@@ -1,17 +1,38 @@
-"""The Textual app: wires the config and the lookup engine to the screens."""
+"""The Textual app: wires config, engine, drafts and history to the screens. Nothing more."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
-from textual.app import App
-from textual.binding import Binding, BindingType
+from textual.app import App, SystemCommand
+from textual.binding import BindingType
+from textual.screen import Screen
 
+from cx_tui.keys import APP_KEYS, bindings
+from cx_tui.phrases import now_utc
+from cx_tui.screens.help import HelpScreen
 from cx_tui.screens.main import MainScreen
-from cx_tui.sources import build_engine
+from cx_tui.screens.recent import RecentLookup, RecentLookups
+from cx_tui.sources import build_engine, region_for
 
 if TYPE_CHECKING:
     from cx_tui.config import Config
+    from cx_tui.identity import Query
+    from cx_tui.lookup import LookupEngine
+    from cx_tui.models import NoteTarget, Profile
+
+
+def summarise(profile: Profile) -> str:
+    """A few words for the history: who it was, or why nobody."""
+    from cx_tui.models import ProfileState
+
+    if profile.state is ProfileState.RESOLVED:
+        return profile.value("name") or "unnamed person"
+    if profile.state is ProfileState.AMBIGUOUS:
+        return f"{len(profile.candidates)} candidates"
+    return "nobody found"
 
 
 class CxApp(App[None]):
@@ -19,20 +40,80 @@ class CxApp(App[None]):
 
     TITLE = "cx-tui"
     CSS_PATH = "app.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings(APP_KEYS)
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]  # noqa: RUF012 - Textual API
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, *, engine: LookupEngine | None = None) -> None:
         super().__init__()
         self.config = config
-        self.engine = build_engine(config)
+        self.engine = engine or build_engine(config)
+        self.phone_region = region_for(config)
+        self.drafts: dict[str, str] = {}
+        self.history: list[RecentLookup] = []
         if config.keymap:
             self.set_keymap(config.keymap)
 
     def on_mount(self) -> None:
         self.sub_title = "demo data" if self.config.demo else str(self.config.path)
-        self.push_screen(MainScreen(self.engine, self.config))
+        self.push_screen(MainScreen())
 
     async def on_unmount(self) -> None:
         await self.engine.aclose()
+
+    @property
+    def main(self) -> MainScreen:
+        return next(s for s in self.screen_stack if isinstance(s, MainScreen))
+
+    # --- state the screens share ------------------------------------------------------------
+
+    def keep_draft(self, key: str, text: str) -> None:
+        if text.strip():
+            self.drafts[key] = text
+        else:
+            self.drafts.pop(key, None)
+
+    def record_lookup(self, query: Query, profile: Profile) -> None:
+        self.history = [h for h in self.history if h.query != query.text]
+        self.history.insert(0, RecentLookup(query.text, now_utc(), summarise(profile)))
+
+    def show_recent(self) -> None:
+        def chosen(query: str | None) -> None:
+            if query is not None:
+                self.main.look_up(query, move_focus=True)
+
+        self.push_screen(RecentLookups(self.history), chosen)
+
+    async def deliver_note(
+        self, text: str, targets: Sequence[NoteTarget]
+    ) -> AsyncIterator[tuple[NoteTarget, str, str]]:
+        """Save a note to each target, yielding each target's state as it changes."""
+        for target in targets:
+            yield target, "queued", ""
+        for target in targets:
+            try:
+                await self.engine.add_note(target, text, uuid.uuid4().hex)
+            except Exception as error:
+                yield target, "failed", str(error)
+            else:
+                yield target, "delivered", ""
+        self.main.refresh_profile()
+
+    # --- keys and commands ------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.config.keymap))
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        main = self.main
+        yield SystemCommand("Look up a caller", "Focus the lookup bar", main.action_focus_lookup)
+        yield SystemCommand("Log a note", "Write a note about the caller", main.action_note)
+        yield SystemCommand("Recent lookups", "Reopen an earlier lookup", main.action_recent)
+        yield SystemCommand("Pick the person", "Choose among several matches", main.action_pick)
+        yield SystemCommand("Create a contact", "For an unknown caller", main.action_create_contact)
+        yield SystemCommand(
+            "Open record in browser", "The highlighted record", main.action_open_record
+        )
+        yield SystemCommand("Copy record link", "The highlighted record", main.action_copy_link)
+        yield SystemCommand("Help: keys", "Every key binding, by group", self.action_help)

@@ -20,12 +20,23 @@ from typing import TYPE_CHECKING, Any
 from cx_tui.connectors.base import (
     AuthError,
     BadResponse,
+    Capability,
     ConnectorError,
     RateLimited,
     Unavailable,
 )
 from cx_tui.connectors.base import Timeout as SourceTimeout
-from cx_tui.models import Details, Match, Profile, SourceState, SourceStatus
+from cx_tui.models import (
+    ContactPoint,
+    Details,
+    Match,
+    NoteReceipt,
+    NoteTarget,
+    Person,
+    Profile,
+    SourceState,
+    SourceStatus,
+)
 from cx_tui.profile import ProfileBuilder, RecordKey
 
 if TYPE_CHECKING:
@@ -200,8 +211,13 @@ class LookupEngine:
             self._current.cancel()
             self._current = None
 
-    async def stream(self, query: Query) -> AsyncIterator[Update]:
+    async def stream(self, query: Query, *, selected: str | None = None) -> AsyncIterator[Update]:
         """Look `query` up everywhere and yield each fact as it happens.
+
+        Args:
+            query: What to look up.
+            selected: A candidate key the agent already picked for this query (a refresh):
+                details are fetched for that person.
 
         Starting another stream cancels this one: it then yields `LookupCancelled` and ends.
         """
@@ -209,6 +225,8 @@ class LookupEngine:
         lookup = self._current = _Lookup()
         started = time.perf_counter()
         builder = self.new_builder(query)
+        if selected is not None:
+            builder.select(selected)
         for connector in self.connectors:
             lookup.spawn(self._search(lookup, connector, query))
 
@@ -334,6 +352,33 @@ class LookupEngine:
             put(DetailsFailed(connector.name, key, state, message))
             return
         put(DetailsLoaded(connector.name, key, details, (time.perf_counter() - started) * 1000))
+
+    # --- what the UI may ask about a source, and the writes it may request ----------------
+
+    def capabilities(self, source: str) -> Capability:
+        """What `source` can do (nothing, for a name no connector has)."""
+        connector = self._by_name.get(source)
+        return connector.capabilities if connector is not None else Capability.NONE
+
+    def note_limit(self, source: str) -> int:
+        connector = self._by_name.get(source)
+        return connector.note_limit if connector is not None else 0
+
+    def _connector(self, source: str) -> Connector:
+        connector = self._by_name.get(source)
+        if connector is None:
+            raise ConnectorError(f"no source named {source!r} is configured")
+        return connector
+
+    async def add_note(self, target: NoteTarget, text: str, idempotency_key: str) -> NoteReceipt:
+        """Write a note through the target's source (the outbox calls this)."""
+        return await self._connector(target.ref.connector).add_note(target, text, idempotency_key)
+
+    async def create_person(
+        self, source: str, name: str | None, contact_points: Sequence[ContactPoint]
+    ) -> Person:
+        """Create a contact in `source` (for an unknown caller)."""
+        return await self._connector(source).create_person(name, contact_points)
 
     async def aclose(self) -> None:
         """Cancel any lookup and close every connector."""

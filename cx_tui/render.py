@@ -55,6 +55,15 @@ def local_time(zone: str, now: datetime | None = None) -> str | None:
 
 
 def identity_card(profile: Profile, now: datetime | None = None) -> Table:
+    """Field, value, where it came from ("all N sources" when every merged source agrees)."""
+    merged = {m.source for m in profile.matches}
+
+    def where(refs: Sequence[SourceRef]) -> str:
+        found = {r.connector for r in refs}
+        if len(merged) > 1 and found == merged:
+            return f"all {len(merged)} sources"
+        return _sources(refs)
+
     table = Table(show_header=False, box=None, pad_edge=False, expand=False)
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
@@ -76,7 +85,7 @@ def identity_card(profile: Profile, now: datetime | None = None) -> Table:
             )
             table.add_row(label, shown, "")
         else:
-            table.add_row(label, shown, _sources(values[0].sources))
+            table.add_row(label, shown, where(values[0].sources))
     for contact in profile.contacts:
         point = contact.point
         text = Text(point.display())
@@ -84,7 +93,7 @@ def identity_card(profile: Profile, now: datetime | None = None) -> Table:
             text.append(f"  {point.label}", style="dim")
         if point.shared:
             text.append("  shared", style="yellow")
-        table.add_row(point.kind.value.capitalize(), text, _sources(contact.sources))
+        table.add_row(point.kind.value.capitalize(), text, where(contact.sources))
     return table
 
 

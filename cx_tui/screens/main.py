@@ -1,76 +1,429 @@
-"""The main screen: a lookup bar and the caller's profile, painted as sources answer."""
+"""The main screen: the lookup bar, each source's state, and the caller's profile as it arrives.
+
+Data flows one way: the screen asks the engine (`LookupEngine.stream`) and paints what streams
+back; it never calls a connector itself. Writes go through the app (`CxApp.deliver_note`).
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import work
+from rich.text import Text
+from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
+from textual.binding import BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Footer, Input, Label, Static
+from textual.worker import Worker, WorkerState
 
-from cx_tui.actions import suggest
+from cx_tui.actions import ActionKind, NextAction, suggest
+from cx_tui.connectors.base import Capability
 from cx_tui.identity import Query, QueryError, parse_query
+from cx_tui.keys import MAIN_KEYS, bindings
 from cx_tui.lookup import LookupCancelled, apply_update
-from cx_tui.render import render_profile, sources_line
-from cx_tui.sources import region_for
+from cx_tui.models import (
+    Candidate,
+    NoteTarget,
+    Profile,
+    ProfileState,
+    SourceRef,
+    TargetKind,
+    Ticket,
+)
+from cx_tui.phrases import ago, people
+from cx_tui.screens.create_contact import ContactDraft, CreateContact
+from cx_tui.screens.detail import (
+    RecordDetail,
+    copy_link,
+    interaction_body,
+    open_record,
+    ticket_body,
+)
+from cx_tui.screens.note import NoteEditor, TargetChoice, target_label
+from cx_tui.screens.picker import CandidatePicker
+from cx_tui.widgets.action_list import ActionList
+from cx_tui.widgets.identity_card import IdentityCard
+from cx_tui.widgets.record_tables import TicketTable, TimelineTable
+from cx_tui.widgets.source_bar import SourceBar
 
 if TYPE_CHECKING:
-    from cx_tui.config import Config
-    from cx_tui.lookup import LookupEngine
-    from cx_tui.models import Profile
+    from cx_tui.app import CxApp
+    from cx_tui.profile import ProfileBuilder
+
+MIN_WIDTH, MIN_HEIGHT = 60, 18
+
+WELCOME = (
+    "Type a caller's phone number, email or name and press Enter.\n\n"
+    "Keys: / lookup · n note · r recent lookups · ? help · ctrl+p commands · ctrl+q quit"
+)
 
 
 class MainScreen(Screen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+l", "focus_lookup", "Lookup", id="focus-lookup"),
-        Binding("slash", "focus_lookup", "Lookup", id="focus-lookup-slash", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings(MAIN_KEYS)
 
-    def __init__(self, engine: LookupEngine, config: Config) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.engine = engine
-        self.phone_region = region_for(config)
         self.profile: Profile | None = None
         """The latest profile painted (None before the first lookup)."""
+        self.actions: list[NextAction] = []
+        self.query_obj: Query | None = None
+        self.builder: ProfileBuilder | None = None
+        self._picker_offered = False
+        self._selected: str | None = None
+        """The candidate the agent picked for the current query, kept across refreshes."""
+
+    @property
+    def cx(self) -> CxApp:
+        from cx_tui.app import CxApp
+
+        assert isinstance(self.app, CxApp)
+        return self.app
+
+    # --- layout ---------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Header()
         yield Input(placeholder="Phone, email or name, then Enter", id="lookup-bar")
         yield Static("", id="lookup-message")
-        yield Static("", id="sources")
-        with VerticalScroll(id="profile-scroll"):
-            yield Static("Type a caller's number or email to see who they are.", id="profile")
+        yield SourceBar(id="sources")
+        with Horizontal(id="columns"):
+            with VerticalScroll(id="left"):
+                yield Static(WELCOME, id="status")
+                yield IdentityCard(id="identity")
+                yield Label("Next actions", classes="section", id="actions-title")
+                yield ActionList(id="actions")
+                yield Label("Already tried", classes="section", id="tried-title")
+                yield Static("", id="tried")
+            with Vertical(id="right"):
+                yield Label("Tickets (open first)", classes="section")
+                yield TicketTable(id="tickets")
+                yield Label("Timeline (newest first)", classes="section")
+                yield TimelineTable(id="timeline")
+        yield Static(f"Enlarge the terminal to at least {MIN_WIDTH}x{MIN_HEIGHT}.", id="too-small")
         yield Footer()
 
-    def action_focus_lookup(self) -> None:
+    def on_mount(self) -> None:
         self.query_one("#lookup-bar", Input).focus()
+        self._paint_empty()
+        self._check_size()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
+    def on_resize(self) -> None:
+        self._check_size()
+
+    def _check_size(self) -> None:
+        width, height = self.app.size
+        self.set_class(width < MIN_WIDTH or height < MIN_HEIGHT, "-too-small")
+
+    # --- lookup ---------------------------------------------------------------------------
+
+    def action_focus_lookup(self) -> None:
+        bar = self.query_one("#lookup-bar", Input)
+        bar.focus()
+        bar.select_all()
+
+    @on(Input.Submitted, "#lookup-bar")
+    def _submitted(self, event: Input.Submitted) -> None:
+        self.look_up(event.value, move_focus=True)
+
+    def look_up(self, text: str, *, move_focus: bool = False) -> bool:
+        """Validate and start a lookup; an invalid query gets an inline message, focus stays."""
         message = self.query_one("#lookup-message", Static)
         try:
-            query = parse_query(event.value, self.phone_region)
+            query = parse_query(text, self.cx.phone_region)
         except QueryError as error:
-            message.update(str(error))
-            return
+            message.update(Text(str(error), style="bold"))
+            self.query_one("#lookup-bar", Input).focus()
+            return False
         message.update("")
+        bar = self.query_one("#lookup-bar", Input)
+        if bar.value != text:
+            bar.value = text
+        if self.query_obj is None or self.query_obj.text != query.text:
+            self._selected = None
+        self.query_obj = query
+        self._picker_offered = False
         self._lookup(query)
+        if move_focus:
+            self.query_one("#actions", ActionList).focus()
+        return True
 
     @work(exclusive=True, group="lookup", exit_on_error=False)
     async def _lookup(self, query: Query) -> None:
-        builder = self.engine.new_builder(query)
-        profile_view = self.query_one("#profile", Static)
-        sources_view = self.query_one("#sources", Static)
-        profile_view.update(f"Looking up {query.display()}…")
-        async for update in self.engine.stream(query):
+        engine = self.cx.engine
+        builder = self.builder = engine.new_builder(query)
+        if self._selected is not None:
+            builder.select(self._selected)
+        self._paint(builder.build())
+        async for update in engine.stream(query, selected=self._selected):
             if isinstance(update, LookupCancelled):
                 return
             apply_update(builder, update)
-            profile = self.profile = builder.build()
-            sources_view.update(sources_line(profile))
-            if not profile.pending:
-                profile_view.update(render_profile(profile, suggest(profile)))
-            elif profile.matches:
-                profile_view.update(render_profile(profile, ()))
+            self._paint(builder.build())
+        profile = builder.build()
+        self.cx.record_lookup(query, profile)
+        if profile.state is ProfileState.AMBIGUOUS and not self._picker_offered:
+            self._picker_offered = True
+            self.action_pick()
+
+    @work(exclusive=True, group="lookup", exit_on_error=False)
+    async def _load_candidate(self, candidate: Candidate) -> None:
+        builder = self.builder
+        if builder is None:
+            return
+        builder.select(candidate.key)
+        self._selected = candidate.key
+        self._paint(builder.build())
+        async for update in self.cx.engine.stream_details(candidate.matches):
+            if isinstance(update, LookupCancelled):
+                return
+            apply_update(builder, update)
+            self._paint(builder.build())
+        if self.query_obj is not None:
+            self.cx.record_lookup(self.query_obj, builder.build())
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR and event.worker.group == "lookup":
+            error = event.worker.error
+            self.notify(
+                f"The lookup stopped: {type(error).__name__}: {error}. The sources that "
+                "answered are still shown.",
+                title="Lookup error",
+                severity="error",
+                timeout=10,
+            )
+
+    # --- painting -------------------------------------------------------------------------
+
+    def _paint_empty(self) -> None:
+        self.set_class(True, "-empty")
+
+    def _paint(self, profile: Profile) -> None:
+        self.profile = profile
+        self.set_class(False, "-empty")
+        self.query_one("#sources", SourceBar).show_statuses(profile.sources.values())
+        status = self.query_one("#status", Static)
+        resolved = profile.state is ProfileState.RESOLVED
+        self.set_class(resolved, "-resolved")
+        if profile.state is ProfileState.SEARCHING:
+            status.update(Text(f"Looking up {profile.query}…", style="italic"))
+        elif profile.state is ProfileState.UNKNOWN:
+            status.update(
+                Text(
+                    f"No one found for {profile.query}. Press a to create a contact.",
+                    style="bold",
+                )
+            )
+        elif profile.state is ProfileState.AMBIGUOUS:
+            status.update(
+                Text(
+                    f"{people(len(profile.candidates))} match {profile.query}: ask who is "
+                    "calling, then press p to pick.",
+                    style="bold",
+                )
+            )
+        else:
+            status.update("")
+        self.query_one("#identity", IdentityCard).show_profile(profile)
+        self.actions = [] if profile.pending and not resolved else suggest(profile)
+        self.query_one("#actions", ActionList).show_actions(self.actions)
+        tried = Text()
+        for item in profile.already_tried:
+            tried.append(f"• {item.text}")
+            tried.append(f"  {ago(item.at)}, {item.ref.connector}\n", style="dim")
+        self.query_one("#tried", Static).update(tried)
+        self.set_class(bool(profile.already_tried), "-has-tried")
+        self.query_one("#tickets", TicketTable).show_tickets(profile.tickets if resolved else ())
+        self.query_one("#timeline", TimelineTable).show_items(profile.timeline if resolved else ())
+
+    # --- candidates -----------------------------------------------------------------------
+
+    def action_pick(self) -> None:
+        profile = self.profile
+        if profile is None or not profile.candidates:
+            self.notify("Nobody to choose between: look someone up first.")
+            return
+
+        def picked(candidate: Candidate | None) -> None:
+            if candidate is not None:
+                self._load_candidate(candidate)
+
+        self.app.push_screen(CandidatePicker(profile.query, profile.candidates), picked)
+
+    # --- records --------------------------------------------------------------------------
+
+    def _ticket(self, source: str, record_id: str) -> Ticket | None:
+        if self.profile is None:
+            return None
+        return next((t for t in self.profile.tickets if t.ref.key == (source, record_id)), None)
+
+    def open_ticket(self, ticket: Ticket) -> None:
+        self.app.push_screen(
+            RecordDetail(f"Ticket #{ticket.ref.record_id}", ticket_body(ticket), ticket.ref)
+        )
+
+    @on(TicketTable.TicketChosen)
+    def _ticket_chosen(self, event: TicketTable.TicketChosen) -> None:
+        self.open_ticket(event.ticket)
+
+    @on(TimelineTable.ItemChosen)
+    def _item_chosen(self, event: TimelineTable.ItemChosen) -> None:
+        item = event.item
+        ticket = self._ticket(item.ref.connector, item.ticket_id) if item.ticket_id else None
+        self.app.push_screen(
+            RecordDetail(
+                f"{item.channel.value.capitalize()}",
+                interaction_body(item, ticket),
+                ticket.ref if ticket else item.ref,
+            )
+        )
+
+    def _current_ref(self) -> SourceRef | None:
+        focused = self.focused
+        if isinstance(focused, TicketTable) and (ticket := focused.current()):
+            return ticket.ref
+        if isinstance(focused, TimelineTable) and (item := focused.current()):
+            return item.ref
+        if self.profile is not None and self.profile.matches:
+            with_url = [m.person.ref for m in self.profile.matches if m.person.ref.url]
+            return with_url[0] if with_url else self.profile.matches[0].person.ref
+        return None
+
+    def action_open_record(self) -> None:
+        ref = self._current_ref()
+        if ref is None:
+            self.notify("Nothing to open yet.")
+            return
+        open_record(self, ref)
+
+    def action_copy_link(self) -> None:
+        ref = self._current_ref()
+        if ref is None:
+            self.notify("Nothing to copy yet.")
+            return
+        copy_link(self, ref)
+
+    def action_focus_panel(self, panel: str) -> None:
+        self.query_one(f"#{panel}").focus()
+
+    # --- next actions ---------------------------------------------------------------------
+
+    @on(ActionList.ActionChosen)
+    def _action_chosen(self, event: ActionList.ActionChosen) -> None:
+        self.take(event.action)
+
+    def take(self, action: NextAction) -> None:
+        """Do what a next action says: open the ticket, pick the person, write the note..."""
+        kind = action.kind
+        if kind is ActionKind.CREATE_CONTACT:
+            self.action_create_contact()
+        elif kind is ActionKind.CONFIRM_PERSON:
+            self.action_pick()
+        elif kind is ActionKind.LOG_NOTE:
+            self.action_note()
+        elif action.target is not None and (
+            ticket := self._ticket(action.target.connector, action.target.record_id)
+        ):
+            self.open_ticket(ticket)
+        elif kind is ActionKind.DONT_REPEAT:
+            self.query_one("#tried", Static).scroll_visible()
+        else:
+            self.notify(action.why, title=action.title)
+
+    # --- writing --------------------------------------------------------------------------
+
+    def note_choices(self, profile: Profile) -> list[TargetChoice]:
+        """The person in each source that takes notes, then open tickets as internal notes.
+
+        Checked by default: the most relevant open ticket plus the CRM person (the first
+        configured source that takes person notes).
+        """
+        engine = self.cx.engine
+        choices: list[TargetChoice] = []
+        crm_picked = False
+        for match in profile.matches:
+            source = match.source
+            if not engine.capabilities(source) & Capability.PERSON_NOTES:
+                continue
+            target = NoteTarget(TargetKind.PERSON, match.person.ref)
+            choices.append(
+                TargetChoice(
+                    f"{target_label(target)}: {match.person.name or 'unnamed'}",
+                    target,
+                    engine.note_limit(source),
+                    default=not crm_picked,
+                )
+            )
+            crm_picked = True
+        for index, ticket in enumerate(profile.open_tickets):
+            source = ticket.ref.connector
+            if not engine.capabilities(source) & Capability.TICKET_NOTES:
+                continue
+            target = NoteTarget(TargetKind.TICKET, ticket.ref)
+            choices.append(
+                TargetChoice(
+                    f"{target_label(target)} (internal): {ticket.subject}",
+                    target,
+                    engine.note_limit(source),
+                    default=index == 0,
+                )
+            )
+        return choices
+
+    def action_note(self) -> None:
+        profile = self.profile
+        if profile is None or profile.state is not ProfileState.RESOLVED:
+            self.notify(
+                "Look the caller up first (and pick them if several match).", severity="warning"
+            )
+            return
+        key = profile.query
+        self.app.push_screen(
+            NoteEditor(
+                profile.value("name") or profile.query,
+                self.note_choices(profile),
+                self.cx.deliver_note,
+                draft=self.cx.drafts.get(key, ""),
+                on_draft=lambda text: self.cx.keep_draft(key, text),
+            )
+        )
+
+    def action_create_contact(self) -> None:
+        query = self.query_obj
+        sources = [
+            c.name for c in self.cx.engine.connectors if c.capabilities & Capability.CREATE_CONTACT
+        ]
+        phone = query.phone.display() if query and query.phone else ""
+        email = query.email or "" if query else ""
+
+        def created(draft: ContactDraft | None) -> None:
+            if draft is not None:
+                self._create(draft)
+
+        self.app.push_screen(
+            CreateContact(sources, phone=phone, email=email, region=self.cx.phone_region),
+            created,
+        )
+
+    @work(group="write", exit_on_error=False)
+    async def _create(self, draft: ContactDraft) -> None:
+        try:
+            person = await self.cx.engine.create_person(draft.source, draft.name, draft.points)
+        except Exception as error:
+            self.notify(
+                f"{draft.source} did not create the contact: {error}", severity="error", timeout=10
+            )
+            return
+        self.notify(f"Created {person.name or 'the contact'} in {draft.source}.")
+        if self.query_obj is not None:
+            self.look_up(self.query_obj.text)
+
+    def refresh_profile(self) -> None:
+        """Look the current caller up again (after a write), keeping the picked person."""
+        if self.query_obj is not None:
+            self._picker_offered = True
+            self._lookup(self.query_obj)
+
+    # --- elsewhere --------------------------------------------------------------------------
+
+    def action_recent(self) -> None:
+        self.cx.show_recent()

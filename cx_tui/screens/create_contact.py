@@ -1,0 +1,103 @@
+"""Unknown caller: create a contact in a source that supports it, prefilled with the number."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Select, Static
+
+from cx_tui.identity import QueryError, normalize_email, normalize_phone
+from cx_tui.keys import MODAL_KEYS, bindings
+from cx_tui.models import ContactKind, ContactPoint
+
+
+@dataclass(frozen=True, slots=True)
+class ContactDraft:
+    source: str
+    name: str | None
+    points: tuple[ContactPoint, ...]
+
+
+class CreateContact(ModalScreen[ContactDraft | None]):
+    """A small form; ctrl+s (or Enter in the last field) creates, Escape cancels."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *bindings(MODAL_KEYS[:1]),
+        Binding("ctrl+s", "create", "Create", id="create-contact-save", priority=True),
+    ]
+
+    def __init__(
+        self,
+        sources: Sequence[str],
+        *,
+        phone: str = "",
+        email: str = "",
+        region: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.sources = list(sources)
+        self.phone = phone
+        self.email = email
+        self.phone_region = region
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="create-contact", classes="dialog"):
+            yield Label("Create a contact", classes="dialog-title")
+            yield (
+                Select(
+                    [(name, name) for name in self.sources],
+                    value=self.sources[0] if self.sources else Select.BLANK,
+                    allow_blank=False,
+                    id="contact-source",
+                )
+                if self.sources
+                else Static("No source can create contacts.")
+            )
+            yield Input(placeholder="Full name", id="contact-name")
+            yield Input(self.phone, placeholder="Phone (+country code)", id="contact-phone")
+            yield Input(self.email, placeholder="Email", id="contact-email")
+            yield Static("", id="contact-message")
+            yield Label("ctrl+s creates · Escape cancels", classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#contact-name", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.input.id == "contact-email":
+            self.action_create()
+        else:
+            self.focus_next()
+
+    def action_create(self) -> None:
+        message = self.query_one("#contact-message", Static)
+        if not self.sources:
+            message.update("No configured source can create contacts.")
+            return
+        name = " ".join(self.query_one("#contact-name", Input).value.split()) or None
+        phone = self.query_one("#contact-phone", Input).value.strip()
+        email = self.query_one("#contact-email", Input).value.strip()
+        points: list[ContactPoint] = []
+        try:
+            if phone:
+                parsed = normalize_phone(phone, self.phone_region)
+                points.append(ContactPoint(ContactKind.PHONE, parsed.e164, parsed.extension))
+            if email:
+                points.append(ContactPoint(ContactKind.EMAIL, normalize_email(email)))
+        except QueryError as error:
+            message.update(str(error))
+            return
+        if not points and not name:
+            message.update("Give at least a name, a phone or an email.")
+            return
+        source = self.query_one("#contact-source", Select).value
+        self.dismiss(ContactDraft(str(source), name, tuple(points)))
+
+    def action_dismiss_modal(self) -> None:
+        self.dismiss(None)

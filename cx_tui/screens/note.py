@@ -1,0 +1,152 @@
+"""The quick note: typed over the profile (which stays visible), saved to chosen targets.
+
+Nothing typed is lost: every change is handed to `on_draft` (the app keeps drafts per caller),
+Escape closes and keeps the draft, and a save that fails leaves the text in the editor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, SelectionList, Static, TextArea
+from textual.widgets.selection_list import Selection
+
+from cx_tui.keys import NOTE_KEYS, bindings
+from cx_tui.models import NoteTarget, TargetKind
+
+
+@dataclass(frozen=True, slots=True)
+class TargetChoice:
+    label: str
+    target: NoteTarget
+    limit: int
+    """Longest note the target's source accepts."""
+    default: bool = False
+
+
+Delivery = Callable[[str, Sequence[NoteTarget]], AsyncIterator[tuple[NoteTarget, str, str]]]
+"""Saves a note to targets, yielding (target, state, message) as each one moves:
+"queued", then "delivered" or "failed" (or "queued" with a reason while it waits to retry)."""
+
+_STATE_STYLE = {"delivered": "green", "failed": "bold red", "queued": "yellow"}
+
+
+def target_label(target: NoteTarget) -> str:
+    what = "person" if target.kind is TargetKind.PERSON else f"ticket #{target.ref.record_id}"
+    return f"{target.ref.connector} {what}"
+
+
+class NoteEditor(ModalScreen[None]):
+    """`ctrl+s` saves to the checked targets; Escape closes and keeps the draft."""
+
+    BINDINGS: ClassVar[list[BindingType]] = bindings(NOTE_KEYS)
+
+    def __init__(
+        self,
+        caller: str,
+        choices: Sequence[TargetChoice],
+        deliver: Delivery,
+        *,
+        draft: str = "",
+        on_draft: Callable[[str], None] | None = None,
+    ) -> None:
+        super().__init__()
+        self.caller = caller
+        self.choices = list(choices)
+        self.deliver = deliver
+        self.draft = draft
+        self.on_draft = on_draft or (lambda _text: None)
+        self.states: dict[NoteTarget, tuple[str, str]] = {}
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="note", classes="dialog"):
+            yield Label(f"Note about {self.caller}", classes="dialog-title")
+            yield TextArea(self.draft, id="note-text", soft_wrap=True, show_line_numbers=False)
+            yield SelectionList[int](
+                *(
+                    Selection(choice.label, index, choice.default)
+                    for index, choice in enumerate(self.choices)
+                ),
+                id="note-targets",
+            )
+            yield Static("", id="note-message")
+            yield Label(
+                "ctrl+s save · Tab targets (space toggles) · Escape close, keeps the draft",
+                classes="dialog-hint",
+            )
+
+    def on_mount(self) -> None:
+        area = self.query_one("#note-text", TextArea)
+        area.focus()
+        area.move_cursor(area.document.end)
+        if not self.choices:
+            self._say("No source here takes notes for this caller.", "bold red")
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        self.on_draft(event.text_area.text)
+
+    def _say(self, message: str | Text, style: str = "bold red") -> None:
+        self.query_one("#note-message", Static).update(
+            Text(message, style=style) if isinstance(message, str) else message
+        )
+
+    def selected(self) -> list[TargetChoice]:
+        picked = self.query_one("#note-targets", SelectionList).selected
+        return [self.choices[index] for index in picked]
+
+    def action_save(self) -> None:
+        text = self.query_one("#note-text", TextArea).text.strip()
+        chosen = self.selected()
+        if not text:
+            self._say("The note is empty: type what the caller needs first.")
+            return
+        if not chosen:
+            self._say("Choose at least one target (Tab to the list, space to check).")
+            return
+        too_long = [c for c in chosen if len(text) > c.limit]
+        if too_long:
+            worst = min(c.limit for c in too_long)
+            self._say(
+                f"The note is {len(text):,} characters; {too_long[0].label} takes at most "
+                f"{worst:,}. Shorten it or untick that target."
+            )
+            return
+        self._save(text, [c.target for c in chosen])
+
+    @work(exclusive=True, group="note", exit_on_error=False)
+    async def _save(self, text: str, targets: list[NoteTarget]) -> None:
+        self.states = {t: ("queued", "") for t in targets}
+        self._show_states()
+        try:
+            async for target, state, message in self.deliver(text, targets):
+                self.states[target] = (state, message)
+                self._show_states()
+        except Exception as error:  # the note stays in the editor: nothing is lost
+            self._say(f"Could not save the note: {error}. The text is still here.")
+            return
+        if all(state != "failed" for state, _ in self.states.values()):
+            self.query_one("#note-text", TextArea).text = ""
+            self.on_draft("")
+
+    def _show_states(self) -> None:
+        text = Text()
+        for index, (target, (state, message)) in enumerate(self.states.items()):
+            if index:
+                text.append("\n")
+            text.append(f"{target_label(target)}: ")
+            text.append(state, style=_STATE_STYLE.get(state, ""))
+            if message:
+                text.append(f" ({message})", style="dim")
+        self._say(text)
+
+    def action_close(self) -> None:
+        self.on_draft(self.query_one("#note-text", TextArea).text)
+        self.dismiss(None)

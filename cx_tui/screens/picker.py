@@ -1,0 +1,68 @@
+"""Several people match (a shared number, an ambiguous email): the agent picks who is calling."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, OptionList
+from textual.widgets.option_list import Option
+
+from cx_tui.keys import MODAL_KEYS, bindings
+from cx_tui.models import Candidate
+from cx_tui.phrases import ago, people
+
+
+def candidate_prompt(candidate: Candidate) -> Text:
+    """Name, company and last contact first: what tells people apart on the phone."""
+    text = Text(candidate.name or "(no name)", style="bold")
+    if candidate.company:
+        text.append(f"  {candidate.company}")
+    if candidate.last_contact:
+        text.append(f"  · last contact {ago(candidate.last_contact)}", style="italic")
+    reasons = ", ".join(dict.fromkeys(m.reason.value for m in candidate.matches))
+    shared = any(cp.shared for m in candidate.matches for cp in m.person.contact_points)
+    text.append(
+        f"\n  {', '.join(candidate.sources)}: {reasons}{' (shared line)' if shared else ''}",
+        style="dim",
+    )
+    return text
+
+
+class CandidatePicker(ModalScreen[Candidate | None]):
+    """Lists the candidates with what tells them apart; Enter picks, Escape leaves it open."""
+
+    BINDINGS: ClassVar[list[BindingType]] = bindings(MODAL_KEYS[:1])
+
+    def __init__(self, query: str, candidates: Sequence[Candidate]) -> None:
+        super().__init__()
+        self.query_text = query
+        self.candidates = list(candidates)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="picker", classes="dialog"):
+            yield Label(
+                f"{people(len(self.candidates))} match {self.query_text}. "
+                "Ask who is calling, then pick:",
+                classes="dialog-title",
+            )
+            yield OptionList(
+                *(
+                    Option(candidate_prompt(c), id=f"candidate-{i}")
+                    for i, c in enumerate(self.candidates)
+                ),
+                id="candidates",
+            )
+            yield Label("Enter picks · Escape decides later (p reopens)", classes="dialog-hint")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(self.candidates[event.option_index])
+
+    def action_dismiss_modal(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,57 @@
+"""Earlier lookups, newest first (kept locally across runs); Enter looks one up again."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, OptionList
+from textual.widgets.option_list import Option
+
+from cx_tui.keys import MODAL_KEYS, bindings
+from cx_tui.phrases import ago
+
+
+@dataclass(frozen=True, slots=True)
+class RecentLookup:
+    query: str
+    at: datetime
+    summary: str
+    """Who it resolved to, or "2 candidates", "nobody"."""
+
+
+class RecentLookups(ModalScreen[str | None]):
+    BINDINGS: ClassVar[list[BindingType]] = bindings(MODAL_KEYS[:1])
+
+    def __init__(self, lookups: Sequence[RecentLookup]) -> None:
+        super().__init__()
+        self.lookups = list(lookups)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="recent", classes="dialog"):
+            yield Label("Recent lookups", classes="dialog-title")
+            if self.lookups:
+                options = []
+                for index, item in enumerate(self.lookups):
+                    prompt = Text(item.query, style="bold")
+                    prompt.append(f"  {item.summary}")
+                    prompt.append(f"  {ago(item.at)}", style="dim")
+                    options.append(Option(prompt, id=f"recent-{index}"))
+                yield OptionList(*options, id="recent-list")
+            else:
+                yield Label("No lookups yet.")
+            yield Label("Enter looks it up again · Escape closes", classes="dialog-hint")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(self.lookups[event.option_index].query)
+
+    def action_dismiss_modal(self) -> None:
+        self.dismiss(None)

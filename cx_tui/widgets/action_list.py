@@ -1,0 +1,45 @@
+"""The ranked next actions, each with its why; Enter takes the highlighted one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.message import Message
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from cx_tui.actions import NextAction
+
+
+class ActionList(OptionList):
+    DEFAULT_CSS = """
+    ActionList { height: auto; max-height: 16; border: none; }
+    """
+
+    @dataclass
+    class ActionChosen(Message):
+        action: NextAction
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
+        super().__init__(id=id)
+        self.actions: list[NextAction] = []
+
+    def show_actions(self, actions: Sequence[NextAction]) -> None:
+        if [a.title for a in actions] == [a.title for a in self.actions]:
+            return
+        self.actions = list(actions)
+        highlighted = self.highlighted
+        self.clear_options()
+        for index, action in enumerate(self.actions, 1):
+            prompt = Text(f"{index}. ", style="bold")
+            prompt.append(action.title, style="bold")
+            prompt.append(f"\n   {action.why}", style="dim")
+            self.add_option(Option(prompt, id=f"action-{index}"))
+        if self.actions:
+            self.highlighted = min(highlighted or 0, len(self.actions) - 1)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.post_message(self.ActionChosen(self.actions[event.option_index]))

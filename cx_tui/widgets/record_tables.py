@@ -1,0 +1,124 @@
+"""Tickets (open first) and the cross-channel timeline, as keyboard-navigable tables.
+
+DataTable draws only the visible rows, so a person with thousands of timeline items scrolls
+without freezing; rows are keyed by record so Enter can open the record's detail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.message import Message
+from textual.widgets import DataTable
+
+from cx_tui.models import Interaction, Ticket
+from cx_tui.phrases import ago
+
+_ARROWS = {"inbound": "←", "outbound": "→"}
+
+
+class TicketTable(DataTable[Text | str]):
+    DEFAULT_CSS = """
+    TicketTable { height: auto; max-height: 14; }
+    """
+
+    @dataclass
+    class TicketChosen(Message):
+        ticket: Ticket
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self.tickets: dict[str, Ticket] = {}
+
+    def on_mount(self) -> None:
+        self.add_columns("#", "Subject", "Status", "Priority", "Age", "SLA due", "Source")
+
+    def show_tickets(self, tickets: Sequence[Ticket]) -> None:
+        keys = [f"{t.ref.connector}/{t.ref.record_id}" for t in tickets]
+        if keys == list(self.tickets) and all(
+            self.tickets[k] == t for k, t in zip(keys, tickets, strict=True)
+        ):
+            return
+        self.tickets = dict(zip(keys, tickets, strict=True))
+        self.clear()
+        for key, ticket in self.tickets.items():
+            sla = ""
+            style = ""
+            if ticket.sla_due and ticket.is_open:
+                sla = ago(ticket.sla_due)
+                style = "bold red" if not sla.startswith("in ") else "bold yellow"
+            self.add_row(
+                ticket.ref.record_id,
+                ticket.subject,
+                Text(ticket.status.value, style="bold" if ticket.is_open else "dim"),
+                ticket.priority.value if ticket.priority else "",
+                ago(ticket.created),
+                Text(sla, style=style),
+                ticket.ref.connector,
+                key=key,
+            )
+
+    def current(self) -> Ticket | None:
+        if not self.tickets or self.cursor_row < 0:
+            return None
+        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        return self.tickets.get(key or "")
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        ticket = self.tickets.get(event.row_key.value or "")
+        if ticket is not None:
+            self.post_message(self.TicketChosen(ticket))
+
+
+class TimelineTable(DataTable[Text | str]):
+    DEFAULT_CSS = """
+    TimelineTable { height: 1fr; min-height: 6; }
+    """
+
+    @dataclass
+    class ItemChosen(Message):
+        item: Interaction
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self.items: dict[str, Interaction] = {}
+        self._shown: list[tuple[str, str]] = []
+
+    def on_mount(self) -> None:
+        self.add_columns("When", "Channel", "", "Summary", "Source")
+
+    def show_items(self, items: Sequence[Interaction]) -> None:
+        shown = [i.ref.key for i in items]
+        if shown == self._shown:
+            return
+        self._shown = shown
+        self.clear()
+        self.add_rows(
+            (
+                ago(item.at),
+                item.channel.value,
+                _ARROWS.get(item.direction.value, "·"),
+                item.summary if len(item.summary) <= 120 else item.summary[:119] + "…",
+                item.ref.connector,
+            )
+            for item in items
+        )
+        # add_rows assigns its own keys; map them back to records in order.
+        self.items = {
+            str(row_key.value): item for row_key, item in zip(self.rows, items, strict=True)
+        }
+
+    def current(self) -> Interaction | None:
+        if not self.items or self.cursor_row < 0:
+            return None
+        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        return self.items.get(str(key))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        item = self.items.get(str(event.row_key.value))
+        if item is not None:
+            self.post_message(self.ItemChosen(item))

@@ -1,0 +1,290 @@
+"""Pilot tests of the agent's flows on the demo data, keyboard only."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from rich.console import Console
+from textual.widgets import Input, OptionList, SelectionList, Static, TextArea
+
+from cx_tui.app import CxApp
+from cx_tui.config import load_config
+from cx_tui.connectors.base import Unavailable
+from cx_tui.lookup import LookupEngine
+from cx_tui.models import ProfileState, SourceState, TargetKind
+from cx_tui.screens.create_contact import CreateContact
+from cx_tui.screens.detail import RecordDetail
+from cx_tui.screens.help import HelpScreen
+from cx_tui.screens.main import MainScreen
+from cx_tui.screens.note import NoteEditor
+from cx_tui.screens.picker import CandidatePicker
+from cx_tui.screens.recent import RecentLookups
+from cx_tui.sources import build_engine
+from tests.fakes import FakeConnector
+
+HERO = "+14155550132"
+SIZE = (120, 40)
+
+
+def main_screen(app: CxApp) -> MainScreen:
+    return app.main
+
+
+def text_of(widget: Static) -> str:
+    return str(widget.content)
+
+
+async def look_up(app: CxApp, pilot: object, query: str) -> MainScreen:
+    from textual.pilot import Pilot
+
+    assert isinstance(pilot, Pilot)
+    await pilot.press("ctrl+l", *query, "enter")
+    screen = main_screen(app)
+    await screen.workers.wait_for_complete()
+    await pilot.pause()
+    return screen
+
+
+async def test_lookup_fills_every_panel() -> None:
+    app = CxApp(load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await look_up(app, pilot, HERO)
+        profile = screen.profile
+        assert profile is not None and profile.state is ProfileState.RESOLVED
+        assert screen.query_one("#tickets").tickets  # type: ignore[attr-defined]
+        assert screen.query_one("#timeline").items  # type: ignore[attr-defined]
+        assert "SIP ALG" in text_of(screen.query_one("#tried", Static))
+        rules = [a.rule for a in screen.actions]
+        assert rules[0] == "repeat_contact" and "conflicting_data" in rules
+        # After Enter the actions have focus, so single-letter keys act.
+        assert app.focused is screen.query_one("#actions")
+
+
+async def test_a_failing_source_is_shown_while_the_others_render() -> None:
+    config = load_config()
+    engine = build_engine(config)
+    broken = FakeConnector(fake_name="Broken CRM", error=Unavailable("connection refused"))
+    engine = LookupEngine([*engine.connectors, broken])
+    app = CxApp(config, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await look_up(app, pilot, HERO)
+        assert screen.profile is not None
+        assert screen.profile.value("name") == "Maria Gonzalez"
+        assert screen.profile.sources["Broken CRM"].state is SourceState.UNREACHABLE
+        assert "connection refused" in text_of(screen.query_one("#sources", Static))
+
+
+async def test_shared_number_opens_the_picker_and_picking_loads_that_person() -> None:
+    app = CxApp(load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        await look_up(app, pilot, "+12125550100")
+        await pilot.pause()
+        assert isinstance(app.screen, CandidatePicker)
+        names = [c.name for c in app.screen.candidates]
+        target = names.index("Tom Becker")
+        options = app.screen.query_one(OptionList)
+        options.highlighted = target
+        await pilot.press("enter")
+        screen = main_screen(app)
+        await screen.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.profile is not None
+        assert screen.profile.state is ProfileState.RESOLVED
+        assert screen.profile.value("name") == "Tom Becker"
+
+
+async def test_unknown_caller_offers_create_contact_prefilled() -> None:
+    app = CxApp(load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await look_up(app, pilot, "+14155550199")
+        assert screen.profile is not None and screen.profile.state is ProfileState.UNKNOWN
+        assert "No one found" in text_of(screen.query_one("#status", Static))
+        await pilot.press("enter")  # the first action: create a contact
+        await pilot.pause()
+        assert isinstance(app.screen, CreateContact)
+        assert app.screen.query_one("#contact-phone", Input).value == "+1 415-555-0199"
+        await pilot.press(*"Rosa Diaz", "ctrl+s")
+        await screen.workers.wait_for_complete()
+        await pilot.pause()
+        await screen.workers.wait_for_complete()
+        assert screen.profile is not None
+        assert screen.profile.state is ProfileState.RESOLVED
+        assert screen.profile.value("name") == "Rosa Diaz"
+
+
+async def test_create_contact_refuses_a_bad_number_inline() -> None:
+    app = CxApp(load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        await look_up(app, pilot, "+14155550199")
+        await pilot.press("a")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, CreateContact)
+        form.query_one("#contact-phone", Input).value = "555-CALL"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is form
+        assert "does not belong" in text_of(form.query_one("#contact-message", Static))
+
+
+async def test_note_defaults_saves_and_is_delivered() -> None:
+    app = CxApp(load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await look_up(app, pilot, HERO)
+        await pilot.press("n")
+        await pilot.pause()
+        editor = app.screen
+        assert isinstance(editor, NoteEditor)
+        chosen = editor.selected()
+        assert [(c.target.kind, c.target.ref.connector) for c in chosen] == [
+            (TargetKind.PERSON, "Demo CRM"),
+            (TargetKind.TICKET, "Demo Helpdesk"),
+        ]
+        await pilot.press(*"Tier 2 will call back today")
+        await pilot.press("ctrl+s")
+        await editor.workers.wait_for_complete()
+        await pilot.pause()
+        assert {state for state, _ in editor.states.values()} == {"delivered"}
+        assert editor.query_one(TextArea).text == ""
+        await pilot.press("escape")
+        await screen.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.profile is not None
+        [ticket] = [t for t in screen.profile.tickets if t.ref.record_id == "2"]
+        assert any(
+            c.body == "Tier 2 will call back today" and not c.public for c in ticket.comments
+        )
+
+
+async def test_escape_keeps_the_draft_and_empty_note_is_refused() -> None:
+    app = CxApp(load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        await look_up(app, pilot, HERO)
+        await pilot.press("n")
+        await pilot.pause()
+        editor = app.screen
+        assert isinstance(editor, NoteEditor)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "empty" in text_of(editor.query_one("#note-message", Static))
+        await pilot.press(*"half a thought")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert isinstance(app.screen, NoteEditor)
+        assert app.screen.query_one(TextArea).text == "half a thought"
+
+
+async def test_note_over_the_targets_limit_is_refused_before_saving() -> None:
+    app = CxApp(load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        await look_up(app, pilot, HERO)
+        await pilot.press("n")
+        await pilot.pause()
+        editor = app.screen
+        assert isinstance(editor, NoteEditor)
+        editor.choices = [dataclasses.replace(c, limit=10) for c in editor.choices]
+        editor.query_one(TextArea).text = "x" * 11
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "takes at most 10" in text_of(editor.query_one("#note-message", Static))
+        assert editor.states == {}
+
+
+async def test_note_with_no_target_checked_is_refused() -> None:
+    app = CxApp(load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        await look_up(app, pilot, HERO)
+        await pilot.press("n")
+        await pilot.pause()
+        editor = app.screen
+        assert isinstance(editor, NoteEditor)
+        editor.query_one(SelectionList).deselect_all()
+        editor.query_one(TextArea).text = "hello"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "at least one target" in text_of(editor.query_one("#note-message", Static))
+
+
+async def test_ticket_enter_opens_detail_with_internal_notes_marked() -> None:
+    app = CxApp(load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        await look_up(app, pilot, HERO)
+        await pilot.press("2", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, RecordDetail)
+        assert app.screen.ref.record_id == "2"
+        console = Console(width=100, record=True)
+        console.print(app.screen.body)
+        text = console.export_text()
+        assert "INTERNAL NOTE" in text and "public reply" in text
+        assert "power-cycled the router" in text
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_recent_lookups_reopen_with_enter() -> None:
+    app = CxApp(load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        await look_up(app, pilot, HERO)
+        screen = await look_up(app, pilot, "+14155550199")
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, RecentLookups)
+        assert [h.query for h in app.screen.lookups] == ["+14155550199", HERO]
+        await pilot.press("down", "enter")
+        await screen.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.profile is not None and screen.profile.value("name") == "Maria Gonzalez"
+
+
+async def test_invalid_query_keeps_focus_and_explains() -> None:
+    app = CxApp(load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*"+999 123", "enter")
+        await pilot.pause()
+        screen = main_screen(app)
+        assert "not a valid phone number" in text_of(screen.query_one("#lookup-message", Static))
+        assert app.focused is screen.query_one("#lookup-bar")
+        assert screen.profile is None
+
+
+async def test_help_lists_every_binding_by_group() -> None:
+    app = CxApp(load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await look_up(app, pilot, HERO)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+
+
+async def test_keymap_from_config_remaps_by_binding_id() -> None:
+    config = dataclasses.replace(load_config(), keymap={"log-note": "ctrl+o"})
+    app = CxApp(config)
+    async with app.run_test(size=SIZE) as pilot:
+        await look_up(app, pilot, HERO)
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert isinstance(app.screen, NoteEditor)
+
+
+async def test_too_small_terminal_says_how_big_it_must_be() -> None:
+    app = CxApp(load_config())
+    async with app.run_test(size=(50, 15)) as pilot:
+        await pilot.pause()
+        screen = main_screen(app)
+        assert screen.has_class("-too-small")
+        assert "at least 60x18" in text_of(screen.query_one("#too-small", Static))
+    app = CxApp(load_config())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert not main_screen(app).has_class("-too-small")
