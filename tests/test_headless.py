@@ -22,6 +22,7 @@ HEADLESS = [
     "cx_tui.export",
     "cx_tui.render",
     "cx_tui.cli",
+    "cx_tui.store",
 ]
 
 
