@@ -10,12 +10,14 @@ from textual.app import App, SystemCommand
 from textual.binding import BindingType
 from textual.screen import Screen
 
+from cx_tui.config import DEFAULT_THEME
 from cx_tui.keys import APP_KEYS, bindings
 from cx_tui.phrases import now_utc
 from cx_tui.screens.help import HelpScreen
 from cx_tui.screens.main import MainScreen
 from cx_tui.screens.recent import RecentLookup, RecentLookups
 from cx_tui.sources import build_engine, region_for
+from cx_tui.themes import ThemeCommands, apply_theme, default_variables, load_themes
 
 if TYPE_CHECKING:
     from cx_tui.config import Config
@@ -41,6 +43,7 @@ class CxApp(App[None]):
     TITLE = "cx-tui"
     CSS_PATH = "app.tcss"
     BINDINGS: ClassVar[list[BindingType]] = bindings(APP_KEYS)
+    COMMANDS = App.COMMANDS | {ThemeCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]  # noqa: RUF012 - Textual API
 
     def __init__(self, config: Config, *, engine: LookupEngine | None = None) -> None:
@@ -55,7 +58,23 @@ class CxApp(App[None]):
 
     def on_mount(self) -> None:
         self.sub_title = "demo data" if self.config.demo else str(self.config.path)
+        self._load_themes()
         self.push_screen(MainScreen())
+
+    def _load_themes(self) -> None:
+        """Register shipped and user themes; a bad file is reported once, never fatal."""
+        themes, problems = load_themes()
+        for theme in themes:
+            self.register_theme(theme)
+        wrong = apply_theme(self, self.config.theme)
+        if wrong is not None and self.config.theme != DEFAULT_THEME:
+            problems.append(f"config theme: {wrong}; using {DEFAULT_THEME}")
+            apply_theme(self, DEFAULT_THEME)
+        if problems:
+            self.notify("\n".join(problems), title="Themes", severity="warning", timeout=15)
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return default_variables(self.current_theme if self.is_running else None)
 
     async def on_unmount(self) -> None:
         await self.engine.aclose()
@@ -99,6 +118,10 @@ class CxApp(App[None]):
         self.main.refresh_profile()
 
     # --- keys and commands ------------------------------------------------------------------
+
+    def action_focus_lookup(self) -> None:
+        if isinstance(self.screen, MainScreen):
+            self.screen.action_focus_lookup()
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

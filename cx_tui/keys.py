@@ -36,12 +36,15 @@ class Key:
 
 
 APP_KEYS: tuple[Key, ...] = (
+    # Priority, handled by the app before the next key is routed: keys typed right after
+    # ctrl+l land in the lookup bar, not in whatever had focus before.
+    Key("focus-lookup", "ctrl+l", "focus_lookup", "Lookup", "Lookup", priority=True),
     Key("help", "question_mark,f1", "help", "Help", "General", key_display="?"),
     Key("quit", "ctrl+q", "quit", "Quit", "General", priority=True),
 )
 
 MAIN_KEYS: tuple[Key, ...] = (
-    Key("focus-lookup", "ctrl+l,slash", "focus_lookup", "Lookup", "Lookup", key_display="/"),
+    Key("focus-lookup-slash", "slash", "focus_lookup", "Lookup", "Lookup", key_display="/"),
     Key("recent-lookups", "r", "recent", "Recent", "Lookup"),
     Key("pick-person", "p", "pick", "Pick person", "Lookup", show=False),
     Key("log-note", "n,ctrl+n", "note", "Note", "Act"),

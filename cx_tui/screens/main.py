@@ -117,8 +117,10 @@ class MainScreen(Screen[None]):
     # --- lookup ---------------------------------------------------------------------------
 
     def action_focus_lookup(self) -> None:
+        # set_focus, not focus(): focus() is deferred, and keys typed right after `/` would
+        # still reach the previously focused widget (where `1` or `n` are commands).
         bar = self.query_one("#lookup-bar", Input)
-        bar.focus()
+        self.set_focus(bar)
         bar.select_all()
 
     @on(Input.Submitted, "#lookup-bar")
@@ -132,7 +134,7 @@ class MainScreen(Screen[None]):
             query = parse_query(text, self.cx.phone_region)
         except QueryError as error:
             message.update(Text(str(error), style="bold"))
-            self.query_one("#lookup-bar", Input).focus()
+            self.set_focus(self.query_one("#lookup-bar", Input))
             return False
         message.update("")
         bar = self.query_one("#lookup-bar", Input)
@@ -144,7 +146,7 @@ class MainScreen(Screen[None]):
         self._picker_offered = False
         self._lookup(query)
         if move_focus:
-            self.query_one("#actions", ActionList).focus()
+            self.set_focus(self.query_one("#actions", ActionList))
         return True
 
     @work(exclusive=True, group="lookup", exit_on_error=False)
@@ -303,7 +305,7 @@ class MainScreen(Screen[None]):
         copy_link(self, ref)
 
     def action_focus_panel(self, panel: str) -> None:
-        self.query_one(f"#{panel}").focus()
+        self.set_focus(self.query_one(f"#{panel}"))
 
     # --- next actions ---------------------------------------------------------------------
 

@@ -17,6 +17,8 @@ from cx_tui.models import Interaction, Ticket
 from cx_tui.phrases import ago
 
 _ARROWS = {"inbound": "←", "outbound": "→"}
+SUBJECT_WIDTH = 36
+"""Long subjects are cut so status, priority, age and SLA stay in view; Enter shows it all."""
 
 
 class TicketTable(DataTable[Text | str]):
@@ -49,9 +51,10 @@ class TicketTable(DataTable[Text | str]):
             if ticket.sla_due and ticket.is_open:
                 sla = ago(ticket.sla_due)
                 style = "bold red" if not sla.startswith("in ") else "bold yellow"
+            subject = ticket.subject
             self.add_row(
                 ticket.ref.record_id,
-                ticket.subject,
+                subject if len(subject) <= SUBJECT_WIDTH else subject[: SUBJECT_WIDTH - 1] + "…",
                 Text(ticket.status.value, style="bold" if ticket.is_open else "dim"),
                 ticket.priority.value if ticket.priority else "",
                 ago(ticket.created),

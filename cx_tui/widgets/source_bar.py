@@ -45,6 +45,4 @@ class SourceBar(Static):
                 text.append(f", retry in {status.retry_after:g} s", style="red")
             if status.message:
                 text.append(f": {status.message}", style="red" if failed else "italic")
-            elif status.elapsed_ms is not None:
-                text.append(f" {status.elapsed_ms:.0f} ms", style="dim")
         self.update(text)

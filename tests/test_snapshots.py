@@ -1,0 +1,110 @@
+"""How each screen looks, at 80x24 and 120x40 in the default theme, and once per theme.
+
+Time is frozen (the demo is seeded at a fixed moment and every "now" reads it), so ages such as
+"3 days ago" and the caller's local time are the same on every run. Review changes with
+`pytest --snapshot-update` only after looking at the report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input, TextArea
+
+from cx_tui import actions, phrases, render
+from cx_tui import app as app_module
+from cx_tui.app import CxApp
+from cx_tui.config import load_config
+from cx_tui.connectors.local import database_path, reset_database
+
+FROZEN = datetime(2026, 11, 20, 17, 30, tzinfo=UTC)
+SIZES = [(80, 24), (120, 40)]
+
+SnapCompare = Callable[..., bool]
+
+
+@pytest.fixture
+def frozen(monkeypatch: pytest.MonkeyPatch) -> None:
+    for module in (phrases, render, actions, app_module):
+        monkeypatch.setattr(module, "now_utc", lambda: FROZEN)
+    config = load_config()
+    for entry in config.connectors:
+        reset_database(
+            database_path(entry.name, entry.settings),
+            entry.settings["dataset"],
+            now=FROZEN,
+            region="US",
+        )
+
+
+def make_app(theme: str | None = None) -> CxApp:
+    import dataclasses
+
+    config = load_config()
+    if theme:
+        config = dataclasses.replace(config, theme=theme)
+    return CxApp(config)
+
+
+async def _steady(pilot: Pilot[Any]) -> None:
+    for widget in pilot.app.screen.query(Input):
+        widget.cursor_blink = False
+    for area in pilot.app.screen.query(TextArea):
+        area.cursor_blink = False
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def lookup(query: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
+    async def run(pilot: Pilot[Any]) -> None:
+        await pilot.press("ctrl+l", *query, "enter")
+        await pilot.app.main.workers.wait_for_complete()
+        await pilot.pause()
+        await _steady(pilot)
+
+    return run
+
+
+def then(
+    first: Callable[[Pilot[Any]], Awaitable[None]], *keys: str
+) -> Callable[[Pilot[Any]], Awaitable[None]]:
+    async def run(pilot: Pilot[Any]) -> None:
+        await first(pilot)
+        await pilot.press(*keys)
+        await pilot.pause()
+        await _steady(pilot)
+
+    return run
+
+
+SCREENS: dict[str, Callable[[Pilot[Any]], Awaitable[None]]] = {
+    "empty": _steady,
+    "profile": lookup("+14155550132"),
+    "picker": lookup("+12125550100"),
+    "unknown": lookup("+14155550199"),
+    "bad-input": lookup("415-555-O132"),
+    "note": then(lookup("+14155550132"), "n", *"Customer asked for a callback"),
+    "ticket": then(lookup("+14155550132"), "2", "enter"),
+    "help": then(_steady, "f1"),
+}
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_screen(
+    snap_compare: SnapCompare, frozen: None, screen: str, size: tuple[int, int]
+) -> None:
+    assert snap_compare(make_app(), terminal_size=size, run_before=SCREENS[screen])
+
+
+@pytest.mark.parametrize("theme", ["cx-dark", "cx-light", "cx-high-contrast", "cx-ansi"])
+def test_theme(snap_compare: SnapCompare, frozen: None, theme: str) -> None:
+    assert snap_compare(make_app(theme), terminal_size=(120, 40), run_before=SCREENS["profile"])
+
+
+def test_too_small(snap_compare: SnapCompare, frozen: None) -> None:
+    assert snap_compare(make_app(), terminal_size=(50, 15), run_before=_steady)
