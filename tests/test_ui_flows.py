@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 from rich.console import Console
 from textual.widgets import Input, OptionList, SelectionList, Static, TextArea
@@ -288,3 +289,38 @@ async def test_too_small_terminal_says_how_big_it_must_be() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert not main_screen(app).has_class("-too-small")
+
+
+async def test_theme_from_config_and_live_switch_from_the_palette() -> None:
+    app = CxApp(dataclasses.replace(load_config(), theme="cx-light"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.theme == "cx-light"
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Theme: cx-high-contrast")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.theme == "cx-high-contrast"
+
+
+async def test_a_bad_theme_file_is_reported_once_and_skipped(isolated_env: Path) -> None:
+    themes = isolated_env / "data" / "themes"
+    themes.mkdir(parents=True)
+    (themes / "broken.toml").write_text("name = 'broken'\nprimary = 'not-a-colour'\n")
+    app = CxApp(load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert len(messages) == 1 and "broken.toml" in messages[0]
+        assert "broken" not in app.available_themes
+        assert app.theme == "cx-dark"
+
+
+async def test_unknown_theme_in_config_falls_back_with_a_message() -> None:
+    app = CxApp(dataclasses.replace(load_config(), theme="cx-drak"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.theme == "cx-dark"
+        assert any('did you mean "cx-dark"' in n.message for n in app._notifications)
