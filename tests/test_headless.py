@@ -23,6 +23,7 @@ HEADLESS = [
     "cx_tui.render",
     "cx_tui.cli",
     "cx_tui.store",
+    "cx_tui.outbox",
 ]
 
 
