@@ -12,11 +12,12 @@ from textual.screen import Screen
 
 from cx_tui.config import DEFAULT_THEME
 from cx_tui.keys import APP_KEYS, bindings
-from cx_tui.phrases import now_utc
+from cx_tui.models import ProfileState
 from cx_tui.screens.help import HelpScreen
 from cx_tui.screens.main import MainScreen
 from cx_tui.screens.recent import RecentLookup, RecentLookups
 from cx_tui.sources import build_engine, region_for
+from cx_tui.store import Store, StoreError
 from cx_tui.themes import ThemeCommands, apply_theme, default_variables, load_themes
 
 if TYPE_CHECKING:
@@ -28,8 +29,6 @@ if TYPE_CHECKING:
 
 def summarise(profile: Profile) -> str:
     """A few words for the history: who it was, or why nobody."""
-    from cx_tui.models import ProfileState
-
     if profile.state is ProfileState.RESOLVED:
         return profile.value("name") or "unnamed person"
     if profile.state is ProfileState.AMBIGUOUS:
@@ -49,10 +48,17 @@ class CxApp(App[None]):
     def __init__(self, config: Config, *, engine: LookupEngine | None = None) -> None:
         super().__init__()
         self.config = config
-        self.engine = engine or build_engine(config)
+        self.store: Store | None = None
+        self._store_problem: str | None = None
+        try:
+            self.store = Store()
+        except StoreError as error:  # run without history and drafts on disk; say so on mount
+            self._store_problem = str(error)
+        links = self.store.confirmed_links if self.store is not None else None
+        self.engine = engine or build_engine(config, links=links)
         self.phone_region = region_for(config)
         self.drafts: dict[str, str] = {}
-        self.history: list[RecentLookup] = []
+        """Drafts in memory too, so nothing is lost even when the store cannot be written."""
         if config.keymap:
             self.set_keymap(config.keymap)
 
@@ -60,6 +66,8 @@ class CxApp(App[None]):
         self.sub_title = "demo data" if self.config.demo else str(self.config.path)
         self._load_themes()
         self.push_screen(MainScreen())
+        if self._store_problem:
+            self.notify(self._store_problem, title="Local store", severity="error", timeout=15)
 
     def _load_themes(self) -> None:
         """Register shipped and user themes; a bad file is reported once, never fatal."""
@@ -78,6 +86,8 @@ class CxApp(App[None]):
 
     async def on_unmount(self) -> None:
         await self.engine.aclose()
+        if self.store is not None:
+            self.store.close()
 
     @property
     def main(self) -> MainScreen:
@@ -85,22 +95,73 @@ class CxApp(App[None]):
 
     # --- state the screens share ------------------------------------------------------------
 
+    def _store_failed(self, error: StoreError) -> None:
+        self.notify(str(error), title="Local store", severity="error", timeout=15)
+
+    def draft(self, key: str) -> str:
+        """The draft note for a caller: from memory, else from the store (survives a crash)."""
+        if key in self.drafts:
+            return self.drafts[key]
+        if self.store is not None:
+            try:
+                return self.store.draft(key) or ""
+            except StoreError as error:
+                self._store_failed(error)
+        return ""
+
     def keep_draft(self, key: str, text: str) -> None:
         if text.strip():
             self.drafts[key] = text
         else:
             self.drafts.pop(key, None)
+        if self.store is None:
+            return
+        try:
+            if text.strip():
+                self.store.save_draft(key, text)
+            else:
+                self.store.clear_draft(key)
+        except StoreError as error:
+            self._store_failed(error)
 
     def record_lookup(self, query: Query, profile: Profile) -> None:
-        self.history = [h for h in self.history if h.query != query.text]
-        self.history.insert(0, RecentLookup(query.text, now_utc(), summarise(profile)))
+        if self.store is None:
+            return
+        person = profile.matches[0].person if profile.state is ProfileState.RESOLVED else None
+        try:
+            self.store.record_lookup(
+                query.text,
+                query.kind.value,
+                profile.state.value,
+                person_name=summarise(profile),
+                person_key=person.ref.key if person else None,
+            )
+        except StoreError as error:
+            self._store_failed(error)
+
+    def recent(self) -> list[RecentLookup]:
+        """Earlier lookups, newest first, one per query."""
+        if self.store is None:
+            return []
+        try:
+            records = self.store.lookups()
+        except StoreError as error:
+            self._store_failed(error)
+            return []
+        seen: set[str] = set()
+        out = []
+        for record in records:
+            if record.query not in seen:
+                seen.add(record.query)
+                out.append(RecentLookup(record.query, record.at, record.person_name or ""))
+        return out
 
     def show_recent(self) -> None:
         def chosen(query: str | None) -> None:
             if query is not None:
                 self.main.look_up(query, move_focus=True)
 
-        self.push_screen(RecentLookups(self.history), chosen)
+        self.push_screen(RecentLookups(self.recent()), chosen)
 
     async def deliver_note(
         self, text: str, targets: Sequence[NoteTarget]

@@ -7,7 +7,7 @@ missing and the other sources carry on.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from cx_tui.connectors import registry
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from cx_tui.config import Config, ConnectorConfig
     from cx_tui.identity import Query
     from cx_tui.models import Details, Match
+    from cx_tui.profile import RecordKey
 
 
 class BrokenSource(Connector):
@@ -90,15 +91,23 @@ def build_engine(
     *,
     env: Mapping[str, str] | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    links: Callable[[], Sequence[Sequence[RecordKey]]] | None = None,
 ) -> LookupEngine:
-    """A lookup engine over every configured source, with the configured deadlines."""
+    """A lookup engine over every configured source, with the configured deadlines.
+
+    Args:
+        links: Returns the record groups the agent confirmed are one person (the store's).
+    """
     region = region_for(config)
     connectors = [
         build_connector(entry, default_region=region, env=env, transport=transport)
         for entry in config.connectors
     ]
     return LookupEngine(
-        connectors, deadline=config.lookup_deadline, details_deadline=config.details_deadline
+        connectors,
+        deadline=config.lookup_deadline,
+        details_deadline=config.details_deadline,
+        links=links,
     )
 
 

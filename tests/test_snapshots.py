@@ -16,7 +16,6 @@ from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
 from cx_tui import actions, phrases, render
-from cx_tui import app as app_module
 from cx_tui.app import CxApp
 from cx_tui.config import load_config
 from cx_tui.connectors.local import database_path, reset_database
@@ -29,7 +28,7 @@ SnapCompare = Callable[..., bool]
 
 @pytest.fixture
 def frozen(monkeypatch: pytest.MonkeyPatch) -> None:
-    for module in (phrases, render, actions, app_module):
+    for module in (phrases, render, actions):
         monkeypatch.setattr(module, "now_utc", lambda: FROZEN)
     config = load_config()
     for entry in config.connectors:

@@ -324,3 +324,26 @@ async def test_unknown_theme_in_config_falls_back_with_a_message() -> None:
         await pilot.pause()
         assert app.theme == "cx-dark"
         assert any('did you mean "cx-dark"' in n.message for n in app._notifications)
+
+
+async def test_recent_lookups_and_drafts_survive_a_restart() -> None:
+    first = CxApp(load_config())
+    async with first.run_test(size=SIZE) as pilot:
+        await look_up(first, pilot, HERO)
+        await pilot.press("n", *"typed before the crash")
+        await pilot.pause()
+    # A new process: nothing in memory, everything from the local store.
+    second = CxApp(load_config())
+    async with second.run_test(size=SIZE) as pilot:
+        await pilot.press("tab", "r")
+        await pilot.pause()
+        assert isinstance(second.screen, RecentLookups)
+        [recent] = second.screen.lookups
+        assert (recent.query, recent.summary) == (HERO, "Maria Gonzalez")
+        await pilot.press("enter")
+        await second.main.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(second.screen, NoteEditor)
+        assert second.screen.query_one(TextArea).text == "typed before the crash"

@@ -384,7 +384,7 @@ class MainScreen(Screen[None]):
                 profile.value("name") or profile.query,
                 self.note_choices(profile),
                 self.cx.deliver_note,
-                draft=self.cx.drafts.get(key, ""),
+                draft=self.cx.draft(key),
                 on_draft=lambda text: self.cx.keep_draft(key, text),
             )
         )
