@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from cx_tui.cache import ResultCache, query_key
 from cx_tui.connectors.base import (
     AuthError,
     BadResponse,
@@ -34,6 +35,7 @@ from cx_tui.models import (
     NoteTarget,
     Person,
     Profile,
+    SourceRef,
     SourceState,
     SourceStatus,
 )
@@ -62,6 +64,8 @@ class SourceAnswered:
     source: str
     matches: tuple[Match, ...]
     elapsed_ms: float
+    cached: bool = False
+    """From the cache (a refresh may follow when it was stale)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +85,7 @@ class DetailsLoaded:
     record: RecordKey
     details: Details
     elapsed_ms: float
+    cached: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +185,7 @@ class LookupEngine:
             `deadline` setting overrides it).
         details_deadline: Seconds each source gets for the details stage.
         links: Returns the record groups the agent confirmed are one person.
+        cache: Answers kept for repeat lookups (stale-while-revalidate); default: 60 s TTL.
     """
 
     def __init__(
@@ -189,8 +195,10 @@ class LookupEngine:
         deadline: float = DEFAULT_DEADLINE,
         details_deadline: float = DEFAULT_DETAILS_DEADLINE,
         links: Callable[[], Sequence[Sequence[RecordKey]]] | None = None,
+        cache: ResultCache | None = None,
     ) -> None:
         self.connectors = list(connectors)
+        self.cache = cache if cache is not None else ResultCache()
         self.deadline = deadline
         self.details_deadline = details_deadline
         self._by_name = {c.name: c for c in self.connectors}
@@ -292,6 +300,14 @@ class LookupEngine:
         put = lookup.queue.put_nowait
         put(SourceStarted(connector.name))
         started = time.perf_counter()
+        key = query_key(query)
+        cached = self.cache.matches(connector.name, key)
+        if cached is not None:
+            put(SourceAnswered(connector.name, cached.value, 0.0, cached=True))
+            if len(cached.value) == 1:
+                self._start_details(lookup, cached.value[0])
+            if cached.fresh:
+                return
         deadline = self._deadline(connector)
         try:
             result = await asyncio.wait_for(connector.find_people(query), deadline)
@@ -314,7 +330,10 @@ class LookupEngine:
             elapsed = (time.perf_counter() - started) * 1000
             put(SourceFailed(connector.name, state, message, elapsed, retry_after))
             return
+        self.cache.put_matches(connector.name, key, matches)
         put(SourceAnswered(connector.name, matches, (time.perf_counter() - started) * 1000))
+        if cached is not None and cached.value == matches:
+            return  # the refresh confirmed what was shown
         if len(matches) == 1:
             # Overlap: a lone match is very likely the person, so start on the details now.
             self._start_details(lookup, matches[0])
@@ -325,6 +344,11 @@ class LookupEngine:
         if key in lookup.details_started or connector is None or lookup.cancelled:
             return
         lookup.details_started.add(key)
+        cached = self.cache.details(key)
+        if cached is not None:
+            lookup.queue.put_nowait(DetailsLoaded(connector.name, key, cached.value, 0.0, True))
+            if cached.fresh:
+                return
         lookup.spawn(self._details(lookup, connector, match))
 
     async def _details(self, lookup: _Lookup, connector: Connector, match: Match) -> None:
@@ -351,6 +375,7 @@ class LookupEngine:
             state, message, _ = failure_state(error)
             put(DetailsFailed(connector.name, key, state, message))
             return
+        self.cache.put_details(key, details)
         put(DetailsLoaded(connector.name, key, details, (time.perf_counter() - started) * 1000))
 
     # --- what the UI may ask about a source, and the writes it may request ----------------
@@ -372,13 +397,24 @@ class LookupEngine:
 
     async def add_note(self, target: NoteTarget, text: str, idempotency_key: str) -> NoteReceipt:
         """Write a note through the target's source (the outbox calls this)."""
-        return await self._connector(target.ref.connector).add_note(target, text, idempotency_key)
+        try:
+            return await self._connector(target.ref.connector).add_note(
+                target, text, idempotency_key
+            )
+        finally:
+            self.invalidate(target.ref)
+
+    def invalidate(self, ref: SourceRef) -> None:
+        """A record changed (a note was written): forget what the cache knows about it."""
+        self.cache.invalidate_record(ref.connector, ref.record_id)
 
     async def create_person(
         self, source: str, name: str | None, contact_points: Sequence[ContactPoint]
     ) -> Person:
         """Create a contact in `source` (for an unknown caller)."""
-        return await self._connector(source).create_person(name, contact_points)
+        person = await self._connector(source).create_person(name, contact_points)
+        self.cache.invalidate_source(source)
+        return person
 
     async def aclose(self) -> None:
         """Cancel any lookup and close every connector."""
