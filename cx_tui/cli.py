@@ -82,6 +82,10 @@ def _parser() -> argparse.ArgumentParser:
     for action, words in (("set", "store (prompts without echo)"), ("delete", "delete")):
         sub = secret_commands.add_parser(action, parents=[common], help=f"{words} the token")
         sub.add_argument("name", metavar="NAME", help="the connector's name in the config")
+
+    from cx_tui import cli_outbox
+
+    cli_outbox.add_commands(commands, common)
     return parser
 
 
@@ -124,6 +128,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _demo_reset(config)
     if args.command == "secret":
         return _secret(config, args.secret_command, args.name)
+    if args.command in ("note", "outbox"):
+        from cx_tui import cli_outbox
+
+        return cli_outbox.run(config, args)
     raise UsageError(f"unknown command {args.command!r}")
 
 

@@ -24,6 +24,7 @@ HEADLESS = [
     "cx_tui.cli",
     "cx_tui.store",
     "cx_tui.outbox",
+    "cx_tui.cli_outbox",
 ]
 
 
