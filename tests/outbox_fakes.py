@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -35,12 +35,18 @@ class SleepAdvances:
     settles fails fast instead of hanging.
     """
 
-    def __init__(self, clock: FakeClock, limit: int = 1000) -> None:
+    def __init__(
+        self, clock: FakeClock, *, limit: int = 1000, done: Callable[[], bool] = lambda: False
+    ) -> None:
         self.clock = clock
         self.limit = limit
+        self.done = done
+        """Once this is true, naps last until the test cancels `run` (nothing left to see)."""
         self.naps: list[float] = []
 
     async def __call__(self, seconds: float) -> None:
+        if self.done():
+            await asyncio.Event().wait()
         self.naps.append(seconds)
         if len(self.naps) > self.limit:
             raise AssertionError(f"run() napped more than {self.limit} times")
