@@ -131,6 +131,7 @@ def _wait(seconds: float, option: str = "--wait") -> float:
 
 def _note(config: Config, raw_targets: Sequence[str], text: str, wait: float) -> int:
     from cx_tui.outbox import Outbox
+    from cx_tui.store import StoreError
 
     wait = _wait(wait)
     if text == "-":
@@ -149,7 +150,12 @@ def _note(config: Config, raw_targets: Sequence[str], text: str, wait: float) ->
         items = Outbox(store).enqueue(text, targets)
         ids = [item.id for item in items]
         names = {item.target.ref.connector for item in items}
-        asyncio.run(_deliver(config, store, names, wait, ids))
+        try:
+            asyncio.run(_deliver(config, store, names, wait, ids))
+        except StoreError as error:
+            # The note is saved; only recording a delivery failed. It is retried with the
+            # same key, so a note that did get through is not written twice.
+            sys.stderr.write(f"cx-tui: {error}\n")
         items = store.outbox_items(ids=ids)
     delivered = 0
     for item in items:
@@ -200,6 +206,8 @@ def _outcome(item: OutboxItem) -> str:
         return f"delivered ({item.receipt.record_id})" if item.receipt else "delivered"
     if state == "failed":
         return f"failed ({item.last_error}); see `cx-tui outbox list`"
+    if state == "sending":
+        return f"queued ({item.last_error or 'delivery not confirmed yet'}), will retry"
     return f"queued ({item.last_error or 'not sent yet'}), will retry"
 
 

@@ -565,14 +565,16 @@ class OutboxWorker:
             receipt = await asyncio.wait_for(self._send(connector, item), self.send_timeout)
         except asyncio.CancelledError:
             # Stopped mid-send (the CLI's deadline, the app quitting): hand it straight back.
-            self._update(
-                item,
-                state=ItemState.PENDING,
-                due=self.clock(),
-                last_error="interrupted before the source answered",
-                lease_owner=None,
-                lease_until=None,
-            )
+            # If the store cannot take that now, the lease runs out and frees it anyway.
+            with contextlib.suppress(StoreError):
+                self._update(
+                    item,
+                    state=ItemState.PENDING,
+                    due=self.clock(),
+                    last_error="interrupted before the source answered",
+                    lease_owner=None,
+                    lease_until=None,
+                )
             raise
         except Exception as error:
             verdict = self._judge(connector, item, error)

@@ -379,7 +379,11 @@ def _schema_version(conn: sqlite3.Connection) -> int:
     if not has_meta:
         return 0
     row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    return int(row[0]) if row is not None else 0
+    if row is None:
+        return 0
+    if not str(row[0]).isdigit():
+        raise sqlite3.DatabaseError(f"its schema version is {row[0]!r}, not a number")
+    return int(row[0])
 
 
 # --- Times and conversions ---------------------------------------------------------------
@@ -597,9 +601,12 @@ class Store:
             }
             app_id = conn.execute("PRAGMA application_id").fetchone()[0]
             damaged = None
+            version = 0
             if tables:
                 check = conn.execute("PRAGMA quick_check(1)").fetchone()
                 damaged = None if check is not None and check[0] == "ok" else check
+                if "meta" in tables:
+                    version = _schema_version(conn)
         except sqlite3.DatabaseError as exc:
             raise StoreError(
                 self.path,
@@ -613,7 +620,6 @@ class Store:
                 "not a cx-tui store (it is another program's SQLite database); the file was "
                 f"left untouched. {_MOVE_ASIDE}",
             )
-        version = _schema_version(conn)
         if version > SCHEMA_VERSION:
             raise StoreError(
                 self.path,

@@ -20,7 +20,7 @@ from cx_tui.connectors import registry
 from cx_tui.connectors.base import Capability
 from cx_tui.models import NoteReceipt, NoteTarget, SourceRef, TargetKind
 from cx_tui.outbox import Outbox
-from cx_tui.store import ItemState, Store
+from cx_tui.store import ItemState, Store, StoreError
 from tests.conftest import MemoryKeyring
 from tests.outbox_fakes import ScriptedConnector
 
@@ -146,6 +146,29 @@ def test_an_unreachable_source_queues_the_note_then_flush_delivers_it(
     assert (code, out) == (0, "Delivered 1; 0 waiting, 0 failed.\n")
     assert demo_notes("demo-helpdesk").count(TEXT) == 1
     assert run(capsys, "outbox", "list")[1] == "The outbox is empty: every note was delivered.\n"
+
+
+def test_a_store_failing_after_the_note_was_saved_keeps_it_queued(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_update = Store.outbox_update
+
+    def full_disk_on_delivery(self: Store, *args: Any, **changes: Any) -> Any:
+        if changes.get("state") is ItemState.DELIVERED:
+            raise StoreError(self.path, "could not update the outbox: the disk is full")
+        return real_update(self, *args, **changes)
+
+    monkeypatch.setattr(Store, "outbox_update", full_disk_on_delivery)
+    code, out, err = run(capsys, "note", "--to", MARIA, TEXT)
+    assert code == 1
+    assert err.startswith("cx-tui: ") and "the disk is full" in err
+    assert out == f"{MARIA}: queued (delivery not confirmed yet), will retry\n"
+    monkeypatch.setattr(Store, "outbox_update", real_update)
+
+    # The source did get it; the retry reuses the key, so it stays one note.
+    [item] = stored()
+    assert item.state is ItemState.SENDING
+    assert demo_notes().count(TEXT) == 1
 
 
 def test_outbox_retry_refuses_unknown_and_delivered_items(

@@ -205,6 +205,20 @@ def test_a_file_that_is_not_a_usable_store_is_refused_and_left_untouched(
     assert not path.with_name("state.db-wal").exists()
 
 
+def test_a_store_with_a_garbled_version_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    Store(path).close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE meta SET value = 'two' WHERE key = 'schema_version'")
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreError) as raised:
+        Store(path)
+    message = one_line(raised.value, path)
+    assert "damaged (its schema version is 'two', not a number)" in message
+    assert path.read_bytes() == before
+
+
 def test_a_directory_in_place_of_the_file(tmp_path: Path) -> None:
     path = tmp_path / "state.db"
     path.mkdir()
