@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
@@ -11,8 +10,10 @@ from textual.binding import BindingType
 from textual.screen import Screen
 
 from cx_tui.config import DEFAULT_THEME
+from cx_tui.delivery import Delivery
 from cx_tui.keys import APP_KEYS, bindings
 from cx_tui.models import ProfileState
+from cx_tui.outbox import OutboxError
 from cx_tui.screens.help import HelpScreen
 from cx_tui.screens.main import MainScreen
 from cx_tui.screens.recent import RecentLookup, RecentLookups
@@ -56,6 +57,7 @@ class CxApp(App[None]):
             self._store_problem = str(error)
         links = self.store.confirmed_links if self.store is not None else None
         self.engine = engine or build_engine(config, links=links)
+        self.delivery = Delivery(self.store, self.engine) if self.store is not None else None
         self.phone_region = region_for(config)
         self.drafts: dict[str, str] = {}
         """Drafts in memory too, so nothing is lost even when the store cannot be written."""
@@ -68,6 +70,8 @@ class CxApp(App[None]):
         self.push_screen(MainScreen())
         if self._store_problem:
             self.notify(self._store_problem, title="Local store", severity="error", timeout=15)
+        if self.delivery is not None:
+            self.delivery.start()  # notes left from an earlier run go out first
 
     def _load_themes(self) -> None:
         """Register shipped and user themes; a bad file is reported once, never fatal."""
@@ -85,6 +89,8 @@ class CxApp(App[None]):
         return default_variables(self.current_theme if self.is_running else None)
 
     async def on_unmount(self) -> None:
+        if self.delivery is not None:
+            await self.delivery.stop()
         await self.engine.aclose()
         if self.store is not None:
             self.store.close()
@@ -166,16 +172,18 @@ class CxApp(App[None]):
     async def deliver_note(
         self, text: str, targets: Sequence[NoteTarget]
     ) -> AsyncIterator[tuple[NoteTarget, str, str]]:
-        """Save a note to each target, yielding each target's state as it changes."""
-        for target in targets:
-            yield target, "queued", ""
-        for target in targets:
-            try:
-                await self.engine.add_note(target, text, uuid.uuid4().hex)
-            except Exception as error:
-                yield target, "failed", str(error)
-            else:
-                yield target, "delivered", ""
+        """Save a note through the outbox, yielding each target's state as it changes.
+
+        Raises:
+            StoreError, OutboxError: nothing was saved; the editor keeps the text.
+        """
+        if self.delivery is None:
+            raise OutboxError(
+                f"the local store could not be opened ({self._store_problem}), so notes "
+                "cannot be queued safely"
+            )
+        async for update in self.delivery.send(text, targets):
+            yield update
         self.main.refresh_profile()
 
     # --- keys and commands ------------------------------------------------------------------

@@ -48,6 +48,7 @@ MAIN_KEYS: tuple[Key, ...] = (
     Key("recent-lookups", "r", "recent", "Recent", "Lookup"),
     Key("pick-person", "p", "pick", "Pick person", "Lookup", show=False),
     Key("log-note", "n,ctrl+n", "note", "Note", "Act"),
+    Key("outbox", "b", "outbox", "Outbox", "Act"),
     Key("create-contact", "a", "create_contact", "Add contact", "Act", show=False),
     Key("open-record", "o", "open_record", "Open in browser", "Act", show=False),
     Key("copy-link", "c", "copy_link", "Copy link", "Act", show=False),

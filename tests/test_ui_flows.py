@@ -145,7 +145,7 @@ async def test_note_defaults_saves_and_is_delivered() -> None:
         await pilot.press("ctrl+s")
         await editor.workers.wait_for_complete()
         await pilot.pause()
-        assert {state for state, _ in editor.states.values()} == {"delivered"}
+        assert {state for state, _ in editor.states.values()} == {"delivered"}, editor.states
         assert editor.query_one(TextArea).text == ""
         await pilot.press("escape")
         await screen.workers.wait_for_complete()

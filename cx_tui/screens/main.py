@@ -6,6 +6,7 @@ back; it never calls a connector itself. Writes go through the app (`CxApp.deliv
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -41,7 +42,9 @@ from cx_tui.screens.detail import (
     ticket_body,
 )
 from cx_tui.screens.note import NoteEditor, TargetChoice, target_label
+from cx_tui.screens.outbox import OutboxScreen
 from cx_tui.screens.picker import CandidatePicker
+from cx_tui.store import StoreError
 from cx_tui.widgets.action_list import ActionList
 from cx_tui.widgets.identity_card import IdentityCard
 from cx_tui.widgets.record_tables import TicketTable, TimelineTable
@@ -71,6 +74,7 @@ class MainScreen(Screen[None]):
         self.builder: ProfileBuilder | None = None
         self._picker_offered = False
         self._selected: str | None = None
+        self._unsubscribe: Callable[[], None] = lambda: None
         """The candidate the agent picked for the current query, kept across refreshes."""
 
     @property
@@ -85,7 +89,9 @@ class MainScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Input(placeholder="Phone, email or name, then Enter", id="lookup-bar")
         yield Static("", id="lookup-message")
-        yield SourceBar(id="sources")
+        with Horizontal(id="status-row"):
+            yield SourceBar(id="sources")
+            yield Static("", id="outbox-status")
         with Horizontal(id="columns"):
             with VerticalScroll(id="left"):
                 yield Static(WELCOME, id="status")
@@ -106,6 +112,41 @@ class MainScreen(Screen[None]):
         self.query_one("#lookup-bar", Input).focus()
         self._paint_empty()
         self._check_size()
+        delivery = self.cx.delivery
+        if delivery is not None:
+            self._unsubscribe = delivery.subscribe(lambda _item: self.show_outbox_counts())
+        self.show_outbox_counts()
+
+    def on_unmount(self) -> None:
+        self._unsubscribe()
+
+    def show_outbox_counts(self) -> None:
+        """The status line: notes waiting and failed, always in view."""
+        status = self.query_one("#outbox-status", Static)
+        delivery = self.cx.delivery
+        if delivery is None:
+            status.update(Text("Outbox unavailable: notes cannot be queued", style="bold red"))
+            return
+        try:
+            pending, failed = delivery.counts()
+        except StoreError as error:
+            status.update(Text(f"Outbox: {error}", style="bold red"))
+            return
+        text = Text("Outbox: ")
+        text.append(f"{pending} pending", style="yellow" if pending else "dim")
+        text.append(" · ")
+        text.append(f"{failed} failed", style="bold red" if failed else "dim")
+        if failed:
+            text.append("  (b to review)", style="dim")
+        status.update(text)
+
+    def action_outbox(self) -> None:
+        if self.cx.delivery is None:
+            self.notify(
+                "The local store could not be opened, so there is no outbox.", severity="error"
+            )
+            return
+        self.app.push_screen(OutboxScreen(self.cx.delivery))
 
     def on_resize(self) -> None:
         self._check_size()

@@ -1,0 +1,205 @@
+"""What waits to be delivered, what was delivered, what failed: retry, edit, discard."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, DataTable, Label, Static, TextArea
+
+from cx_tui.keys import MODAL_KEYS, bindings
+from cx_tui.phrases import now_utc, span
+from cx_tui.store import ItemState, OutboxItem, StoreError
+
+if TYPE_CHECKING:
+    from cx_tui.delivery import Delivery
+
+_STATE_STYLE = {
+    ItemState.PENDING: "yellow",
+    ItemState.SENDING: "cyan",
+    ItemState.DELIVERED: "green",
+    ItemState.FAILED: "bold red",
+}
+SHOWN = (ItemState.PENDING, ItemState.SENDING, ItemState.FAILED, ItemState.DELIVERED)
+
+
+class Confirm(ModalScreen[bool]):
+    """Yes or no, keyboard first (y / n, Escape is no)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "answer(True)", "Yes", id="confirm-yes"),
+        Binding("n,escape", "answer(False)", "No", id="confirm-no"),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="confirm"):
+            yield Label(self.question, classes="dialog-title")
+            with Horizontal():
+                yield Button("Yes (y)", id="yes", variant="error")
+                yield Button("No (n)", id="no")
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+
+class EditNote(ModalScreen[str | None]):
+    """Edit a failed note's text before sending it again (ctrl+s), Escape keeps the old one."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Resend", id="edit-resend", priority=True),
+        *bindings(MODAL_KEYS[:1]),
+    ]
+
+    def __init__(self, item: OutboxItem) -> None:
+        super().__init__()
+        self.item = item
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="edit-note"):
+            yield Label(f"Edit and resend to {self.item.target_label}", classes="dialog-title")
+            yield TextArea(self.item.text, id="edit-text", soft_wrap=True)
+            yield Static("", id="edit-message")
+            yield Label("ctrl+s resends · Escape cancels", classes="dialog-hint")
+
+    def action_save(self) -> None:
+        text = self.query_one(TextArea).text.strip()
+        if not text:
+            self.query_one("#edit-message", Static).update("The note is empty.")
+            return
+        self.dismiss(text)
+
+    def action_dismiss_modal(self) -> None:
+        self.dismiss(None)
+
+
+class OutboxScreen(ModalScreen[None]):
+    """Every note item with its target, age, attempts and last error."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "retry", "Retry now", id="outbox-retry"),
+        Binding("e", "edit", "Edit & resend", id="outbox-edit"),
+        Binding("d", "discard", "Discard", id="outbox-discard"),
+        *bindings(MODAL_KEYS[:1]),
+    ]
+
+    def __init__(self, delivery: Delivery) -> None:
+        super().__init__()
+        self.delivery = delivery
+        self.items: list[OutboxItem] = []
+        self._unsubscribe: Callable[[], None] = lambda: None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="outbox"):
+            yield Label(
+                "Outbox: notes wait here until their source has them", classes="dialog-title"
+            )
+            yield DataTable(id="outbox-table", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="outbox-message")
+            yield Label(
+                "r retry now · e edit & resend · d discard · Escape closes", classes="dialog-hint"
+            )
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("#", "Target", "State", "Age", "Tries", "Last error", "Note")
+        self._unsubscribe = self.delivery.subscribe(lambda _item: self.reload())
+        self.reload()
+        table.focus()
+
+    def on_unmount(self) -> None:
+        self._unsubscribe()
+
+    def reload(self) -> None:
+        table = self.query_one(DataTable)
+        row = table.cursor_row
+        try:
+            self.items = self.delivery.outbox.items(SHOWN)
+        except StoreError as error:
+            self.query_one("#outbox-message", Static).update(str(error))
+            return
+        self.items.sort(key=lambda i: (i.state is ItemState.DELIVERED, -i.id))
+        now = now_utc()
+        table.clear()
+        for item in self.items:
+            preview = " ".join(item.text.split())
+            table.add_row(
+                str(item.id),
+                item.target_label,
+                Text(item.state.value, style=_STATE_STYLE.get(item.state, "")),
+                span(item.age(now)),
+                str(item.attempts),
+                (item.last_error or "")[:60],
+                preview[:40] + ("…" if len(preview) > 40 else ""),
+                key=str(item.id),
+            )
+        if self.items:
+            table.move_cursor(row=min(max(row, 0), len(self.items) - 1))
+        pending, failed = self.delivery.counts()
+        self.query_one("#outbox-message", Static).update(
+            f"{pending} pending · {failed} failed" if self.items else "Nothing in the outbox."
+        )
+
+    def current(self) -> OutboxItem | None:
+        table = self.query_one(DataTable)
+        if not self.items or not 0 <= table.cursor_row < len(self.items):
+            return None
+        return self.items[table.cursor_row]
+
+    def _act(self, verb: str, fn: Callable[[OutboxItem], object]) -> None:
+        item = self.current()
+        if item is None:
+            return
+        if item.state is ItemState.DELIVERED:
+            self.notify("That note was delivered already.")
+            return
+        try:
+            fn(item)
+        except Exception as error:
+            self.query_one("#outbox-message", Static).update(f"Could not {verb}: {error}")
+            return
+        self.delivery.worker.kick()
+        self.reload()
+
+    def action_retry(self) -> None:
+        self._act("retry", lambda item: self.delivery.outbox.retry_now(item.id))
+
+    def action_edit(self) -> None:
+        item = self.current()
+        if item is None or item.state is ItemState.DELIVERED:
+            return
+
+        def edited(text: str | None) -> None:
+            if text is not None:
+                self._act("resend", lambda it: self.delivery.outbox.edit_and_resend(it.id, text))
+
+        self.app.push_screen(EditNote(item), edited)
+
+    def action_discard(self) -> None:
+        item = self.current()
+        if item is None or item.state is ItemState.DELIVERED:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._act("discard", lambda it: self.delivery.outbox.discard(it.id))
+
+        self.app.push_screen(
+            Confirm(f"Discard the note to {item.target_label}? It will never be sent."), answered
+        )
+
+    def action_dismiss_modal(self) -> None:
+        self.dismiss(None)

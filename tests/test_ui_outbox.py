@@ -1,0 +1,148 @@
+"""Notes go through the outbox from the screen: states, the status line, retry, edit, discard."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from textual.widgets import Static, TextArea
+
+from cx_tui.app import CxApp
+from cx_tui.config import load_config
+from cx_tui.connectors.base import Capability, NotFound
+from cx_tui.lookup import LookupEngine
+from cx_tui.models import NoteReceipt, NoteTarget, SourceRef
+from cx_tui.screens.note import NoteEditor
+from cx_tui.screens.outbox import Confirm, EditNote, OutboxScreen
+from cx_tui.store import ItemState
+from tests.fakes import FakeConnector, email, person, phone
+
+SIZE = (120, 40)
+
+
+class PickyCRM(FakeConnector):
+    """Takes person notes, but refuses any note containing 'bad' (a permanent 4xx)."""
+
+    capabilities = Capability.LOOKUP_PHONE | Capability.PERSON_NOTES
+    received: list[str]
+
+    async def add_note(self, target: NoteTarget, text: str, idempotency_key: str) -> NoteReceipt:
+        if "bad" in text:
+            raise NotFound("the vendor says: contact 1 does not exist (404)")
+        self.received.append(text)
+        return NoteReceipt(SourceRef(self.name, f"n{len(self.received)}"), datetime.now(UTC))
+
+
+def crm() -> PickyCRM:
+    source = PickyCRM(
+        fake_name="Picky CRM",
+        people=[
+            person("Picky CRM", "1", "Ana Silva", phone("+14155550111"), email("ana@example.com"))
+        ],
+    )
+    source.received = []
+    return source
+
+
+async def open_editor(app: CxApp, pilot: object) -> NoteEditor:
+    from textual.pilot import Pilot
+
+    assert isinstance(pilot, Pilot)
+    await pilot.press(*"+14155550111", "enter")
+    await app.main.workers.wait_for_complete()
+    await pilot.press("n")
+    await pilot.pause()
+    assert isinstance(app.screen, NoteEditor)
+    return app.screen
+
+
+def status(app: CxApp) -> str:
+    return str(app.main.query_one("#outbox-status", Static).content)
+
+
+async def save(app: CxApp, pilot: object, editor: NoteEditor, text: str) -> None:
+    from textual.pilot import Pilot
+
+    assert isinstance(pilot, Pilot)
+    editor.query_one(TextArea).text = text
+    await pilot.press("ctrl+s")
+    await editor.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_note_is_delivered_through_the_outbox() -> None:
+    source = crm()
+    app = CxApp(load_config(), engine=LookupEngine([source]))
+    async with app.run_test(size=SIZE) as pilot:
+        editor = await open_editor(app, pilot)
+        await save(app, pilot, editor, "call back at 3")
+        assert list(editor.states.values()) == [("delivered", "")]
+        assert source.received == ["call back at 3"]
+        assert "0 pending · 0 failed" in status(app)
+        assert app.delivery is not None
+        [item] = app.delivery.outbox.items([ItemState.DELIVERED])
+        assert item.text == "call back at 3"
+
+
+async def test_a_refused_note_fails_keeps_its_text_and_can_be_edited_and_resent() -> None:
+    source = crm()
+    app = CxApp(load_config(), engine=LookupEngine([source]))
+    async with app.run_test(size=SIZE) as pilot:
+        editor = await open_editor(app, pilot)
+        await save(app, pilot, editor, "a bad note")
+        [(state, message)] = editor.states.values()
+        assert state == "failed" and "404" in message
+        assert editor.query_one(TextArea).text == "a bad note"  # nothing typed is lost
+        assert "1 failed" in status(app)
+        await pilot.press("escape", "b")
+        await pilot.pause()
+        assert isinstance(app.screen, OutboxScreen)
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, EditNote)
+        app.screen.query_one(TextArea).text = "a good note"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.delivery is not None
+        for _ in range(50):
+            if source.received:
+                break
+            await pilot.pause(0.05)
+        assert source.received == ["a good note"]
+        assert "0 failed" in status(app)
+
+
+async def test_discard_asks_first() -> None:
+    source = crm()
+    app = CxApp(load_config(), engine=LookupEngine([source]))
+    async with app.run_test(size=SIZE) as pilot:
+        editor = await open_editor(app, pilot)
+        await save(app, pilot, editor, "another bad one")
+        await pilot.press("escape", "b", "d")
+        await pilot.pause()
+        assert isinstance(app.screen, Confirm)
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.delivery is not None
+        assert app.delivery.counts() == (0, 1)
+        await pilot.press("d", "y")
+        await pilot.pause()
+        assert app.delivery.counts() == (0, 0)
+        assert source.received == []
+
+
+async def test_pending_notes_from_an_earlier_run_are_delivered_on_start() -> None:
+    source = crm()
+    first = CxApp(load_config(), engine=LookupEngine([source]))
+    assert first.delivery is not None
+    from cx_tui.models import TargetKind
+
+    target = NoteTarget(TargetKind.PERSON, SourceRef("Picky CRM", "1"))
+    first.delivery.outbox.enqueue("left behind", [target])
+    first.store and first.store.close()
+    second = CxApp(load_config(), engine=LookupEngine([source]))
+    async with second.run_test(size=SIZE) as pilot:
+        for _ in range(100):
+            if source.received:
+                break
+            await pilot.pause(0.05)
+        assert source.received == ["left behind"]
