@@ -2,13 +2,14 @@
 
 Exit codes (README "Exit codes"): 0 found, 1 nobody found, 2 usage or config error, 3 every
 source failed, 4 a bug in cx-tui. Expected problems print one line on stderr, never a traceback.
-Heavy modules are imported inside the commands that need them, so a quick command stays quick.
+Heavy modules are imported inside the commands that need them, so a quick command stays quick:
+`ring`, `answer`, `hangup` and `open-uri` (a softphone's hooks) are dispatched before argparse
+builds the full parser, and this module imports no asyncio at the top for their sake.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import sys
@@ -54,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
         description="Caller context for support agents. With no command, starts the app.",
         parents=[common],
     )
+    parser.add_argument(
+        "--replace",
+        action="store_true",
+        help="if cx-tui is already running for this user, ask it to quit and take over",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     lookup = commands.add_parser(
@@ -83,6 +89,10 @@ def _parser() -> argparse.ArgumentParser:
         sub = secret_commands.add_parser(action, parents=[common], help=f"{words} the token")
         sub.add_argument("name", metavar="NAME", help="the connector's name in the config")
 
+    from cx_tui.softphone import client as softphone_client
+
+    softphone_client.add_commands(commands, common)
+
     from cx_tui import cli_outbox
 
     cli_outbox.add_commands(commands, common)
@@ -91,6 +101,14 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `cx-tui` console script."""
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    from cx_tui.softphone import CLIENT_COMMANDS
+
+    if arguments and arguments[0] in CLIENT_COMMANDS:
+        # A softphone's hook: no config, no phonenumbers, no asyncio; the app validates.
+        from cx_tui.softphone import client as softphone_client
+
+        return softphone_client.main(arguments)
     args = _parser().parse_args(argv)
     try:
         return _dispatch(args)
@@ -115,11 +133,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    from cx_tui.softphone import CLIENT_COMMANDS
+
+    if args.command in CLIENT_COMMANDS or args.command == "install-handler":
+        from cx_tui.softphone import client as softphone_client
+
+        return softphone_client.run(args)
+
     from cx_tui.config import load_config
 
     config = load_config(getattr(args, "config", None))
     if args.command is None:
-        return _run_app(config)
+        return _run_app(config, replace=args.replace)
     if args.command == "lookup":
         return _lookup(config, args.query, as_json=args.json, region=args.region)
     if args.command == "connectors":
@@ -138,7 +163,14 @@ def _dispatch(args: argparse.Namespace) -> int:
 # --- the app ----------------------------------------------------------------------------------
 
 
-def _run_app(config: Config) -> int:
+def _run_app(config: Config, *, replace: bool = False) -> int:
+    from cx_tui.softphone.control import AlreadyRunningError, ensure_single_instance
+
+    try:
+        # Before the screen takes over the terminal, so the message is readable.
+        ensure_single_instance(replace=replace)
+    except AlreadyRunningError as error:
+        raise UsageError(str(error)) from None
     from cx_tui.app import CxApp
 
     CxApp(config).run()
@@ -168,6 +200,8 @@ async def _run_lookup(engine: LookupEngine, query: Query) -> Profile:
 
 
 def _lookup(config: Config, text: str, *, as_json: bool, region: str | None) -> int:
+    import asyncio
+
     from cx_tui.actions import suggest
     from cx_tui.identity import parse_query
     from cx_tui.sources import build_engine, region_for
@@ -194,6 +228,8 @@ def _lookup(config: Config, text: str, *, as_json: bool, region: str | None) -> 
 
 
 async def _check_all(config: Config) -> list[tuple[str, str, bool, str, list[str]]]:
+    import asyncio
+
     from cx_tui.connectors.base import CheckResult
     from cx_tui.sources import BrokenSource, build_connector, capability_names, region_for
 
@@ -228,6 +264,8 @@ async def _check_all(config: Config) -> list[tuple[str, str, bool, str, list[str
 
 
 def _connectors(config: Config) -> int:
+    import asyncio
+
     from rich.console import Console
     from rich.table import Table
 
