@@ -328,6 +328,8 @@ def _secret(config: Config, action: str, name: str) -> int:
     from cx_tui import secrets
 
     names = {entry.name.casefold(): entry.name for entry in config.connectors}
+    # The softphone HTTP endpoint's token lives beside the connectors' ([softphone] table).
+    names.setdefault(config.softphone.http_token_name.casefold(), config.softphone.http_token_name)
     if name.casefold() not in names:
         listed = ", ".join(f'"{n}"' for n in names.values()) or "none"
         raise UsageError(

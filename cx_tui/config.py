@@ -44,8 +44,14 @@ MAX_DEADLINE = 60.0
 DEFAULT_THEME = "cx-dark"
 MAX_NAME_LENGTH = 64
 
-_TOP_LEVEL_KEYS = ("default_region", "theme", "lookup", "keymap", "connectors")
+_TOP_LEVEL_KEYS = ("default_region", "theme", "lookup", "keymap", "softphone", "connectors")
 _LOOKUP_KEYS = ("deadline", "details_deadline")
+_SOFTPHONE_KEYS = ("http_enabled", "http_port", "http_token_name")
+
+DEFAULT_HTTP_PORT = 8765
+DEFAULT_HTTP_TOKEN_NAME = "softphone-http"
+MIN_HTTP_PORT = 1024
+"""Ports below this need privileges on most systems; the endpoint never does."""
 _CONNECTOR_KEYS = ("name", "type")
 _LOCALE_VARS = ("LC_ALL", "LC_MESSAGES", "LANG")
 
@@ -96,6 +102,24 @@ class ConnectorConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class SoftphoneConfig:
+    """The `[softphone]` table: how call events from a softphone or PBX reach the app.
+
+    The control socket is always on (it is owner-only and local); the HTTP endpoint is off until
+    the file turns it on. Its token is a secret: it lives in the keyring (service `cx-tui`, user
+    `http_token_name`) or in `CX_TUI_SECRET_<NAME>`, never in this file.
+    """
+
+    http_enabled: bool = False
+    """Whether the app listens for CTI events over HTTP on 127.0.0.1 (loopback only)."""
+    http_port: int = DEFAULT_HTTP_PORT
+    """The TCP port of the HTTP endpoint on 127.0.0.1 (1024 to 65535)."""
+    http_token_name: str = DEFAULT_HTTP_TOKEN_NAME
+    """The keyring user holding the endpoint's token; the environment variable fallback is
+    derived from it (`softphone-http` -> `CX_TUI_SECRET_SOFTPHONE_HTTP`)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Everything the file (or the built-in demo) says."""
 
@@ -116,6 +140,8 @@ class Config:
     """The accounts to search, in file order."""
     demo: bool
     """True when running on the built-in demo because no config file exists."""
+    softphone: SoftphoneConfig = SoftphoneConfig()
+    """How call events reach the app (the `[softphone]` table)."""
 
 
 DEMO_CONNECTORS: tuple[tuple[str, str, dict[str, Any]], ...] = (
@@ -150,6 +176,16 @@ details_deadline = 5.0
 [keymap]
 # Override a key binding by its id; separate several keys with commas.
 # "focus-lookup" = "ctrl+l"
+
+[softphone]
+# Call events reach the running app through its control socket (`cx-tui ring NUMBER`), always
+# on. A PBX bridge can also POST them to http://127.0.0.1:<http_port>/cti, once enabled here.
+# The endpoint's token is a secret: store it with
+#     cx-tui secret set softphone-http
+# or set CX_TUI_SECRET_SOFTPHONE_HTTP. Never put it in this file.
+http_enabled = false
+http_port = 8765
+# http_token_name = "softphone-http"   # the keyring user of the token
 
 # One [[connectors]] table per account to search. `name` and `type` are required; every type
 # also accepts `base_url` (a sandbox, a proxy, a self-hosted instance) and `deadline` (seconds,
@@ -297,6 +333,7 @@ def parse_config(
     )
 
     keymap = _keymap(_table(document.get("keymap", {}), "keymap", path), path)
+    softphone = _softphone(_table(document.get("softphone", {}), "softphone", path), path)
 
     tables = document.get("connectors", [])
     if isinstance(tables, Mapping):
@@ -324,6 +361,7 @@ def parse_config(
         keymap=keymap,
         connectors=_connectors(tables, path),
         demo=False,
+        softphone=softphone,
     )
 
 
@@ -468,6 +506,20 @@ def _keymap(table: Mapping[str, Any], path: Path | None) -> dict[str, str]:
             raise _expected(key, expected, keys, path)
         keymap[binding_id] = ",".join(parts)
     return keymap
+
+
+def _softphone(table: Mapping[str, Any], path: Path | None) -> SoftphoneConfig:
+    _reject_secrets(table, ("softphone",), path, None)
+    _reject_unknown(table, _SOFTPHONE_KEYS, ("softphone",), path)
+    enabled = table.get("http_enabled", False)
+    if not isinstance(enabled, bool):
+        raise _expected("softphone.http_enabled", "true or false", enabled, path)
+    port = table.get("http_port", DEFAULT_HTTP_PORT)
+    if isinstance(port, bool) or not isinstance(port, int) or not MIN_HTTP_PORT <= port <= 65535:
+        raise _expected("softphone.http_port", f"a port from {MIN_HTTP_PORT} to 65535", port, path)
+    token_name = table.get("http_token_name", DEFAULT_HTTP_TOKEN_NAME)
+    token_name = _name(token_name, "softphone.http_token_name", path)
+    return SoftphoneConfig(http_enabled=enabled, http_port=port, http_token_name=token_name)
 
 
 # --- Connectors --------------------------------------------------------------------------
