@@ -156,6 +156,12 @@ def test_help_lists_the_softphone_commands(capsys: pytest.CaptureFixture[str]) -
         assert word in out
 
 
+def test_ring_help_comes_from_the_fast_path(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "ring", "--help")
+    assert code == 0
+    assert "usage: cx-tui ring" in out and "--call-id" in out and "--direction" in out
+
+
 # --- never hangs ---------------------------------------------------------------------------
 
 
