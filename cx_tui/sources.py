@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from cx_tui.config import Config, ConnectorConfig
     from cx_tui.identity import Query
-    from cx_tui.models import Details, Match
+    from cx_tui.models import Details, Match, NoteReceipt, NoteTarget
     from cx_tui.profile import RecordKey
 
 
@@ -44,6 +44,14 @@ class BrokenSource(Connector):
         raise self.error
 
     async def get_details(self, match: Match) -> Details:  # noqa: ARG002
+        raise self.error
+
+    async def add_note(  # a note waits in the outbox until the source is set up
+        self,
+        target: NoteTarget,  # noqa: ARG002
+        text: str,  # noqa: ARG002
+        idempotency_key: str,  # noqa: ARG002
+    ) -> NoteReceipt:
         raise self.error
 
 

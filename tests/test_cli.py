@@ -140,7 +140,7 @@ def _write(path: Path, text: str) -> Path:
         ("[lookup]\ndeadline = 'fast'\n", "lookup.deadline"),
         (
             "[[connectors]]\nname = 'X'\ntype = 'nosuch'\n",
-            'unknown connector type "nosuch"; known types: local',
+            'unknown connector type "nosuch"; known types: ',
         ),
         (
             "[[connectors]]\nname = 'A'\ntype = 'local'\n"

@@ -30,9 +30,14 @@ class ConnectorError(Exception):
 
     title = "Source error"
 
-    def __init__(self, message: str, title: str | None = None) -> None:
+    def __init__(
+        self, message: str, title: str | None = None, *, status: int | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
+        self.status = status
+        """The HTTP status the vendor answered with, when there was one (a 400 is final, a
+        garbled 200 is worth retrying)."""
         if title is not None:
             self.title = title
 
@@ -52,9 +57,14 @@ class RateLimited(ConnectorError):
     title = "Rate limited"
 
     def __init__(
-        self, message: str, retry_after: float | None = None, title: str | None = None
+        self,
+        message: str,
+        retry_after: float | None = None,
+        title: str | None = None,
+        *,
+        status: int | None = 429,
     ) -> None:
-        super().__init__(message, title)
+        super().__init__(message, title, status=status)
         self.retry_after = retry_after
 
 
@@ -252,7 +262,13 @@ class Connector(ABC):
         Args:
             target: The person or ticket, a record of this connector.
             text: The note body, at most `note_limit` characters.
-            idempotency_key: The same key twice never creates two notes.
+            idempotency_key: A lower-case uuid4, the same on every retry of one note; the
+                same key twice never creates two notes. A source with native idempotency gets
+                it as is. A source without it writes `cx-tui:<key>` into the note (the body's
+                last line, or a field the vendor keeps with the note) and, before creating a
+                note, searches the target's notes for that exact marker; when found it returns
+                that note's receipt with `duplicate=True`. The outbox's lease ensures one
+                sender per key at a time, so search-then-write is enough.
 
         Returns:
             The created (or already existing) note.
