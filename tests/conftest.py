@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -57,6 +58,10 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
     monkeypatch.setenv("CX_TUI_DATA_DIR", str(home / "data"))
+    # The control socket: a short private dir per test (Unix socket paths are ~107 bytes max),
+    # so app tests never meet a running cx-tui or each other.
+    runtime = Path(tempfile.mkdtemp(prefix="cxrt-", dir="/tmp"))
+    monkeypatch.setenv("CX_TUI_RUNTIME_DIR", str(runtime))
     monkeypatch.delenv("CX_TUI_CONFIG", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
     for key in list(os.environ):
