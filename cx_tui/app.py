@@ -9,6 +9,7 @@ from textual.app import App, SystemCommand
 from textual.binding import BindingType
 from textual.screen import Screen
 
+from cx_tui.calls import DEFAULT_DISPOSITIONS, CallTracker
 from cx_tui.config import DEFAULT_THEME
 from cx_tui.delivery import Delivery
 from cx_tui.keys import APP_KEYS, bindings
@@ -17,6 +18,8 @@ from cx_tui.outbox import OutboxError
 from cx_tui.screens.help import HelpScreen
 from cx_tui.screens.main import MainScreen
 from cx_tui.screens.recent import RecentLookup, RecentLookups
+from cx_tui.softphone.events import CallEvent, CallKind
+from cx_tui.softphone.service import SoftphoneService
 from cx_tui.sources import build_engine, region_for
 from cx_tui.store import Store, StoreError
 from cx_tui.themes import ThemeCommands, apply_theme, default_variables, load_themes
@@ -59,6 +62,11 @@ class CxApp(App[None]):
         self.engine = engine or build_engine(config, links=links)
         self.delivery = Delivery(self.store, self.engine) if self.store is not None else None
         self.phone_region = region_for(config)
+        self.calls = CallTracker(self.store)
+        self.dispositions: tuple[str, ...] = DEFAULT_DISPOSITIONS
+        self.softphone = SoftphoneService(
+            config.softphone, self.on_call_event, default_region=self.phone_region
+        )
         self.drafts: dict[str, str] = {}
         """Drafts in memory too, so nothing is lost even when the store cannot be written."""
         if config.keymap:
@@ -72,6 +80,25 @@ class CxApp(App[None]):
             self.notify(self._store_problem, title="Local store", severity="error", timeout=15)
         if self.delivery is not None:
             self.delivery.start()  # notes left from an earlier run go out first
+        self.run_worker(self._start_softphone(), group="softphone", exit_on_error=False)
+
+    async def _start_softphone(self) -> None:
+        for problem in await self.softphone.start():
+            self.notify(problem, title="Softphone", severity="warning", timeout=15)
+
+    def on_call_event(self, event: CallEvent) -> None:
+        """A softphone, PBX bridge or tel: link said something; the main screen shows it."""
+        if event.kind is CallKind.QUIT:
+            self.exit()  # another cx-tui started with --replace
+            return
+        if event.kind is CallKind.LOOKUP:
+            text = event.lookup_text()
+            if text:
+                self.main.look_up(text)
+            return
+        call = self.calls.handle(event)
+        if call is not None:
+            self.main.on_call(call, event.kind)
 
     def _load_themes(self) -> None:
         """Register shipped and user themes; a bad file is reported once, never fatal."""
@@ -89,6 +116,7 @@ class CxApp(App[None]):
         return default_variables(self.current_theme if self.is_running else None)
 
     async def on_unmount(self) -> None:
+        await self.softphone.stop()
         if self.delivery is not None:
             await self.delivery.stop()
         await self.engine.aclose()

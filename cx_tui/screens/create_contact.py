@@ -52,7 +52,7 @@ class CreateContact(ModalScreen[ContactDraft | None]):
             yield (
                 Select(
                     [(name, name) for name in self.sources],
-                    value=self.sources[0] if self.sources else Select.BLANK,
+                    value=self.sources[0] if self.sources else Select.NULL,
                     allow_blank=False,
                     id="contact-source",
                 )

@@ -19,6 +19,7 @@ from textual.widgets import Footer, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from cx_tui.actions import ActionKind, NextAction, suggest
+from cx_tui.calls import Call
 from cx_tui.connectors.base import Capability
 from cx_tui.identity import Query, QueryError, parse_query
 from cx_tui.keys import MAIN_KEYS, bindings
@@ -33,6 +34,7 @@ from cx_tui.models import (
     Ticket,
 )
 from cx_tui.phrases import ago, people
+from cx_tui.screens.call_desk import CallDesk
 from cx_tui.screens.create_contact import ContactDraft, CreateContact
 from cx_tui.screens.detail import (
     RecordDetail,
@@ -44,8 +46,10 @@ from cx_tui.screens.detail import (
 from cx_tui.screens.note import NoteEditor, TargetChoice, target_label
 from cx_tui.screens.outbox import OutboxScreen
 from cx_tui.screens.picker import CandidatePicker
+from cx_tui.softphone.events import CallKind
 from cx_tui.store import StoreError
 from cx_tui.widgets.action_list import ActionList
+from cx_tui.widgets.call_banner import CallBanner
 from cx_tui.widgets.identity_card import IdentityCard
 from cx_tui.widgets.record_tables import TicketTable, TimelineTable
 from cx_tui.widgets.source_bar import SourceBar
@@ -75,6 +79,7 @@ class MainScreen(Screen[None]):
         self._picker_offered = False
         self._selected: str | None = None
         self._unsubscribe: Callable[[], None] = lambda: None
+        self.desk = CallDesk(self)
         """The candidate the agent picked for the current query, kept across refreshes."""
 
     @property
@@ -87,6 +92,7 @@ class MainScreen(Screen[None]):
     # --- layout ---------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        yield CallBanner(id="call-banner")
         yield Input(placeholder="Phone, email or name, then Enter", id="lookup-bar")
         yield Static("", id="lookup-message")
         with Horizontal(id="status-row"):
@@ -204,6 +210,7 @@ class MainScreen(Screen[None]):
             self._paint(builder.build())
         profile = builder.build()
         self.cx.record_lookup(query, profile)
+        self.desk.identify(query.text, profile)
         if profile.state is ProfileState.AMBIGUOUS and not self._picker_offered:
             self._picker_offered = True
             self.action_pick()
@@ -465,6 +472,20 @@ class MainScreen(Screen[None]):
         if self.query_obj is not None:
             self._picker_offered = True
             self._lookup(self.query_obj)
+
+    # --- calls (see call_desk.py) ---------------------------------------------------------
+
+    def on_call(self, call: Call, kind: CallKind) -> None:
+        self.desk.on_call(call, kind)
+
+    def action_call_timer(self) -> None:
+        self.desk.toggle_timer()
+
+    def action_switch_call(self) -> None:
+        self.desk.switch()
+
+    def action_call_history(self) -> None:
+        self.desk.history()
 
     # --- elsewhere --------------------------------------------------------------------------
 

@@ -1,0 +1,118 @@
+"""After a call: the note, a disposition and the duration, logged as a call activity."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Select, SelectionList, Static, TextArea
+from textual.widgets.selection_list import Selection
+
+from cx_tui.calls import Call, clock_text
+from cx_tui.models import NoteTarget
+from cx_tui.phrases import now_utc
+from cx_tui.screens.note import TargetChoice
+
+
+@dataclass(frozen=True, slots=True)
+class WrapUpResult:
+    note: str
+    disposition: str
+    duration_s: int
+    targets: tuple[NoteTarget, ...]
+
+
+def parse_duration(text: str) -> int | None:
+    """`2:05` or `125` or `1:02:05` -> seconds; None when unreadable."""
+    parts = text.strip().split(":")
+    if not parts or len(parts) > 3 or not all(p.isdigit() for p in parts):
+        return None
+    seconds = 0
+    for part in parts:
+        seconds = seconds * 60 + int(part)
+    return seconds
+
+
+class WrapUp(ModalScreen[WrapUpResult | None]):
+    """ctrl+s logs the call; Escape closes and keeps the note as a draft."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Log call", id="wrap-up-save", priority=True),
+        Binding("escape", "close", "Close (keeps the draft)", id="wrap-up-close"),
+    ]
+
+    def __init__(
+        self,
+        call: Call,
+        dispositions: Sequence[str],
+        choices: Sequence[TargetChoice],
+        *,
+        draft: str = "",
+    ) -> None:
+        super().__init__()
+        self.call = call
+        self.dispositions = list(dispositions)
+        self.choices = list(choices)
+        self.draft = draft
+        self.text = draft
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="wrap-up", classes="dialog"):
+            yield Label(f"Wrap up the call with {self.call.who()}", classes="dialog-title")
+            yield TextArea(self.draft, id="wrap-note", soft_wrap=True)
+            yield Select(
+                [(d, d) for d in self.dispositions],
+                prompt="Disposition",
+                id="wrap-disposition",
+            )
+            yield Input(
+                clock_text(self.call.duration(now_utc())),
+                id="wrap-duration",
+                placeholder="Duration m:ss",
+            )
+            yield SelectionList[int](
+                *(Selection(c.label, i, c.default) for i, c in enumerate(self.choices)),
+                id="wrap-targets",
+            )
+            yield Static("", id="wrap-message")
+            yield Label(
+                "ctrl+s logs the call · Escape closes (the note stays as a draft)",
+                classes="dialog-hint",
+            )
+
+    def on_mount(self) -> None:
+        self.query_one("#wrap-note", TextArea).focus()
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        self.text = event.text_area.text
+
+    def _say(self, message: str) -> None:
+        self.query_one("#wrap-message", Static).update(message)
+
+    def action_save(self) -> None:
+        note = self.query_one("#wrap-note", TextArea).text.strip()
+        disposition = self.query_one("#wrap-disposition", Select).value
+        duration = parse_duration(self.query_one("#wrap-duration", Input).value)
+        picked = [self.choices[i] for i in self.query_one("#wrap-targets", SelectionList).selected]
+        if not note:
+            self._say("Write what happened on the call first.")
+        elif disposition is Select.NULL:
+            self._say("Choose a disposition.")
+        elif duration is None:
+            self._say("The duration reads as m:ss (for example 4:30).")
+        elif not picked:
+            self._say("Choose where to log the call (Tab to the list, space to check).")
+        elif any(len(note) > c.limit for c in picked):
+            self._say("The note is longer than a chosen target accepts; shorten it.")
+        else:
+            self.dismiss(
+                WrapUpResult(note, str(disposition), duration, tuple(c.target for c in picked))
+            )
+
+    def action_close(self) -> None:
+        self.dismiss(None)
