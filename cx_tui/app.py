@@ -9,7 +9,7 @@ from textual.app import App, SystemCommand
 from textual.binding import BindingType
 from textual.screen import Screen
 
-from cx_tui.calls import DEFAULT_DISPOSITIONS, CallTracker
+from cx_tui.calls import CallTracker
 from cx_tui.config import DEFAULT_THEME
 from cx_tui.delivery import Delivery
 from cx_tui.keys import APP_KEYS, bindings
@@ -63,7 +63,7 @@ class CxApp(App[None]):
         self.delivery = Delivery(self.store, self.engine) if self.store is not None else None
         self.phone_region = region_for(config)
         self.calls = CallTracker(self.store)
-        self.dispositions: tuple[str, ...] = DEFAULT_DISPOSITIONS
+        self.dispositions = config.dispositions
         self.softphone = SoftphoneService(
             config.softphone, self.on_call_event, default_region=self.phone_region
         )

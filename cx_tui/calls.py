@@ -21,16 +21,6 @@ if TYPE_CHECKING:
     from cx_tui.profile import RecordKey
     from cx_tui.store import Store
 
-DEFAULT_DISPOSITIONS = (
-    "Resolved",
-    "Follow-up needed",
-    "Escalated",
-    "Callback requested",
-    "Wrong number",
-    "Voicemail left",
-)
-"""The wrap-up's choices when the config's `[calls] dispositions` does not say."""
-
 MAX_CALLS = 100
 """Ended calls beyond this are dropped from memory (the store keeps the history)."""
 

@@ -44,8 +44,29 @@ MAX_DEADLINE = 60.0
 DEFAULT_THEME = "cx-dark"
 MAX_NAME_LENGTH = 64
 
-_TOP_LEVEL_KEYS = ("default_region", "theme", "lookup", "keymap", "softphone", "connectors")
-_LOOKUP_KEYS = ("deadline", "details_deadline")
+_TOP_LEVEL_KEYS = (
+    "default_region",
+    "theme",
+    "lookup",
+    "keymap",
+    "softphone",
+    "calls",
+    "connectors",
+)
+_LOOKUP_KEYS = ("deadline", "details_deadline", "cache_ttl")
+_CALLS_KEYS = ("dispositions",)
+DEFAULT_CACHE_TTL = 60.0
+MAX_CACHE_TTL = 86_400.0
+DEFAULT_DISPOSITIONS = (
+    "Resolved",
+    "Follow-up needed",
+    "Escalated",
+    "Callback requested",
+    "Wrong number",
+    "Voicemail left",
+)
+MAX_DISPOSITIONS = 30
+MAX_DISPOSITION_LENGTH = 60
 _SOFTPHONE_KEYS = ("http_enabled", "http_port", "http_token_name")
 
 DEFAULT_HTTP_PORT = 8765
@@ -142,6 +163,11 @@ class Config:
     """True when running on the built-in demo because no config file exists."""
     softphone: SoftphoneConfig = SoftphoneConfig()
     """How call events reach the app (the `[softphone]` table)."""
+    cache_ttl: float = DEFAULT_CACHE_TTL
+    """Seconds a source's answer is reused without asking again (`[lookup] cache_ttl`; 0 turns
+    the cache off). Older answers are shown at once and refreshed in the background."""
+    dispositions: tuple[str, ...] = DEFAULT_DISPOSITIONS
+    """The wrap-up's choices (`[calls] dispositions`)."""
 
 
 DEMO_CONNECTORS: tuple[tuple[str, str, dict[str, Any]], ...] = (
@@ -172,6 +198,16 @@ theme = "cx-dark"
 deadline = 3.0
 # Seconds each source gets to fetch tickets, companies and history for a matched caller.
 details_deadline = 5.0
+# Seconds a source's answer is reused for a repeat lookup (0 = off); older answers are shown
+# at once and refreshed in the background.
+cache_ttl = 60.0
+
+[calls]
+# The wrap-up's dispositions, in the order the agent sees them.
+dispositions = [
+    "Resolved", "Follow-up needed", "Escalated", "Callback requested", "Wrong number",
+    "Voicemail left",
+]
 
 [keymap]
 # Override a key binding by its id; separate several keys with commas.
@@ -332,6 +368,20 @@ def parse_config(
         lookup.get("details_deadline", DEFAULT_DETAILS_DEADLINE), "lookup.details_deadline", path
     )
 
+    cache_ttl = lookup.get("cache_ttl", DEFAULT_CACHE_TTL)
+    if (
+        isinstance(cache_ttl, bool)
+        or not isinstance(cache_ttl, int | float)
+        or not (0 <= cache_ttl <= MAX_CACHE_TTL)
+    ):
+        raise _expected(
+            "lookup.cache_ttl",
+            f"a number of seconds from 0 (off) to {MAX_CACHE_TTL:g}",
+            cache_ttl,
+            path,
+        )
+    dispositions = _dispositions(_table(document.get("calls", {}), "calls", path), path)
+
     keymap = _keymap(_table(document.get("keymap", {}), "keymap", path), path)
     softphone = _softphone(_table(document.get("softphone", {}), "softphone", path), path)
 
@@ -362,6 +412,8 @@ def parse_config(
         connectors=_connectors(tables, path),
         demo=False,
         softphone=softphone,
+        cache_ttl=float(cache_ttl),
+        dispositions=dispositions,
     )
 
 
@@ -520,6 +572,26 @@ def _softphone(table: Mapping[str, Any], path: Path | None) -> SoftphoneConfig:
     token_name = table.get("http_token_name", DEFAULT_HTTP_TOKEN_NAME)
     token_name = _name(token_name, "softphone.http_token_name", path)
     return SoftphoneConfig(http_enabled=enabled, http_port=port, http_token_name=token_name)
+
+
+def _dispositions(table: Mapping[str, Any], path: Path | None) -> tuple[str, ...]:
+    _reject_unknown(table, _CALLS_KEYS, ("calls",), path)
+    value = table.get("dispositions", list(DEFAULT_DISPOSITIONS))
+    expected = (
+        f"a list of 1 to {MAX_DISPOSITIONS} distinct non-empty strings of at most "
+        f"{MAX_DISPOSITION_LENGTH} characters"
+    )
+    if not isinstance(value, list) or not 1 <= len(value) <= MAX_DISPOSITIONS:
+        raise _expected("calls.dispositions", expected, value, path)
+    cleaned: list[str] = []
+    for item in value:
+        if not isinstance(item, str) or not item.strip() or len(item) > MAX_DISPOSITION_LENGTH:
+            raise _expected("calls.dispositions", expected, item, path)
+        text = " ".join(item.split())
+        if text.casefold() in (c.casefold() for c in cleaned):
+            raise _expected("calls.dispositions", expected, item, path)
+        cleaned.append(text)
+    return tuple(cleaned)
 
 
 # --- Connectors --------------------------------------------------------------------------

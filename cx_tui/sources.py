@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from cx_tui.cache import ResultCache
 from cx_tui.connectors import registry
 from cx_tui.connectors.base import (
     AuthError,
@@ -116,6 +117,7 @@ def build_engine(
         deadline=config.lookup_deadline,
         details_deadline=config.details_deadline,
         links=links,
+        cache=ResultCache(ttl=config.cache_ttl),
     )
 
 

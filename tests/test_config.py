@@ -600,3 +600,37 @@ def test_config_imports_neither_textual_nor_httpx_nor_keyring() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+# --- [calls] and cache_ttl (added with the wrap-up and the cache) ---------------------------
+
+
+def _load_text(tmp_path: Path, text: str) -> Config:
+    file = tmp_path / "c.toml"
+    file.write_text(text + "\n[[connectors]]\nname = 'A'\ntype = 'local'\n", encoding="utf-8")
+    return load_config(file)
+
+
+def test_dispositions_and_cache_ttl_are_read(tmp_path: Path) -> None:
+    config = _load_text(
+        tmp_path, "[lookup]\ncache_ttl = 0\n[calls]\ndispositions = ['Done', ' Sold  it ']"
+    )
+    assert config.cache_ttl == 0
+    assert config.dispositions == ("Done", "Sold it")
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("[calls]\ndispositions = []", "calls.dispositions"),
+        ("[calls]\ndispositions = ['a', 'A']", "calls.dispositions"),
+        ("[calls]\ndispositions = [1]", "calls.dispositions"),
+        ("[calls]\ncolour = 1", "calls"),
+        ("[lookup]\ncache_ttl = -1", "lookup.cache_ttl"),
+        ("[lookup]\ncache_ttl = true", "lookup.cache_ttl"),
+    ],
+)
+def test_bad_calls_and_cache_settings_name_the_key(tmp_path: Path, text: str, key: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        _load_text(tmp_path, text)
+    assert key in str(raised.value)
