@@ -1,0 +1,944 @@
+"""Test doubles of the HubSpot and Zendesk APIs, shaped like the vendors' documented answers.
+
+Each fake keeps records and answers requests the way the vendor documents it, so a connector
+that builds the wrong query finds nobody here either:
+
+- HubSpot's search compares `phone`/`mobilephone` as exact strings (`EQ`, `IN`), splits
+  `hs_additional_emails` on `;` for `CONTAINS_TOKEN`, ORs filter groups and ANDs filters, and
+  refuses bodies beyond its limits with a 400 (`VALIDATION_ERROR`).
+- Zendesk's search understands `type:`, `phone:*<digits>` (digits of the stored number end
+  with them), `email:`, `name:"..."`, `requester:` and `status<`/`status>`; `next_page` is an
+  absolute URL, as Zendesk sends it.
+
+Shapes follow HubSpot's public specs (SimplePublicObject, CollectionResponseWithTotal...,
+MultiAssociatedObjectWithLabel, Error) and Zendesk's OpenAPI (`shared/vendor-specs/zendesk/
+openapi.yaml`: UserObject, UserIdentityObject, SearchResponse, TicketObject,
+TicketCommentObject, TicketUpdateResponse, Error/`{"error", "description"}`).
+
+The same fake serves `httpx.MockTransport` (unit tests) and a real HTTP server on 127.0.0.1
+(`LocalServer`, for the end-to-end CLI tests).
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import re
+import shlex
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import httpx
+
+NOW = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)
+
+
+def iso(moment: datetime, *, millis: bool = True) -> str:
+    spec = "milliseconds" if millis else "seconds"
+    return moment.astimezone(UTC).isoformat(timespec=spec).replace("+00:00", "Z")
+
+
+def ago(**delta: float) -> str:
+    return iso(NOW - timedelta(**delta))
+
+
+@dataclass
+class Call:
+    """One request as the fake saw it."""
+
+    method: str
+    path: str
+    params: dict[str, str]
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+
+@dataclass
+class Resp:
+    status: int = 200
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    raw: bytes | None = None
+    """Sent as is (junk, HTML) instead of `body` as JSON."""
+    delay: float = 0.0
+
+    def encoded(self) -> tuple[bytes, dict[str, str]]:
+        headers = dict(self.headers)
+        if self.raw is not None:
+            headers.setdefault("Content-Type", "text/html; charset=utf-8")
+            return self.raw, headers
+        if self.body is None:
+            return b"", headers
+        headers.setdefault("Content-Type", "application/json; charset=utf-8")
+        return json.dumps(self.body).encode(), headers
+
+
+Handler = Callable[[Call, re.Match[str]], Resp]
+
+
+class FakeApi:
+    """Routes requests to handlers; `override` injects faults for a path."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
+        self._overrides: list[tuple[str, re.Pattern[str], deque[Resp]]] = []
+        self._lock = threading.Lock()
+
+    def route(self, method: str, pattern: str, handler: Handler) -> None:
+        self._routes.append((method, re.compile(pattern + r"(?:\.json)?$"), handler))
+
+    def override(self, method: str, pattern: str, *responses: Resp) -> None:
+        """Answer `method pattern` with these responses in turn (the last one repeats)."""
+        self._overrides.insert(0, (method, re.compile(pattern), deque(responses)))
+
+    def clear_overrides(self) -> None:
+        self._overrides.clear()
+
+    def calls_to(self, method: str, pattern: str) -> list[Call]:
+        regex = re.compile(pattern)
+        return [c for c in self.calls if c.method == method and regex.search(c.path)]
+
+    def handle(self, call: Call) -> Resp:
+        with self._lock:
+            self.calls.append(call)
+            for method, regex, responses in self._overrides:
+                if method == call.method and regex.search(call.path):
+                    return responses.popleft() if len(responses) > 1 else responses[0]
+            for method, regex, handler in self._routes:
+                match = regex.match(call.path)
+                if method == call.method and match:
+                    denied = self.authorize(call)
+                    return denied or handler(call, match)
+        return Resp(404, {"error": "RecordNotFound", "description": "Not found"})
+
+    def authorize(self, call: Call) -> Resp | None:
+        return None
+
+    # --- httpx.MockTransport ------------------------------------------------------------
+
+    def transport(self) -> httpx.MockTransport:
+        def handler(request: httpx.Request) -> httpx.Response:
+            call = Call(
+                request.method,
+                request.url.path,
+                dict(request.url.params),
+                {k.lower(): v for k, v in request.headers.items()},
+                request.content,
+            )
+            resp = self.handle(call)
+            body, headers = resp.encoded()
+            return httpx.Response(resp.status, headers=headers, content=body)
+
+        return httpx.MockTransport(handler)
+
+
+# --- A real server on 127.0.0.1 --------------------------------------------------------------
+
+
+class LocalServer:
+    """Serves a `FakeApi` over real HTTP on 127.0.0.1 (a free port) in a thread."""
+
+    def __init__(self, api: FakeApi) -> None:
+        self.api = api
+        fake = api
+
+        class RequestHandler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                pass
+
+            def _serve(self) -> None:
+                parts = urlsplit(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                call = Call(
+                    self.command,
+                    parts.path,
+                    dict(parse_qsl(parts.query)),
+                    {k.lower(): v for k, v in self.headers.items()},
+                    body,
+                )
+                resp = fake.handle(call)
+                if resp.delay:
+                    threading.Event().wait(resp.delay)
+                data, headers = resp.encoded()
+                self.send_response(resp.status)
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), RequestHandler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def __enter__(self) -> LocalServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+# --- HubSpot ---------------------------------------------------------------------------------
+
+HUBSPOT_TOKEN = "pat-na1-11111111-2222-3333-4444-555555555555"
+
+
+def hs_error(message: str, category: str, **extra: Any) -> dict[str, Any]:
+    """HubSpot's documented error body."""
+    return {
+        "status": "error",
+        "message": message,
+        "correlationId": "aeb5f871-7f07-4993-9211-075dc63e7cbf",
+        "category": category,
+        **extra,
+    }
+
+
+def hs_record(
+    record_id: str, properties: Mapping[str, Any], created: str | None = None
+) -> dict[str, Any]:
+    """A SimplePublicObject."""
+    created = created or ago(days=30)
+    props = {"hs_object_id": record_id, "createdate": created, **properties}
+    return {
+        "id": record_id,
+        "properties": {k: (None if v is None else str(v)) for k, v in props.items()},
+        "createdAt": created,
+        "updatedAt": ago(hours=1),
+        "archived": False,
+    }
+
+
+class HubSpotFake(FakeApi):
+    """Contacts, companies, tickets and engagements of one portal, with v4 associations."""
+
+    def __init__(self, token: str = HUBSPOT_TOKEN, portal_id: int = 4512345) -> None:
+        super().__init__()
+        self.token = token
+        self.portal_id = portal_id
+        self.objects: dict[str, dict[str, dict[str, Any]]] = {
+            t: {} for t in ("contacts", "companies", "tickets", "notes", "calls", "emails")
+        }
+        self.associations: dict[tuple[str, str, str], list[str]] = {}
+        self.owners: dict[str, dict[str, Any]] = {}
+        self.scopes = [
+            "crm.objects.contacts.read",
+            "crm.objects.contacts.write",
+            "crm.objects.companies.read",
+            "tickets",
+            "crm.objects.owners.read",
+        ]
+        self._ids = itertools.count(90_001)
+        r = self.route
+        r("POST", r"/crm/v3/objects/contacts/search", self._search)
+        r("GET", r"/account-info/v3/details", self._account)
+        r("GET", r"/crm/v4/objects/(\w+)/(\d+)/associations/(\w+)", self._assoc)
+        r("POST", r"/crm/v3/objects/(\w+)/batch/read", self._batch)
+        r("GET", r"/crm/v3/pipelines/tickets", self._pipelines)
+        r("GET", r"/crm/v3/owners/(\d+)", self._owner)
+        r("POST", r"/crm/v3/objects/(notes|calls|contacts)", self._create)
+        r("POST", r"/oauth/v2/private-apps/get/access-token-info", self._token_info)
+
+    def authorize(self, call: Call) -> Resp | None:
+        if call.headers.get("authorization") != f"Bearer {self.token}":
+            return Resp(
+                401,
+                hs_error(
+                    "Authentication credentials not found. This API supports OAuth 2.0 "
+                    "authentication and you can find more details at "
+                    "https://developers.hubspot.com/docs/methods/auth/oauth-overview",
+                    "INVALID_AUTHENTICATION",
+                ),
+            )
+        return None
+
+    # --- arranging ---------------------------------------------------------------------
+
+    def add(self, object_type: str, record_id: str, **properties: Any) -> str:
+        self.objects[object_type][record_id] = hs_record(record_id, properties)
+        return record_id
+
+    def associate(self, from_type: str, from_id: str, to_type: str, to_id: str) -> None:
+        self.associations.setdefault((from_type, from_id, to_type), []).append(to_id)
+        self.associations.setdefault((to_type, to_id, from_type), []).append(from_id)
+
+    # --- routes ------------------------------------------------------------------------
+
+    def _search(self, call: Call, _: re.Match[str]) -> Resp:
+        body = call.json or {}
+        groups = body.get("filterGroups", [])
+        filters = [f for g in groups for f in g.get("filters", [])]
+        if (
+            len(groups) > 5
+            or any(len(g.get("filters", [])) > 6 for g in groups)
+            or len(filters) > 18
+        ):
+            return Resp(400, hs_error("Too many filters", "VALIDATION_ERROR"))
+        if int(body.get("limit", 10)) > 200:
+            return Resp(400, hs_error("limit must be <= 200", "VALIDATION_ERROR"))
+        found = []
+        for record in self.objects["contacts"].values():
+            props = record["properties"]
+            if groups:
+                if any(all(_hs_filter(props, f) for f in g.get("filters", [])) for g in groups):
+                    found.append(record)
+            elif "query" in body:
+                words = str(body["query"]).casefold().split()
+                text = " ".join(str(props.get(k) or "") for k in ("firstname", "lastname", "email"))
+                if all(w in text.casefold() for w in words):
+                    found.append(record)
+            else:
+                found.append(record)
+        start = int(body.get("after") or 0)
+        limit = int(body.get("limit", 10))
+        page = found[start : start + limit]
+        wanted = body.get("properties") or ["email", "firstname", "lastname"]
+        results = [
+            {
+                **r,
+                "properties": {
+                    k: v for k, v in r["properties"].items() if k in wanted or k == "hs_object_id"
+                },
+            }
+            for r in page
+        ]
+        answer: dict[str, Any] = {"total": len(found), "results": results}
+        if start + limit < len(found):
+            after = str(start + limit)
+            answer["paging"] = {"next": {"after": after, "link": f"?after={after}"}}
+        return Resp(200, answer)
+
+    def _account(self, call: Call, _: re.Match[str]) -> Resp:
+        return Resp(
+            200,
+            {
+                "portalId": self.portal_id,
+                "accountType": "STANDARD",
+                "timeZone": "US/Eastern",
+                "companyCurrency": "USD",
+                "additionalCurrencies": [],
+                "utcOffset": "-05:00",
+                "utcOffsetMilliseconds": -18_000_000,
+                "uiDomain": "app.hubspot.com",
+                "dataHostingLocation": "na1",
+            },
+        )
+
+    def _assoc(self, call: Call, match: re.Match[str]) -> Resp:
+        from_type, from_id, to_type = match.groups()
+        ids = self.associations.get((from_type, from_id, to_type), [])
+        limit = int(call.params.get("limit", 500))
+        start = int(call.params.get("after", 0))
+        type_ids = {"companies": 279, "tickets": 15, "notes": 202, "calls": 194, "emails": 198}
+        page = ids[start : start + limit]
+        answer: dict[str, Any] = {
+            "results": [
+                {
+                    "toObjectId": int(i),
+                    "associationTypes": [
+                        {
+                            "category": "HUBSPOT_DEFINED",
+                            "typeId": type_ids.get(to_type, 1),
+                            "label": None,
+                        }
+                    ],
+                }
+                for i in page
+            ]
+        }
+        if start + limit < len(ids):
+            after = str(start + limit)
+            answer["paging"] = {"next": {"after": after, "link": None}}
+        return Resp(200, answer)
+
+    def _batch(self, call: Call, match: re.Match[str]) -> Resp:
+        object_type = match.group(1)
+        body = call.json or {}
+        if len(body.get("inputs", [])) > 100:
+            return Resp(
+                400, hs_error("Batch input must contain at most 100 items", "VALIDATION_ERROR")
+            )
+        wanted = set(body.get("properties", []))
+        results = []
+        for item in body.get("inputs", []):
+            record = self.objects.get(object_type, {}).get(item["id"])
+            if record is not None:
+                props = {
+                    k: v
+                    for k, v in record["properties"].items()
+                    if k in wanted or k == "hs_object_id"
+                }
+                results.append({**record, "properties": props})
+        return Resp(
+            200,
+            {
+                "status": "COMPLETE",
+                "results": results,
+                "startedAt": ago(seconds=1),
+                "completedAt": ago(seconds=0),
+            },
+        )
+
+    def _pipelines(self, call: Call, _: re.Match[str]) -> Resp:
+        stages = [
+            ("1", "New", 0, "OPEN"),
+            ("2", "Waiting on contact", 1, "OPEN"),
+            ("3", "Waiting on us", 2, "OPEN"),
+            ("4", "Closed", 3, "CLOSED"),
+        ]
+        return Resp(
+            200,
+            {
+                "results": [
+                    {
+                        "id": "0",
+                        "label": "Support Pipeline",
+                        "displayOrder": 0,
+                        "archived": False,
+                        "createdAt": ago(days=900),
+                        "updatedAt": ago(days=900),
+                        "stages": [
+                            {
+                                "id": sid,
+                                "label": label,
+                                "displayOrder": order,
+                                "metadata": {"ticketState": state},
+                                "archived": False,
+                                "createdAt": ago(days=900),
+                                "updatedAt": ago(days=900),
+                            }
+                            for sid, label, order, state in stages
+                        ],
+                    }
+                ]
+            },
+        )
+
+    def _owner(self, call: Call, match: re.Match[str]) -> Resp:
+        owner = self.owners.get(match.group(1))
+        if owner is None:
+            return Resp(404, hs_error("Owner not found", "OBJECT_NOT_FOUND"))
+        return Resp(200, owner)
+
+    def _create(self, call: Call, match: re.Match[str]) -> Resp:
+        object_type = match.group(1)
+        body = call.json or {}
+        if object_type == "contacts":
+            email = (body.get("properties") or {}).get("email")
+            for record in self.objects["contacts"].values():
+                if email and record["properties"].get("email") == email:
+                    return Resp(
+                        409,
+                        hs_error(
+                            f"Contact already exists. Existing ID: {record['id']}", "CONFLICT"
+                        ),
+                    )
+        new_id = str(next(self._ids))
+        record = hs_record(new_id, body.get("properties", {}), created=iso(NOW))
+        self.objects[object_type][new_id] = record
+        for association in body.get("associations", []):
+            target = association["to"]["id"]
+            type_id = association["types"][0]["associationTypeId"]
+            target_type = {202: "contacts", 194: "contacts", 228: "tickets", 220: "tickets"}.get(
+                type_id
+            )
+            if target_type:
+                self.associate(object_type, new_id, target_type, target)
+        return Resp(201, record)
+
+    def _token_info(self, call: Call, _: re.Match[str]) -> Resp:
+        return Resp(
+            200, {"userId": 123, "hubId": self.portal_id, "appId": 456, "scopes": self.scopes}
+        )
+
+
+def _hs_filter(props: Mapping[str, Any], f: Mapping[str, Any]) -> bool:
+    value = props.get(f["propertyName"])
+    op = f["operator"]
+    if op == "EQ":
+        if f["propertyName"] == "email":
+            return value is not None and str(value).casefold() == str(f["value"]).casefold()
+        return value is not None and str(value) == str(f["value"])
+    if op == "IN":
+        return value is not None and str(value) in [str(v) for v in f["values"]]
+    if op == "CONTAINS_TOKEN":
+        tokens = [t.strip().casefold() for t in re.split(r"[;\s]", str(value or "")) if t.strip()]
+        return str(f["value"]).casefold() in tokens
+    raise AssertionError(f"operator {op} not emulated")
+
+
+# --- Zendesk ---------------------------------------------------------------------------------
+
+ZENDESK_TOKEN = "zd-api-token-6f1e2d3c4b5a69788796a5b4c3d2e1f0"
+ZENDESK_AGENT = "ana.agent@acme.example"
+
+
+def zd_error(error: str, description: str | None = None) -> dict[str, Any]:
+    """Zendesk's documented error body (`{"error", "description"}`)."""
+    return {"error": error} if description is None else {"error": error, "description": description}
+
+
+@dataclass
+class ZendeskFake(FakeApi):
+    """Users (with identities), organizations, tickets and comments of one Zendesk account."""
+
+    token: str = ZENDESK_TOKEN
+    email: str | None = ZENDESK_AGENT
+    site: str = "https://acme.zendesk.com"
+    users: dict[int, dict[str, Any]] = field(default_factory=dict)
+    identities: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    organizations: dict[int, dict[str, Any]] = field(default_factory=dict)
+    tickets: dict[int, dict[str, Any]] = field(default_factory=dict)
+    comments: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    me: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        super().__init__()
+        self._ids = itertools.count(700_001)
+        self.me = self.me or {
+            "id": 9001,
+            "name": "Ana Agent",
+            "email": ZENDESK_AGENT,
+            "role": "agent",
+            "custom_role_id": None,
+        }
+        r = self.route
+        r("GET", r"/api/v2/search", self._search)
+        r("GET", r"/api/v2/search/count", self._count)
+        r("GET", r"/api/v2/users/me", self._me)
+        r("GET", r"/api/v2/users/(\d+)/identities", self._identities)
+        r("GET", r"/api/v2/users/(\d+)", self._user)
+        r("POST", r"/api/v2/users", self._create_user)
+        r("GET", r"/api/v2/organizations/(\d+)", self._organization)
+        r("GET", r"/api/v2/tickets/(\d+)/comments", self._comments)
+        r("PUT", r"/api/v2/tickets/(\d+)", self._update)
+        r("GET", r"/api/v2/tickets", self._list_tickets)
+        r("POST", r"/api/v2/tickets", self._create_ticket)
+
+    def authorize(self, call: Call) -> Resp | None:
+        if self.email is not None:
+            secret = base64.b64encode(f"{self.email}/token:{self.token}".encode()).decode()
+            expected = f"Basic {secret}"
+        else:
+            expected = f"Bearer {self.token}"
+        if call.headers.get("authorization") != expected:
+            return Resp(401, zd_error("Couldn't authenticate you"))
+        return None
+
+    # --- arranging ---------------------------------------------------------------------
+
+    def add_user(
+        self,
+        user_id: int,
+        name: str,
+        email: str | None,
+        phone: str | None = None,
+        *,
+        shared: bool = False,
+        organization_id: int | None = None,
+        tags: tuple[str, ...] = (),
+        extra_identities: tuple[tuple[str, str], ...] = (),
+        user_fields: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.users[user_id] = {
+            "id": user_id,
+            "url": f"{self.site}/api/v2/users/{user_id}.json",
+            "name": name,
+            "email": email,
+            "created_at": "2024-03-01T09:00:00Z",
+            "updated_at": "2026-11-01T09:00:00Z",
+            "time_zone": "Pacific Time (US & Canada)",
+            "iana_time_zone": "America/Los_Angeles",
+            "phone": phone,
+            "shared_phone_number": shared if phone else None,
+            "locale_id": 1,
+            "locale": "en-US",
+            "organization_id": organization_id,
+            "role": "end-user",
+            "verified": True,
+            "active": True,
+            "tags": list(tags),
+            "notes": "",
+            "details": "",
+            "user_fields": dict(user_fields or {}),
+            "suspended": False,
+        }
+        identities = []
+        ids = itertools.count(user_id * 10)
+        if email:
+            identities.append(self._identity(next(ids), user_id, "email", email, primary=True))
+        if phone:
+            identities.append(
+                self._identity(next(ids), user_id, "phone_number", phone, primary=True)
+            )
+        for kind, value in extra_identities:
+            identities.append(self._identity(next(ids), user_id, kind, value, primary=False))
+        self.identities[user_id] = identities
+
+    def _identity(
+        self, identity_id: int, user_id: int, kind: str, value: str, *, primary: bool
+    ) -> dict[str, Any]:
+        return {
+            "id": identity_id,
+            "url": f"{self.site}/api/v2/users/{user_id}/identities/{identity_id}.json",
+            "user_id": user_id,
+            "type": kind,
+            "value": value,
+            "verified": True,
+            "primary": primary,
+            "created_at": "2024-03-01T09:00:00Z",
+            "updated_at": "2024-03-01T09:00:00Z",
+            **(
+                {"deliverable_state": "deliverable", "undeliverable_count": 0}
+                if kind == "email"
+                else {}
+            ),
+        }
+
+    def add_organization(
+        self, org_id: int, name: str, *, plan: str | None = None, tags: tuple[str, ...] = ()
+    ) -> None:
+        self.organizations[org_id] = {
+            "id": org_id,
+            "url": f"{self.site}/api/v2/organizations/{org_id}.json",
+            "name": name,
+            "domain_names": [name.lower().replace(" ", "") + ".example"],
+            "details": "",
+            "notes": "",
+            "group_id": None,
+            "shared_tickets": False,
+            "shared_comments": False,
+            "tags": list(tags),
+            "organization_fields": {"plan": plan},
+            "created_at": "2023-01-01T00:00:00Z",
+            "updated_at": "2026-01-01T00:00:00Z",
+            "external_id": None,
+        }
+
+    def add_ticket(
+        self,
+        ticket_id: int,
+        requester_id: int,
+        subject: str,
+        status: str = "open",
+        *,
+        priority: str | None = "normal",
+        tags: tuple[str, ...] = (),
+        channel: str = "email",
+        created: str | None = None,
+        updated: str | None = None,
+        submitter_id: int | None = None,
+    ) -> None:
+        self.tickets[ticket_id] = {
+            "id": ticket_id,
+            "url": f"{self.site}/api/v2/tickets/{ticket_id}.json",
+            "external_id": None,
+            "via": {"channel": channel, "source": {"from": {}, "to": {}, "rel": None}},
+            "created_at": created or ago(days=3),
+            "updated_at": updated or ago(hours=2),
+            "type": "incident",
+            "subject": subject,
+            "raw_subject": subject,
+            "description": "",
+            "priority": priority,
+            "status": status,
+            "requester_id": requester_id,
+            "submitter_id": submitter_id or requester_id,
+            "assignee_id": 9001,
+            "organization_id": self.users.get(requester_id, {}).get("organization_id"),
+            "group_id": 360001,
+            "tags": list(tags),
+            "custom_fields": [],
+            "is_public": True,
+            "result_type": "ticket",
+        }
+        self.comments.setdefault(ticket_id, [])
+
+    def add_comment(
+        self,
+        ticket_id: int,
+        author_id: int,
+        body: str,
+        *,
+        public: bool = True,
+        created: str | None = None,
+    ) -> int:
+        comment_id = next(self._ids)
+        self.comments.setdefault(ticket_id, []).append(
+            {
+                "id": comment_id,
+                "type": "Comment",
+                "author_id": author_id,
+                "body": body,
+                "html_body": f'<div class="zd-comment"><p>{body}</p></div>',
+                "plain_body": body,
+                "public": public,
+                "attachments": [],
+                "audit_id": comment_id + 1,
+                "via": {"channel": "web", "source": {"from": {}, "to": {}, "rel": None}},
+                "created_at": created or ago(days=1),
+                "metadata": {"system": {}, "custom": {}},
+            }
+        )
+        return comment_id
+
+    # --- routes ------------------------------------------------------------------------
+
+    def _search(self, call: Call, _: re.Match[str]) -> Resp:
+        terms = shlex.split(call.params.get("query", ""))
+        per_page = min(100, int(call.params.get("per_page", 100)))
+        page = int(call.params.get("page", 1))
+        kind = next((t.split(":", 1)[1] for t in terms if t.startswith("type:")), None)
+        pool: list[dict[str, Any]]
+        if kind == "user":
+            pool = [
+                {**u, "result_type": "user"}
+                for u in self.users.values()
+                if all(self._user_term(u, t) for t in terms if not t.startswith("type:"))
+            ]
+        elif kind == "ticket":
+            pool = [
+                t
+                for t in self.tickets.values()
+                if all(_ticket_term(t, x) for x in terms if not x.startswith("type:"))
+            ]
+            if call.params.get("sort_by") == "updated_at":
+                pool.sort(
+                    key=lambda t: t["updated_at"],
+                    reverse=call.params.get("sort_order", "desc") == "desc",
+                )
+        else:
+            pool = []
+        start = (page - 1) * per_page
+        next_page = None
+        if start + per_page < len(pool):
+            query = urlencode({**call.params, "page": page + 1})
+            next_page = f"{self.site}/api/v2/search.json?{query}"
+        return Resp(
+            200,
+            {
+                "results": pool[start : start + per_page],
+                "facets": None,
+                "next_page": next_page,
+                "previous_page": None,
+                "count": len(pool),
+            },
+        )
+
+    def _user_term(self, user: Mapping[str, Any], term: str) -> bool:
+        key, _, value = term.partition(":")
+        values = self.identities.get(user["id"], [])
+        if key == "phone":
+            assert value.startswith("*") and value[1:].isdigit(), f"phone term {term!r}"
+            numbers = [user.get("phone") or ""] + [
+                i["value"] for i in values if i["type"] == "phone_number"
+            ]
+            return any("".join(filter(str.isdigit, n)).endswith(value[1:]) for n in numbers if n)
+        if key == "email":
+            emails = [user.get("email") or ""] + [
+                i["value"] for i in values if i["type"] == "email"
+            ]
+            return value.casefold() in [e.casefold() for e in emails if e]
+        if key == "name":
+            return value.casefold() in str(user.get("name", "")).casefold()
+        raise AssertionError(f"user search term {term!r} not emulated")
+
+    def _count(self, call: Call, _: re.Match[str]) -> Resp:
+        return Resp(200, {"count": len(self.tickets)})
+
+    def _me(self, call: Call, _: re.Match[str]) -> Resp:
+        return Resp(200, {"user": self.me})
+
+    def _identities(self, call: Call, match: re.Match[str]) -> Resp:
+        user_id = int(match.group(1))
+        if user_id not in self.users:
+            return Resp(404, zd_error("RecordNotFound", "Not found"))
+        return Resp(
+            200,
+            {
+                "identities": self.identities.get(user_id, []),
+                "next_page": None,
+                "previous_page": None,
+                "count": len(self.identities.get(user_id, [])),
+            },
+        )
+
+    def _user(self, call: Call, match: re.Match[str]) -> Resp:
+        user = self.users.get(int(match.group(1)))
+        if user is None:
+            return Resp(404, zd_error("RecordNotFound", "Not found"))
+        return Resp(200, {"user": user})
+
+    def _create_user(self, call: Call, _: re.Match[str]) -> Resp:
+        user = (call.json or {})["user"]
+        for existing in self.users.values():
+            if user.get("email") and existing.get("email") == user["email"]:
+                return Resp(
+                    422,
+                    {
+                        "error": "RecordInvalid",
+                        "description": "Record validation errors",
+                        "details": {
+                            "email": [
+                                {
+                                    "description": "Email: is already being used by another user",
+                                    "error": "DuplicateValue",
+                                }
+                            ]
+                        },
+                    },
+                )
+        new_id = next(self._ids)
+        self.add_user(new_id, user["name"], user.get("email"), user.get("phone"))
+        return Resp(201, {"user": self.users[new_id]})
+
+    def _organization(self, call: Call, match: re.Match[str]) -> Resp:
+        org = self.organizations.get(int(match.group(1)))
+        if org is None:
+            return Resp(404, zd_error("RecordNotFound", "Not found"))
+        return Resp(200, {"organization": org})
+
+    def _comments(self, call: Call, match: re.Match[str]) -> Resp:
+        ticket_id = int(match.group(1))
+        if ticket_id not in self.tickets:
+            return Resp(404, zd_error("RecordNotFound", "Not found"))
+        comments = sorted(self.comments.get(ticket_id, []), key=lambda c: c["created_at"])
+        if call.params.get("sort") == "-created_at":
+            comments.reverse()
+        size = int(call.params.get("page[size]", 100))
+        page = comments[:size]
+        answer: dict[str, Any] = {
+            "comments": page,
+            "meta": {"has_more": len(comments) > size, "after_cursor": None, "before_cursor": None},
+            "links": {"prev": None, "next": None},
+        }
+        if call.params.get("include") == "users":
+            authors = {c["author_id"] for c in page}
+            names = {u["id"]: u["name"] for u in [*self.users.values(), self.me]}
+            answer["users"] = [{"id": a, "name": names[a]} for a in authors if a in names]
+        return Resp(200, answer)
+
+    def _update(self, call: Call, match: re.Match[str]) -> Resp:
+        ticket_id = int(match.group(1))
+        ticket = self.tickets.get(ticket_id)
+        if ticket is None:
+            return Resp(404, zd_error("RecordNotFound", "Not found"))
+        comment = ((call.json or {}).get("ticket") or {}).get("comment")
+        events = []
+        if comment:
+            comment_id = self.add_comment(
+                ticket_id,
+                self.me["id"],
+                comment["body"],
+                public=comment.get("public", True),
+                created=iso(NOW),
+            )
+            events.append(
+                {
+                    "id": comment_id,
+                    "type": "Comment",
+                    "body": comment["body"],
+                    "public": comment.get("public", True),
+                }
+            )
+        return Resp(
+            200,
+            {
+                "ticket": ticket,
+                "audit": {
+                    "id": 5550001,
+                    "ticket_id": ticket_id,
+                    "created_at": iso(NOW, millis=False),
+                    "author_id": self.me["id"],
+                    "metadata": {},
+                    "events": events,
+                },
+            },
+        )
+
+    def _list_tickets(self, call: Call, _: re.Match[str]) -> Resp:
+        external = call.params.get("external_id")
+        found = [
+            t for t in self.tickets.values() if external is None or t.get("external_id") == external
+        ]
+        return Resp(
+            200, {"tickets": found, "next_page": None, "previous_page": None, "count": len(found)}
+        )
+
+    def _create_ticket(self, call: Call, _: re.Match[str]) -> Resp:
+        data = (call.json or {})["ticket"]
+        ticket_id = next(self._ids)
+        self.add_ticket(
+            ticket_id,
+            data["requester_id"],
+            data["subject"],
+            "new",
+            priority=data.get("priority"),
+            channel="api",
+            created=iso(NOW, millis=False),
+            updated=iso(NOW, millis=False),
+            submitter_id=self.me["id"],
+        )
+        self.tickets[ticket_id]["external_id"] = data.get("external_id")
+        comment = data.get("comment") or {}
+        self.add_comment(
+            ticket_id,
+            self.me["id"],
+            comment.get("body", ""),
+            public=comment.get("public", True),
+            created=iso(NOW),
+        )
+        ticket = {k: v for k, v in self.tickets[ticket_id].items() if k != "result_type"}
+        return Resp(
+            201,
+            {"ticket": ticket},
+            headers={"Location": f"{self.site}/api/v2/tickets/{ticket_id}.json"},
+        )
+
+
+def _ticket_term(ticket: Mapping[str, Any], term: str) -> bool:
+    order = ["new", "open", "pending", "hold", "solved", "closed"]
+
+    def rank(status: str) -> int:
+        return order.index(status) if status in order else 1
+
+    if term.startswith("requester:"):
+        return str(ticket["requester_id"]) == term.split(":", 1)[1]
+    if term.startswith("status<"):
+        return rank(ticket["status"]) < order.index(term[7:])
+    if term.startswith("status>"):
+        return rank(ticket["status"]) > order.index(term[7:])
+    raise AssertionError(f"ticket search term {term!r} not emulated")
+
+
+def serve(api: FakeApi) -> Iterator[LocalServer]:
+    """A pytest-fixture-friendly generator: the fake behind a real server, stopped after."""
+    with LocalServer(api) as server:
+        yield server
