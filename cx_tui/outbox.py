@@ -211,15 +211,15 @@ class Outbox:
 
     Args:
         store: The open store.
-        clock: Returns the current time (aware).
+        clock: Returns the current time (aware); default: the store's clock.
         on_change: Called with each item the outbox changes (to update counts on screen).
     """
 
     def __init__(
-        self, store: Store, *, clock: Clock = _now, on_change: OnChange | None = None
+        self, store: Store, *, clock: Clock | None = None, on_change: OnChange | None = None
     ) -> None:
         self.store = store
-        self.clock = clock
+        self.clock = clock or store.clock  # one clock for the queue and its rows
         self.on_change = on_change
 
     def enqueue(
@@ -436,7 +436,7 @@ class OutboxWorker:
         store: The open store (shared with other processes through the file).
         connectors_by_name: Connectors by configured name; items for a source not listed
             wait, with the reason in `last_error`.
-        clock: Returns the current time (aware).
+        clock: Returns the current time (aware); default: the store's clock.
         sleep: Awaits a number of seconds (`asyncio.sleep`); tests pass a fake.
         backoff: Seconds to wait after the given number of failed attempts.
         on_change: Called with each item the worker changes.
@@ -449,7 +449,7 @@ class OutboxWorker:
         store: Store,
         connectors_by_name: Mapping[str, Connector],
         *,
-        clock: Clock = _now,
+        clock: Clock | None = None,
         sleep: Sleep = asyncio.sleep,
         backoff: Backoff = exponential_backoff,
         on_change: OnChange | None = None,
@@ -460,7 +460,7 @@ class OutboxWorker:
             raise ValueError("lease_seconds must be longer than send_timeout")
         self.store = store
         self.connectors = dict(connectors_by_name)
-        self.clock = clock
+        self.clock = clock or store.clock
         self.sleep = sleep
         self.backoff = backoff
         self.on_change = on_change
