@@ -179,10 +179,6 @@ def _owner_alive(owner: str) -> bool:
     return True
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _notify(on_change: OnChange | None, items: Iterable[OutboxItem | None]) -> None:
     if on_change is None:
         return
