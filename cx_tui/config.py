@@ -238,7 +238,7 @@ name = "Demo Helpdesk"
 type = "local"
 dataset = "helpdesk"
 
-# A HubSpot account (once the hubspot connector is installed); its token goes in the keyring:
+# A HubSpot account; its token (a private-app access token) goes in the keyring:
 #     cx-tui secret set "Acme HubSpot"
 # [[connectors]]
 # name = "Acme HubSpot"

@@ -590,23 +590,20 @@ class OutboxWorker:
 
     async def _send(self, connector: Connector, item: OutboxItem) -> NoteReceipt:
         if item.kind is ItemKind.CALL:
-            add_call = getattr(connector, "add_call", None)
-            if callable(add_call):
-                payload = item.payload or {}
-                at = payload.get("at")
-                try:
-                    receipt: NoteReceipt = await add_call(
-                        item.target,
-                        body=item.text,
-                        duration_s=payload.get("duration_s"),
-                        direction=payload.get("direction"),
-                        disposition=payload.get("disposition"),
-                        at=datetime.fromisoformat(at) if isinstance(at, str) else None,
-                        idempotency_key=item.idempotency_key,
-                    )
-                    return receipt
-                except Unsupported:
-                    pass  # not for this kind of target: the nearest equivalent is a note
+            payload = item.payload or {}
+            at = payload.get("at")
+            try:
+                return await connector.add_call(
+                    item.target,
+                    body=item.text,
+                    duration_s=payload.get("duration_s"),
+                    direction=payload.get("direction"),
+                    disposition=payload.get("disposition"),
+                    at=datetime.fromisoformat(at) if isinstance(at, str) else None,
+                    idempotency_key=item.idempotency_key,
+                )
+            except Unsupported:
+                pass  # no call activities here: the nearest equivalent is a note
             return await connector.add_note(
                 item.target, call_note_text(item.text, item.payload), item.idempotency_key
             )

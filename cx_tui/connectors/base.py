@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     import httpx
 
     from cx_tui.identity import Query
@@ -278,6 +280,35 @@ class Connector(ABC):
             ConnectorError: a subclass saying why the note was not written.
         """
         raise Unsupported(f"{self.name} does not take notes.")
+
+    async def add_call(
+        self,
+        target: NoteTarget,  # noqa: ARG002 - the default refuses; overrides use them all
+        *,
+        body: str,  # noqa: ARG002
+        duration_s: float | None = None,  # noqa: ARG002
+        direction: str | None = None,  # noqa: ARG002
+        disposition: str | None = None,  # noqa: ARG002
+        at: datetime | None = None,  # noqa: ARG002
+        idempotency_key: str,  # noqa: ARG002
+    ) -> NoteReceipt:
+        """Log a call as the source's own call activity (declare `Capability.CALLS`).
+
+        Args:
+            target: The person (or ticket) the call was with or about.
+            body: What the call was about.
+            duration_s: Seconds on the line.
+            direction: "inbound" or "outbound".
+            disposition: The agent's wrap-up outcome.
+            at: When the call started (aware).
+            idempotency_key: As for `add_note`.
+
+        Raises:
+            Unsupported: the source has no call activities (the outbox then writes a note, the
+                nearest equivalent).
+            ConnectorError: a subclass saying why the call was not logged.
+        """
+        raise Unsupported(f"{self.name} does not log calls.")
 
     async def create_person(
         self,
