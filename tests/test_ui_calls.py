@@ -176,3 +176,24 @@ async def test_manual_call_timer_with_t() -> None:
         await pilot.press("t")
         await pilot.pause()
         assert isinstance(app.screen, WrapUp)
+
+
+async def test_wrap_up_by_keyboard_alone() -> None:
+    app = CxApp(load_config())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await started(pilot)
+        await event(pilot, event="ring", number=HERO, call_id="kb")
+        await event(pilot, event="answer", call_id="kb")
+        await event(pilot, event="hangup", call_id="kb")
+        assert isinstance(app.screen, WrapUp)
+        await pilot.press(*"Reset the SIP password", "tab", "enter")
+        await pilot.pause()
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await app.main.workers.wait_for_complete()
+        assert app.store is not None
+        record = app.store.call("kb")
+        assert record is not None and record.disposition == "Resolved"
+        assert record.note == "Reset the SIP password"

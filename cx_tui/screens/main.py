@@ -229,7 +229,9 @@ class MainScreen(Screen[None]):
             apply_update(builder, update)
             self._paint(builder.build())
         if self.query_obj is not None:
-            self.cx.record_lookup(self.query_obj, builder.build())
+            profile = builder.build()
+            self.cx.record_lookup(self.query_obj, profile)
+            self.desk.identify(self.query_obj.text, profile)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR and event.worker.group == "lookup":
