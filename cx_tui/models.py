@@ -191,6 +191,25 @@ class MatchReason(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Evidence:
+    """How strongly one stored value matched a query (connectors keep the best per person)."""
+
+    confidence: float
+    reason: MatchReason
+    detail: str = ""
+
+    def beats(self, other: Evidence | None) -> bool:
+        """Higher confidence wins; at equal confidence, the stronger kind of reason."""
+        if other is None:
+            return True
+        order = list(MatchReason)
+        return (self.confidence, -order.index(self.reason)) > (
+            other.confidence,
+            -order.index(other.reason),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Match:
     """A person one source found for the query, with how sure it is and why."""
 

@@ -148,7 +148,10 @@ def hold_for_test(step: str) -> None:
     wanted, _, marker = spec.partition(":")
     if wanted != step or not marker:
         return
-    Path(marker).write_text(str(os.getpid()), encoding="utf-8")
+    # Write then rename, so the test never sees the file before the pid is in it.
+    partial = Path(f"{marker}.partial")
+    partial.write_text(str(os.getpid()), encoding="utf-8")
+    partial.replace(marker)
     time.sleep(120)
     os._exit(86)
 

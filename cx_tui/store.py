@@ -38,6 +38,7 @@ from typing import Any, Final
 
 from cx_tui import paths
 from cx_tui.models import NoteTarget, SourceRef, TargetKind
+from cx_tui.utc import from_iso, from_iso_or_none, to_iso, to_iso_or_none
 
 STORE_FILENAME: Final = "state.db"
 """The store's file name in the data directory. Local connectors' files end in `.sqlite3`, so a
@@ -389,26 +390,6 @@ def _schema_version(conn: sqlite3.Connection) -> int:
 # --- Times and conversions ---------------------------------------------------------------
 
 
-def _iso(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        raise ValueError("naive datetime: the store keeps UTC times only")
-    # One fixed width and offset, so stored times compare correctly as text.
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def _time(value: Any) -> datetime:
-    parsed = datetime.fromisoformat(str(value))
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
-def _opt_time(value: Any) -> datetime | None:
-    return None if value is None else _time(value)
-
-
-def _opt_iso(value: datetime | None) -> str | None:
-    return None if value is None else _iso(value)
-
-
 def _key(connector: Any, record_id: Any) -> RecordKey | None:
     return None if connector is None or record_id is None else (str(connector), str(record_id))
 
@@ -645,8 +626,8 @@ class Store:
 
     def _prune(self, conn: sqlite3.Connection) -> None:
         now = self.clock()
-        old = _iso(now - timedelta(days=OUTBOX_KEEP_DAYS))
-        stale = _iso(now - timedelta(days=CACHE_KEEP_DAYS))
+        old = to_iso(now - timedelta(days=OUTBOX_KEEP_DAYS))
+        stale = to_iso(now - timedelta(days=CACHE_KEEP_DAYS))
         conn.execute("BEGIN IMMEDIATE")
         try:
             conn.execute(
@@ -722,7 +703,7 @@ class Store:
         Raises:
             StoreError: nothing was saved.
         """
-        stamp = _iso(now)
+        stamp = to_iso(now)
         payload_json = None if payload is None else json.dumps(dict(payload), sort_keys=True)
         ids: list[int] = []
         with self._writing("save the note") as conn:
@@ -807,7 +788,7 @@ class Store:
         """
         if not connectors:
             return None
-        stamp = _iso(now)
+        stamp = to_iso(now)
         marks = ", ".join("?" for _ in connectors)
         with self._writing("claim an outbox item") as conn:
             rows = conn.execute(
@@ -828,7 +809,7 @@ class Store:
                 conn.execute(
                     """UPDATE outbox SET state = 'sending', lease_owner = ?, lease_until = ?,
                     attempts = attempts + 1, updated = ? WHERE id = ?""",
-                    (owner, _iso(lease_until), stamp, row["id"]),
+                    (owner, to_iso(lease_until), stamp, row["id"]),
                 )
                 return self._rows(conn, [row["id"]])[0]
         return None
@@ -855,7 +836,7 @@ class Store:
         Returns:
             The changed item, or None when it was not in a state the change is valid from.
         """
-        values: dict[str, Any] = {"updated": _iso(now)}
+        values: dict[str, Any] = {"updated": to_iso(now)}
         for name, value in changes.items():
             if name == "receipt":
                 ref: SourceRef | None = value
@@ -864,7 +845,7 @@ class Store:
                 values["receipt_url"] = ref.url if ref else None
             elif name in _UPDATABLE:
                 if isinstance(value, datetime):
-                    value = _iso(value)
+                    value = to_iso(value)
                 elif isinstance(value, StrEnum):
                     value = value.value
                 values[name] = value
@@ -900,7 +881,7 @@ class Store:
                 int(row[0])
                 for row in conn.execute(
                     "SELECT id FROM outbox WHERE connector = ? AND state = 'pending' AND due < ?",
-                    (connector, _iso(until)),
+                    (connector, to_iso(until)),
                 )
             ]
             if not ids:
@@ -909,7 +890,7 @@ class Store:
             conn.execute(
                 f"UPDATE outbox SET due = ?, last_error = COALESCE(?, last_error), updated = ? "
                 f"WHERE id IN ({marks})",
-                (_iso(until), last_error, _iso(now), *ids),
+                (to_iso(until), last_error, to_iso(now), *ids),
             )
             return self._rows(conn, ids)
 
@@ -931,7 +912,7 @@ class Store:
                 FROM outbox WHERE connector IN ({marks}) AND state IN ('pending', 'sending')""",
                 tuple(connectors),
             ).fetchone()
-        return _opt_time(row[0]) if row is not None else None
+        return from_iso_or_none(row[0]) if row is not None else None
 
     def _rows(self, conn: sqlite3.Connection, ids: Sequence[int]) -> list[OutboxItem]:
         marks = ", ".join("?" for _ in ids)
@@ -955,7 +936,7 @@ class Store:
                 "INSERT INTO drafts (context_key, text, updated) VALUES (?, ?, ?) "
                 "ON CONFLICT (context_key) DO UPDATE SET text = excluded.text, "
                 "updated = excluded.updated",
-                (context_key, text, _iso(self.clock())),
+                (context_key, text, to_iso(self.clock())),
             )
 
     def draft(self, context_key: str) -> str | None:
@@ -975,7 +956,7 @@ class Store:
         """Every saved draft, newest first (to offer them back after a crash)."""
         with self._reading("read the drafts") as conn:
             rows = conn.execute("SELECT * FROM drafts ORDER BY updated DESC").fetchall()
-        return [Draft(str(r["context_key"]), str(r["text"]), _time(r["updated"])) for r in rows]
+        return [Draft(str(r["context_key"]), str(r["text"]), from_iso(r["updated"])) for r in rows]
 
     # --- Confirmed links -----------------------------------------------------------------
 
@@ -1005,7 +986,7 @@ class Store:
         unique = list(dict.fromkeys((str(c), str(r)) for c, r in keys))
         if len(unique) < 2:
             raise ValueError("a link needs at least two different records")
-        stamp = _iso(self.clock())
+        stamp = to_iso(self.clock())
         with self._writing("save the link") as conn:
             found: set[int] = set()
             for connector, record_id in unique:
@@ -1065,9 +1046,9 @@ class Store:
                     call.number,
                     call.direction,
                     call.line,
-                    _iso(call.started),
-                    _opt_iso(call.answered),
-                    _opt_iso(call.ended),
+                    to_iso(call.started),
+                    to_iso_or_none(call.answered),
+                    to_iso_or_none(call.ended),
                     call.duration_s,
                     person_connector,
                     person_record,
@@ -1113,7 +1094,7 @@ class Store:
             cursor = conn.execute(
                 """INSERT INTO lookup_history (query, kind, at, state, person_name,
                     person_connector, person_record) VALUES (?, ?, ?, ?, ?, ?, ?)""",
-                (query, kind, _iso(moment), state, person_name, person_connector, person_record),
+                (query, kind, to_iso(moment), state, person_name, person_connector, person_record),
             )
             conn.execute(
                 "DELETE FROM lookup_history WHERE id NOT IN "
@@ -1142,7 +1123,7 @@ class Store:
                 id=int(r["id"]),
                 query=str(r["query"]),
                 kind=str(r["kind"]),
-                at=_time(r["at"]),
+                at=from_iso(r["at"]),
                 state=str(r["state"]),
                 person_name=None if r["person_name"] is None else str(r["person_name"]),
                 person_key=_key(r["person_connector"], r["person_record"]),
@@ -1170,7 +1151,7 @@ class LookupCache:
             source=str(row["source"]),
             query_key=str(row["query_key"]),
             payload=json.loads(row["payload"]),
-            fetched_at=_time(row["fetched_at"]),
+            fetched_at=from_iso(row["fetched_at"]),
         )
 
     def put(
@@ -1196,7 +1177,7 @@ class LookupCache:
             StoreError: it was not saved.
         """
         text = json.dumps(payload, separators=(",", ":"), sort_keys=True)
-        stamp = _iso(fetched_at or self._store.clock())
+        stamp = to_iso(fetched_at or self._store.clock())
         with self._store._writing("save to the cache") as conn:
             conn.execute(
                 "DELETE FROM lookup_cache WHERE source = ? AND query_key = ?", (source, query_key)
@@ -1283,17 +1264,17 @@ def _item(row: sqlite3.Row) -> OutboxItem:
         ),
         idempotency_key=str(row["idempotency_key"]),
         state=ItemState(row["state"]),
-        created=_time(row["created"]),
-        updated=_time(row["updated"]),
-        due=_time(row["due"]),
+        created=from_iso(row["created"]),
+        updated=from_iso(row["updated"]),
+        due=from_iso(row["due"]),
         attempts=int(row["attempts"]),
         batch=str(row["batch"]),
         last_error=row["last_error"],
         payload=None if row["payload"] is None else json.loads(row["payload"]),
         receipt=receipt,
-        delivered_at=_opt_time(row["delivered_at"]),
+        delivered_at=from_iso_or_none(row["delivered_at"]),
         lease_owner=row["lease_owner"],
-        lease_until=_opt_time(row["lease_until"]),
+        lease_until=from_iso_or_none(row["lease_until"]),
     )
 
 
@@ -1301,11 +1282,11 @@ def _call(row: sqlite3.Row) -> CallRecord:
     return CallRecord(
         call_id=str(row["call_id"]),
         direction=str(row["direction"]),
-        started=_time(row["started"]),
+        started=from_iso(row["started"]),
         number=row["number"],
         line=row["line"],
-        answered=_opt_time(row["answered"]),
-        ended=_opt_time(row["ended"]),
+        answered=from_iso_or_none(row["answered"]),
+        ended=from_iso_or_none(row["ended"]),
         duration_s=row["duration_s"],
         person_key=_key(row["person_connector"], row["person_record"]),
         person_name=row["person_name"],

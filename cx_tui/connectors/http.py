@@ -65,7 +65,7 @@ from cx_tui.connectors.base import (
     Unavailable,
 )
 from cx_tui.identity import SUFFIX_DIGITS, PhoneQuery, compare_phone, phone_e164
-from cx_tui.models import ContactKind, ContactPoint, MatchReason
+from cx_tui.models import ContactKind, ContactPoint, Evidence, MatchReason
 
 T = TypeVar("T")
 A = TypeVar("A")
@@ -1014,36 +1014,16 @@ def email_point(raw: str, *, label: str | None = None) -> ContactPoint:
     return ContactPoint(ContactKind.EMAIL, value, label=label, raw=raw if raw != value else None)
 
 
-_REASON_RANK = {reason: rank for rank, reason in enumerate(MatchReason)}
-
-
-@dataclass(frozen=True, slots=True)
-class PhoneHit:
-    """How one stored number matched a phone query."""
-
-    reason: MatchReason
-    confidence: float
-    detail: str
-
-    def beats(self, other: PhoneHit | None) -> bool:
-        if other is None:
-            return True
-        return (self.confidence, -_REASON_RANK[self.reason]) > (
-            other.confidence,
-            -_REASON_RANK[other.reason],
-        )
-
-
 def match_phone(
     stored: Iterable[ContactPoint], query: PhoneQuery, region: str | None
-) -> PhoneHit | None:
+) -> Evidence | None:
     """The best confirmation, client-side, that one of a person's numbers is the query's.
 
     Same rules as the local connector: an exact E.164 match is certain unless extensions differ
     (a different extension is another person) or the line is shared; a number stored without
     its country code is a strong match; the last seven digits alone are a weak one.
     """
-    best: PhoneHit | None = None
+    best: Evidence | None = None
     for point in stored:
         if point.kind is not ContactKind.PHONE:
             continue
@@ -1069,7 +1049,7 @@ def match_phone(
             confidence = 0.5
             notes.append(f"only the last {SUFFIX_DIGITS} digits agree")
         detail = f"stored as '{raw}'" + (f" ({'; '.join(notes)})" if notes else "")
-        hit = PhoneHit(reason, confidence, detail)
+        hit = Evidence(confidence, reason, detail)
         if hit.beats(best):
             best = hit
     return best

@@ -48,6 +48,7 @@ from cx_tui.models import (
     ContactPoint,
     Details,
     Direction,
+    Evidence,
     Interaction,
     Match,
     MatchReason,
@@ -60,6 +61,7 @@ from cx_tui.models import (
     Ticket,
     TicketStatus,
 )
+from cx_tui.utc import from_iso, from_iso_or_none, to_iso
 
 if TYPE_CHECKING:
     import httpx
@@ -291,7 +293,7 @@ def seed_database(
         if conn.execute("SELECT EXISTS (SELECT 1 FROM people)").fetchone()[0]:
             raise ValueError("the database already holds people; seed only an empty one")
         count = _Seeder(conn, now, data_region).load(system)
-        _set_meta(conn, dataset=dataset, seeded_at=_iso(now), region=region or data_region)
+        _set_meta(conn, dataset=dataset, seeded_at=to_iso(now), region=region or data_region)
     return count
 
 
@@ -302,7 +304,7 @@ class _Seeder:
     region: str | None
 
     def ago(self, minutes: Any) -> str:
-        return _iso(self.now - timedelta(minutes=int(minutes)))
+        return to_iso(self.now - timedelta(minutes=int(minutes)))
 
     def load(self, system: Mapping[str, Any]) -> int:
         companies: dict[str, int] = {}
@@ -384,7 +386,7 @@ class _Seeder:
             tags=json.dumps(list(ticket.get("tags", ()))),
             created=self.ago(ticket["created_ago_min"]),
             updated=self.ago(ticket["updated_ago_min"]),
-            sla_due=None if due is None else _iso(self.now + timedelta(minutes=int(due))),
+            sla_due=None if due is None else to_iso(self.now + timedelta(minutes=int(due))),
         )
         for comment in ticket.get("comments", ()):
             _insert(
@@ -682,21 +684,6 @@ def _insert_contact(
     )
 
 
-def _iso(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        raise ValueError("naive datetime: the local database stores UTC times only")
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def _datetime(value: Any) -> datetime:
-    parsed = datetime.fromisoformat(str(value))
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
-def _optional_datetime(value: Any) -> datetime | None:
-    return None if value is None else _datetime(value)
-
-
 def _fold_text(value: Any) -> str | None:
     """Case- and accent-insensitive form of a name, so "gonzalez" finds "González"."""
     if value is None:
@@ -727,21 +714,6 @@ def _record_id(ref: SourceRef, what: str) -> int:
         return int(ref.record_id)
     except ValueError:
         raise NotFound(f"There is no {what} {ref.record_id!r} in {ref.connector}.") from None
-
-
-@dataclass(frozen=True, slots=True)
-class _Found:
-    confidence: float
-    reason: MatchReason
-    detail: str
-
-    def beats(self, other: _Found | None) -> bool:
-        if other is None:
-            return True
-        return (self.confidence, -_REASON_RANK[self.reason]) > (
-            other.confidence,
-            -_REASON_RANK[other.reason],
-        )
 
 
 def _extension_confidence(
@@ -921,10 +893,10 @@ class LocalConnector(Connector):
         matches.sort(key=lambda m: (-m.confidence, _REASON_RANK[m.reason], m.person.name or ""))
         return matches
 
-    def _match_phone(self, conn: sqlite3.Connection, phone: PhoneQuery) -> dict[int, _Found]:
-        found: dict[int, _Found] = {}
+    def _match_phone(self, conn: sqlite3.Connection, phone: PhoneQuery) -> dict[int, Evidence]:
+        found: dict[int, Evidence] = {}
 
-        def keep(person_id: int, hit: _Found) -> None:
+        def keep(person_id: int, hit: Evidence) -> None:
             if hit.beats(found.get(person_id)):
                 found[person_id] = hit
 
@@ -941,7 +913,7 @@ class LocalConnector(Connector):
                 continue
             keep(
                 int(row["person_id"]),
-                _Found(
+                Evidence(
                     confidence,
                     MatchReason.EXACT_E164,
                     _phone_detail(str(row["raw"]), phone.extension, stored_ext, shared),
@@ -968,11 +940,11 @@ class LocalConnector(Connector):
                 MatchReason.SUFFIX: "only the last digits agree",
             }.get(reason, "")
             detail = f"stored as '{raw}'" + (f" ({why})" if why else "")
-            keep(int(row["person_id"]), _Found(confidence, reason, detail))
+            keep(int(row["person_id"]), Evidence(confidence, reason, detail))
         return found
 
-    def _match_email(self, conn: sqlite3.Connection, email: str) -> dict[int, _Found]:
-        found: dict[int, _Found] = {}
+    def _match_email(self, conn: sqlite3.Connection, email: str) -> dict[int, Evidence]:
+        found: dict[int, Evidence] = {}
         rows = conn.execute(
             "SELECT cp.person_id, cp.raw, cp.id = ("
             "  SELECT first.id FROM contact_points AS first"
@@ -985,15 +957,15 @@ class LocalConnector(Connector):
         for row in rows:
             raw = str(row["raw"])
             if row["is_primary"]:
-                hit = _Found(1.0, MatchReason.PRIMARY_EMAIL, f"stored as '{raw}'")
+                hit = Evidence(1.0, MatchReason.PRIMARY_EMAIL, f"stored as '{raw}'")
             else:
-                hit = _Found(0.9, MatchReason.SECONDARY_EMAIL, f"stored as '{raw}' (not primary)")
+                hit = Evidence(0.9, MatchReason.SECONDARY_EMAIL, f"stored as '{raw}' (not primary)")
             person_id = int(row["person_id"])
             if hit.beats(found.get(person_id)):
                 found[person_id] = hit
         return found
 
-    def _match_name(self, conn: sqlite3.Connection, name: str) -> dict[int, _Found]:
+    def _match_name(self, conn: sqlite3.Connection, name: str) -> dict[int, Evidence]:
         tokens = [token for token in (_fold_text(name) or "").split() if token]
         if not tokens:
             return {}
@@ -1003,7 +975,7 @@ class LocalConnector(Connector):
             (*[_like_pattern(token) for token in tokens], MAX_NAME_MATCHES),
         )
         return {
-            int(row["id"]): _Found(0.4, MatchReason.NAME, f"name '{row['name']}'") for row in rows
+            int(row["id"]): Evidence(0.4, MatchReason.NAME, f"name '{row['name']}'") for row in rows
         }
 
     def _load_person(
@@ -1048,7 +1020,7 @@ class LocalConnector(Connector):
             language=_str(row["language"]),
             vip=None if vip is None else bool(vip),
             tags=_tags(row["tags"]),
-            last_contact=_optional_datetime(last),
+            last_contact=from_iso_or_none(last),
         )
 
     # --- Details -------------------------------------------------------------------------
@@ -1121,7 +1093,7 @@ class LocalConnector(Connector):
                 ref=self._ref(f"comment-{c['id']}", now),
                 body=str(c["body"]),
                 public=bool(c["public"]),
-                created=_datetime(c["created"]),
+                created=from_iso(c["created"]),
                 author=_str(c["author"]),
             )
             for c in conn.execute("SELECT * FROM comments WHERE ticket_id = ?", (ticket_id,))
@@ -1131,7 +1103,7 @@ class LocalConnector(Connector):
                 ref=self._ref(f"note-{n['id']}", now),
                 body=str(n["body"]),
                 public=False,
-                created=_datetime(n["created"]),
+                created=from_iso(n["created"]),
             )
             for n in conn.execute("SELECT * FROM notes WHERE ticket_id = ?", (ticket_id,))
         ]
@@ -1141,11 +1113,11 @@ class LocalConnector(Connector):
             ref=self._ref(str(ticket_id), now),
             subject=str(row["subject"]),
             status=TicketStatus(row["status"]),
-            created=_datetime(row["created"]),
-            updated=_datetime(row["updated"]),
+            created=from_iso(row["created"]),
+            updated=from_iso(row["updated"]),
             priority=None if priority is None else Priority(priority),
             tags=_tags(row["tags"]),
-            sla_due=_optional_datetime(row["sla_due"]),
+            sla_due=from_iso_or_none(row["sla_due"]),
             comments=tuple(comments),
         )
 
@@ -1157,7 +1129,7 @@ class LocalConnector(Connector):
                 ref=self._ref(f"interaction-{row['id']}", now),
                 channel=Channel(row["channel"]),
                 direction=Direction(row["direction"]),
-                at=_datetime(row["at"]),
+                at=from_iso(row["at"]),
                 summary=str(row["summary"]),
                 ticket_id=_str(row["ticket_id"]),
             )
@@ -1171,7 +1143,7 @@ class LocalConnector(Connector):
                 ref=self._ref(f"note-{row['id']}", now),
                 channel=Channel.NOTE,
                 direction=Direction.INTERNAL,
-                at=_datetime(row["created"]),
+                at=from_iso(row["created"]),
                 summary=str(row["body"]),
                 ticket_id=_str(row["ticket_id"]),
             )
@@ -1231,7 +1203,7 @@ class LocalConnector(Connector):
                         raise NotFound(f"Ticket {record_id} does not exist in {self.name}.")
                     person_id, ticket_id = int(row["requester_id"]), record_id
                     conn.execute(
-                        "UPDATE tickets SET updated = ? WHERE id = ?", (_iso(now), ticket_id)
+                        "UPDATE tickets SET updated = ? WHERE id = ?", (to_iso(now), ticket_id)
                     )
                 else:
                     exists = conn.execute(
@@ -1247,7 +1219,7 @@ class LocalConnector(Connector):
                         person_id=person_id,
                         ticket_id=ticket_id,
                         body=body,
-                        created=_iso(now),
+                        created=to_iso(now),
                         idempotency_key=idempotency_key,
                     )
                 except sqlite3.IntegrityError:
@@ -1268,7 +1240,7 @@ class LocalConnector(Connector):
             return None
         return NoteReceipt(
             ref=self._ref(f"note-{row['id']}", now),
-            created=_datetime(row["created"]),
+            created=from_iso(row["created"]),
             duplicate=True,
         )
 
@@ -1301,7 +1273,7 @@ class LocalConnector(Connector):
                 elif "@" not in point.value or len(point.value.strip()) > 254:
                     raise InvalidInput(f"'{point.value}' is not an email address.")
             with _transaction(conn):
-                person_id = _insert(conn, "people", name=clean_name, tags="[]", created=_iso(now))
+                person_id = _insert(conn, "people", name=clean_name, tags="[]", created=to_iso(now))
                 for position, point in enumerate(contact_points):
                     _insert_contact(
                         conn,
