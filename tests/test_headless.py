@@ -25,6 +25,7 @@ HEADLESS = [
     "cx_tui.cache",
     "cx_tui.delivery",
     "cx_tui.calls",
+    "cx_tui.utc",
     "cx_tui.softphone.client",
     "cx_tui.softphone.control",
     "cx_tui.softphone.cti_http",
