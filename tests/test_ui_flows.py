@@ -6,7 +6,7 @@ import dataclasses
 from pathlib import Path
 
 from rich.console import Console
-from textual.widgets import Input, OptionList, SelectionList, Static, TextArea
+from textual.widgets import Input, Label, OptionList, SelectionList, Static, TextArea
 
 from cx_tui.app import CxApp
 from cx_tui.config import load_config
@@ -347,3 +347,54 @@ async def test_recent_lookups_and_drafts_survive_a_restart() -> None:
         await pilot.pause()
         assert isinstance(second.screen, NoteEditor)
         assert second.screen.query_one(TextArea).text == "typed before the crash"
+
+
+async def test_a_long_history_paints_a_page_and_loads_more_on_scroll() -> None:
+    from datetime import timedelta
+
+    from cx_tui.models import Channel, Details, Direction, Interaction, SourceRef
+    from cx_tui.widgets.record_tables import TimelineTable
+    from tests.fakes import NOW, email, person, phone
+
+    history = tuple(
+        Interaction(
+            SourceRef("Big CRM", f"i{n}"),
+            Channel.CALL,
+            Direction.INBOUND,
+            NOW - timedelta(hours=n),
+            f"call {n}",
+        )
+        for n in range(5000)
+    )
+    big = FakeConnector(
+        fake_name="Big CRM",
+        people=[person("Big CRM", "1", "Harold", phone("+13125550186"), email("h@example.com"))],
+        details={"1": Details(interactions=history)},
+    )
+    app = CxApp(load_config(), engine=LookupEngine([big]))
+    async with app.run_test(size=SIZE) as pilot:
+        await look_up(app, pilot, "+13125550186")
+        table = app.main.query_one(TimelineTable)
+        assert table.row_count == TimelineTable.PAGE and table.total == 5000
+        title = str(app.main.query_one("#timeline-title", Label).content)
+        assert "newest 200 of 5,000" in title
+        await pilot.press("3")
+        table.move_cursor(row=TimelineTable.PAGE - 2)
+        await pilot.pause()
+        assert table.row_count == TimelineTable.PAGE
+        await pilot.press("down")  # onto the last row shown: the next page arrives
+        await pilot.pause()
+        assert table.row_count == 2 * TimelineTable.PAGE
+
+
+async def test_enter_on_a_timeline_item_opens_it() -> None:
+    app = CxApp(load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        await look_up(app, pilot, HERO)
+        await pilot.press("3", "down", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, RecordDetail)
+        timeline = app.main.profile.timeline if app.main.profile else ()
+        assert app.screen.ref in {i.ref for i in timeline} | {
+            t.ref for t in (app.main.profile.tickets if app.main.profile else ())
+        }

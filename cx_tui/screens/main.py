@@ -6,6 +6,7 @@ back; it never calls a connector itself. Writes go through the app (`CxApp.deliv
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
@@ -55,10 +56,14 @@ from cx_tui.widgets.record_tables import TicketTable, TimelineTable
 from cx_tui.widgets.source_bar import SourceBar
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from cx_tui.app import CxApp
     from cx_tui.profile import ProfileBuilder
 
 MIN_WIDTH, MIN_HEIGHT = 60, 18
+PAINT_INTERVAL = 0.03
+"""Seconds between two paints of a profile that is still arriving."""
 
 WELCOME = (
     "Type a caller's phone number, email or name and press Enter.\n\n"
@@ -80,6 +85,9 @@ class MainScreen(Screen[None]):
         self._selected: str | None = None
         self._unsubscribe: Callable[[], None] = lambda: None
         self.desk = CallDesk(self)
+        self._paint_builder: ProfileBuilder | None = None
+        self._paint_timer: Timer | None = None
+        self._last_paint = 0.0
         """The candidate the agent picked for the current query, kept across refreshes."""
 
     @property
@@ -109,7 +117,7 @@ class MainScreen(Screen[None]):
             with Vertical(id="right"):
                 yield Label("Tickets (open first)", classes="section")
                 yield TicketTable(id="tickets")
-                yield Label("Timeline (newest first)", classes="section")
+                yield Label("Timeline (newest first)", classes="section", id="timeline-title")
                 yield TimelineTable(id="timeline")
         yield Static(f"Enlarge the terminal to at least {MIN_WIDTH}x{MIN_HEIGHT}.", id="too-small")
         yield Footer()
@@ -202,13 +210,13 @@ class MainScreen(Screen[None]):
         builder = self.builder = engine.new_builder(query)
         if self._selected is not None:
             builder.select(self._selected)
-        self._paint(builder.build())
+        self._paint_now(builder)
         async for update in engine.stream(query, selected=self._selected):
             if isinstance(update, LookupCancelled):
                 return
             apply_update(builder, update)
-            self._paint(builder.build())
-        profile = builder.build()
+            self._paint_soon(builder)
+        profile = self._paint_now(builder)
         self.cx.record_lookup(query, profile)
         self.desk.identify(query.text, profile)
         if profile.state is ProfileState.AMBIGUOUS and not self._picker_offered:
@@ -222,14 +230,14 @@ class MainScreen(Screen[None]):
             return
         builder.select(candidate.key)
         self._selected = candidate.key
-        self._paint(builder.build())
+        self._paint_now(builder)
         async for update in self.cx.engine.stream_details(candidate.matches):
             if isinstance(update, LookupCancelled):
                 return
             apply_update(builder, update)
-            self._paint(builder.build())
+            self._paint_soon(builder)
+        profile = self._paint_now(builder)
         if self.query_obj is not None:
-            profile = builder.build()
             self.cx.record_lookup(self.query_obj, profile)
             self.desk.identify(self.query_obj.text, profile)
 
@@ -245,6 +253,28 @@ class MainScreen(Screen[None]):
             )
 
     # --- painting -------------------------------------------------------------------------
+
+    def _paint_soon(self, builder: ProfileBuilder) -> None:
+        """Paint at most once per PAINT_INTERVAL: updates that arrive together (a cache hit,
+        several sources at once) become one paint, and keys stay responsive meanwhile."""
+        self._paint_builder = builder
+        if self._paint_timer is None:
+            wait = max(0.0, self._last_paint + PAINT_INTERVAL - time.monotonic())
+            self._paint_timer = self.set_timer(wait, self._flush_paint)
+
+    def _flush_paint(self) -> None:
+        self._paint_timer = None
+        if self._paint_builder is not None and self._paint_builder is self.builder:
+            self._paint_now(self._paint_builder)
+
+    def _paint_now(self, builder: ProfileBuilder) -> Profile:
+        if self._paint_timer is not None:
+            self._paint_timer.stop()
+            self._paint_timer = None
+        self._last_paint = time.monotonic()
+        profile = builder.build()
+        self._paint(profile)
+        return profile
 
     def _paint_empty(self) -> None:
         self.set_class(True, "-empty")
@@ -316,6 +346,15 @@ class MainScreen(Screen[None]):
     @on(TicketTable.TicketChosen)
     def _ticket_chosen(self, event: TicketTable.TicketChosen) -> None:
         self.open_ticket(event.ticket)
+
+    @on(TimelineTable.PageShown)
+    def _timeline_paged(self, event: TimelineTable.PageShown) -> None:
+        more = (
+            f": newest {event.shown:,} of {event.total:,}, more as you scroll"
+            if (event.shown < event.total)
+            else ""
+        )
+        self.query_one("#timeline-title", Label).update(f"Timeline (newest first){more}")
 
     @on(TimelineTable.ItemChosen)
     def _item_chosen(self, event: TimelineTable.ItemChosen) -> None:

@@ -77,51 +77,80 @@ class TicketTable(DataTable[Text | str]):
 
 
 class TimelineTable(DataTable[Text | str]):
+    """The timeline, newest first, PAGE rows at a time: reaching the last row adds the next
+    page, so a customer with thousands of interactions paints at once."""
+
     DEFAULT_CSS = """
     TimelineTable { height: 1fr; min-height: 6; }
     """
+
+    PAGE = 200
 
     @dataclass
     class ItemChosen(Message):
         item: Interaction
 
+    @dataclass
+    class PageShown(Message):
+        shown: int
+        total: int
+
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.items: dict[str, Interaction] = {}
+        self._all: Sequence[Interaction] = ()
+        self._next = 0
         self._shown: list[tuple[str, str]] = []
 
     def on_mount(self) -> None:
         self.add_columns("When", "Channel", "", "Summary", "Source")
+
+    @property
+    def total(self) -> int:
+        return len(self._all)
 
     def show_items(self, items: Sequence[Interaction]) -> None:
         shown = [i.ref.key for i in items]
         if shown == self._shown:
             return
         self._shown = shown
+        self._all = items
+        self.items = {}
+        self._next = 0
         self.clear()
-        self.add_rows(
-            (
+        self._add_page()
+
+    def _add_page(self) -> None:
+        start = self._next
+        page = self._all[start : start + self.PAGE]
+        self._next = start + len(page)
+        for item in page:
+            key = f"{item.ref.connector}/{item.ref.record_id}"
+            if key in self.items:
+                continue  # the same record twice: one row
+            self.items[key] = item
+            self.add_row(
                 ago(item.at),
                 item.channel.value,
                 _ARROWS.get(item.direction.value, "·"),
                 item.summary if len(item.summary) <= 120 else item.summary[:119] + "…",
                 item.ref.connector,
+                key=key,
             )
-            for item in items
-        )
-        # add_rows assigns its own keys; map them back to records in order.
-        self.items = {
-            str(row_key.value): item for row_key, item in zip(self.rows, items, strict=True)
-        }
+        self.post_message(self.PageShown(self._next, len(self._all)))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.cursor_row >= self.row_count - 1 and self._next < len(self._all):
+            self._add_page()
 
     def current(self) -> Interaction | None:
         if not self.items or self.cursor_row < 0:
             return None
         key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        return self.items.get(str(key))
+        return self.items.get(key or "")
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        item = self.items.get(str(event.row_key.value))
+        item = self.items.get(event.row_key.value or "")
         if item is not None:
             self.post_message(self.ItemChosen(item))
