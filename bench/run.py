@@ -211,6 +211,43 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def readme_section(report: dict[str, Any]) -> str:
+    """The README's "## Performance" section for this report (`--readme` prints it)."""
+    import textwrap
+
+    m = report["machine"]
+    figures = [f for s in report["scenarios"] for f in s["figures"]]
+    day = report["generated_at"][:10]
+    intro = (
+        "It runs the benchmarks in `bench/`: the real app and engine against fake HubSpot and "
+        "Zendesk servers on 127.0.0.1 (the real connectors, configured through `base_url`, with "
+        "the latency and jitter `bench/results/latest.md` lists), and writes "
+        "`bench/results/latest.md` (how each figure is measured) and `latest.json`. The latest "
+        f"figures ({day}, commit {m['commit']}; {m['cpu']}, {m['cores']} cores, Python "
+        f"{m['python']}, Textual {m['textual']}; load average {m['load']} when it started):"
+    )
+    outro = (
+        "Median and p95 (nearest rank) over n samples; a target is judged on the p95 unless its "
+        "cell names another statistic. Other work on the machine moves these numbers, the "
+        "start-up ones most: compare runs made on an idle machine."
+    )
+    lines = [
+        "## Performance",
+        "",
+        "```sh",
+        "make bench   # about 2.5 minutes; not part of make test",
+        "```",
+        "",
+        textwrap.fill(intro, 100),
+        "",
+        *table(figures),
+        "",
+        textwrap.fill(outro, 100),
+        "",
+    ]
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer runs (a smoke test)")
@@ -218,7 +255,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget", type=float, default=290.0, help="seconds for everything")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument("--out-dir", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--readme",
+        action="store_true",
+        help="print the README section of the last run, run nothing",
+    )
     args = parser.parse_args(argv)
+    if args.readme:
+        last = json.loads((args.out_dir / "latest.json").read_text(encoding="utf-8"))
+        sys.stdout.write(readme_section(last))
+        return 0
 
     started = time.monotonic()
     about = machine()
