@@ -24,7 +24,7 @@ from cx_tui.calls import Call
 from cx_tui.connectors.base import Capability
 from cx_tui.identity import Query, QueryError, parse_query
 from cx_tui.keys import MAIN_KEYS, bindings
-from cx_tui.lookup import LookupCancelled, apply_update
+from cx_tui.lookup import LookupCancelled, SourceAnswered, apply_update
 from cx_tui.models import (
     Candidate,
     NoteTarget,
@@ -62,8 +62,8 @@ if TYPE_CHECKING:
     from cx_tui.profile import ProfileBuilder
 
 MIN_WIDTH, MIN_HEIGHT = 60, 18
-PAINT_INTERVAL = 0.03
-"""Seconds between two paints of a profile that is still arriving."""
+PAINT_INTERVAL = 0.15
+"""Seconds between two paints of details that are still arriving."""
 
 WELCOME = (
     "Type a caller's phone number, email or name and press Enter.\n\n"
@@ -215,7 +215,7 @@ class MainScreen(Screen[None]):
             if isinstance(update, LookupCancelled):
                 return
             apply_update(builder, update)
-            self._paint_soon(builder)
+            self._paint_soon(builder, update)
         profile = self._paint_now(builder)
         self.cx.record_lookup(query, profile)
         self.desk.identify(query.text, profile)
@@ -235,7 +235,7 @@ class MainScreen(Screen[None]):
             if isinstance(update, LookupCancelled):
                 return
             apply_update(builder, update)
-            self._paint_soon(builder)
+            self._paint_soon(builder, update)
         profile = self._paint_now(builder)
         if self.query_obj is not None:
             self.cx.record_lookup(self.query_obj, profile)
@@ -254,12 +254,15 @@ class MainScreen(Screen[None]):
 
     # --- painting -------------------------------------------------------------------------
 
-    def _paint_soon(self, builder: ProfileBuilder) -> None:
-        """Paint at most once per PAINT_INTERVAL: updates that arrive together (a cache hit,
-        several sources at once) become one paint, and keys stay responsive meanwhile."""
+    def _paint_soon(self, builder: ProfileBuilder, update: object = None) -> None:
+        """Paint a source's answer at once (who is calling must show without delay); paint
+        details at most once per PAINT_INTERVAL, so a burst of them becomes one paint and keys
+        stay responsive meanwhile."""
         self._paint_builder = builder
-        if self._paint_timer is None:
-            wait = max(0.0, self._last_paint + PAINT_INTERVAL - time.monotonic())
+        wait = self._last_paint + PAINT_INTERVAL - time.monotonic()
+        if wait <= 0 or isinstance(update, SourceAnswered):
+            self._paint_now(builder)  # idle long enough: paint this update at once
+        elif self._paint_timer is None:
             self._paint_timer = self.set_timer(wait, self._flush_paint)
 
     def _flush_paint(self) -> None:
