@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
@@ -40,6 +42,20 @@ def summarise(profile: Profile) -> str:
     return "nobody found"
 
 
+def _hang_up(signum: int, frame: object) -> None:  # noqa: ARG001 - signal handler signature
+    os._exit(128 + signum)
+
+
+def _terminal_alive() -> bool:
+    """Whether this process still has its controlling terminal (gone after a hang-up)."""
+    try:
+        fd = os.open("/dev/tty", os.O_RDONLY | getattr(os, "O_NOCTTY", 0))
+    except OSError:
+        return False
+    os.close(fd)
+    return True
+
+
 class CxApp(App[None]):
     """cx-tui: look the caller up everywhere, from the keyboard."""
 
@@ -75,12 +91,32 @@ class CxApp(App[None]):
     def on_mount(self) -> None:
         self.sub_title = "demo data" if self.config.demo else str(self.config.path)
         self._load_themes()
+        self._exit_on_hangup()
         self.push_screen(MainScreen())
         if self._store_problem:
             self.notify(self._store_problem, title="Local store", severity="error", timeout=15)
         if self.delivery is not None:
             self.delivery.start()  # notes left from an earlier run go out first
         self.run_worker(self._start_softphone(), group="softphone", exit_on_error=False)
+
+    def _exit_on_hangup(self) -> None:
+        """Leave at once when the terminal goes away (SIGHUP).
+
+        Found running the app in tmux: once the terminal was gone, Textual's writer blocked on
+        the dead terminal, so a normal exit could never finish and the input thread spun for
+        half an hour. Nothing is lost by leaving abruptly: notes, drafts and history are
+        committed to the local store as they happen, and the outbox resumes on the next start.
+        """
+        if hasattr(signal, "SIGHUP"):
+            signal.signal(signal.SIGHUP, _hang_up)
+        # A hang-up is not always signalled (under `make run` in tmux, make gets it, not us),
+        # so also watch the controlling terminal itself.
+        if _terminal_alive():
+            self.set_interval(2.0, self._watch_terminal)
+
+    def _watch_terminal(self) -> None:
+        if not _terminal_alive():
+            _hang_up(getattr(signal, "SIGHUP", 1), None)
 
     async def _start_softphone(self) -> None:
         for problem in await self.softphone.start():
