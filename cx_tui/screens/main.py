@@ -283,6 +283,10 @@ class MainScreen(Screen[None]):
         self.set_class(True, "-empty")
 
     def _paint(self, profile: Profile) -> None:
+        with self.app.batch_update():  # one screen update for every widget changed below
+            self._paint_widgets(profile)
+
+    def _paint_widgets(self, profile: Profile) -> None:
         self.profile = profile
         self.set_class(False, "-empty")
         self.query_one("#sources", SourceBar).show_statuses(profile.sources.values())

@@ -32,11 +32,13 @@ class ActionList(OptionList):
         self.actions = list(actions)
         highlighted = self.highlighted
         self.clear_options()
+        options = []
         for index, action in enumerate(self.actions, 1):
             prompt = Text(f"{index}. ", style="bold")
             prompt.append(action.title, style="bold")
             prompt.append(f"\n   {action.why}", style="dim")
-            self.add_option(Option(prompt, id=f"action-{index}"))
+            options.append(Option(prompt, id=f"action-{index}"))
+        self.add_options(options)  # one layout, not one per option
         if self.actions:
             self.highlighted = min(highlighted or 0, len(self.actions) - 1)
 
