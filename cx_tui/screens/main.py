@@ -31,6 +31,7 @@ from cx_tui.models import (
     Profile,
     ProfileState,
     SourceRef,
+    SourceState,
     TargetKind,
     Ticket,
 )
@@ -64,6 +65,8 @@ if TYPE_CHECKING:
 MIN_WIDTH, MIN_HEIGHT = 60, 18
 PAINT_INTERVAL = 0.15
 """Seconds between two paints of details that are still arriving."""
+RETRY_RATE_LIMITED_UP_TO = 120.0
+"""A rate-limited source is looked up again by itself after its wait, when that is shorter."""
 SEARCHING_PAINT_DELAY = 0.02
 """Seconds before "Looking up…" paints, unless a (cached) answer paints first."""
 
@@ -89,6 +92,7 @@ class MainScreen(Screen[None]):
         self.desk = CallDesk(self)
         self._paint_builder: ProfileBuilder | None = None
         self._paint_timer: Timer | None = None
+        self._retry_timer: Timer | None = None
         self._last_paint = 0.0
         """The candidate the agent picked for the current query, kept across refreshes."""
 
@@ -207,6 +211,9 @@ class MainScreen(Screen[None]):
 
     @work(exclusive=True, group="lookup", exit_on_error=False)
     async def _lookup(self, query: Query) -> None:
+        if self._retry_timer is not None:
+            self._retry_timer.stop()
+            self._retry_timer = None
         engine = self.cx.engine
         builder = self.builder = engine.new_builder(query)
         if self._selected is not None:
@@ -222,6 +229,7 @@ class MainScreen(Screen[None]):
         profile = self._paint_now(builder)
         self.cx.record_lookup(query, profile)
         self.desk.identify(query.text, profile)
+        self._retry_when_allowed(profile)
         if profile.state is ProfileState.AMBIGUOUS and not self._picker_offered:
             self._picker_offered = True
             self.action_pick()
@@ -243,6 +251,17 @@ class MainScreen(Screen[None]):
         if self.query_obj is not None:
             self.cx.record_lookup(self.query_obj, profile)
             self.desk.identify(self.query_obj.text, profile)
+
+    def _retry_when_allowed(self, profile: Profile) -> None:
+        """A source that was rate limited is asked again once its wait is over: the others
+        answer from the cache, so only that source goes back to the network."""
+        waits = [
+            status.retry_after
+            for status in profile.sources.values()
+            if status.state is SourceState.RATE_LIMITED and status.retry_after
+        ]
+        if waits and min(waits) <= RETRY_RATE_LIMITED_UP_TO:
+            self._retry_timer = self.set_timer(min(waits), self.refresh_profile)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR and event.worker.group == "lookup":
@@ -303,7 +322,9 @@ class MainScreen(Screen[None]):
     def _paint_widgets(self, profile: Profile) -> None:
         self.profile = profile
         self._show(True, "#identity", "#actions-title", "#actions")
-        self.query_one("#sources", SourceBar).show_statuses(profile.sources.values())
+        self.query_one("#sources", SourceBar).show_statuses(
+            profile.sources.values(), retrying_up_to=RETRY_RATE_LIMITED_UP_TO
+        )
         status = self.query_one("#status", Static)
         resolved = profile.state is ProfileState.RESOLVED
         self._show(resolved, "#right")

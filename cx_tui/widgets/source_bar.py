@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 from rich.text import Text
@@ -30,7 +31,16 @@ class SourceBar(Static):
     SourceBar { height: auto; padding: 0 1; color: $text-muted; }
     """
 
-    def show_statuses(self, statuses: Iterable[SourceStatus]) -> None:
+    def show_statuses(
+        self, statuses: Iterable[SourceStatus], *, retrying_up_to: float = 0.0
+    ) -> None:
+        """Show each source's state.
+
+        Args:
+            statuses: Each source's state, in config order.
+            retrying_up_to: A rate-limited source whose wait is at most this many seconds is
+                looked up again by the screen, so it reads "retrying in N s".
+        """
         text = Text()
         for index, status in enumerate(statuses):
             if index:
@@ -41,8 +51,10 @@ class SourceBar(Static):
             text.append(f" {status.state.value}", style="bold red" if failed else "")
             if status.state is SourceState.FOUND and status.matches > 1:
                 text.append(f" ({status.matches})")
-            if status.retry_after:
-                text.append(f", retry in {status.retry_after:g} s", style="red")
-            if status.message:
+            wait = status.retry_after
+            if status.state is SourceState.RATE_LIMITED and wait and wait <= retrying_up_to:
+                # The vendor's message would only repeat the wait.
+                text.append(f", retrying in {math.ceil(wait)} s", style="red")
+            elif status.message:
                 text.append(f": {status.message}", style="red" if failed else "italic")
         self.update(text)

@@ -1,0 +1,89 @@
+"""A rate-limited source is asked again by itself once its wait is over; the others stay."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from textual.widgets import Static
+
+from cx_tui.app import CxApp
+from cx_tui.config import load_config
+from cx_tui.connectors.base import RateLimited
+from cx_tui.identity import Query
+from cx_tui.lookup import LookupEngine
+from cx_tui.models import Match, SourceState
+from cx_tui.sources import build_engine
+from tests.fakes import FakeConnector, person, phone
+
+HERO = "+14155550132"
+OTHER = "+16175550148"
+
+
+@dataclass
+class BusyOnce(FakeConnector):
+    """Rate limited on its first search (with the vendor's wait), then answers."""
+
+    wait: float = 0.5
+    limited: int = 0
+
+    async def find_people(self, query: Query) -> Sequence[Match]:
+        if not self.limited:
+            self.limited += 1
+            self.calls.append(f"find:{query.text}")
+            raise RateLimited("Busy CRM is rate limiting cx-tui (429)", retry_after=self.wait)
+        return await super().find_people(query)
+
+
+def app_with(busy: BusyOnce) -> CxApp:
+    config = load_config()
+    engine = LookupEngine([*build_engine(config).connectors, busy])
+    return CxApp(config, engine=engine)
+
+
+async def test_a_rate_limited_source_is_retried_after_its_wait() -> None:
+    busy = BusyOnce(
+        fake_name="Busy CRM", people=[person("Busy CRM", "b1", "Maria G.", phone(HERO))]
+    )
+    app = app_with(busy)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+l", *HERO, "enter")
+        screen = app.main
+        await screen.workers.wait_for_complete()
+        await pilot.pause()
+        first = screen.profile
+        assert first is not None
+        assert first.sources["Busy CRM"].state is SourceState.RATE_LIMITED
+        assert first.value("name") == "Maria Gonzalez"  # the others rendered meanwhile
+        bar = str(screen.query_one("#sources", Static).content)
+        assert "Busy CRM rate limited, retrying in 1 s" in bar
+
+        await pilot.pause(0.7)  # the vendor's wait (0.5 s) is over: the screen asks again
+        await screen.workers.wait_for_complete()
+        await pilot.pause()
+        again = screen.profile
+        assert again is not None and again.sources["Busy CRM"].state is SourceState.FOUND
+        assert [c for c in busy.calls if c.startswith("find:")] == [f"find:{HERO}"] * 2
+        assert "retrying" not in str(screen.query_one("#sources", Static).content)
+
+
+async def test_a_new_lookup_cancels_the_pending_retry() -> None:
+    busy = BusyOnce(fake_name="Busy CRM", wait=1.0)
+    app = app_with(busy)
+    streamed: list[str] = []
+    stream = app.engine.stream
+
+    def counting_stream(query: Query, **options: object):  # type: ignore[no-untyped-def]
+        streamed.append(query.text)
+        return stream(query, **options)  # type: ignore[arg-type]
+
+    app.engine.stream = counting_stream  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+l", *HERO, "enter")
+        screen = app.main
+        await screen.workers.wait_for_complete()
+        assert screen.look_up(OTHER)  # what Enter does; typing could outlast the wait here
+        await screen.workers.wait_for_complete()
+        await pilot.pause(1.3)  # past the first lookup's retry time
+        await screen.workers.wait_for_complete()
+        assert streamed == [HERO, OTHER]
