@@ -279,25 +279,50 @@ def fingerprint(secret: str | None) -> str:
     return hashlib.sha256((secret or "").encode()).hexdigest()[:16]
 
 
-def observe_rate_headers(headers: httpx.Headers, limiter: RateLimiter) -> None:
-    """Feed what the vendor says about its rate limits to the account's limiter.
+DAILY_PAUSE = 300.0
+"""Seconds to hold an account whose daily quota is used up (the vendor names no reset)."""
 
-    HubSpot sends `X-HubSpot-RateLimit-Remaining` / `-Interval-Milliseconds` (the burst window)
-    and `-Secondly-Remaining`; Zendesk sends `X-Rate-Limit` (the account's per-minute limit),
-    `X-Rate-Limit-Remaining` and, on some endpoints, `ratelimit-reset` (seconds). A used-up
-    window pauses the limiter until it ends, so the next request waits instead of earning a 429.
+
+def observe_rate_headers(
+    headers: httpx.Headers, limiter: RateLimiter, *, account: RateLimiter | None = None
+) -> None:
+    """Feed what the vendor says about its rate limits to the account's limiters.
+
+    HubSpot sends `X-HubSpot-RateLimit-Max` / `-Remaining` / `-Interval-Milliseconds` (the
+    account's burst window), `-Secondly-Remaining` and `-Daily-Remaining`; Zendesk sends
+    `X-Rate-Limit` (the account's per-minute limit), `X-Rate-Limit-Remaining` and, on ticketing
+    endpoints, `ratelimit-remaining` / `ratelimit-reset` (seconds). A used-up window pauses the
+    limiter until it ends, so the next request waits instead of earning a 429.
+
+    Args:
+        headers: One answer's headers.
+        limiter: The limiter the request went through.
+        account: The account-wide limiter, when `limiter` is a narrower one (HubSpot search
+            has its own per-second budget): the burst and daily headers describe the account,
+            so they go there.
     """
+    whole = account or limiter
     if _header_int(headers, "x-hubspot-ratelimit-secondly-remaining") == 0:
         limiter.pause(1.0)
+    interval = _header_int(headers, "x-hubspot-ratelimit-interval-milliseconds")
+    window = (interval or 10_000) / 1000
+    burst_max = _header_int(headers, "x-hubspot-ratelimit-max")
+    if burst_max is not None and whole.window == window:
+        whole.set_limit(burst_max)
     if _header_int(headers, "x-hubspot-ratelimit-remaining") == 0:
-        interval = _header_int(headers, "x-hubspot-ratelimit-interval-milliseconds")
-        limiter.pause((interval or 10_000) / 1000)
+        whole.pause(window)
+    if _header_int(headers, "x-hubspot-ratelimit-daily-remaining") == 0:
+        whole.pause(DAILY_PAUSE)
+        limiter.pause(DAILY_PAUSE)
     zendesk_limit = _header_int(headers, "x-rate-limit")
-    if zendesk_limit is not None and limiter.window == 60.0:
-        limiter.set_limit(zendesk_limit)
-    if _header_int(headers, "x-rate-limit-remaining") == 0:
+    if zendesk_limit is not None and whole.window == 60.0:
+        whole.set_limit(zendesk_limit)
+    remaining = _header_int(headers, "x-rate-limit-remaining")
+    if remaining is None:
+        remaining = _header_int(headers, "ratelimit-remaining")
+    if remaining == 0:
         reset = _header_int(headers, "ratelimit-reset")
-        limiter.pause(float(reset) if reset is not None else 60.0)
+        whole.pause(float(reset) if reset is not None else 60.0)
 
 
 def _header_int(headers: httpx.Headers, name: str) -> int | None:

@@ -42,6 +42,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -74,6 +75,7 @@ from cx_tui.connectors.http import (
     marker,
     match_phone,
     name_matches,
+    observe_rate_headers,
     pages,
     parse_time,
     phone_point,
@@ -614,6 +616,7 @@ class HubSpotConnector(Connector):
                 bearer(self._token),
                 secrets=(self._token,),
                 transport=self._transport,
+                on_headers=partial(observe_rate_headers, account=self._limiter),
             )
         return self._http
 

@@ -168,6 +168,53 @@ def test_vendor_headers_feed_the_limiter() -> None:
     assert zendesk.paused_for() == 12.0
 
 
+def test_account_headers_reach_the_account_limiter() -> None:
+    """HubSpot's burst and daily headers describe the account: an answer that came through the
+    search limiter must hold the account's burst limiter, not the search one."""
+    clock = [0.0]
+    search = RateLimiter(5, 1.0, label="HubSpot search", clock=lambda: clock[0])
+    burst = RateLimiter(100, 10.0, label="HubSpot", clock=lambda: clock[0])
+    http.observe_rate_headers(
+        httpx.Headers(
+            {
+                "X-HubSpot-RateLimit-Max": "190",
+                "X-HubSpot-RateLimit-Remaining": "0",
+                "X-HubSpot-RateLimit-Interval-Milliseconds": "10000",
+            }
+        ),
+        search,
+        account=burst,
+    )
+    assert burst.limit == 190 and burst.paused_for() == 10.0
+    assert search.limit == 5 and search.paused_for() == 0.0
+    # A window other than the limiter's own says nothing about its limit.
+    http.observe_rate_headers(
+        httpx.Headers(
+            {"X-HubSpot-RateLimit-Max": "7", "X-HubSpot-RateLimit-Interval-Milliseconds": "1000"}
+        ),
+        search,
+        account=burst,
+    )
+    assert burst.limit == 190
+    http.observe_rate_headers(
+        httpx.Headers({"X-HubSpot-RateLimit-Daily-Remaining": "0"}), search, account=burst
+    )
+    assert burst.paused_for() == http.DAILY_PAUSE and search.paused_for() == http.DAILY_PAUSE
+
+
+def test_zendesk_ticketing_headers_pause_the_limiter() -> None:
+    clock = [0.0]
+    zendesk = RateLimiter(200, 60.0, label="Zendesk", clock=lambda: clock[0])
+    http.observe_rate_headers(
+        httpx.Headers({"ratelimit-remaining": "3", "ratelimit-reset": "20"}), zendesk
+    )
+    assert zendesk.paused_for() == 0.0
+    http.observe_rate_headers(
+        httpx.Headers({"ratelimit-remaining": "0", "ratelimit-reset": "20"}), zendesk
+    )
+    assert zendesk.paused_for() == 20.0
+
+
 def test_retry_after_as_seconds_or_http_date() -> None:
     now = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)
     assert http.parse_retry_after("7", now) == 7.0
