@@ -221,12 +221,20 @@ def hs_error(message: str, category: str, **extra: Any) -> dict[str, Any]:
     }
 
 
+ENGAGEMENTS = frozenset({"notes", "calls", "emails", "tasks", "meetings"})
+
+
 def hs_record(
-    record_id: str, properties: Mapping[str, Any], created: str | None = None
+    record_id: str,
+    properties: Mapping[str, Any],
+    created: str | None = None,
+    *,
+    object_type: str = "contacts",
 ) -> dict[str, Any]:
-    """A SimplePublicObject."""
+    """A SimplePublicObject. Engagements carry `hs_createdate`, other objects `createdate`."""
     created = created or ago(days=30)
-    props = {"hs_object_id": record_id, "createdate": created, **properties}
+    stamp = "hs_createdate" if object_type in ENGAGEMENTS else "createdate"
+    props = {"hs_object_id": record_id, stamp: created, **properties}
     return {
         "id": record_id,
         "properties": {k: (None if v is None else str(v)) for k, v in props.items()},
@@ -282,7 +290,9 @@ class HubSpotFake(FakeApi):
     # --- arranging ---------------------------------------------------------------------
 
     def add(self, object_type: str, record_id: str, **properties: Any) -> str:
-        self.objects[object_type][record_id] = hs_record(record_id, properties)
+        self.objects[object_type][record_id] = hs_record(
+            record_id, properties, object_type=object_type
+        )
         return record_id
 
     def associate(self, from_type: str, from_id: str, to_type: str, to_id: str) -> None:
@@ -356,7 +366,17 @@ class HubSpotFake(FakeApi):
         ids = self.associations.get((from_type, from_id, to_type), [])
         limit = int(call.params.get("limit", 500))
         start = int(call.params.get("after", 0))
-        type_ids = {"companies": 279, "tickets": 15, "notes": 202, "calls": 194, "emails": 198}
+        # HubSpot's default association types, from the asking side (v4 "Associations" table).
+        type_ids = {
+            "contacts": {
+                "companies": 279,
+                "tickets": 15,
+                "notes": 201,
+                "calls": 193,
+                "emails": 197,
+            },
+            "tickets": {"contacts": 16, "notes": 227, "calls": 219, "emails": 223},
+        }.get(from_type, {})
         page = ids[start : start + limit]
         answer: dict[str, Any] = {
             "results": [
@@ -461,7 +481,9 @@ class HubSpotFake(FakeApi):
                         ),
                     )
         new_id = str(next(self._ids))
-        record = hs_record(new_id, body.get("properties", {}), created=iso(NOW))
+        record = hs_record(
+            new_id, body.get("properties", {}), created=iso(NOW), object_type=object_type
+        )
         self.objects[object_type][new_id] = record
         for association in body.get("associations", []):
             target = association["to"]["id"]
@@ -871,7 +893,7 @@ class ZendeskFake(FakeApi):
         return Resp(
             200,
             {
-                "ticket": ticket,
+                "ticket": _without_result_type(ticket),
                 "audit": {
                     "id": 5550001,
                     "ticket_id": ticket_id,
@@ -886,7 +908,9 @@ class ZendeskFake(FakeApi):
     def _list_tickets(self, call: Call, _: re.Match[str]) -> Resp:
         external = call.params.get("external_id")
         found = [
-            t for t in self.tickets.values() if external is None or t.get("external_id") == external
+            _without_result_type(t)
+            for t in self.tickets.values()
+            if external is None or t.get("external_id") == external
         ]
         return Resp(
             200, {"tickets": found, "next_page": None, "previous_page": None, "count": len(found)}
@@ -915,7 +939,7 @@ class ZendeskFake(FakeApi):
             public=comment.get("public", True),
             created=iso(NOW),
         )
-        ticket = {k: v for k, v in self.tickets[ticket_id].items() if k != "result_type"}
+        ticket = _without_result_type(self.tickets[ticket_id])
         return Resp(
             201,
             {"ticket": ticket},
@@ -942,3 +966,8 @@ def serve(api: FakeApi) -> Iterator[LocalServer]:
     """A pytest-fixture-friendly generator: the fake behind a real server, stopped after."""
     with LocalServer(api) as server:
         yield server
+
+
+def _without_result_type(ticket: Mapping[str, Any]) -> dict[str, Any]:
+    """A ticket as the Tickets API returns it: only search results carry `result_type`."""
+    return {k: v for k, v in ticket.items() if k != "result_type"}
