@@ -120,11 +120,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("CX_TUI_DEBUG"):
             raise
         from cx_tui.config import ConfigError
+        from cx_tui.connectors.base import ConnectorError
         from cx_tui.identity import QueryError
         from cx_tui.secrets import SecretError
 
         if isinstance(error, ConfigError | QueryError | SecretError | UsageError):
             _fail(str(error))
+        if isinstance(error, ConnectorError):
+            # A source that could not do what was asked: its message is written for the admin.
+            _fail(error.message, EXIT_ALL_FAILED)
         _fail(
             f"unexpected error ({type(error).__name__}); this is a bug in cx-tui. "
             "Run again with CX_TUI_DEBUG=1 for the details.",
@@ -299,7 +303,13 @@ def _connectors(config: Config) -> int:
 
 
 def _demo_reset(config: Config) -> int:
+    """Re-seed each demo source; one that cannot be reset is one line on stderr.
+
+    Returns:
+        0 all re-seeded, 1 some could not be, 3 none could be.
+    """
     from cx_tui.connectors import local
+    from cx_tui.connectors.base import ConnectorError
     from cx_tui.sources import region_for
 
     targets = [
@@ -313,12 +323,20 @@ def _demo_reset(config: Config) -> int:
             f"in {config.path or 'the configuration'}"
         )
     region = region_for(config)
+    failed = 0
     for entry in targets:
         path = local.database_path(entry.name, entry.settings)
-        moved = local.reset_database(path, str(entry.settings["dataset"]), region=region)
+        try:
+            moved = local.reset_database(path, str(entry.settings["dataset"]), region=region)
+        except ConnectorError as error:
+            failed += 1
+            sys.stderr.write(f"cx-tui: {entry.name}: {error.message}\n")
+            continue
         kept = f" (previous file kept as {moved})" if moved else ""
         _say(f"{entry.name}: re-seeded {path}{kept}")
-    return 0
+    if failed == 0:
+        return 0
+    return EXIT_ALL_FAILED if failed == len(targets) else EXIT_NOBODY
 
 
 # --- secrets ----------------------------------------------------------------------------------
