@@ -568,7 +568,8 @@ class HubSpotConnector(Connector):
         self._token = secret
         configured = self.settings.get("base_url")
         self.base_url: str = str(configured or API_URL).rstrip("/")
-        host = urlsplit(self.base_url).netloc or self.base_url
+        # Never a user:password@ the URL may carry: the host is shown in messages.
+        host = urlsplit(self.base_url).netloc.rpartition("@")[2] or self.base_url
         region = self.settings.get("default_region")
         self.region: str | None = region if isinstance(region, str) and region else None
         plan = self.settings.get("plan_property")

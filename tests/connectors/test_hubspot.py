@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 import pytest
 
 from cx_tui.connectors import hubspot as hubspot_module
@@ -727,6 +728,23 @@ async def test_a_wrong_token_says_what_to_run(fake: HubSpotFake) -> None:
         'HubSpot rejected the token (401): run `cx-tui secret set "Acme HubSpot"`'
     )
     assert "pat-na1-wrong-token-0000" not in caught.value.message
+
+
+async def test_credentials_in_base_url_never_reach_a_message() -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+
+    connector = HubSpotConnector(
+        NAME,
+        {"base_url": "http://bob:hunter22@127.0.0.1:9"},
+        HUBSPOT_TOKEN,
+        transport=httpx.MockTransport(refuse),
+    )
+    assert connector.vendor.host == "127.0.0.1:9"
+    result = await connector.check()
+    await connector.aclose()
+    assert result.ok is False and "127.0.0.1:9" in result.summary
+    assert "hunter22" not in result.summary and "bob" not in result.summary
 
 
 async def test_missing_scopes_are_named(connector: HubSpotConnector, fake: HubSpotFake) -> None:
