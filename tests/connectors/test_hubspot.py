@@ -806,8 +806,27 @@ async def test_check_reports_the_portal_and_missing_scopes(
         in result.details
     )
     assert result.permissions == ("crm.objects.companies.read", "crm.objects.contacts.read")
+    # Without contacts.write and tickets, only the lookups are left.
+    assert result.capabilities == (
+        Capability.LOOKUP_PHONE | Capability.LOOKUP_EMAIL | Capability.LOOKUP_NAME
+    )
     [info] = fake.calls_to("POST", "access-token-info")
     assert HUBSPOT_TOKEN not in info.path  # in the body, never in a URL
+
+
+async def test_check_with_every_scope_allows_every_capability(
+    connector: HubSpotConnector,
+) -> None:
+    result = await connector.check()
+    assert result.ok and result.capabilities == HubSpotConnector.capabilities
+
+
+async def test_check_of_a_token_without_scope_info_does_not_guess(fake: HubSpotFake) -> None:
+    fake.token = "oauth-access-token-1234"  # not a private-app token: HubSpot lists no scopes
+    connector = HubSpotConnector(NAME, {}, fake.token, transport=fake.transport())
+    result = await connector.check()
+    await connector.aclose()
+    assert result.ok and result.capabilities is None and result.permissions == ()
 
 
 async def test_check_with_a_wrong_token_says_what_to_run(fake: HubSpotFake) -> None:
