@@ -88,7 +88,10 @@ def _parser() -> argparse.ArgumentParser:
         "secret", parents=[common], help="store or delete a connector's token in the keyring"
     )
     secret_commands = secret.add_subparsers(dest="secret_command", metavar="ACTION", required=True)
-    for action, words in (("set", "store (prompts without echo)"), ("delete", "delete")):
+    for action, words in (
+        ("set", "store (prompts without echo, or reads one line piped in)"),
+        ("delete", "delete"),
+    ):
         sub = secret_commands.add_parser(action, parents=[common], help=f"{words} the token")
         sub.add_argument("name", metavar="NAME", help="the connector's name in the config")
 
@@ -386,6 +389,7 @@ def _secret(config: Config, action: str, name: str) -> int:
         )
     name = names[name.casefold()]
     if action == "set":
+        secrets.require_keyring(name)  # before asking for a token it could not keep
         secrets.set_secret(name, secrets.prompt_secret(name))
         _say(f'Stored the token for "{name}" in the keyring (service "{secrets.SERVICE}").')
         return 0

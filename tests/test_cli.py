@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -323,9 +324,9 @@ def test_secret_set_and_delete_through_the_keyring(
     memory_keyring: MemoryKeyring,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("getpass.getpass", lambda prompt="": TOKEN)
-    code, out, _ = run(capsys, "secret", "set", "acme desk", "--config", str(secretive))
-    assert code == 0 and TOKEN not in out
+    monkeypatch.setattr("sys.stdin", io.StringIO(TOKEN + "\n"))  # echo $TOKEN | cx-tui ...
+    code, out, err = run(capsys, "secret", "set", "acme desk", "--config", str(secretive))
+    assert code == 0 and TOKEN not in out and err == ""
     assert memory_keyring.store[("cx-tui", "Acme Desk")] == TOKEN
     assert run(capsys, "lookup", HERO, "--config", str(secretive))[0] == 0
     assert run(capsys, "secret", "delete", "Acme Desk", "--config", str(secretive))[0] == 0
@@ -343,10 +344,36 @@ def test_secret_set_without_a_keyring_names_the_env_fallback(
     capsys: pytest.CaptureFixture[str], secretive: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     keyring.set_keyring(keyring.backends.fail.Keyring())
-    monkeypatch.setattr("getpass.getpass", lambda prompt="": TOKEN)
+    asked: list[str] = []
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": asked.append(prompt) or TOKEN)
+    stdin = io.StringIO(TOKEN + "\n")
+    monkeypatch.setattr("sys.stdin", stdin)
     code, _, err = run(capsys, "secret", "set", "Acme Desk", "--config", str(secretive))
     assert code == 2
     assert "CX_TUI_SECRET_ACME_DESK" in err and TOKEN not in err
+    # Said before asking: nobody types (or pipes) a token only to hear it cannot be kept.
+    assert asked == [] and stdin.tell() == 0
+
+
+def test_secret_set_reads_a_pipe_without_python_warnings(tmp_path: Path) -> None:
+    config = _write(tmp_path / "c.toml", "[[connectors]]\nname = 'Acme Desk'\ntype = 'local'\n")
+    env = {
+        **os.environ,
+        "CX_TUI_CONFIG": str(config),
+        "PYTHON_KEYRING_BACKEND": "tests.conftest.MemoryKeyring",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "cx_tui", "secret", "set", "Acme Desk"],
+        input=TOKEN + "\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(__file__).parent.parent,
+        start_new_session=True,  # no controlling terminal, as under a script or CI
+        timeout=60,
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+    assert 'Stored the token for "Acme Desk"' in result.stdout and TOKEN not in result.stdout
 
 
 # --- as a real process ----------------------------------------------------------------------
