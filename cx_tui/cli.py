@@ -14,10 +14,13 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NamedTuple, NoReturn
 
 if TYPE_CHECKING:
+    from rich.text import Text
+
     from cx_tui.config import Config
+    from cx_tui.connectors.base import Capability, CheckResult
     from cx_tui.identity import Query
     from cx_tui.lookup import LookupEngine
     from cx_tui.models import Profile
@@ -85,7 +88,10 @@ def _parser() -> argparse.ArgumentParser:
         "secret", parents=[common], help="store or delete a connector's token in the keyring"
     )
     secret_commands = secret.add_subparsers(dest="secret_command", metavar="ACTION", required=True)
-    for action, words in (("set", "store (prompts without echo)"), ("delete", "delete")):
+    for action, words in (
+        ("set", "store (prompts without echo, or reads one line piped in)"),
+        ("delete", "delete"),
+    ):
         sub = secret_commands.add_parser(action, parents=[common], help=f"{words} the token")
         sub.add_argument("name", metavar="NAME", help="the connector's name in the config")
 
@@ -120,11 +126,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("CX_TUI_DEBUG"):
             raise
         from cx_tui.config import ConfigError
+        from cx_tui.connectors.base import ConnectorError
         from cx_tui.identity import QueryError
         from cx_tui.secrets import SecretError
 
         if isinstance(error, ConfigError | QueryError | SecretError | UsageError):
             _fail(str(error))
+        if isinstance(error, ConnectorError):
+            # A source that could not do what was asked: its message is written for the admin.
+            _fail(error.message, EXIT_ALL_FAILED)
         _fail(
             f"unexpected error ({type(error).__name__}); this is a bug in cx-tui. "
             "Run again with CX_TUI_DEBUG=1 for the details.",
@@ -227,11 +237,21 @@ def _lookup(config: Config, text: str, *, as_json: bool, region: str | None) -> 
 # --- connectors -------------------------------------------------------------------------------
 
 
-async def _check_all(config: Config) -> list[tuple[str, str, bool, str, list[str]]]:
+class _Checked(NamedTuple):  # not a dataclass: importing dataclasses slows the softphone hooks
+    """One row of `cx-tui connectors`."""
+
+    name: str
+    type: str
+    result: CheckResult
+    declared: Capability
+    """What the connector type can do; `result.capabilities` narrows it to the credentials."""
+
+
+async def _check_all(config: Config) -> list[_Checked]:
     import asyncio
 
     from cx_tui.connectors.base import CheckResult
-    from cx_tui.sources import BrokenSource, build_connector, capability_names, region_for
+    from cx_tui.sources import BrokenSource, build_connector, region_for
 
     region = region_for(config)
     rows = []
@@ -251,16 +271,40 @@ async def _check_all(config: Config) -> list[tuple[str, str, bool, str, list[str
                     result = CheckResult(ok=False, summary=failure_state(error)[1])
         finally:
             await connector.aclose()
-        rows.append(
-            (
-                entry.name,
-                entry.type,
-                result.ok,
-                result.summary,
-                capability_names(type(connector).capabilities),
-            )
-        )
+        from cx_tui.connectors.registry import connector_class
+
+        declared = connector_class(entry.type).capabilities
+        rows.append(_Checked(entry.name, entry.type, result, declared))
     return rows
+
+
+def _check_cell(result: CheckResult) -> Text:
+    """The summary, then each detail and the credentials' permissions on lines of their own."""
+    from rich.text import Text
+
+    # Text, not markup: a vendor's words or a "[[connectors]]" hint must print as written.
+    cell = Text.assemble(("✓ ", "green") if result.ok else ("✗ ", "bold red"), result.summary)
+    for detail in result.details:
+        cell.append("\n· " + detail, style="yellow" if detail.startswith("cannot ") else "")
+    if result.permissions:
+        cell.append("\npermissions: " + ", ".join(result.permissions), style="dim")
+    return cell
+
+
+def _can_cell(row: _Checked) -> Text:
+    """What the source can do with these credentials, and what the type could but they may not."""
+    from rich.text import Text
+
+    from cx_tui.sources import capability_names
+
+    allowed = row.result.capabilities
+    if allowed is None:
+        return Text(", ".join(capability_names(row.declared)))
+    cell = Text(", ".join(capability_names(row.declared & allowed)) or "nothing")
+    withheld = capability_names(row.declared & ~allowed)
+    if withheld:
+        cell.append("\nnot allowed: " + ", ".join(withheld), style="yellow")
+    return cell
 
 
 def _connectors(config: Config) -> int:
@@ -269,27 +313,20 @@ def _connectors(config: Config) -> int:
     from rich.console import Console
     from rich.table import Table
 
+    from cx_tui.connectors.registry import connector_class
     from cx_tui.secrets import secret_source
 
     rows = asyncio.run(_check_all(config))
     where = str(config.path) if config.path else "built-in demo (no config file)"
-    table = Table(title=f"Sources from {where}", title_justify="left")
+    table = Table(title=f"Sources from {where}", title_justify="left", show_lines=True)
     for column in ("Name", "Type", "Token", "Check", "Can"):
         table.add_column(column)
-    for name, type_name, ok, summary, capabilities in rows:
-        from cx_tui.connectors.registry import connector_class
-
-        needs = connector_class(type_name).needs_secret
-        token = (secret_source(name) or "missing") if needs else "not needed"
-        table.add_row(
-            name,
-            type_name,
-            token,
-            f"[green]✓[/] {summary}" if ok else f"[bold red]✗[/] {summary}",
-            ", ".join(capabilities),
-        )
+    for row in rows:
+        needs = connector_class(row.type).needs_secret
+        token = (secret_source(row.name) or "missing") if needs else "not needed"
+        table.add_row(row.name, row.type, token, _check_cell(row.result), _can_cell(row))
     Console().print(table)
-    failed = sum(1 for row in rows if not row[2])
+    failed = sum(1 for row in rows if not row.result.ok)
     if failed == 0:
         return 0
     return EXIT_ALL_FAILED if failed == len(rows) else EXIT_NOBODY
@@ -299,7 +336,13 @@ def _connectors(config: Config) -> int:
 
 
 def _demo_reset(config: Config) -> int:
+    """Re-seed each demo source; one that cannot be reset is one line on stderr.
+
+    Returns:
+        0 all re-seeded, 1 some could not be, 3 none could be.
+    """
     from cx_tui.connectors import local
+    from cx_tui.connectors.base import ConnectorError
     from cx_tui.sources import region_for
 
     targets = [
@@ -313,12 +356,20 @@ def _demo_reset(config: Config) -> int:
             f"in {config.path or 'the configuration'}"
         )
     region = region_for(config)
+    failed = 0
     for entry in targets:
         path = local.database_path(entry.name, entry.settings)
-        moved = local.reset_database(path, str(entry.settings["dataset"]), region=region)
+        try:
+            moved = local.reset_database(path, str(entry.settings["dataset"]), region=region)
+        except ConnectorError as error:
+            failed += 1
+            sys.stderr.write(f"cx-tui: {entry.name}: {error.message}\n")
+            continue
         kept = f" (previous file kept as {moved})" if moved else ""
         _say(f"{entry.name}: re-seeded {path}{kept}")
-    return 0
+    if failed == 0:
+        return 0
+    return EXIT_ALL_FAILED if failed == len(targets) else EXIT_NOBODY
 
 
 # --- secrets ----------------------------------------------------------------------------------
@@ -338,6 +389,7 @@ def _secret(config: Config, action: str, name: str) -> int:
         )
     name = names[name.casefold()]
     if action == "set":
+        secrets.require_keyring(name)  # before asking for a token it could not keep
         secrets.set_secret(name, secrets.prompt_secret(name))
         _say(f'Stored the token for "{name}" in the keyring (service "{secrets.SERVICE}").')
         return 0

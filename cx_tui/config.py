@@ -15,6 +15,7 @@ is never repeated.
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import os
 import re
 import tomllib
@@ -160,7 +161,8 @@ class Config:
     connectors: tuple[ConnectorConfig, ...]
     """The accounts to search, in file order."""
     demo: bool
-    """True when running on the built-in demo because no config file exists."""
+    """True when the accounts are the built-in demo's: no config file exists, or the file has
+    no `connectors` key (a file may set only `default_region`, say)."""
     softphone: SoftphoneConfig = SoftphoneConfig()
     """How call events reach the app (the `[softphone]` table)."""
     cache_ttl: float = DEFAULT_CACHE_TTL
@@ -316,14 +318,17 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
     return parse_config(document, path=file, env=environ)
 
 
+def _demo_tables() -> list[dict[str, Any]]:
+    return [{"name": name, "type": type_, **options} for name, type_, options in DEMO_CONNECTORS]
+
+
 def demo_config(env: Mapping[str, str] | None = None) -> Config:
     """The built-in demo configuration: the `local` connector over its CRM and helpdesk data.
 
     Its settings go through the same validation as a file's, so they look like configured ones.
     """
     environ: Mapping[str, str] = os.environ if env is None else env
-    tables = [{"name": name, "type": type_, **options} for name, type_, options in DEMO_CONNECTORS]
-    connectors = _connectors(tables, None)
+    connectors = _connectors(_demo_tables(), None)
     return Config(
         path=None,
         default_region=region_from_locale(environ),
@@ -385,7 +390,10 @@ def parse_config(
     keymap = _keymap(_table(document.get("keymap", {}), "keymap", path), path)
     softphone = _softphone(_table(document.get("softphone", {}), "softphone", path), path)
 
-    tables = document.get("connectors", [])
+    # No `connectors` key at all: the file tunes the app (a region, a theme) and the accounts
+    # are the demo's. An explicit empty list is a mistake, reported below.
+    demo = "connectors" not in document
+    tables = _demo_tables() if demo else document["connectors"]
     if isinstance(tables, Mapping):
         raise ConfigError(
             "expected an array of tables, each written [[connectors]] (double brackets), "
@@ -398,7 +406,8 @@ def parse_config(
     if not tables:
         raise ConfigError(
             "no connectors configured; add a [[connectors]] table with a name and a type "
-            "for each account to search (or delete this file to run on the built-in demo)",
+            "for each account to search (or remove the `connectors` key to run on the built-in "
+            "demo sources)",
             path=path,
             key="connectors",
         )
@@ -409,8 +418,8 @@ def parse_config(
         details_deadline=details_deadline,
         theme=theme.strip(),
         keymap=keymap,
-        connectors=_connectors(tables, path),
-        demo=False,
+        connectors=_connectors(tables, None if demo else path),
+        demo=demo,
         softphone=softphone,
         cache_ttl=float(cache_ttl),
         dispositions=dispositions,
@@ -601,6 +610,7 @@ def _connectors(tables: list[Any], path: Path | None) -> tuple[ConnectorConfig, 
     configs: list[ConnectorConfig] = []
     by_name: dict[str, str] = {}
     by_env: dict[str, str] = {}
+    by_file: dict[Path, str] = {}
     for index, table in enumerate(tables, start=1):
         config = _connector(index, table, path)
         label = _label(index, config.name)
@@ -621,8 +631,29 @@ def _connectors(tables: list[Any], path: Path | None) -> tuple[ConnectorConfig, 
                 key=f"{label}.name",
             )
         by_name[folded] = by_env[variable] = label
+        if config.type == "local":
+            _claim_database_file(config, label, by_file, path)
         configs.append(config)
     return tuple(configs)
+
+
+def _claim_database_file(
+    config: ConnectorConfig, label: str, by_file: dict[Path, str], path: Path | None
+) -> None:
+    """Refuse a second `local` source on a file another one already uses."""
+    from cx_tui.connectors.local import database_path
+
+    file = database_path(config.name, config.settings).resolve()
+    if file in by_file:
+        # Without `path`, the file comes from the name (see `local.default_path`).
+        key = "path" if "path" in config.settings else "name"
+        raise ConfigError(
+            f"the same database file as {by_file[file]} ({file}): one file would be searched "
+            "twice, each record shown as two people; give each local connector its own `path`",
+            path=path,
+            key=f"{label}.{key}",
+        )
+    by_file[file] = label
 
 
 def _connector(index: int, table: object, path: Path | None) -> ConnectorConfig:
@@ -670,7 +701,7 @@ def _connector(index: int, table: object, path: Path | None) -> ConnectorConfig:
                 path=path,
                 key=f"{label}.{_dotted((), key)}",
             )
-        settings[key] = _option_value(option, value, f"{label}.{key}", path)
+        settings[key] = _option_value(option, value, f"{label}.{key}", path, name)
     for option in options.values():
         if option.name in settings:
             continue
@@ -720,10 +751,41 @@ def _connector_class(type_name: str, key: str, path: Path | None) -> type[Connec
         ) from exc
 
 
+class _CredentialInValue(ValueError):
+    """A value holds a credential: refused with this message, and never quoted."""
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    scheme_end = value.find("://")
+    authority = re.split(r"[/?#]", value[scheme_end + 3 :], maxsplit=1)[0]
+    if scheme_end >= 0 and "@" in authority:
+        # Checked on the raw text, before anything could quote the value back.
+        raise _CredentialInValue(
+            "a user name or password in the URL is refused: it would be sent with every request "
+            "and shown wherever the address is; remove it from the URL"
+        )
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+        _ = parts.port  # raises on a port that is not a number from 0 to 65535
+    except ValueError:
+        raise ValueError("an http:// or https:// URL") from None
+    if parts.scheme not in ("http", "https") or not host:
         raise ValueError("an http:// or https:// URL")
+    if parts.scheme == "http" and not _is_loopback(host):
+        raise ValueError(
+            "an https:// URL (http:// only for a loopback address such as http://127.0.0.1:8080: "
+            "over plain http the token would cross the network unencrypted)"
+        )
     return value.rstrip("/")
 
 
@@ -737,7 +799,9 @@ _COMMON_VALIDATORS: dict[str, Validator] = {"base_url": _url, "deadline": _posit
 """Checks for COMMON_OPTIONS, which declare no validator of their own."""
 
 
-def _option_value(option: Option, value: object, key: str, path: Path | None) -> Any:
+def _option_value(
+    option: Option, value: object, key: str, path: Path | None, connector_name: str | None = None
+) -> Any:
     expected = option.expected()
     if option.type is float:
         # An integer is a fine number of seconds; a bool is not (it is an int in Python).
@@ -754,6 +818,17 @@ def _option_value(option: Option, value: object, key: str, path: Path | None) ->
         return value
     try:
         return validator(value)
+    except _CredentialInValue as exc:
+        if connector_name is None:
+            command, variable = 'cx-tui secret set "NAME"', "CX_TUI_SECRET_<NAME>"
+        else:
+            command, variable = secret_set_command(connector_name), env_var_name(connector_name)
+        raise ConfigError(
+            f"{exc}, and store the token with `{command}` or in the environment variable "
+            f"{variable}",
+            path=path,
+            key=key,
+        ) from None
     except ValueError as exc:
         wanted = re.sub(r"^expected\s+", "", str(exc)) or expected
         raise _expected(key, wanted, value, path) from None

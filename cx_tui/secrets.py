@@ -16,8 +16,9 @@ from __future__ import annotations
 import getpass
 import os
 import re
+import sys
 from collections.abc import Callable, Iterable, Mapping
-from typing import Literal
+from typing import Literal, TextIO
 from urllib.parse import quote
 
 SERVICE = "cx-tui"
@@ -166,6 +167,16 @@ def secret_source(name: str, env: Mapping[str, str] | None = None) -> SecretSour
     return None
 
 
+def require_keyring(name: str, action: str = "store") -> None:
+    """Fail early, before a token is asked for, when there is no keyring to keep it in.
+
+    Raises:
+        NoKeyringBackendError: no usable backend; the message names `CX_TUI_SECRET_<NAME>`.
+    """
+    if not _keyring_usable():
+        raise NoKeyringBackendError(name, action)
+
+
 def set_secret(name: str, value: str) -> None:
     """Store the token of connector `name` in the keyring (surrounding whitespace removed).
 
@@ -224,25 +235,56 @@ def delete_secret(name: str) -> bool:
     return True
 
 
-def prompt_secret(name: str, *, getpass_fn: Callable[[str], str] | None = None) -> str:
-    """Ask for the token of connector `name` on the terminal, without echo.
+def prompt_secret(
+    name: str,
+    *,
+    getpass_fn: Callable[[str], str] | None = None,
+    stdin: TextIO | None = None,
+) -> str:
+    """Ask for the token of connector `name` on the terminal, without echo, or read it from a pipe.
+
+    When standard input is not a terminal (`echo "$TOKEN" | cx-tui secret set NAME`), the token
+    is its one line: `getpass` would print a multi-line warning there, and might read the
+    terminal instead of the pipe.
 
     Args:
         name: The connector's name (shown in the prompt).
-        getpass_fn: The prompt function; `getpass.getpass` when None.
+        getpass_fn: The prompt function; `getpass.getpass` when None (then `stdin` decides).
+        stdin: Standard input (default `sys.stdin`).
 
     Raises:
-        SecretError: nothing was entered (or input ended).
+        SecretError: nothing was entered (or input ended), or a pipe held several lines.
     """
-    ask = getpass_fn or getpass.getpass
-    try:
-        value = ask(f"Token for {name}: ")
-    except EOFError:
-        value = ""
+    stream = sys.stdin if stdin is None else stdin
+    if getpass_fn is None and (stream is None or not stream.isatty()):
+        value = _read_piped(name, stream)
+    else:
+        ask = getpass_fn or getpass.getpass
+        try:
+            value = ask(f"Token for {name}: ")
+        except EOFError:
+            value = ""
     token = value.strip()
     if not token:
         raise SecretError(f'no token entered for connector "{name}"')
     return token
+
+
+def _read_piped(name: str, stream: TextIO | None) -> str:
+    try:
+        text = stream.read() if stream is not None else ""
+    except (OSError, ValueError):  # a closed stream, bytes that are not text
+        # `from None`: a decoding error quotes the bytes, which may be the token.
+        raise SecretError(
+            f'could not read the token for connector "{name}" from standard input'
+        ) from None
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) > 1:
+        raise SecretError(
+            f'expected the token for connector "{name}" on one line of standard input, '
+            f"found {len(lines)} lines; nothing was stored"
+        )
+    return lines[0] if lines else ""
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:

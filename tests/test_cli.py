@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -193,6 +194,55 @@ def test_demo_reset_reseeds_and_keeps_the_old_file(capsys: pytest.CaptureFixture
     assert run(capsys, "lookup", HERO)[0] == 0
 
 
+def test_demo_reset_with_a_file_as_data_dir_is_one_line_not_a_bug(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    afile = tmp_path / "afile"
+    afile.write_text("not a directory", encoding="utf-8")
+    monkeypatch.setenv("CX_TUI_DATA_DIR", str(afile))
+    code, out, err = run(capsys, "demo", "reset")
+    assert code == 3, err
+    assert "bug" not in err and "Traceback" not in err
+    lines = err.splitlines()
+    assert len(lines) == 2  # one line per demo source
+    for line, name in zip(lines, ("Demo CRM", "Demo Helpdesk"), strict=True):
+        assert line.startswith(f"cx-tui: {name}: ") and str(afile) in line
+    assert "re-seeded" not in out
+    assert afile.read_text(encoding="utf-8") == "not a directory"
+
+
+def test_demo_reset_of_a_directory_path_fails_that_source_only(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    folder = tmp_path / "crm.sqlite3"
+    folder.mkdir()
+    config = _write(
+        tmp_path / "c.toml",
+        f"[[connectors]]\nname = 'Dir'\ntype = 'local'\ndataset = 'crm'\npath = '{folder}'\n"
+        f"[[connectors]]\nname = 'Fine'\ntype = 'local'\ndataset = 'helpdesk'\n"
+        f"path = '{tmp_path / 'fine.sqlite3'}'\n",
+    )
+    code, out, err = run(capsys, "demo", "reset", "--config", str(config))
+    assert code == 1, err
+    assert err.startswith("cx-tui: Dir: ") and err.count("\n") == 1
+    assert "is a directory" in err and "bug" not in err
+    assert out.startswith("Fine: re-seeded")
+    assert folder.is_dir()
+
+
+def test_a_connector_error_escaping_a_command_is_not_called_a_bug(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cx_tui.connectors.base import Unavailable
+
+    def refuse(*_: Any, **__: Any) -> None:
+        raise Unavailable("the widget is unplugged")
+
+    monkeypatch.setattr(cli, "_connectors", refuse)
+    code, _, err = run(capsys, "connectors")
+    assert (code, err) == (3, "cx-tui: the widget is unplugged\n")
+
+
 def test_connectors_lists_and_checks_each_source(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "connectors")
     assert code == 0
@@ -274,9 +324,9 @@ def test_secret_set_and_delete_through_the_keyring(
     memory_keyring: MemoryKeyring,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("getpass.getpass", lambda prompt="": TOKEN)
-    code, out, _ = run(capsys, "secret", "set", "acme desk", "--config", str(secretive))
-    assert code == 0 and TOKEN not in out
+    monkeypatch.setattr("sys.stdin", io.StringIO(TOKEN + "\n"))  # echo $TOKEN | cx-tui ...
+    code, out, err = run(capsys, "secret", "set", "acme desk", "--config", str(secretive))
+    assert code == 0 and TOKEN not in out and err == ""
     assert memory_keyring.store[("cx-tui", "Acme Desk")] == TOKEN
     assert run(capsys, "lookup", HERO, "--config", str(secretive))[0] == 0
     assert run(capsys, "secret", "delete", "Acme Desk", "--config", str(secretive))[0] == 0
@@ -294,10 +344,36 @@ def test_secret_set_without_a_keyring_names_the_env_fallback(
     capsys: pytest.CaptureFixture[str], secretive: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     keyring.set_keyring(keyring.backends.fail.Keyring())
-    monkeypatch.setattr("getpass.getpass", lambda prompt="": TOKEN)
+    asked: list[str] = []
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": asked.append(prompt) or TOKEN)
+    stdin = io.StringIO(TOKEN + "\n")
+    monkeypatch.setattr("sys.stdin", stdin)
     code, _, err = run(capsys, "secret", "set", "Acme Desk", "--config", str(secretive))
     assert code == 2
     assert "CX_TUI_SECRET_ACME_DESK" in err and TOKEN not in err
+    # Said before asking: nobody types (or pipes) a token only to hear it cannot be kept.
+    assert asked == [] and stdin.tell() == 0
+
+
+def test_secret_set_reads_a_pipe_without_python_warnings(tmp_path: Path) -> None:
+    config = _write(tmp_path / "c.toml", "[[connectors]]\nname = 'Acme Desk'\ntype = 'local'\n")
+    env = {
+        **os.environ,
+        "CX_TUI_CONFIG": str(config),
+        "PYTHON_KEYRING_BACKEND": "tests.conftest.MemoryKeyring",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "cx_tui", "secret", "set", "Acme Desk"],
+        input=TOKEN + "\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(__file__).parent.parent,
+        start_new_session=True,  # no controlling terminal, as under a script or CI
+        timeout=60,
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+    assert 'Stored the token for "Acme Desk"' in result.stdout and TOKEN not in result.stdout
 
 
 # --- as a real process ----------------------------------------------------------------------

@@ -215,8 +215,11 @@ ERRORS: list[tuple[str, str, list[str]]] = [
         ["keymap.focus-lookup", 'got "ctrl+l,"'],
     ),
     ("keymap-not-string", "[keymap]\nfocus-lookup = 3\n" + ACME, ["keymap.focus-lookup", "got 3"]),
-    ("no-connectors", 'theme = "x"\n', ["connectors: no connectors", "[[connectors]]", "delete"]),
-    ("empty-connectors", "connectors = []\n", ["connectors: no connectors"]),
+    (
+        "empty-connectors",
+        "connectors = []\n",
+        ["connectors: no connectors", "[[connectors]]", "remove the `connectors` key"],
+    ),
     (
         "single-bracket-connectors",
         '[connectors]\nname = "x"\n',
@@ -310,6 +313,16 @@ ERRORS: list[tuple[str, str, list[str]]] = [
     (
         "base-url-not-http",
         ACME + 'base_url = "ftp://x"\n',
+        ['connectors[1] ("Acme").base_url: expected an http:// or https:// URL'],
+    ),
+    (
+        "base-url-plain-http-to-the-network",
+        ACME + 'base_url = "http://api.example.com"\n',
+        ['connectors[1] ("Acme").base_url: expected an https:// URL', "loopback", "unencrypted"],
+    ),
+    (
+        "base-url-bad-port",
+        ACME + 'base_url = "https://api.example.com:99999"\n',
         ['connectors[1] ("Acme").base_url: expected an http:// or https:// URL'],
     ),
     (
@@ -408,6 +421,74 @@ def test_a_secret_anywhere_is_refused_first(tmp_path: Path, text: str) -> None:
     assert "secrets do not belong in the config file" in message
     assert "keyring" in message
     assert TOKEN not in message
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://bob:hunter22@127.0.0.1:9",
+        "https://bob:hunter22@api.example.com/v2",
+        "https://:hunter22@api.example.com",
+        "https://hunter22@api.example.com",  # a token as the user name
+        "ftp://bob:hunter22@api.example.com",  # refused for the password before the scheme
+        "http://bob:hunter22@[::1",  # even when the rest does not parse
+    ],
+)
+def test_credentials_in_base_url_are_refused_without_echoing_them(tmp_path: Path, url: str) -> None:
+    message = error_for(tmp_path, ACME.replace("Acme", "Acme HubSpot") + f'base_url = "{url}"\n')
+    assert 'connectors[1] ("Acme HubSpot").base_url: ' in message
+    assert "user name or password" in message
+    assert 'cx-tui secret set "Acme HubSpot"' in message
+    assert "CX_TUI_SECRET_ACME_HUBSPOT" in message
+    assert "hunter22" not in message and "bob" not in message
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8080",
+        "http://localhost:9/",
+        "http://[::1]:9",
+        "http://127.0.0.2",
+        "https://api.example.com",
+        "HTTPS://api.example.com/base/",
+    ],
+)
+def test_base_url_takes_https_and_loopback_http(tmp_path: Path, url: str) -> None:
+    cfg = load_text(tmp_path, ACME + f'base_url = "{url}"\n')
+    assert cfg.connectors[0].settings["base_url"] == url.rstrip("/")
+
+
+def test_two_local_sources_in_one_file_are_refused(tmp_path: Path) -> None:
+    shared = tmp_path / "crm.sqlite3"
+    message = error_for(
+        tmp_path,
+        f'[[connectors]]\nname = "A"\ntype = "local"\npath = "{shared}"\n'
+        f'[[connectors]]\nname = "B"\ntype = "local"\npath = "{tmp_path}/./crm.sqlite3"\n',
+    )
+    assert 'connectors[2] ("B").path: ' in message
+    assert 'connectors[1] ("A")' in message and str(shared) in message
+
+
+def test_a_path_that_is_another_sources_default_file_is_refused(tmp_path: Path) -> None:
+    from cx_tui.connectors.local import default_path
+
+    message = error_for(
+        tmp_path,
+        '[[connectors]]\nname = "Demo CRM"\ntype = "local"\n'
+        f'[[connectors]]\nname = "Other"\ntype = "local"\npath = "{default_path("Demo CRM")}"\n',
+    )
+    assert 'connectors[2] ("Other").path: ' in message and 'connectors[1] ("Demo CRM")' in message
+
+
+def test_local_sources_with_their_own_files_are_fine(tmp_path: Path) -> None:
+    cfg = load_text(
+        tmp_path,
+        '[[connectors]]\nname = "Demo CRM"\ntype = "local"\n'
+        '[[connectors]]\nname = "Demo Helpdesk"\ntype = "local"\n'
+        f'[[connectors]]\nname = "Team"\ntype = "local"\npath = "{tmp_path / "team.sqlite3"}"\n',
+    )
+    assert len(cfg.connectors) == 3
 
 
 def test_keys_that_merely_mention_token_are_not_secrets(tmp_path: Path) -> None:
@@ -524,6 +605,14 @@ def test_demo_when_there_is_no_file() -> None:
         ("Demo CRM", "local", "crm"),
         ("Demo Helpdesk", "local", "helpdesk"),
     ]
+
+
+def test_a_file_without_connectors_runs_on_the_demo_sources(tmp_path: Path) -> None:
+    cfg = load_text(tmp_path, 'default_region = "GB"\ntheme = "nord"\n')
+    assert cfg.path == tmp_path / "config.toml"
+    assert (cfg.default_region, cfg.theme) == ("GB", "nord")
+    assert cfg.demo is True
+    assert cfg.connectors == load_config(env={}).connectors
 
 
 def test_demo_settings_are_validated_like_a_files(tmp_path: Path) -> None:

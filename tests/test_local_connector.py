@@ -656,24 +656,24 @@ def test_reset_moves_a_corrupt_file_aside_and_seeds_a_fresh_one(tmp_path: Path) 
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
-async def test_reset_keeps_one_backup_of_a_healthy_file(tmp_path: Path) -> None:
+async def test_reset_backs_up_a_healthy_file(tmp_path: Path) -> None:
     path = tmp_path / "crm.sqlite3"
     assert reset_database(path, None) is None
     connector = LocalConnector("CRM", {"path": str(path)})
     await connector.create_person("First Version", [])
     await connector.aclose()
 
-    moved = reset_database(path, None)
-    assert moved == tmp_path / "crm.sqlite3.bak"
+    moved = reset_database(path, None, now=datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC))
+    assert moved == tmp_path / "crm.sqlite3.bak-20300102T030405Z"
     with sqlite3.connect(moved) as conn:
         assert conn.execute("SELECT name FROM people").fetchall() == [("First Version",)]
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT COUNT(*) FROM people").fetchone()[0] == 0
 
     again = reset_database(path, "helpdesk")
-    assert again == moved
-    with sqlite3.connect(moved) as conn:  # the older backup was replaced
-        assert conn.execute("SELECT COUNT(*) FROM people").fetchone()[0] == 0
+    assert again is not None and again != moved
+    with sqlite3.connect(moved) as conn:  # the first backup is still there
+        assert conn.execute("SELECT name FROM people").fetchall() == [("First Version",)]
     connector = LocalConnector("CRM", {"path": str(path)})
     try:
         matches = await connector.find_people(parse_query("+1 415 555 0132"))
@@ -732,3 +732,137 @@ def test_local_connector_imports_neither_textual_nor_httpx() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+# --- A file another program is using ---------------------------------------------------------
+
+
+def _hold_exclusive_lock(path: Path) -> sqlite3.Connection:
+    """What another process writing to the file looks like: readers and writers are shut out."""
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    return holder
+
+
+async def test_locked_file_is_busy_not_corrupt_and_the_loop_keeps_running(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    from cx_tui.connectors import local as local_module
+
+    monkeypatch.setattr(local_module, "BUSY_WAIT", 0.6)
+    path = tmp_path / "crm.sqlite3"
+    reset_database(path, "crm")
+    before = path.read_bytes()
+    holder = _hold_exclusive_lock(path)
+    connector = LocalConnector("Demo CRM", {"path": str(path), "dataset": "crm"})
+    gaps: list[float] = []
+
+    async def tick() -> None:
+        loop = asyncio.get_running_loop()
+        last = loop.time()
+        while True:
+            await asyncio.sleep(0.01)
+            gaps.append(loop.time() - last)
+            last = loop.time()
+
+    ticker = asyncio.create_task(tick())
+    try:
+        with pytest.raises(Unavailable) as raised:
+            await connector.find_people(parse_query(HERO_EMAIL))
+        result = await connector.check()
+    finally:
+        ticker.cancel()
+    holder.rollback()
+    holder.close()
+
+    message = raised.value.message
+    assert "busy" in message and str(path) in message and "try again" in message.lower()
+    assert "not a usable" not in message and "demo reset" not in message
+    assert raised.value.title == "Local database busy"
+    assert result.ok is False and "busy" in result.summary
+    # The old code waited in sqlite3 for a whole second, freezing every other source.
+    assert gaps and max(gaps) < 0.4
+    assert path.read_bytes() == before
+    try:  # once the other program is done, the same connector works
+        matches = await connector.find_people(parse_query(HERO_EMAIL))
+    finally:
+        await connector.aclose()
+    assert [m.person.name for m in matches] == ["Maria Gonzalez"]
+
+
+async def test_a_busy_moment_is_waited_out(tmp_path: Path) -> None:
+    import asyncio
+
+    path = tmp_path / "crm.sqlite3"
+    reset_database(path, "crm")
+    holder = _hold_exclusive_lock(path)
+    connector = LocalConnector("Demo CRM", {"path": str(path)})
+
+    async def release() -> None:
+        await asyncio.sleep(0.2)
+        holder.rollback()
+
+    releasing = asyncio.create_task(release())
+    try:
+        matches = await connector.find_people(parse_query(HERO_EMAIL))
+    finally:
+        await releasing
+        holder.close()
+        await connector.aclose()
+    assert [m.person.name for m in matches] == ["Maria Gonzalez"]
+
+
+def test_reset_refuses_a_file_in_use_and_moves_nothing(tmp_path: Path) -> None:
+    folder = tmp_path / "files"
+    folder.mkdir()
+    path = folder / "demo-crm.sqlite3"
+    reset_database(path, "crm")
+    before = path.read_bytes()
+    holder = _hold_exclusive_lock(path)
+    try:
+        with pytest.raises(Unavailable) as raised:
+            reset_database(path, "crm")
+    finally:
+        holder.rollback()
+        holder.close()
+
+    assert "busy" in raised.value.message and "left untouched" in raised.value.message
+    assert sorted(p.name for p in folder.iterdir()) == ["demo-crm.sqlite3"]  # no .corrupt-*
+    assert path.read_bytes() == before
+
+
+async def test_unusable_file_without_dataset_does_not_suggest_demo_reset(tmp_path: Path) -> None:
+    path = tmp_path / "team.sqlite3"
+    path.write_bytes(b"not a database at all" * 20)
+    connector = LocalConnector("Team CRM", {"path": str(path)})
+
+    with pytest.raises(Unavailable) as raised:
+        await connector.find_people(parse_query(HERO_EMAIL))
+    await connector.aclose()
+
+    assert str(path) in raised.value.message
+    assert "demo reset" not in raised.value.message
+    assert "move it aside" in raised.value.message.lower()
+
+
+async def test_every_reset_keeps_its_own_timestamped_backup(tmp_path: Path) -> None:
+    path = tmp_path / "crm.sqlite3"
+    reset_database(path, None)
+    names = []
+    for version in ("first", "second"):
+        connector = LocalConnector("CRM", {"path": str(path)})
+        await connector.create_person(version, [])
+        await connector.aclose()
+        moved = reset_database(path, None, now=datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC))
+        assert moved is not None
+        names.append(moved.name)
+        with sqlite3.connect(moved) as conn:
+            assert conn.execute("SELECT name FROM people").fetchall() == [(version,)]
+
+    # Same second, so the second backup gets a counter instead of replacing the first.
+    assert names == ["crm.sqlite3.bak-20300102T030405Z", "crm.sqlite3.bak-20300102T030405Z-1"]
+    for name in names:
+        with sqlite3.connect(tmp_path / name) as conn:
+            assert conn.execute("SELECT COUNT(*) FROM people").fetchone()[0] == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import warnings
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -21,6 +23,7 @@ from cx_tui.secrets import (
     get_secret,
     prompt_secret,
     redact,
+    require_keyring,
     secret_set_command,
     secret_source,
     set_secret,
@@ -168,6 +171,19 @@ def test_no_backend_writes_name_the_env_var(call: object, verb: str) -> None:
     assert TOKEN not in message
 
 
+@pytest.mark.usefixtures("no_keyring")
+def test_require_keyring_says_so_before_anything_is_asked() -> None:
+    with pytest.raises(NoKeyringBackendError) as info:
+        require_keyring("Acme HubSpot")
+    assert 'cannot store the token for connector "Acme HubSpot"' in str(info.value)
+    assert ENV in str(info.value)
+
+
+def test_require_keyring_passes_with_a_backend(memory_keyring: MemoryKeyring) -> None:
+    require_keyring("Acme HubSpot")  # does not raise
+    assert memory_keyring.store == {}
+
+
 def test_null_backend_counts_as_none() -> None:
     # The null backend accepts a token and forgets it; storing must not look successful.
     previous = keyring.get_keyring()
@@ -253,6 +269,49 @@ def _eof(prompt: str) -> str:
 def test_prompt_secret_refuses_nothing(getpass_fn: object) -> None:
     with pytest.raises(SecretError, match='no token entered for connector "Acme HubSpot"'):
         prompt_secret("Acme HubSpot", getpass_fn=getpass_fn)  # type: ignore[arg-type]
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_piped_stdin_is_read_without_getpass_or_its_warning(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_getpass(prompt: str = "") -> str:
+        raise AssertionError("getpass warns and may read the terminal instead of the pipe")
+
+    monkeypatch.setattr("getpass.getpass", no_getpass)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        token = prompt_secret("Acme HubSpot", stdin=io.StringIO(f"  {TOKEN}\n"))
+    assert token == TOKEN
+
+
+def test_piped_stdin_of_several_lines_is_refused_without_quoting_it() -> None:
+    with pytest.raises(SecretError) as info:
+        prompt_secret("Acme HubSpot", stdin=io.StringIO(f"{TOKEN}\nsecond-line-value\n"))
+    assert "one line" in str(info.value) and 'connector "Acme HubSpot"' in str(info.value)
+    assert TOKEN not in str(info.value) and "second-line-value" not in str(info.value)
+
+
+def test_empty_pipe_is_nothing_entered() -> None:
+    with pytest.raises(SecretError, match='no token entered for connector "Acme HubSpot"'):
+        prompt_secret("Acme HubSpot", stdin=io.StringIO(""))
+
+
+def test_a_terminal_gets_the_getpass_prompt(monkeypatch: pytest.MonkeyPatch) -> None:
+    prompts: list[str] = []
+
+    def fake_getpass(prompt: str = "") -> str:
+        prompts.append(prompt)
+        return TOKEN
+
+    monkeypatch.setattr("getpass.getpass", fake_getpass)
+    terminal = _Terminal("typed ahead, not the token\n")
+    assert prompt_secret("Acme HubSpot", stdin=terminal) == TOKEN
+    assert prompts == ["Token for Acme HubSpot: "]
 
 
 # --- Redaction ---------------------------------------------------------------------------

@@ -173,6 +173,9 @@ class CheckResult:
     details: tuple[str, ...] = ()
     permissions: tuple[str, ...] = field(default_factory=tuple)
     """What the credentials may do (scopes, roles), when the vendor says."""
+    capabilities: Capability | None = None
+    """Which of the type's declared capabilities these credentials allow, when the check could
+    tell (a token without write scope cannot write notes); None when it could not."""
 
 
 # --- The contract --------------------------------------------------------------------------

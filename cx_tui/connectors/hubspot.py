@@ -233,6 +233,17 @@ OPTIONAL_SCOPES: Final[Mapping[str, str]] = {
     "crm.objects.owners.read": "show contact owners",
     "sales-email-read": "show email bodies on the timeline",
 }
+SCOPE_CAPABILITIES: Final[Mapping[str, Capability]] = {
+    "crm.objects.contacts.read": Capability.LOOKUP_PHONE
+    | Capability.LOOKUP_EMAIL
+    | Capability.LOOKUP_NAME,
+    "crm.objects.contacts.write": Capability.PERSON_NOTES
+    | Capability.TICKET_NOTES
+    | Capability.CALLS
+    | Capability.CREATE_CONTACT,
+    "tickets": Capability.TICKETS | Capability.TICKET_NOTES,
+}
+"""What a token without the scope cannot do (`cx-tui connectors` shows what is left)."""
 
 _PHONE_CHARS = re.compile(r"[0-9 +().\-]{4,40}")
 _HOST = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
@@ -570,7 +581,8 @@ class HubSpotConnector(Connector):
         self._token = secret
         configured = self.settings.get("base_url")
         self.base_url: str = str(configured or API_URL).rstrip("/")
-        host = urlsplit(self.base_url).netloc or self.base_url
+        # Never a user:password@ the URL may carry: the host is shown in messages.
+        host = urlsplit(self.base_url).netloc.rpartition("@")[2] or self.base_url
         region = self.settings.get("default_region")
         self.region: str | None = region if isinstance(region, str) and region else None
         plan = self.settings.get("plan_property")
@@ -1360,11 +1372,16 @@ class HubSpotConnector(Connector):
             )
         scopes = await self._scopes()
         permissions: tuple[str, ...] = ()
+        allowed: Capability | None = None
         if scopes is not None:
             permissions = tuple(sorted(scopes))
             for scope, why in {**NEEDED_SCOPES, **OPTIONAL_SCOPES}.items():
                 if scope not in scopes:
                     details.append(f"cannot {why}: the token lacks the {scope} scope")
+            allowed = self.capabilities
+            for scope, needs_it in SCOPE_CAPABILITIES.items():
+                if scope not in scopes:
+                    allowed &= ~needs_it
         try:
             await self._post(
                 "/crm/v3/objects/contacts/search",
@@ -1375,7 +1392,11 @@ class HubSpotConnector(Connector):
             )
         except ConnectorError as error:
             return CheckResult(
-                ok=False, summary=error.message, details=tuple(details), permissions=permissions
+                ok=False,
+                summary=error.message,
+                details=tuple(details),
+                permissions=permissions,
+                capabilities=allowed,
             )
         where = f"portal {portal}" if portal else "HubSpot"
         if account.get("uiDomain"):
@@ -1385,7 +1406,11 @@ class HubSpotConnector(Connector):
         if missing:
             summary += f"; missing scopes: {', '.join(missing)}"
         return CheckResult(
-            ok=True, summary=summary, details=tuple(details), permissions=permissions
+            ok=True,
+            summary=summary,
+            details=tuple(details),
+            permissions=permissions,
+            capabilities=allowed,
         )
 
     async def _scopes(self) -> set[str] | None:

@@ -5,26 +5,31 @@ profile at once) and a small working CRM for a team without one. Queries take we
 millisecond, so the async methods call stdlib `sqlite3` directly instead of handing work to a
 thread (the design allows threads only for keyring calls).
 
+A file another program is writing to is *busy*, not broken: SQLite's own wait is kept short
+(it blocks the event loop), and the async methods wait further between tries with
+`asyncio.sleep`, up to `BUSY_WAIT`, before reporting "busy, try again".
+
 A file that cannot be used (unreadable, not a database, another program's schema) is reported
 as `Unavailable` naming the file, and is never modified: only `reset_database`, which the agent
-runs on purpose, moves a file aside, and it never deletes one.
+runs on purpose, moves a file aside, and it never deletes one (nor one it moved before).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
 import sqlite3
 import unicodedata
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 import phonenumbers
 
@@ -81,10 +86,24 @@ MAX_INTERACTIONS = 1000
 MAX_NAME_MATCHES = 20
 """People returned for a name query."""
 
+BUSY_WAIT = 1.0
+"""Seconds a lookup or write keeps retrying a database another program holds locked."""
+_SQLITE_BUSY_TIMEOUT = 0.02
+"""Seconds SQLite itself waits for a lock. It waits inside the call, blocking the event loop,
+so it only covers a commit in progress; longer waits happen between tries, in `_attempt`."""
+_RESET_BUSY_TIMEOUT = 1.0
+"""`reset_database` runs from the command line, where waiting a moment blocks nothing."""
+_BUSY_PAUSE = 0.05
+"""Seconds between tries while the database is busy."""
+
 _SQLITE_HEADER = b"SQLite format 3\x00"
 _RESET_HINT = (
     "Move it aside, or run `cx-tui demo reset` to move it aside and start a fresh database."
 )
+_MOVE_HINT = (
+    "Move it aside (cx-tui then starts an empty database there), or point `path` at another file."
+)
+"""For a database without a `dataset`, which `cx-tui demo reset` leaves alone."""
 _SIDECARS = ("-journal", "-wal", "-shm")
 """Files SQLite keeps next to a database; they travel with it when it is moved aside."""
 
@@ -179,6 +198,8 @@ _TABLES = frozenset(
 ) | {"notes"}
 
 _REASON_RANK = {reason: rank for rank, reason in enumerate(MatchReason)}
+
+_T = TypeVar("_T")
 
 
 # --- Option validators -------------------------------------------------------------------
@@ -413,8 +434,10 @@ def reset_database(
 ) -> Path | None:
     """Move an existing database aside and create a fresh one (seeded when `dataset` is set).
 
-    A healthy file becomes `<name>.bak` (replacing an older backup); an unusable one becomes
-    `<name>.corrupt-<UTC timestamp>` so it is kept for inspection. Nothing is deleted.
+    A healthy file becomes `<name>.bak-<UTC timestamp>`; an unusable one becomes
+    `<name>.corrupt-<UTC timestamp>`, kept for inspection. Nothing is deleted: every reset keeps
+    its own backup (a counter is added when two land in the same second). A file another
+    program holds locked is refused, not taken for a corrupt one.
 
     Args:
         path: The database file.
@@ -426,7 +449,8 @@ def reset_database(
         Where the previous file was moved, or None when there was none.
 
     Raises:
-        Unavailable: the path is a directory, or the file could not be moved or created.
+        Unavailable: the path is a directory, the file is busy (another program is using it),
+            or it could not be moved or created. Nothing was changed unless it says so.
         ValueError: an unknown dataset.
     """
     if dataset is not None and dataset not in DATASETS:
@@ -434,38 +458,34 @@ def reset_database(
     now = now or datetime.now(UTC)
     path = Path(path).expanduser().absolute()
     if path.is_dir():
-        raise Unavailable(f"{path} is a directory, not a database file; nothing was changed.")
+        raise Unavailable(
+            f"{path} is a directory, not a database file; set `path` to a file name. "
+            "Nothing was changed."
+        )
     _prepare_directory(path)
     moved: Path | None = None
     if path.exists() or path.is_symlink():
-        problem = _probe(path)
-        if problem is None:
-            moved = path.with_name(f"{path.name}.bak")
-        else:
-            stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-            moved = path.with_name(f"{path.name}.corrupt-{stamp}")
-            counter = 1
-            while moved.exists():
-                moved = path.with_name(f"{path.name}.corrupt-{stamp}-{counter}")
-                counter += 1
+        kind = "bak" if _probe(path) is None else "corrupt"
+        stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+        moved = path.with_name(f"{path.name}.{kind}-{stamp}")
+        counter = 1
+        while any(_exists(moved.with_name(moved.name + s)) for s in ("", *_SIDECARS)):
+            moved = path.with_name(f"{path.name}.{kind}-{stamp}-{counter}")
+            counter += 1
         try:
             os.replace(path, moved)
             for suffix in _SIDECARS:
                 # A leftover journal next to the new file would be "recovered" into it.
                 sidecar = path.with_name(path.name + suffix)
-                target = moved.with_name(moved.name + suffix)
                 if sidecar.exists():
-                    os.replace(sidecar, target)
-                elif target.exists() and moved.name.endswith(".bak"):
-                    # A stale sidecar of the replaced backup does not belong to the new one.
-                    target.unlink()
+                    os.replace(sidecar, moved.with_name(moved.name + suffix))
         except OSError as exc:
             raise Unavailable(
                 f"Could not move {path} aside to {moved}: {exc.strerror or exc}. "
                 "Nothing was deleted; move it yourself and retry."
             ) from exc
     _create_file(path)
-    conn = _connect(path, "rw")
+    conn = _connect(path, "rw", timeout=_RESET_BUSY_TIMEOUT)
     try:
         if dataset is None:
             with _transaction(conn):
@@ -482,6 +502,10 @@ def reset_database(
 # --- Files and connections ---------------------------------------------------------------
 
 
+def _exists(path: Path) -> bool:
+    return path.exists() or path.is_symlink()
+
+
 def _unusable(path: Path, why: str, fix: str = _RESET_HINT) -> Unavailable:
     return Unavailable(
         f"Cannot use the local database {path}: {why}. The file was left untouched. {fix}",
@@ -489,8 +513,35 @@ def _unusable(path: Path, why: str, fix: str = _RESET_HINT) -> Unavailable:
     )
 
 
+class DatabaseBusy(Unavailable):
+    """Another program holds the database file locked; trying again later will work."""
+
+    title = "Local database busy"
+
+
+def _busy(path: Path, fix: str = "Try again in a moment.") -> DatabaseBusy:
+    return DatabaseBusy(
+        f"The local database {path} is busy: another program is using it. "
+        f"The file was left untouched. {fix}"
+    )
+
+
+def _is_busy(exc: sqlite3.Error) -> bool:
+    """Whether SQLite failed because another connection holds a lock (not because of damage)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        # Extended codes (SQLITE_BUSY_SNAPSHOT, ...) keep the primary code in the low byte.
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
 def _prepare_directory(path: Path) -> None:
     parent = path.parent
+    if parent.exists() and not parent.is_dir():
+        raise Unavailable(
+            f"Cannot keep the local database {path.name} in {parent}: that is a file, "
+            "not a directory."
+        )
     try:
         # Only a directory we create (or our own data directory) is made owner-only; a folder
         # the user chose for the file keeps its permissions.
@@ -502,11 +553,11 @@ def _prepare_directory(path: Path) -> None:
         ) from exc
 
 
-def _read_header(path: Path) -> bytes | None:
+def _read_header(path: Path, fix: str = _RESET_HINT) -> bytes | None:
     """The first bytes of the file, or None when it does not exist.
 
     Raises:
-        Unavailable: the file cannot be read or is not a SQLite database.
+        Unavailable: the file cannot be read or is not a SQLite database (`fix` says what to do).
     """
     try:
         with path.open("rb") as handle:
@@ -520,9 +571,9 @@ def _read_header(path: Path) -> bytes | None:
             path, "permission denied", "Make it readable by you (chmod 600) or move it aside."
         ) from None
     except OSError as exc:
-        raise _unusable(path, f"it cannot be read ({exc.strerror or exc})") from None
+        raise _unusable(path, f"it cannot be read ({exc.strerror or exc})", fix) from None
     if header and header != _SQLITE_HEADER:
-        raise _unusable(path, "it is not a SQLite database")
+        raise _unusable(path, "it is not a SQLite database", fix)
     return header
 
 
@@ -539,30 +590,41 @@ def _create_file(path: Path) -> None:
     path.chmod(0o600)
 
 
-def _connect(path: Path, mode: Literal["ro", "rw"]) -> sqlite3.Connection:
+def _connect(
+    path: Path,
+    mode: Literal["ro", "rw"],
+    *,
+    timeout: float = _SQLITE_BUSY_TIMEOUT,
+    fix: str = _RESET_HINT,
+) -> sqlite3.Connection:
     try:
         conn = sqlite3.connect(
-            f"{path.absolute().as_uri()}?mode={mode}", uri=True, timeout=1.0, isolation_level=None
+            f"{path.absolute().as_uri()}?mode={mode}",
+            uri=True,
+            timeout=timeout,
+            isolation_level=None,
         )
     except sqlite3.Error as exc:
-        raise _unusable(path, f"SQLite cannot open it ({exc})") from exc
+        if _is_busy(exc):
+            raise _busy(path) from exc
+        raise _unusable(path, f"SQLite cannot open it ({exc})", fix) from exc
     conn.row_factory = sqlite3.Row
     conn.create_function("cx_fold", 1, _fold_text, deterministic=True)
     return conn
 
 
-def _schema_is_empty(conn: sqlite3.Connection, path: Path) -> bool:
+def _schema_is_empty(conn: sqlite3.Connection, path: Path, fix: str = _RESET_HINT) -> bool:
     """Whether the database has no tables yet; raises if it holds something else.
 
     Raises:
         Unavailable: another program's tables, another schema version, or damage.
-        sqlite3.Error: the file is not a database (the caller words it).
+        sqlite3.Error: the file is not a database, or it is busy (the caller words it).
     """
     tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     if not tables:
         return True
     if "meta" not in tables:
-        raise _unusable(path, "it holds tables, but it is not a cx-tui database")
+        raise _unusable(path, "it holds tables, but it is not a cx-tui database", fix)
     row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     version = None if row is None else str(row[0])
     if version != str(SCHEMA_VERSION):
@@ -570,30 +632,41 @@ def _schema_is_empty(conn: sqlite3.Connection, path: Path) -> bool:
             path,
             f"its schema version is {version or 'missing'}; this cx-tui reads version "
             f"{SCHEMA_VERSION}",
+            fix,
         )
     missing = sorted(_TABLES - tables)
     if missing:
-        raise _unusable(path, f"tables are missing ({', '.join(missing)})")
+        raise _unusable(path, f"tables are missing ({', '.join(missing)})", fix)
     check = conn.execute("PRAGMA quick_check(1)").fetchone()
     if check is None or check[0] != "ok":
-        raise _unusable(path, f"it is damaged ({check[0] if check else 'no integrity result'})")
+        damage = check[0] if check else "no integrity result"
+        raise _unusable(path, f"it is damaged ({damage})", fix)
     return False
 
 
 def _probe(path: Path) -> str | None:
-    """Why an existing file cannot be used, or None when it is a healthy (or empty) database."""
+    """Why an existing file cannot be used, or None when it is a healthy (or empty) database.
+
+    Raises:
+        DatabaseBusy: another program holds it locked, so it cannot be judged (nor moved).
+    """
+    fix = "Close the program using it (a running cx-tui?) and reset again."
     try:
         header = _read_header(path)
         if not header:
             return None
-        conn = _connect(path, "ro")
+        conn = _connect(path, "ro", timeout=_RESET_BUSY_TIMEOUT)
         try:
             _schema_is_empty(conn, path)
         finally:
             conn.close()
+    except DatabaseBusy:
+        raise _busy(path, fix) from None
     except Unavailable as exc:
         return exc.message
     except sqlite3.Error as exc:
+        if _is_busy(exc):
+            raise _busy(path, fix) from exc
         return str(exc)
     return None
 
@@ -607,10 +680,13 @@ def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield
+        conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        # Also when COMMIT itself failed (busy): SQLite then keeps the transaction open, and
+        # the next try must start a fresh one.
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         raise
-    conn.execute("COMMIT")
 
 
 def _ensure_schema(conn: sqlite3.Connection) -> None:
@@ -803,6 +879,8 @@ class LocalConnector(Connector):
         )
         self._conn: sqlite3.Connection | None = None
         self._seed_region: str | None = None
+        # `cx-tui demo reset` only touches sources with a dataset; others get another way out.
+        self._fix: str = _RESET_HINT if self.dataset is not None else _MOVE_HINT
 
     @property
     def region(self) -> str | None:
@@ -819,11 +897,11 @@ class LocalConnector(Connector):
     def _open(self) -> sqlite3.Connection:
         path = self.path
         _prepare_directory(path)
-        if _read_header(path) is None:
+        if _read_header(path, self._fix) is None:
             _create_file(path)
-        conn = _connect(path, "rw")
+        conn = _connect(path, "rw", fix=self._fix)
         try:
-            if _schema_is_empty(conn, path):
+            if _schema_is_empty(conn, path, self._fix):
                 with _transaction(conn):
                     _ensure_schema(conn)
             if (
@@ -836,11 +914,34 @@ class LocalConnector(Connector):
             conn.execute("PRAGMA foreign_keys = ON")
         except sqlite3.Error as exc:
             conn.close()
-            raise _unusable(path, f"it is not a usable SQLite database ({exc})") from exc
+            if _is_busy(exc):
+                raise _busy(path) from exc
+            raise _unusable(path, f"it is not a usable SQLite database ({exc})", self._fix) from exc
         except BaseException:
             conn.close()
             raise
         return conn
+
+    async def _attempt(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
+        """Run `work` on the database, trying again while another program holds it locked.
+
+        `work` must be safe to repeat: reads, or writes inside one `_transaction` (rolled back
+        when the lock is not granted).
+
+        Raises:
+            DatabaseBusy: still locked after `BUSY_WAIT` seconds.
+            Unavailable: the database file cannot be used.
+        """
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + BUSY_WAIT
+        while True:
+            try:
+                with self._using() as conn:
+                    return work(conn)
+            except DatabaseBusy:
+                if loop.time() + _BUSY_PAUSE > give_up:
+                    raise
+            await asyncio.sleep(_BUSY_PAUSE)
 
     @contextmanager
     def _using(self) -> Iterator[sqlite3.Connection]:
@@ -848,6 +949,8 @@ class LocalConnector(Connector):
         try:
             yield conn
         except sqlite3.Error as exc:
+            if _is_busy(exc):
+                raise _busy(self.path) from exc
             raise Unavailable(
                 f"The local database {self.path} failed: {exc}. The file was left untouched; "
                 "if this repeats, run `cx-tui connectors` to check it.",
@@ -873,24 +976,27 @@ class LocalConnector(Connector):
             One match per person (the strongest reason), most confident first.
 
         Raises:
-            Unavailable: the database file cannot be used.
+            Unavailable: the database file cannot be used, or stays busy (`DatabaseBusy`).
         """
-        with self._using() as conn:
-            if query.phone is not None:
-                found = self._match_phone(conn, query.phone)
-            elif query.email is not None:
-                found = self._match_email(conn, query.email)
-            elif query.name is not None:
-                found = self._match_name(conn, query.name)
-            else:
-                return []
-            now = datetime.now(UTC)
-            matches = []
-            for person_id, hit in found.items():
-                person = self._load_person(conn, person_id, now)
-                if person is not None:
-                    matches.append(Match(person, hit.reason, hit.confidence, hit.detail))
+        matches = await self._attempt(lambda conn: self._find(conn, query))
         matches.sort(key=lambda m: (-m.confidence, _REASON_RANK[m.reason], m.person.name or ""))
+        return matches
+
+    def _find(self, conn: sqlite3.Connection, query: Query) -> list[Match]:
+        if query.phone is not None:
+            found = self._match_phone(conn, query.phone)
+        elif query.email is not None:
+            found = self._match_email(conn, query.email)
+        elif query.name is not None:
+            found = self._match_name(conn, query.name)
+        else:
+            return []
+        now = datetime.now(UTC)
+        matches = []
+        for person_id, hit in found.items():
+            person = self._load_person(conn, person_id, now)
+            if person is not None:
+                matches.append(Match(person, hit.reason, hit.confidence, hit.detail))
         return matches
 
     def _match_phone(self, conn: sqlite3.Connection, phone: PhoneQuery) -> dict[int, Evidence]:
@@ -1037,28 +1143,28 @@ class LocalConnector(Connector):
 
         Raises:
             NotFound: the person no longer exists (or is not a record of this connector).
-            Unavailable: the database file cannot be used.
+            Unavailable: the database file cannot be used, or stays busy (`DatabaseBusy`).
         """
         ref = match.person.ref
         if ref.connector != self.name:
             raise NotFound(f"{ref.connector} record {ref.record_id} is not in {self.name}.")
         person_id = _record_id(ref, "person")
+        return await self._attempt(lambda conn: self._details(conn, person_id))
+
+    def _details(self, conn: sqlite3.Connection, person_id: int) -> Details:
         now = datetime.now(UTC)
-        with self._using() as conn:
-            person = conn.execute(
-                "SELECT company_id FROM people WHERE id = ?", (person_id,)
+        person = conn.execute("SELECT company_id FROM people WHERE id = ?", (person_id,)).fetchone()
+        if person is None:
+            raise NotFound(f"Person {person_id} no longer exists in {self.name}.")
+        companies: tuple[Company, ...] = ()
+        if person["company_id"] is not None:
+            row = conn.execute(
+                "SELECT * FROM companies WHERE id = ?", (person["company_id"],)
             ).fetchone()
-            if person is None:
-                raise NotFound(f"Person {person_id} no longer exists in {self.name}.")
-            companies: tuple[Company, ...] = ()
-            if person["company_id"] is not None:
-                row = conn.execute(
-                    "SELECT * FROM companies WHERE id = ?", (person["company_id"],)
-                ).fetchone()
-                if row is not None:
-                    companies = (self._company(row, now),)
-            tickets = self._tickets(conn, person_id, now)
-            interactions = self._timeline(conn, person_id, now)
+            if row is not None:
+                companies = (self._company(row, now),)
+        tickets = self._tickets(conn, person_id, now)
+        interactions = self._timeline(conn, person_id, now)
         return Details(companies=companies, tickets=tickets, interactions=interactions)
 
     def _company(self, row: sqlite3.Row, now: datetime) -> Company:
@@ -1171,7 +1277,7 @@ class LocalConnector(Connector):
         Raises:
             InvalidInput: a blank or too long text, a blank key, or a target of another source.
             NotFound: the person or ticket does not exist.
-            Unavailable: the database file cannot be used.
+            Unavailable: the database file cannot be used, or stays busy (`DatabaseBusy`).
         """
         if target.ref.connector != self.name:
             raise InvalidInput(
@@ -1188,46 +1294,57 @@ class LocalConnector(Connector):
         if not idempotency_key.strip():
             raise InvalidInput("A note needs an idempotency key.")
         record_id = _record_id(target.ref, target.kind.value)
+        return await self._attempt(
+            lambda conn: self._write_note(conn, target.kind, record_id, body, idempotency_key)
+        )
+
+    def _write_note(
+        self,
+        conn: sqlite3.Connection,
+        kind: TargetKind,
+        record_id: int,
+        body: str,
+        idempotency_key: str,
+    ) -> NoteReceipt:
         now = datetime.now(UTC)
-        with self._using() as conn:
+        receipt = self._existing_note(conn, idempotency_key, now)
+        if receipt is not None:
+            return receipt
+        with _transaction(conn):
+            ticket_id: int | None = None
+            if kind is TargetKind.TICKET:
+                row = conn.execute(
+                    "SELECT requester_id FROM tickets WHERE id = ?", (record_id,)
+                ).fetchone()
+                if row is None:
+                    raise NotFound(f"Ticket {record_id} does not exist in {self.name}.")
+                person_id, ticket_id = int(row["requester_id"]), record_id
+                conn.execute(
+                    "UPDATE tickets SET updated = ? WHERE id = ?", (to_iso(now), ticket_id)
+                )
+            else:
+                exists = conn.execute(
+                    "SELECT EXISTS (SELECT 1 FROM people WHERE id = ?)", (record_id,)
+                ).fetchone()[0]
+                if not exists:
+                    raise NotFound(f"Person {record_id} does not exist in {self.name}.")
+                person_id = record_id
+            try:
+                note_id = _insert(
+                    conn,
+                    "notes",
+                    person_id=person_id,
+                    ticket_id=ticket_id,
+                    body=body,
+                    created=to_iso(now),
+                    idempotency_key=idempotency_key,
+                )
+            except sqlite3.IntegrityError:
+                note_id = None  # another connection wrote the same key meanwhile
+        if note_id is None:
             receipt = self._existing_note(conn, idempotency_key, now)
-            if receipt is not None:
-                return receipt
-            with _transaction(conn):
-                ticket_id: int | None = None
-                if target.kind is TargetKind.TICKET:
-                    row = conn.execute(
-                        "SELECT requester_id FROM tickets WHERE id = ?", (record_id,)
-                    ).fetchone()
-                    if row is None:
-                        raise NotFound(f"Ticket {record_id} does not exist in {self.name}.")
-                    person_id, ticket_id = int(row["requester_id"]), record_id
-                    conn.execute(
-                        "UPDATE tickets SET updated = ? WHERE id = ?", (to_iso(now), ticket_id)
-                    )
-                else:
-                    exists = conn.execute(
-                        "SELECT EXISTS (SELECT 1 FROM people WHERE id = ?)", (record_id,)
-                    ).fetchone()[0]
-                    if not exists:
-                        raise NotFound(f"Person {record_id} does not exist in {self.name}.")
-                    person_id = record_id
-                try:
-                    note_id = _insert(
-                        conn,
-                        "notes",
-                        person_id=person_id,
-                        ticket_id=ticket_id,
-                        body=body,
-                        created=to_iso(now),
-                        idempotency_key=idempotency_key,
-                    )
-                except sqlite3.IntegrityError:
-                    note_id = None  # another connection wrote the same key meanwhile
-            if note_id is None:
-                receipt = self._existing_note(conn, idempotency_key, now)
-                assert receipt is not None
-                return receipt
+            assert receipt is not None
+            return receipt
         return NoteReceipt(ref=self._ref(f"note-{note_id}", now), created=now)
 
     def _existing_note(
@@ -1258,36 +1375,40 @@ class LocalConnector(Connector):
 
         Raises:
             InvalidInput: no name and no contact point, or a phone or email that is not valid.
-            Unavailable: the database file cannot be used.
+            Unavailable: the database file cannot be used, or stays busy (`DatabaseBusy`).
         """
         clean_name = " ".join(name.split()) if name else None
         if not clean_name and not contact_points:
             raise InvalidInput("A new contact needs a name, a phone number or an email.")
+        return await self._attempt(lambda conn: self._create(conn, clean_name, contact_points))
+
+    def _create(
+        self, conn: sqlite3.Connection, name: str | None, contact_points: Sequence[ContactPoint]
+    ) -> Person:
         now = datetime.now(UTC)
-        with self._using() as conn:
-            region = self.region
-            for point in contact_points:
-                if point.kind is ContactKind.PHONE:
-                    if phone_e164(point.value, region) is None:
-                        raise InvalidInput(f"'{point.value}' is not a valid phone number.")
-                elif "@" not in point.value or len(point.value.strip()) > 254:
-                    raise InvalidInput(f"'{point.value}' is not an email address.")
-            with _transaction(conn):
-                person_id = _insert(conn, "people", name=clean_name, tags="[]", created=to_iso(now))
-                for position, point in enumerate(contact_points):
-                    _insert_contact(
-                        conn,
-                        person_id,
-                        position,
-                        point.kind,
-                        point.raw or point.value,
-                        label=point.label,
-                        shared=point.shared,
-                        extension=point.extension,
-                        region=region,
-                        value=point.value,
-                    )
-            person = self._load_person(conn, person_id, now)
+        region = self.region  # known once the database is open
+        for point in contact_points:
+            if point.kind is ContactKind.PHONE:
+                if phone_e164(point.value, region) is None:
+                    raise InvalidInput(f"'{point.value}' is not a valid phone number.")
+            elif "@" not in point.value or len(point.value.strip()) > 254:
+                raise InvalidInput(f"'{point.value}' is not an email address.")
+        with _transaction(conn):
+            person_id = _insert(conn, "people", name=name, tags="[]", created=to_iso(now))
+            for position, point in enumerate(contact_points):
+                _insert_contact(
+                    conn,
+                    person_id,
+                    position,
+                    point.kind,
+                    point.raw or point.value,
+                    label=point.label,
+                    shared=point.shared,
+                    extension=point.extension,
+                    region=region,
+                    value=point.value,
+                )
+        person = self._load_person(conn, person_id, now)
         assert person is not None
         return person
 
@@ -1299,12 +1420,17 @@ class LocalConnector(Connector):
         Returns:
             ok with "local database PATH (N people, M tickets)", or not ok with the problem.
         """
+
+        def counts(conn: sqlite3.Connection) -> tuple[int, int, str | None, str | None]:
+            return (
+                int(conn.execute("SELECT COUNT(*) FROM people").fetchone()[0]),
+                int(conn.execute("SELECT COUNT(*) FROM tickets").fetchone()[0]),
+                _meta(conn, "dataset"),
+                _meta(conn, "seeded_at"),
+            )
+
         try:
-            with self._using() as conn:
-                people = int(conn.execute("SELECT COUNT(*) FROM people").fetchone()[0])
-                tickets = int(conn.execute("SELECT COUNT(*) FROM tickets").fetchone()[0])
-                dataset = _meta(conn, "dataset")
-                seeded_at = _meta(conn, "seeded_at")
+            people, tickets, dataset, seeded_at = await self._attempt(counts)
         except ConnectorError as exc:
             return CheckResult(ok=False, summary=exc.message)
         details = [f"schema version {SCHEMA_VERSION}"]

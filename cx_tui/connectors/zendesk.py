@@ -349,7 +349,8 @@ class ZendeskConnector(Connector):
         site = f"https://{self.subdomain}.zendesk.com" if self.subdomain else None
         self.base_url: str = str(configured or site).rstrip("/")
         self.agent_url: str = site or self.base_url
-        host = urlsplit(self.base_url).netloc or self.base_url
+        # Never a user:password@ the URL may carry: the host is shown in messages.
+        host = urlsplit(self.base_url).netloc.rpartition("@")[2] or self.base_url
         email = self.settings.get("email")
         self.email: str | None = None if email is None else _validate_email(email)
         region = self.settings.get("default_region")
@@ -361,16 +362,22 @@ class ZendeskConnector(Connector):
                 f"check that `email` ({self.email}) is the agent the API token belongs to, and "
                 f"run `{command}` with a valid API token"
             )
-            self._auth: httpx.Auth = HeaderAuth(
-                "Basic " + base64.b64encode(f"{self.email}/token:{secret}".encode()).decode("ascii")
-            )
+            basic = base64.b64encode(f"{self.email}/token:{secret}".encode()).decode("ascii")
+            self._auth: httpx.Auth = HeaderAuth("Basic " + basic)
         else:
             auth_hint = (
                 f"run `{command}` with a valid OAuth access token (for an API token, also set "
                 "`email` to the agent's address)"
             )
             self._auth = bearer(secret)
-        self._secrets = (secret, base64.b64encode(secret.encode()).decode("ascii"))
+            basic = None
+        # Whatever a vendor or proxy could quote back: the token, and the header value built
+        # from it (base64 of "email/token:TOKEN" is what actually travels).
+        self._secrets = tuple(
+            value
+            for value in (secret, base64.b64encode(secret.encode()).decode("ascii"), basic)
+            if value
+        )
         self.vendor = Vendor(
             name="Zendesk",
             host=host,

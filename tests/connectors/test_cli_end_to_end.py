@@ -310,6 +310,7 @@ def test_connectors_checks_both_accounts(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("COLUMNS", "400")  # one line per source, so phrases are not wrapped
+    zendesk.api.me["custom_role_id"] = 42
     path = config(tmp_path, hubspot_table(hubspot.base_url), zendesk_table(zendesk.base_url))
     code, out, _ = run(capsys, "connectors", "--config", path)
     assert code == 0, out
@@ -317,3 +318,65 @@ def test_connectors_checks_both_accounts(
     assert "authenticated to portal 4512345" in flat
     assert "authenticated as Ana Agent" in flat and "(agent)" in flat
     assert out.count("✓") == 2
+    rows = table_rows(out)
+    # What each check found beyond its summary is printed under that source's row.
+    hub_check = rows["Acme HubSpot"]["Check"]
+    assert (
+        "· cannot show email bodies on the timeline: the token lacks the sales-email-read scope"
+        in hub_check
+    )
+    assert any(
+        line.startswith("permissions: ") and "crm.objects.contacts.write" in line
+        for line in hub_check
+    )
+    zd_check = rows["Acme Zendesk"]["Check"]
+    assert any(line.startswith("· custom role 42: it must allow viewing") for line in zd_check)
+    assert "permissions: agent" in zd_check
+    assert rows["Acme HubSpot"]["Can"] == [
+        "lookup phone, lookup email, lookup name, tickets, person notes, ticket notes, calls, "
+        "create contact"
+    ]
+
+
+def test_connectors_shows_what_a_read_only_token_cannot_do(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    hubspot: LocalServer,
+    zendesk: LocalServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COLUMNS", "400")
+    hubspot.api.scopes.remove("crm.objects.contacts.write")
+    path = config(tmp_path, hubspot_table(hubspot.base_url), zendesk_table(zendesk.base_url))
+    code, out, _ = run(capsys, "connectors", "--config", path)
+    assert code == 0, out
+    hub = table_rows(out)["Acme HubSpot"]
+    assert hub["Can"] == [
+        "lookup phone, lookup email, lookup name, tickets",
+        "not allowed: person notes, ticket notes, calls, create contact",
+    ]
+    assert (
+        "· cannot write notes and call logs: the token lacks the crm.objects.contacts.write scope"
+        in hub["Check"]
+    )
+
+
+def table_rows(out: str) -> dict[str, dict[str, list[str]]]:
+    """The `connectors` table, by source name: each column's non-empty lines in that row."""
+    header: list[str] = []
+    rows: dict[str, dict[str, list[str]]] = {}
+    current: dict[str, list[str]] | None = None
+    for line in out.splitlines():
+        if line.startswith("┃"):
+            header = [cell.strip() for cell in line.strip("┃").split("┃")]
+            continue
+        if not line.startswith("│"):
+            continue
+        cells = dict(zip(header, (c.strip() for c in line.strip("│").split("│")), strict=True))
+        if cells["Name"]:
+            current = rows[cells["Name"]] = {column: [] for column in header}
+        assert current is not None
+        for column, text in cells.items():
+            if text:
+                current[column].append(text)
+    return rows

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 import pytest
 
 from cx_tui.connectors import hubspot as hubspot_module
@@ -729,6 +730,23 @@ async def test_a_wrong_token_says_what_to_run(fake: HubSpotFake) -> None:
     assert "pat-na1-wrong-token-0000" not in caught.value.message
 
 
+async def test_credentials_in_base_url_never_reach_a_message() -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+
+    connector = HubSpotConnector(
+        NAME,
+        {"base_url": "http://bob:hunter22@127.0.0.1:9"},
+        HUBSPOT_TOKEN,
+        transport=httpx.MockTransport(refuse),
+    )
+    assert connector.vendor.host == "127.0.0.1:9"
+    result = await connector.check()
+    await connector.aclose()
+    assert result.ok is False and "127.0.0.1:9" in result.summary
+    assert "hunter22" not in result.summary and "bob" not in result.summary
+
+
 async def test_missing_scopes_are_named(connector: HubSpotConnector, fake: HubSpotFake) -> None:
     body = hs_error(
         "This app hasn't been granted all required scopes to make this call.",
@@ -788,8 +806,27 @@ async def test_check_reports_the_portal_and_missing_scopes(
         in result.details
     )
     assert result.permissions == ("crm.objects.companies.read", "crm.objects.contacts.read")
+    # Without contacts.write and tickets, only the lookups are left.
+    assert result.capabilities == (
+        Capability.LOOKUP_PHONE | Capability.LOOKUP_EMAIL | Capability.LOOKUP_NAME
+    )
     [info] = fake.calls_to("POST", "access-token-info")
     assert HUBSPOT_TOKEN not in info.path  # in the body, never in a URL
+
+
+async def test_check_with_every_scope_allows_every_capability(
+    connector: HubSpotConnector,
+) -> None:
+    result = await connector.check()
+    assert result.ok and result.capabilities == HubSpotConnector.capabilities
+
+
+async def test_check_of_a_token_without_scope_info_does_not_guess(fake: HubSpotFake) -> None:
+    fake.token = "oauth-access-token-1234"  # not a private-app token: HubSpot lists no scopes
+    connector = HubSpotConnector(NAME, {}, fake.token, transport=fake.transport())
+    result = await connector.check()
+    await connector.aclose()
+    assert result.ok and result.capabilities is None and result.permissions == ()
 
 
 async def test_check_with_a_wrong_token_says_what_to_run(fake: HubSpotFake) -> None:

@@ -496,6 +496,45 @@ async def test_a_wrong_token_says_what_to_check_and_run(fake: ZendeskFake) -> No
     )
 
 
+async def test_the_basic_credential_zendesk_echoes_is_redacted(fake: ZendeskFake) -> None:
+    # What goes in the header is base64("email/token:TOKEN"), not base64(TOKEN): a vendor or a
+    # proxy quoting the header back must not put it on the agent's screen.
+    sent = base64.b64encode(f"{ZENDESK_AGENT}/token:{ZENDESK_TOKEN}".encode()).decode()
+    fake.override(
+        "GET",
+        r"/api/v2/search$",
+        Resp(401, zd_error("Couldn't authenticate you", f"Basic {sent} is not valid")),
+    )
+    connector = ZendeskConnector(NAME, SETTINGS, ZENDESK_TOKEN, transport=fake.transport())
+    with pytest.raises(AuthError) as caught:
+        await connector.find_people(q("dot@example.com"))
+    await connector.aclose()
+    assert sent not in caught.value.message and sent[:24] not in caught.value.message
+    assert "Basic *** is not valid" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("base_url", "host"),
+    [("http://bob:hunter22@127.0.0.1:9", "127.0.0.1:9"), ("https://x@[::1]:8443/z", "[::1]:8443")],
+)
+async def test_credentials_in_base_url_never_reach_a_message(base_url: str, host: str) -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+
+    connector = ZendeskConnector(
+        NAME,
+        {"base_url": base_url, "email": ZENDESK_AGENT},
+        ZENDESK_TOKEN,
+        transport=httpx.MockTransport(refuse),
+    )
+    assert connector.vendor.host == host
+    with pytest.raises(Unavailable) as caught:
+        await connector.find_people(q("dot@example.com"))
+    await connector.aclose()
+    assert host in caught.value.message
+    assert "hunter22" not in caught.value.message and "@" not in caught.value.message
+
+
 async def test_a_subdomain_typo_says_cannot_reach() -> None:
     def refuse(request: httpx.Request) -> httpx.Response:
         error = httpx.ConnectError("[Errno -2] Name or service not known", request=request)
