@@ -360,6 +360,20 @@ def _country_code(stored: str, region: str | None) -> int | None:
         return None
 
 
+def contact_prefill(query: Query) -> dict[str, str]:
+    """What a new contact for a caller nobody knows starts with, by what was looked up:
+    `{"phone": E.164, "extension": ...}` (the extension only when there is one), `{"email"}`,
+    or `{"name"}`."""
+    if query.phone is not None:
+        prefill = {"phone": query.phone.e164}
+        if query.phone.extension:
+            prefill["extension"] = query.phone.extension
+        return prefill
+    if query.email is not None:
+        return {"email": query.email}
+    return {"name": query.name or query.text}
+
+
 def fold_email(value: str) -> str:
     """The comparison form of an email a source stores (never raises)."""
     return value.strip().casefold()

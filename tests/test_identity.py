@@ -14,6 +14,7 @@ from cx_tui.identity import (
     QueryKind,
     QueryTooLongError,
     compare_phone,
+    contact_prefill,
     normalize_phone,
     parse_query,
 )
@@ -163,3 +164,16 @@ def test_digits_match_only_when_the_country_fits(
     stored: str, query: str, region: str | None, reason: MatchReason | None
 ) -> None:
     assert compare_phone(stored, normalize_phone(query), region) is reason
+
+
+@pytest.mark.parametrize(
+    ("text", "prefill"),
+    [
+        ("+1 415 555 0199 ext. 5", {"phone": "+14155550199", "extension": "5"}),
+        ("(415) 555-0199", {"phone": "+14155550199"}),
+        ("Zed.Nobody@Example.com", {"email": "zed.nobody@example.com"}),
+        ("  Zed   Nobody ", {"name": "Zed Nobody"}),
+    ],
+)
+def test_contact_prefill_follows_the_kind_of_query(text: str, prefill: dict[str, str]) -> None:
+    assert contact_prefill(parse_query(text, "US")) == prefill
