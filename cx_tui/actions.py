@@ -7,20 +7,24 @@ function decorated with `@rule`, plus one test.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from cx_tui.identity import QueryError, contact_prefill, parse_query
 from cx_tui.models import (
     Channel,
     Direction,
     Interaction,
+    Match,
     Profile,
     ProfileState,
     SourceRef,
+    SourceStatus,
 )
 from cx_tui.phrases import ago, now_utc, people, span
+from cx_tui.profile import weak_only
 
 REPEAT_WINDOW = timedelta(days=7)
 REPEAT_THRESHOLD = 2
@@ -34,6 +38,7 @@ class ActionKind(StrEnum):
     """What the UI does when the agent takes the action."""
 
     CREATE_CONTACT = "create-contact"
+    RETRY_LOOKUP = "retry-lookup"
     CONFIRM_PERSON = "confirm-person"
     OPEN_TICKET = "open-ticket"
     ESCALATE = "escalate"
@@ -85,29 +90,119 @@ def _sources(refs: Iterable[SourceRef]) -> str:
     return ", ".join(dict.fromkeys(ref.connector for ref in refs))
 
 
+def _listing(items: Sequence[str], word: str = "and") -> str:
+    """`A`, `A and B`, `A, B and C`."""
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {word} {items[-1]}"
+
+
+def _failure(status: SourceStatus) -> str:
+    """`Desk: unreachable (connection refused), retry in 30 s`."""
+    why = f"{status.source}: {status.state.value}"
+    if status.message:
+        why += f" ({status.message.rstrip('.')})"
+    if status.retry_after:
+        why += f", retry in {status.retry_after:g} s"
+    return why
+
+
+def nobody_summary(profile: Profile) -> str:
+    """What an unknown caller means, honestly: nobody in the sources that answered, and which
+    sources could not be searched and why (they may know the caller)."""
+    failed = profile.unsearched
+    if not failed:
+        return f"No one found for {profile.query}."
+    if not profile.answered:
+        gaps = _listing([f"{s.source} ({s.state.value})" for s in failed])
+        return f"No source could be searched for {profile.query}: {gaps}."
+    searched = _listing([s.source for s in profile.answered], "or")
+    if len(failed) == 1:
+        gaps = f"{failed[0].source} could not be searched ({failed[0].state.value})"
+    else:
+        gaps = _listing([f"{s.source} ({s.state.value})" for s in failed]) + (
+            " could not be searched"
+        )
+    return f"No one found for {profile.query} in {searched}; {gaps}."
+
+
+def _why_matched(match: Match) -> str:
+    detail = f", {match.detail}" if match.detail else ""
+    return f"{match.person.name or 'unnamed'} in {match.source}: {match.reason.value}{detail}"
+
+
 # --- The rules --------------------------------------------------------------------------------
 
 
 @rule
 def unknown_caller(profile: Profile, context: Context) -> Iterable[NextAction]:
-    if profile.state is not ProfileState.UNKNOWN:
+    # Only when every source answered: one that could not be searched may know the caller,
+    # and a contact created now would duplicate that record (see retry_lookup).
+    if profile.state is not ProfileState.UNKNOWN or profile.unsearched:
         return
-    failed = [s.source for s in profile.sources.values() if s.state.is_failure]
-    why = "No source knows this caller."
-    if failed:
-        why = (
-            f"No source that answered knows this caller ({', '.join(failed)} could not be "
-            "searched)."
-        )
-    prefill = {"email" if "@" in context.query else "phone": context.query}
+    names = _listing([s.source for s in profile.answered])
+    why = "No source knows this caller" + (f" (searched {names})." if names else ".")
     yield NextAction(
-        "unknown_caller", ActionKind.CREATE_CONTACT, "Create a contact", why, 90, prefill=prefill
+        "unknown_caller",
+        ActionKind.CREATE_CONTACT,
+        "Create a contact",
+        why,
+        90,
+        prefill=_prefill(context.query),
     )
+
+
+def _prefill(query: str) -> dict[str, str]:
+    """The new contact's starting values from the profile's query (its normalised display
+    form, which parses without a region)."""
+    try:
+        return contact_prefill(parse_query(query))
+    except QueryError:
+        return {}
+
+
+@rule
+def retry_lookup(profile: Profile, context: Context) -> Iterable[NextAction]:
+    failed = profile.unsearched
+    if profile.state is not ProfileState.UNKNOWN or not failed:
+        return
+    names = _listing([s.source for s in failed])
+    reasons = "; ".join(_failure(s) for s in failed)
+    if profile.answered:
+        why = (
+            f"{names} could not be searched and may know this caller: a contact created now "
+            f"could duplicate one. {reasons}."
+        )
+    else:
+        why = f"No source could be searched, so nobody is ruled out. {reasons}."
+    yield NextAction("retry_lookup", ActionKind.RETRY_LOOKUP, "Retry the lookup", why, 90)
+
+
+@rule
+def weak_match(profile: Profile, context: Context) -> Iterable[NextAction]:
+    if profile.state is not ProfileState.AMBIGUOUS or not _weak_only(profile):
+        return
+    matches = [m for c in profile.candidates for m in c.matches]
+    listed = "; ".join(_why_matched(m) for m in matches[:3])
+    more = f" and {len(matches) - 3} more" if len(matches) > 3 else ""
+    yield NextAction(
+        "weak_match",
+        ActionKind.CONFIRM_PERSON,
+        "Confirm who is calling: only a weak match",
+        f"Nothing matches {context.query} exactly; only {listed}{more}. Ask for their name "
+        "before sharing anything, then pick them (or look them up by email).",
+        100,
+        evidence=tuple(m.person.ref for m in matches),
+    )
+
+
+def _weak_only(profile: Profile) -> bool:
+    return all(weak_only(c.matches) for c in profile.candidates)
 
 
 @rule
 def shared_number(profile: Profile, context: Context) -> Iterable[NextAction]:
-    if profile.state is not ProfileState.AMBIGUOUS:
+    if profile.state is not ProfileState.AMBIGUOUS or _weak_only(profile):
         return
     names = [c.name or "unnamed" for c in profile.candidates]
     listed = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")

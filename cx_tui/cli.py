@@ -191,7 +191,8 @@ def _run_app(config: Config, *, replace: bool = False) -> int:
 
 
 def exit_code(profile: Profile) -> int:
-    """0 found (one person or several candidates), 1 nobody, 3 every source failed."""
+    """0 found (one person, or candidates to confirm), 1 nobody in the sources that answered
+    (even when others failed: the output names them and offers a retry), 3 every source failed."""
     from cx_tui.models import ProfileState
 
     statuses = list(profile.sources.values())

@@ -316,19 +316,62 @@ def phone_e164(raw: str, region: str | None) -> tuple[str, str | None] | None:
 def compare_phone(stored: str, query: PhoneQuery, region: str | None) -> MatchReason | None:
     """How a phone string a source stores relates to the query, or None if it does not match.
 
-    Connectors use this to confirm, client-side, what a vendor's loose search returned.
+    Connectors use this to confirm, client-side, what a vendor's loose search returned. Digits
+    alone are evidence only when what surrounds them fits the query's country: the national
+    number behind a trunk prefix or country code of that country (so `020 7946 0457` is
+    +44 20 7946 0457, not +1 207-946-0457), and the last digits of a number whose country, when
+    it can be told (a `+` form, or the source's region), is the query's.
     """
     normalised = phone_e164(stored, region or query.region)
     if normalised is not None and normalised[0] == query.e164:
         return MatchReason.EXACT_E164
     digits = "".join(ch for ch in stored if ch.isdigit())
-    if len(digits) >= len(query.national_digits) >= SUFFIX_DIGITS and digits.endswith(
-        query.national_digits
+    national = query.national_digits
+    if (
+        len(digits) >= len(national) >= SUFFIX_DIGITS
+        and digits.endswith(national)
+        and digits[: len(digits) - len(national)] in _national_lead_ins(query)
     ):
         return MatchReason.NATIONAL_DIGITS
-    if len(digits) >= SUFFIX_DIGITS and digits[-SUFFIX_DIGITS:] == query.last_digits():
+    if (
+        len(digits) >= SUFFIX_DIGITS
+        and digits[-SUFFIX_DIGITS:] == query.last_digits()
+        and _country_code(stored, region) in (None, query.country_code)
+    ):
         return MatchReason.SUFFIX
     return None
+
+
+def _national_lead_ins(query: PhoneQuery) -> frozenset[str]:
+    """Digits that may stand before the national number in the query's country: none, the
+    trunk prefix, the country code, or an international prefix and the country code."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(query.region or "")
+    trunk = (metadata.national_prefix if metadata else None) or ""
+    code = str(query.country_code)
+    international = {f"{idd}{code}{t}" for idd in ("", "00", "011") for t in ("", trunk)}
+    return frozenset({"", trunk, *international})
+
+
+def _country_code(stored: str, region: str | None) -> int | None:
+    """The country code a stored number carries or its source implies; None when unknowable."""
+    try:
+        return phonenumbers.parse(stored, region.upper() if region else None).country_code
+    except NumberParseException:
+        return None
+
+
+def contact_prefill(query: Query) -> dict[str, str]:
+    """What a new contact for a caller nobody knows starts with, by what was looked up:
+    `{"phone": E.164, "extension": ...}` (the extension only when there is one), `{"email"}`,
+    or `{"name"}`."""
+    if query.phone is not None:
+        prefill = {"phone": query.phone.e164}
+        if query.phone.extension:
+            prefill["extension"] = query.phone.extension
+        return prefill
+    if query.email is not None:
+        return {"email": query.email}
+    return {"name": query.name or query.text}
 
 
 def fold_email(value: str) -> str:

@@ -385,3 +385,16 @@ class Profile:
     def pending(self) -> bool:
         """Some source has not answered yet."""
         return any(s.state is SourceState.SEARCHING for s in self.sources.values())
+
+    @property
+    def unsearched(self) -> tuple[SourceStatus, ...]:
+        """Sources that could not be searched (timed out, refused, unreachable...): they may
+        know the caller, so "nobody found" does not cover them."""
+        return tuple(s for s in self.sources.values() if s.state.is_failure)
+
+    @property
+    def answered(self) -> tuple[SourceStatus, ...]:
+        """Sources that searched and answered (found someone or nobody)."""
+        return tuple(
+            s for s in self.sources.values() if s.state in (SourceState.FOUND, SourceState.NOBODY)
+        )

@@ -4,7 +4,8 @@ Identity resolution follows DESIGN.md: a link the agent confirmed beats a shared
 beats a shared phone. Records from one source are never merged with each other (they are
 different people in that system). A phone joins two records only when each is the other's only
 candidate, the number is not flagged as shared, and their emails do not conflict; so a company
-switchboard yields candidates for the agent to pick from, never a silent guess.
+switchboard yields candidates for the agent to pick from, never a silent guess. Neither does a
+match on the last digits of a number alone: that person is a candidate the agent confirms.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from cx_tui.models import (
     FieldValue,
     Interaction,
     Match,
+    MatchReason,
     Person,
     Profile,
     ProfileState,
@@ -40,9 +42,11 @@ RecordKey = tuple[str, str]
 """(connector name, record id) of a person record."""
 
 STRONG_MATCH = 0.9
+"""At or above: the match names the person by itself (an exact number, an email). Below it the
+profile says why it matched, so the agent can judge."""
 WEAK_MATCH = 0.6
-"""When some match is strong, candidates whose best match is below this (a last-digits match)
-are noise."""
+"""Below: a last-digits match. Noise when some match is strong; otherwise never enough to
+resolve the caller silently (the agent confirms, as for a shared number)."""
 
 MERGED_FIELDS = ("name", "company", "title", "plan", "timezone", "language", "vip")
 
@@ -61,6 +65,21 @@ class Resolution:
     @property
     def resolved(self) -> tuple[Match, ...]:
         return self.clusters[0] if self.state is ProfileState.RESOLVED else ()
+
+
+def is_weak(match: Match) -> bool:
+    """Evidence too thin to name the caller on its own (a last-digits match).
+
+    A name match is not weak in this sense: the agent typed the name the caller gave, and the
+    profile shows the name it found.
+    """
+    return match.confidence < WEAK_MATCH and match.reason is not MatchReason.NAME
+
+
+def weak_only(matches: Iterable[Match]) -> bool:
+    """Every match is weak: whoever they point at is a guess the agent must confirm."""
+    found = list(matches)
+    return bool(found) and all(is_weak(m) for m in found)
 
 
 def cluster_key(cluster: Iterable[Match]) -> str:
@@ -83,7 +102,9 @@ def resolve(
             dialled from extension 210, so they are not whoever answers the main line).
 
     Returns:
-        The clusters, strongest first, and the resulting state.
+        The clusters, strongest first, and the resulting state. A lone cluster resolves only
+        when some match in it is better than weak: a last-digits match alone stays a candidate
+        for the agent to confirm (a wrong guess about who is calling is worse than asking).
     """
     best: dict[RecordKey, Match] = {}
     for match in matches:
@@ -125,7 +146,7 @@ def resolve(
             for cp in m.person.contact_points
         )
         groups = on_line or groups
-    single = len(groups) == 1 and not unsure
+    single = len(groups) == 1 and not unsure and not weak_only(groups[0])
     state = ProfileState.RESOLVED if single else ProfileState.AMBIGUOUS
     return Resolution(state, tuple(groups))
 

@@ -13,9 +13,10 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from cx_tui.actions import NextAction
-from cx_tui.models import Match, Profile, ProfileState, SourceRef, SourceState
+from cx_tui.actions import NextAction, nobody_summary
+from cx_tui.models import Match, MatchReason, Profile, ProfileState, SourceRef, SourceState
 from cx_tui.phrases import ago, now_utc, people
+from cx_tui.profile import STRONG_MATCH, is_weak, weak_only
 
 TIMELINE_ROWS = 12
 
@@ -45,6 +46,23 @@ def _on_shared_line(matches: Sequence[Match]) -> bool:
     return any(cp.shared for m in matches for cp in m.person.contact_points)
 
 
+def match_reason(match: Match) -> str:
+    """Why a record matched, with how the source stores it: `last digits: stored as '555-0142'
+    (only the last digits agree)`."""
+    if match.detail and match.reason is not MatchReason.NAME:  # a name's detail repeats it
+        return f"{match.reason.value}: {match.detail}"
+    return match.reason.value
+
+
+def candidates_headline(profile: Profile) -> str:
+    """What the agent must do about several candidates, or about one weak one."""
+    if all(weak_only(c.matches) for c in profile.candidates):
+        return f"Only a weak match for {profile.query}: ask who is calling before sharing anything"
+    count = len(profile.candidates)
+    verb = "matches" if count == 1 else "match"
+    return f"{people(count)} {verb} {profile.query}: ask who is calling"
+
+
 def local_time(zone: str, now: datetime | None = None) -> str | None:
     """The customer's wall-clock time, e.g. "06:12 local", or None for an unknown zone."""
     try:
@@ -69,6 +87,14 @@ def identity_card(profile: Profile, now: datetime | None = None) -> Table:
     table.add_column()
     table.add_column(style="dim")
     conflicting = {c.field for c in profile.conflicts}
+    # Anything short of an exact number or an email says why it matched, first: the agent
+    # judges whether this is really the caller. (Candidates say it in their own list.)
+    reasons: dict[str, list[SourceRef]] = {}
+    for match in profile.matches if profile.state is ProfileState.RESOLVED else ():
+        if match.confidence < STRONG_MATCH:
+            reasons.setdefault(match_reason(match), []).append(match.person.ref)
+    for reason, refs in reasons.items():
+        table.add_row("Matched by", Text(reason, style="yellow"), where(refs))
     for name, label in _FIELD_LABELS.items():
         values = profile.fields.get(name)
         if not values or (name == "vip" and name not in conflicting and values[0].value == "no"):
@@ -170,14 +196,10 @@ def render_profile(
     """Everything the agent needs, top to bottom: who, what to do, what is open, what happened."""
     parts: list[RenderableType] = []
     if profile.state is ProfileState.UNKNOWN:
-        parts.append(Text(f"No one found for {profile.query}.", style="bold yellow"))
+        style = "bold red" if profile.unsearched else "bold yellow"
+        parts.append(Text(nobody_summary(profile), style=style))
     elif profile.state is ProfileState.AMBIGUOUS:
-        parts.append(
-            Text(
-                f"{people(len(profile.candidates))} match {profile.query}; ask who is calling:",
-                style="bold yellow",
-            )
-        )
+        parts.append(Text(f"{candidates_headline(profile)}.", style="bold yellow"))
         table = Table(expand=False)
         for column in ("Name", "Company", "Last contact", "Known to", "Why"):
             table.add_column(column)
@@ -187,7 +209,11 @@ def render_profile(
                 candidate.company or "",
                 ago(candidate.last_contact, now) if candidate.last_contact else "",
                 ", ".join(candidate.sources),
-                ", ".join(dict.fromkeys(m.reason.value for m in candidate.matches))
+                "; ".join(
+                    dict.fromkeys(
+                        match_reason(m) if is_weak(m) else m.reason.value for m in candidate.matches
+                    )
+                )
                 + (" (shared line)" if _on_shared_line(candidate.matches) else ""),
             )
         parts.append(table)

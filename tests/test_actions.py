@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from cx_tui.actions import ActionKind, NextAction, suggest
+from cx_tui.actions import ActionKind, NextAction, nobody_summary, suggest
 from cx_tui.models import (
     Candidate,
     Channel,
@@ -41,29 +41,102 @@ def resolved(**details: object) -> Profile:
     return builder.build()
 
 
-def test_unknown_caller_offers_create_contact_prefilled() -> None:
-    profile = Profile(
-        "+14155550132",
+def unknown(query: str, **states: SourceState) -> Profile:
+    return Profile(
+        query,
         ProfileState.UNKNOWN,
-        sources={"CRM": SourceStatus("CRM", SourceState.NOBODY)},
+        sources={
+            name: SourceStatus(
+                name,
+                state,
+                "connection refused" if state is SourceState.UNREACHABLE else "",
+            )
+            for name, state in states.items()
+        },
     )
-    [action] = by_rule(suggest(profile, now=NOW), "unknown_caller")
+
+
+def test_unknown_caller_offers_create_contact_prefilled() -> None:
+    profile = unknown("+1 415-555-0132", CRM=SourceState.NOBODY, Desk=SourceState.NOBODY)
+    actions = suggest(profile, now=NOW)
+    [action] = by_rule(actions, "unknown_caller")
+    assert actions[0] is action
     assert action.kind is ActionKind.CREATE_CONTACT
     assert action.prefill == {"phone": "+14155550132"}
+    assert "CRM and Desk" in action.why
+    assert nobody_summary(profile) == "No one found for +1 415-555-0132."
 
 
-def test_unknown_caller_names_sources_that_could_not_be_searched() -> None:
+def test_create_contact_prefill_follows_the_kind_of_query() -> None:
+    def prefill(query: str) -> dict[str, str]:
+        [action] = by_rule(suggest(unknown(query, CRM=SourceState.NOBODY)), "unknown_caller")
+        return action.prefill
+
+    # The profile's query is the display form; the prefill is what a record stores.
+    assert prefill("+1 415-555-0199 ext. 5") == {"phone": "+14155550199", "extension": "5"}
+    assert prefill("a@example.com") == {"email": "a@example.com"}
+    assert prefill("Zed Nobody") == {"name": "Zed Nobody"}
+
+
+def test_a_source_that_could_not_be_searched_gets_a_retry_not_a_new_contact() -> None:
+    profile = unknown("a@example.com", CRM=SourceState.NOBODY, Desk=SourceState.UNREACHABLE)
+    actions = suggest(profile, now=NOW)
+    assert by_rule(actions, "unknown_caller") == []
+    assert all(a.kind is not ActionKind.CREATE_CONTACT for a in actions)
+    retry = actions[0]
+    assert (retry.rule, retry.kind, retry.title) == (
+        "retry_lookup",
+        ActionKind.RETRY_LOOKUP,
+        "Retry the lookup",
+    )
+    assert retry.why.startswith("Desk could not be searched and may know this caller")
+    assert retry.why.endswith("Desk: unreachable (connection refused).")
+    assert nobody_summary(profile) == (
+        "No one found for a@example.com in CRM; Desk could not be searched (unreachable)."
+    )
+
+
+def test_when_no_source_could_be_searched_nobody_is_ruled_out() -> None:
+    profile = unknown("a@example.com", CRM=SourceState.TIMED_OUT, Desk=SourceState.UNREACHABLE)
+    [action] = suggest(profile, now=NOW)
+    assert action.rule == "retry_lookup"
+    assert action.why == (
+        "No source could be searched, so nobody is ruled out. CRM: timed out; "
+        "Desk: unreachable (connection refused)."
+    )
+    assert nobody_summary(profile) == (
+        "No source could be searched for a@example.com: CRM (timed out) and Desk (unreachable)."
+    )
+
+
+def test_retry_says_when_a_rate_limited_source_takes_requests_again() -> None:
     profile = Profile(
         "a@example.com",
         ProfileState.UNKNOWN,
-        sources={
-            "CRM": SourceStatus("CRM", SourceState.NOBODY),
-            "Desk": SourceStatus("Desk", SourceState.TIMED_OUT),
-        },
+        sources={"CRM": SourceStatus("CRM", SourceState.RATE_LIMITED, retry_after=30)},
     )
-    [action] = by_rule(suggest(profile, now=NOW), "unknown_caller")
-    assert "Desk could not be searched" in action.why
-    assert action.prefill == {"email": "a@example.com"}
+    [action] = suggest(profile, now=NOW)
+    assert "retry in 30 s" in action.why
+
+
+def test_a_lone_weak_match_asks_to_confirm_with_the_reason() -> None:
+    grace = Match(
+        person("Desk", "5", "Grace Liu", phone("555-0142")),
+        MatchReason.SUFFIX,
+        0.5,
+        "stored as '555-0142' (only the last digits agree)",
+    )
+    profile = Profile(
+        "+1 646-555-0142",
+        ProfileState.AMBIGUOUS,
+        candidates=(Candidate("k", "Grace Liu", None, (grace,)),),
+        matches=(grace,),
+    )
+    actions = suggest(profile, now=NOW)
+    assert [a.rule for a in actions] == ["weak_match"]
+    assert actions[0].kind is ActionKind.CONFIRM_PERSON
+    assert "only a weak match" in actions[0].title
+    assert "Grace Liu in Desk: last digits, stored as '555-0142'" in actions[0].why
 
 
 def test_shared_number_asks_to_confirm_and_comes_first() -> None:

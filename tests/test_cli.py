@@ -101,11 +101,69 @@ def test_switchboard_gives_candidates_and_exit_0(capsys: pytest.CaptureFixture[s
 
 
 def test_nobody_found_exits_1_and_offers_create_contact(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "lookup", "+1 415 555 0199", "--json")
+    code, out, _ = run(capsys, "lookup", "+1 415 555 0199 x5", "--json")
     assert code == 1
     data = json.loads(out)
     assert data["state"] == "unknown"
-    assert data["next_actions"][0]["prefill"] == {"phone": "+1 415-555-0199"}
+    [action] = data["next_actions"]
+    assert action["kind"] == "create-contact"
+    assert action["prefill"] == {"phone": "+14155550199", "extension": "5"}
+
+
+@pytest.mark.parametrize(
+    ("query", "prefill"),
+    [
+        ("Zed Nobody", {"name": "Zed Nobody"}),
+        ("Zed@Nowhere.example", {"email": "zed@nowhere.example"}),
+    ],
+)
+def test_create_contact_prefill_is_what_was_looked_up(
+    capsys: pytest.CaptureFixture[str], query: str, prefill: dict[str, str]
+) -> None:
+    code, out, _ = run(capsys, "lookup", query, "--json")
+    assert code == 1
+    assert json.loads(out)["next_actions"][0]["prefill"] == prefill
+
+
+@pytest.mark.parametrize("query", ["+1 646 555 0142", "+1 213 555 0142", "+1 207 946 0457"])
+def test_a_last_digits_match_is_a_candidate_to_confirm(
+    capsys: pytest.CaptureFixture[str], query: str
+) -> None:
+    data = lookup_json(capsys, query)
+    assert data["state"] == "ambiguous"
+    assert data["matches"] and all(m["reason"] == "last digits" for m in data["matches"])
+    assert data["person"] == {} and data["tickets"] == []
+    assert data["next_actions"][0]["rule"] == "weak_match"
+    code, out, _ = run(capsys, "lookup", query)
+    assert code == 0
+    flat = " ".join(out.split())
+    assert "Only a weak match" in flat and "only the last digits agree" in flat
+
+
+@pytest.mark.parametrize("query", ["+44 20 7555 0142", "+61 2 9555 0142"])
+def test_last_digits_from_another_country_match_nobody(
+    capsys: pytest.CaptureFixture[str], query: str
+) -> None:
+    code, out, _ = run(capsys, "lookup", query, "--json")
+    assert code == 1
+    data = json.loads(out)
+    assert data["state"] == "unknown" and data["candidates"] == []
+
+
+def test_a_match_short_of_exact_says_why_on_the_card(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "lookup", "+44 20 7946 0457")
+    assert code == 0
+    flat = " ".join(out.split())
+    assert "Oliver Hughes" in flat
+    assert "Matched by national digits: stored as '020 7946 0457'" in flat
+    # An exact match needs no explaining.
+    _, out, _ = run(capsys, "lookup", HERO)
+    assert "Matched by" not in out
+
+
+def test_extension_on_the_switchboard_picks_that_person(capsys: pytest.CaptureFixture[str]) -> None:
+    data = lookup_json(capsys, "+1 212 555 0100 x210")
+    assert data["state"] == "resolved" and data["person"]["name"] == "Tom Becker"
 
 
 @pytest.mark.parametrize(
@@ -181,6 +239,35 @@ def test_every_source_failing_exits_3_and_leaves_files_alone(
     for (path, junk), status in zip(files, data["sources"], strict=True):
         assert str(path) in status["message"]
         assert path.read_bytes() == junk
+
+
+def test_some_nobody_some_failed_exits_1_names_the_failure_and_offers_a_retry(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = paths.ensure_private_dir(paths.data_dir()) / "demo-helpdesk.sqlite3"
+    path.write_bytes(b"this is not a database" * 50)
+    code, out, _ = run(capsys, "lookup", "+1 415 555 0199")
+    assert code == 1
+    flat = " ".join(out.split())
+    assert (
+        "No one found for +1 415-555-0199 in Demo CRM; Demo Helpdesk could not be searched "
+        "(unreachable)." in flat
+    )
+    assert "Retry the lookup" in flat and "Create a contact" not in flat
+    code, out, _ = run(capsys, "lookup", "+1 415 555 0199", "--json")
+    assert code == 1
+    assert [a["kind"] for a in json.loads(out)["next_actions"]] == ["retry-lookup"]
+
+
+def test_every_source_failing_says_no_source_could_be_searched(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _corrupt_demo()
+    code, out, _ = run(capsys, "lookup", HERO)
+    assert code == 3
+    flat = " ".join(out.split())
+    assert "No source could be searched for +1 415-555-0132: Demo CRM (unreachable)" in flat
+    assert "No one found" not in flat and "Create a contact" not in flat
 
 
 def test_demo_reset_reseeds_and_keeps_the_old_file(capsys: pytest.CaptureFixture[str]) -> None:

@@ -14,6 +14,7 @@ from cx_tui.identity import (
     QueryKind,
     QueryTooLongError,
     compare_phone,
+    contact_prefill,
     normalize_phone,
     parse_query,
 )
@@ -139,3 +140,40 @@ def test_compare_phone_explains_how_a_stored_number_matches(
 ) -> None:
     query = normalize_phone("+1 415 555 0132")
     assert compare_phone(stored, query, "US") is reason
+
+
+@pytest.mark.parametrize(
+    ("stored", "query", "region", "reason"),
+    [
+        # A number stored without area code is in the source's region: its last digits say
+        # nothing about a caller from another country.
+        ("555-0142", "+1 646 555 0142", "US", MatchReason.SUFFIX),
+        ("555-0142", "+44 20 7555 0142", "US", None),
+        ("555-0142", "+61 2 9555 0142", "US", None),
+        ("+1 646 555 0142", "+44 20 7555 0142", None, None),
+        # Without a region the stored number's country cannot be told: still a (weak) match.
+        ("555-0142", "+44 20 7555 0142", None, MatchReason.SUFFIX),
+        # A foreign number in national form matches its own country's caller...
+        ("020 7946 0457", "+44 20 7946 0457", "US", MatchReason.NATIONAL_DIGITS),
+        ("0044 20 7946 0457", "+44 20 7946 0457", "US", MatchReason.NATIONAL_DIGITS),
+        # ...not a caller whose national number happens to be the same digits after the 0.
+        ("020 7946 0457", "+1 207 946 0457", "US", MatchReason.SUFFIX),
+    ],
+)
+def test_digits_match_only_when_the_country_fits(
+    stored: str, query: str, region: str | None, reason: MatchReason | None
+) -> None:
+    assert compare_phone(stored, normalize_phone(query), region) is reason
+
+
+@pytest.mark.parametrize(
+    ("text", "prefill"),
+    [
+        ("+1 415 555 0199 ext. 5", {"phone": "+14155550199", "extension": "5"}),
+        ("(415) 555-0199", {"phone": "+14155550199"}),
+        ("Zed.Nobody@Example.com", {"email": "zed.nobody@example.com"}),
+        ("  Zed   Nobody ", {"name": "Zed Nobody"}),
+    ],
+)
+def test_contact_prefill_follows_the_kind_of_query(text: str, prefill: dict[str, str]) -> None:
+    assert contact_prefill(parse_query(text, "US")) == prefill

@@ -18,7 +18,7 @@ from cx_tui.models import (
     SourceStatus,
     TicketStatus,
 )
-from cx_tui.profile import ProfileBuilder, cluster_key, resolve, tried_steps
+from cx_tui.profile import ProfileBuilder, cluster_key, resolve, tried_steps, weak_only
 from tests.fakes import NOW, email, person, phone, ticket
 
 CRM, DESK = "CRM", "Desk"
@@ -94,6 +94,42 @@ def test_weak_matches_drop_when_a_strong_one_exists() -> None:
     result = resolve([m(strong), m(weak, MatchReason.SUFFIX, 0.5)])
     assert result.state is ProfileState.RESOLVED
     assert result.resolved[0].person.ref.key == (CRM, "1")
+
+
+def test_a_lone_last_digits_match_is_a_candidate_not_the_caller() -> None:
+    grace = person(DESK, "5", "Grace Liu", phone("555-0142"))
+    result = resolve([m(grace, MatchReason.SUFFIX, 0.5)], line=("+16465550142", ""))
+    assert result.state is ProfileState.AMBIGUOUS
+    assert [c[0].person.name for c in result.clusters] == ["Grace Liu"]
+    assert result.resolved == ()
+
+
+def test_weak_matches_in_two_sources_still_need_the_agent() -> None:
+    # Both sources store the same 7 digits: agreement on a guess is still a guess.
+    a = person(CRM, "1", "Grace", phone("555-0142"), email("grace@example.com"))
+    b = person(DESK, "5", "Grace", phone("555-0142"), email("grace@example.com"))
+    result = resolve([m(a, MatchReason.SUFFIX, 0.5), m(b, MatchReason.SUFFIX, 0.5)])
+    assert result.state is ProfileState.AMBIGUOUS
+    assert len(result.clusters) == 1 and weak_only(result.clusters[0])
+
+
+def test_national_digits_or_a_name_still_resolve_alone() -> None:
+    oliver = person(DESK, "7", "Oliver Hughes", phone("020 7946 0457"))
+    assert resolve([m(oliver, MatchReason.NATIONAL_DIGITS, 0.8)]).state is ProfileState.RESOLVED
+    # The agent typed the name the caller gave: one hit is that person.
+    assert resolve([m(oliver, MatchReason.NAME, 0.4)]).state is ProfileState.RESOLVED
+
+
+def test_picking_the_weak_candidate_resolves_to_it() -> None:
+    grace = person(DESK, "5", "Grace Liu", phone("555-0142"))
+    builder = ProfileBuilder("+1 646-555-0142", [DESK])
+    builder.add_matches(DESK, [m(grace, MatchReason.SUFFIX, 0.5)])
+    builder.set_status(SourceStatus(DESK, SourceState.FOUND, matches=1))
+    [candidate] = builder.build().candidates
+    builder.select(candidate.key)
+    profile = builder.build()
+    assert profile.state is ProfileState.RESOLVED
+    assert profile.value("name") == "Grace Liu"
 
 
 def test_nobody() -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from rich.console import Console
 from textual.widgets import Input, Label, OptionList, SelectionList, Static, TextArea
 
+from cx_tui.actions import ActionKind
 from cx_tui.app import CxApp
 from cx_tui.config import load_config
 from cx_tui.connectors.base import Unavailable
@@ -21,7 +22,7 @@ from cx_tui.screens.note import NoteEditor
 from cx_tui.screens.picker import CandidatePicker
 from cx_tui.screens.recent import RecentLookups
 from cx_tui.sources import build_engine
-from tests.fakes import FakeConnector
+from tests.fakes import FakeConnector, person, phone
 
 HERO = "+14155550132"
 SIZE = (120, 40)
@@ -103,7 +104,7 @@ async def test_unknown_caller_offers_create_contact_prefilled() -> None:
         await pilot.press("enter")  # the first action: create a contact
         await pilot.pause()
         assert isinstance(app.screen, CreateContact)
-        assert app.screen.query_one("#contact-phone", Input).value == "+1 415-555-0199"
+        assert app.screen.query_one("#contact-phone", Input).value == "+14155550199"
         await pilot.press(*"Rosa Diaz", "ctrl+s")
         await screen.workers.wait_for_complete()
         await pilot.pause()
@@ -111,6 +112,58 @@ async def test_unknown_caller_offers_create_contact_prefilled() -> None:
         assert screen.profile is not None
         assert screen.profile.state is ProfileState.RESOLVED
         assert screen.profile.value("name") == "Rosa Diaz"
+
+
+async def test_create_contact_for_a_name_starts_with_that_name() -> None:
+    app = CxApp(load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        await look_up(app, pilot, "Zed Nobody")
+        await pilot.press("a")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, CreateContact)
+        assert form.query_one("#contact-name", Input).value == "Zed Nobody"
+        assert form.query_one("#contact-phone", Input).value == ""
+
+
+async def test_a_source_that_could_not_be_searched_offers_a_retry_not_a_new_contact() -> None:
+    rosa = person("Desk", "7", "Rosa Diaz", phone("+14155550199"))
+    crm = FakeConnector(fake_name="CRM")
+    desk = FakeConnector(fake_name="Desk", people=[rosa], error=Unavailable("connection refused"))
+    app = CxApp(load_config(), engine=LookupEngine([crm, desk]))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await look_up(app, pilot, "+14155550199")
+        assert screen.profile is not None and screen.profile.state is ProfileState.UNKNOWN
+        status = text_of(screen.query_one("#status", Static))
+        assert "No one found for +1 415-555-0199 in CRM; Desk could not be searched" in status
+        assert "create a contact" not in status.replace("before creating a contact", "")
+        assert [a.kind for a in screen.actions] == [ActionKind.RETRY_LOOKUP]
+        assert "connection refused" in screen.actions[0].why
+        desk.error = None  # the helpdesk is back
+        await pilot.press("enter")  # the first action: retry
+        await screen.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.profile is not None
+        assert screen.profile.state is ProfileState.RESOLVED
+        assert screen.profile.value("name") == "Rosa Diaz"
+
+
+async def test_a_last_digits_match_is_confirmed_by_the_agent_not_guessed() -> None:
+    app = CxApp(load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await look_up(app, pilot, "+16465550142")
+        await pilot.pause()
+        assert screen.profile is not None and screen.profile.state is ProfileState.AMBIGUOUS
+        assert "Only a weak match" in text_of(screen.query_one("#status", Static))
+        assert isinstance(app.screen, CandidatePicker)
+        assert [c.name for c in app.screen.candidates] == ["Grace Liu"]
+        await pilot.press("enter")  # the agent asked: it is Grace
+        await screen.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.profile is not None and screen.profile.state is ProfileState.RESOLVED
+        card = Console(width=120, record=True)
+        card.print(screen.query_one("#identity", Static).content)
+        assert "last digits: stored as '555-0142'" in card.export_text()
 
 
 async def test_create_contact_refuses_a_bad_number_inline() -> None:

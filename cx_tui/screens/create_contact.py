@@ -1,4 +1,5 @@
-"""Unknown caller: create a contact in a source that supports it, prefilled with the number."""
+"""Unknown caller: create a contact in a source that supports it, prefilled with what was
+looked up (the number, the email or the name)."""
 
 from __future__ import annotations
 
@@ -36,12 +37,14 @@ class CreateContact(ModalScreen[ContactDraft | None]):
         self,
         sources: Sequence[str],
         *,
+        name: str = "",
         phone: str = "",
         email: str = "",
         region: str | None = None,
     ) -> None:
         super().__init__()
         self.sources = list(sources)
+        self.person_name = name
         self.phone = phone
         self.email = email
         self.phone_region = region
@@ -59,7 +62,7 @@ class CreateContact(ModalScreen[ContactDraft | None]):
                 if self.sources
                 else Static("No source can create contacts.")
             )
-            yield Input(placeholder="Full name", id="contact-name")
+            yield Input(self.person_name, placeholder="Full name", id="contact-name")
             yield Input(self.phone, placeholder="Phone (+country code)", id="contact-phone")
             yield Input(self.email, placeholder="Email", id="contact-email")
             yield Static("", id="contact-message")

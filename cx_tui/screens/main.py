@@ -19,10 +19,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
-from cx_tui.actions import ActionKind, NextAction, suggest
+from cx_tui.actions import ActionKind, NextAction, nobody_summary, suggest
 from cx_tui.calls import Call
 from cx_tui.connectors.base import Capability
-from cx_tui.identity import Query, QueryError, parse_query
+from cx_tui.identity import Query, QueryError, contact_prefill, parse_query
 from cx_tui.keys import MAIN_KEYS, bindings
 from cx_tui.lookup import LookupCancelled, SourceAnswered, apply_update
 from cx_tui.models import (
@@ -35,7 +35,8 @@ from cx_tui.models import (
     TargetKind,
     Ticket,
 )
-from cx_tui.phrases import ago, people
+from cx_tui.phrases import ago
+from cx_tui.render import candidates_headline
 from cx_tui.screens.call_desk import CallDesk
 from cx_tui.screens.create_contact import ContactDraft, CreateContact
 from cx_tui.screens.detail import (
@@ -331,19 +332,17 @@ class MainScreen(Screen[None]):
         if profile.state is ProfileState.SEARCHING:
             status.update(Text(f"Looking up {profile.query}…", style="italic"))
         elif profile.state is ProfileState.UNKNOWN:
-            status.update(
-                Text(
-                    f"No one found for {profile.query}. Press a to create a contact.",
-                    style="bold",
-                )
+            # "Nobody" only from sources that answered: one that could not be searched may
+            # know the caller, so the hint is to retry, not to create a duplicate contact.
+            hint = (
+                " Retry before creating a contact (Enter on “Retry the lookup”)."
+                if profile.unsearched
+                else " Press a to create a contact."
             )
+            status.update(Text(nobody_summary(profile) + hint, style="bold"))
         elif profile.state is ProfileState.AMBIGUOUS:
             status.update(
-                Text(
-                    f"{people(len(profile.candidates))} match {profile.query}: ask who is "
-                    "calling, then press p to pick.",
-                    style="bold",
-                )
+                Text(f"{candidates_headline(profile)}, then press p to pick.", style="bold")
             )
         else:
             status.update("")
@@ -450,6 +449,9 @@ class MainScreen(Screen[None]):
         kind = action.kind
         if kind is ActionKind.CREATE_CONTACT:
             self.action_create_contact()
+        elif kind is ActionKind.RETRY_LOOKUP:
+            if self.query_obj is not None:
+                self.look_up(self.query_obj.text)
         elif kind is ActionKind.CONFIRM_PERSON:
             self.action_pick()
         elif kind is ActionKind.LOG_NOTE:
@@ -526,15 +528,23 @@ class MainScreen(Screen[None]):
         sources = [
             c.name for c in self.cx.engine.connectors if c.capabilities & Capability.CREATE_CONTACT
         ]
-        phone = query.phone.display() if query and query.phone else ""
-        email = query.email or "" if query else ""
+        prefill = contact_prefill(query) if query else {}
+        phone = prefill.get("phone", "")
+        if phone and prefill.get("extension"):
+            phone += f" ext. {prefill['extension']}"
 
         def created(draft: ContactDraft | None) -> None:
             if draft is not None:
                 self._create(draft)
 
         self.app.push_screen(
-            CreateContact(sources, phone=phone, email=email, region=self.cx.phone_region),
+            CreateContact(
+                sources,
+                name=prefill.get("name", ""),
+                phone=phone,
+                email=prefill.get("email", ""),
+                region=self.cx.phone_region,
+            ),
             created,
         )
 

@@ -47,7 +47,8 @@ class CandidatePicker(ModalScreen[Candidate | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="picker", classes="dialog"):
             yield Label(
-                f"{people(len(self.candidates))} match {self.query_text}. "
+                f"{people(len(self.candidates))} "
+                f"{'matches' if len(self.candidates) == 1 else 'match'} {self.query_text}. "
                 "Ask who is calling, then pick:",
                 classes="dialog-title",
             )
