@@ -94,6 +94,8 @@ class DetailsFailed:
     record: RecordKey
     state: SourceState
     message: str
+    retry_after: float | None = None
+    """When the source was rate limited: seconds until it accepts requests again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -372,8 +374,8 @@ class LookupEngine:
             )
             return
         except Exception as error:
-            state, message, _ = failure_state(error)
-            put(DetailsFailed(connector.name, key, state, message))
+            state, message, retry_after = failure_state(error)
+            put(DetailsFailed(connector.name, key, state, message, retry_after))
             return
         self.cache.put_details(key, details)
         put(DetailsLoaded(connector.name, key, details, (time.perf_counter() - started) * 1000))
@@ -456,5 +458,6 @@ def apply_update(builder: ProfileBuilder, update: Update) -> None:
                     f"details unavailable: {update.message}",
                     matches=current.matches,
                     elapsed_ms=current.elapsed_ms,
+                    retry_after=update.retry_after,
                 )
             )

@@ -12,9 +12,9 @@ from cx_tui.config import load_config
 from cx_tui.connectors.base import RateLimited
 from cx_tui.identity import Query
 from cx_tui.lookup import LookupEngine
-from cx_tui.models import Match, SourceState
+from cx_tui.models import Details, Match, SourceState
 from cx_tui.sources import build_engine
-from tests.fakes import FakeConnector, person, phone
+from tests.fakes import FakeConnector, person, phone, ticket
 
 HERO = "+14155550132"
 OTHER = "+16175550148"
@@ -35,7 +35,21 @@ class BusyOnce(FakeConnector):
         return await super().find_people(query)
 
 
-def app_with(busy: BusyOnce) -> CxApp:
+@dataclass
+class DetailsBusyOnce(FakeConnector):
+    """Finds the caller at once; the first fetch of their details is rate limited."""
+
+    limited: int = 0
+
+    async def get_details(self, match: Match) -> Details:
+        if not self.limited:
+            self.limited += 1
+            self.calls.append(f"details:{match.person.ref.record_id}")
+            raise RateLimited("Busy CRM asked cx-tui to slow down", retry_after=0.5)
+        return await super().get_details(match)
+
+
+def app_with(busy: FakeConnector) -> CxApp:
     config = load_config()
     engine = LookupEngine([*build_engine(config).connectors, busy])
     return CxApp(config, engine=engine)
@@ -87,3 +101,31 @@ async def test_a_new_lookup_cancels_the_pending_retry() -> None:
         await pilot.pause(1.3)  # past the first lookup's retry time
         await screen.workers.wait_for_complete()
         assert streamed == [HERO, OTHER]
+
+
+async def test_details_that_were_rate_limited_are_fetched_again() -> None:
+    maria = person("Busy CRM", "b1", "Maria G.", phone(HERO))
+    busy = DetailsBusyOnce(
+        fake_name="Busy CRM",
+        people=[maria],
+        details={"b1": Details(tickets=(ticket("Busy CRM", "T-9", "Calls drop after 30 s"),))},
+    )
+    app = app_with(busy)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+l", *HERO, "enter")
+        screen = app.main
+        await screen.workers.wait_for_complete()
+        await pilot.pause()
+        first = screen.profile
+        assert first is not None and first.sources["Busy CRM"].state is SourceState.FOUND
+        assert not any(t.ref.record_id == "T-9" for t in first.tickets)
+        bar = str(screen.query_one("#sources", Static).content)
+        assert "Busy CRM found; details rate limited, retrying in 1 s" in bar
+
+        await pilot.pause(0.7)
+        await screen.workers.wait_for_complete()
+        await pilot.pause()
+        again = screen.profile
+        assert again is not None
+        assert any(t.ref.record_id == "T-9" for t in again.tickets)
+        assert busy.calls.count("details:b1") == 2

@@ -31,7 +31,6 @@ from cx_tui.models import (
     Profile,
     ProfileState,
     SourceRef,
-    SourceState,
     TargetKind,
     Ticket,
 )
@@ -254,13 +253,10 @@ class MainScreen(Screen[None]):
             self.desk.identify(self.query_obj.text, profile)
 
     def _retry_when_allowed(self, profile: Profile) -> None:
-        """A source that was rate limited is asked again once its wait is over: the others
-        answer from the cache, so only that source goes back to the network."""
-        waits = [
-            status.retry_after
-            for status in profile.sources.values()
-            if status.state is SourceState.RATE_LIMITED and status.retry_after
-        ]
+        """A source that was rate limited (searching, or fetching the person's details) is
+        asked again once its wait is over: what the others said comes from the cache, so only
+        what failed goes back to the network."""
+        waits = [status.retry_after for status in profile.sources.values() if status.retry_after]
         if waits and min(waits) <= RETRY_RATE_LIMITED_UP_TO:
             self._retry_timer = self.set_timer(min(waits), self.refresh_profile)
 

@@ -52,9 +52,10 @@ class SourceBar(Static):
             if status.state is SourceState.FOUND and status.matches > 1:
                 text.append(f" ({status.matches})")
             wait = status.retry_after
-            if status.state is SourceState.RATE_LIMITED and wait and wait <= retrying_up_to:
+            if wait and wait <= retrying_up_to:
                 # The vendor's message would only repeat the wait.
-                text.append(f", retrying in {math.ceil(wait)} s", style="red")
+                what = "" if status.state is SourceState.RATE_LIMITED else "; details rate limited"
+                text.append(f"{what}, retrying in {math.ceil(wait)} s", style="red")
             elif status.message:
                 text.append(f": {status.message}", style="red" if failed else "italic")
         self.update(text)
