@@ -6,6 +6,8 @@ import dataclasses
 from pathlib import Path
 
 from rich.console import Console
+from textual.binding import Binding
+from textual.screen import Screen
 from textual.widgets import Input, Label, OptionList, SelectionList, Static, TextArea
 
 from cx_tui.app import CxApp
@@ -252,12 +254,68 @@ async def test_invalid_query_keeps_focus_and_explains() -> None:
         assert screen.profile is None
 
 
+def every_screens_bindings() -> dict[str, list[Binding]]:
+    """The bindings each screen class of the app (and the app itself) declares."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import cx_tui.screens
+
+    found: dict[str, list[Binding]] = {
+        "CxApp": [b for b in CxApp.BINDINGS if isinstance(b, Binding)]
+    }
+    for info in pkgutil.iter_modules(cx_tui.screens.__path__):
+        module = importlib.import_module(f"cx_tui.screens.{info.name}")
+        for name, cls in inspect.getmembers(module, inspect.isclass):
+            if cls.__module__ == module.__name__ and issubclass(cls, Screen):
+                own = cls.__dict__.get("BINDINGS", [])
+                found[name] = [b for b in own if isinstance(b, Binding)]
+                assert len(found[name]) == len(own), f"{name}: a binding that is not a Binding"
+    return found
+
+
+def help_rows(help_screen: HelpScreen) -> dict[str, tuple[str, str]]:
+    """Binding id -> (group heading it is listed under, keys shown), read off the screen."""
+    import io
+    import re
+
+    console = Console(width=200, file=io.StringIO(), record=True)
+    console.print(help_screen.query_one("#help-keys", Static).content)
+    rows: dict[str, tuple[str, str]] = {}
+    group = ""
+    for line in console.export_text().splitlines():
+        if row := re.fullmatch(r"(\S.*?)\s{2,}(\S.*?)\s{2,}(\S+)\s*", line):
+            rows[row[3]] = (group, row[1])
+        elif line.strip():
+            group = line.strip()
+    return rows
+
+
 async def test_help_lists_every_binding_by_group() -> None:
+    from cx_tui.keytable import ALL_KEYS
+
+    declared = every_screens_bindings()
+    # The screens whose keys help must list, so a new screen is not silently missed.
+    assert {"CxApp", "MainScreen", "NoteEditor", "OutboxScreen", "WrapUp", "CallHistory"} <= set(
+        declared
+    )
+    group_of = {key.id: key.group for key in ALL_KEYS}
     app = CxApp(load_config())
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f1")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
+        title = str(app.screen.query_one(".dialog-title", Label).visual)
+        assert title.endswith("by id in the config's [keymap])")
+        rows = help_rows(app.screen)
+        for screen_name, screen_bindings in declared.items():
+            for binding in screen_bindings:
+                assert binding.id, (
+                    f"{screen_name}: {binding.key} has no id, so it cannot be remapped"
+                )
+                assert binding.id in rows, f"help does not list {screen_name}'s {binding.id}"
+                assert rows[binding.id][0] == group_of[binding.id]
         await pilot.press("escape")
         await look_up(app, pilot, HERO)
         await pilot.press("question_mark")

@@ -36,6 +36,7 @@ from cx_tui.models import (
 )
 from cx_tui.phrases import ago, people
 from cx_tui.screens.call_desk import CallDesk
+from cx_tui.screens.call_history import CallHistory
 from cx_tui.screens.create_contact import ContactDraft, CreateContact
 from cx_tui.screens.detail import (
     RecordDetail,
@@ -549,6 +550,13 @@ class MainScreen(Screen[None]):
 
     def action_call_history(self) -> None:
         self.desk.history()
+
+    def action_missed_calls(self) -> None:
+        """The call history showing missed calls only: the callback worklist."""
+        self.desk.history()
+        history = self.app.screen
+        if isinstance(history, CallHistory):  # pushed, not mounted yet: it loads these
+            history.missed_only = True
 
     # --- elsewhere --------------------------------------------------------------------------
 
