@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 from collections.abc import AsyncIterator, Iterable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App, SystemCommand
@@ -14,7 +15,7 @@ from textual.screen import Screen
 from cx_tui.calls import CallTracker
 from cx_tui.config import DEFAULT_THEME
 from cx_tui.delivery import Delivery
-from cx_tui.keys import APP_KEYS, bindings
+from cx_tui.keys import APP_KEYS, MAIN_KEYS, bindings, shown_keys
 from cx_tui.models import ProfileState
 from cx_tui.outbox import OutboxError
 from cx_tui.screens.help import HelpScreen
@@ -261,15 +262,13 @@ class CxApp(App[None]):
             self.push_screen(HelpScreen(self.config.keymap))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Textual's own, then every app and main-screen key that has a palette `command`."""
         yield from super().get_system_commands(screen)
         main = self.main
-        yield SystemCommand("Look up a caller", "Focus the lookup bar", main.action_focus_lookup)
-        yield SystemCommand("Log a note", "Write a note about the caller", main.action_note)
-        yield SystemCommand("Recent lookups", "Reopen an earlier lookup", main.action_recent)
-        yield SystemCommand("Pick the person", "Choose among several matches", main.action_pick)
-        yield SystemCommand("Create a contact", "For an unknown caller", main.action_create_contact)
-        yield SystemCommand(
-            "Open record in browser", "The highlighted record", main.action_open_record
-        )
-        yield SystemCommand("Copy record link", "The highlighted record", main.action_copy_link)
-        yield SystemCommand("Help: keys", "Every key binding, by group", self.action_help)
+        for key in (*APP_KEYS, *MAIN_KEYS):
+            if key.command:
+                shown = shown_keys(self.config.keymap.get(key.id, key.keys))
+                node = self if key in APP_KEYS else main
+                yield SystemCommand(
+                    key.command, f"Key: {shown}", partial(self.run_action, key.action, node)
+                )

@@ -456,3 +456,34 @@ async def test_enter_on_a_timeline_item_opens_it() -> None:
         assert app.screen.ref in {i.ref for i in timeline} | {
             t.ref for t in (app.main.profile.tickets if app.main.profile else ())
         }
+
+
+async def test_the_palette_offers_every_main_screen_action() -> None:
+    from functools import partial
+
+    from cx_tui.screens.call_history import CallHistory
+    from cx_tui.screens.outbox import OutboxScreen
+
+    app = CxApp(load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        await look_up(app, pilot, HERO)
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        offered = {c.callback.args[0] for c in commands.values() if isinstance(c.callback, partial)}
+        wanted = {b.action for b in MainScreen.BINDINGS if isinstance(b, Binding)}
+        assert wanted <= offered, f"not in the palette: {wanted - offered}"
+        assert commands["Log a note"].help == "Key: n, ctrl+n"
+        # Chosen in the palette, a command does what its key does.
+        await pilot.press("ctrl+p", *"Missed calls")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CallHistory) and app.screen.missed_only
+        assert "Missed calls to return" in str(app.screen.query_one("#calls-title", Label).visual)
+        await pilot.press("escape")
+        await commands["Outbox: notes to deliver"].callback()
+        await pilot.pause()
+        assert isinstance(app.screen, OutboxScreen)
+        await pilot.press("escape")
+        await commands["Go to tickets"].callback()
+        await pilot.pause()
+        assert app.focused is app.main.query_one("#tickets")
