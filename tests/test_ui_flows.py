@@ -487,3 +487,93 @@ async def test_the_palette_offers_every_main_screen_action() -> None:
         await commands["Go to tickets"].callback()
         await pilot.pause()
         assert app.focused is app.main.query_one("#tickets")
+
+
+async def test_escape_while_a_note_is_being_delivered_does_not_keep_it_as_a_draft() -> None:
+    import asyncio
+    from collections.abc import AsyncIterator, Sequence
+
+    from cx_tui.models import NoteTarget
+
+    release = asyncio.Event()
+
+    async def slow_delivery(
+        text: str, targets: Sequence[NoteTarget]
+    ) -> AsyncIterator[tuple[NoteTarget, str, str]]:
+        for target in targets:  # committed to the outbox, not delivered yet
+            yield target, "queued", ""
+        await release.wait()
+
+    app = CxApp(load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        await look_up(app, pilot, HERO)
+        app.deliver_note = slow_delivery  # type: ignore[method-assign]
+        await pilot.press("n", *"Tier 2 will call back")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        editor = app.screen
+        assert isinstance(editor, NoteEditor)
+        assert {state for state, _ in editor.states.values()} == {"queued"}
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, NoteEditor)
+        assert app.screen.query_one(TextArea).text == ""
+        assert app.store is not None and app.store.drafts() == []
+        # Text typed after the save is a new draft, and is kept.
+        await pilot.press(*"and one more thing", "escape")
+        await pilot.pause()
+        assert [d.text for d in app.store.drafts()] == ["and one more thing"]
+        release.set()
+
+
+async def look_up_and_pick(app: CxApp, pilot: object, query: str, name: str) -> None:
+    from textual.pilot import Pilot
+
+    assert isinstance(pilot, Pilot)
+    await look_up(app, pilot, query)
+    await pilot.pause()
+    assert isinstance(app.screen, CandidatePicker)
+    names = [c.name for c in app.screen.candidates]
+    app.screen.query_one(OptionList).highlighted = names.index(name)
+    await pilot.press("enter")
+    await app.main.workers.wait_for_complete()
+    await pilot.pause()
+    assert app.main.profile is not None and app.main.profile.value("name") == name
+
+
+async def write_draft(app: CxApp, pilot: object, text: str) -> str:
+    """Open the note editor, type `text` after what is there, close; returns what was there."""
+    from textual.pilot import Pilot
+
+    assert isinstance(pilot, Pilot)
+    await pilot.press("n")
+    await pilot.pause()
+    assert isinstance(app.screen, NoteEditor)
+    before = app.screen.query_one(TextArea).text
+    await pilot.press(*text, "escape")
+    await pilot.pause()
+    assert isinstance(app.screen, MainScreen)
+    return before
+
+
+async def test_drafts_belong_to_the_person_not_to_the_query() -> None:
+    app = CxApp(load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        # One switchboard number, two people: each keeps their own draft.
+        switchboard = "+12125550100"
+        await look_up_and_pick(app, pilot, switchboard, "Tom Becker")
+        assert await write_draft(app, pilot, "for Tom") == ""
+        await look_up(app, pilot, HERO)  # another caller in between: the next lookup asks again
+        await look_up_and_pick(app, pilot, switchboard, "Priya Raman")
+        assert await write_draft(app, pilot, "for Priya") == ""
+        await look_up(app, pilot, HERO)
+        await look_up_and_pick(app, pilot, switchboard, "Tom Becker")
+        assert await write_draft(app, pilot, "") == "for Tom"
+        # One person, found by phone then by email: the same draft.
+        await look_up(app, pilot, HERO)
+        assert await write_draft(app, pilot, "about Maria") == ""
+        await look_up(app, pilot, "maria.gonzalez@example.com")
+        assert app.main.profile is not None and app.main.profile.value("name") == "Maria Gonzalez"
+        assert await write_draft(app, pilot, "") == "about Maria"

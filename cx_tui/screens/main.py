@@ -74,6 +74,17 @@ WELCOME = (
 )
 
 
+def draft_keys(profile: Profile) -> list[str]:
+    """Where a draft note about this caller is kept: the resolved person's records, in source
+    order (so Maria's draft follows her from her phone to her email, and one person's draft
+    never shows for another on a shared number); the query when nobody is resolved."""
+    if profile.state is ProfileState.RESOLVED and profile.matches:
+        return [
+            f"person:{m.person.ref.connector}/{m.person.ref.record_id}" for m in profile.matches
+        ]
+    return [profile.query]
+
+
 class MainScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = bindings(MAIN_KEYS)
 
@@ -490,14 +501,23 @@ class MainScreen(Screen[None]):
                 "Look the caller up first (and pick them if several match).", severity="warning"
             )
             return
-        key = profile.query
+        keys = draft_keys(profile)
+        # Saved under the first key; found under any (the first source may not have answered
+        # when the draft was written), and then moved to the first.
+        found = next((key for key in keys if self.cx.draft(key)), keys[0])
+
+        def keep(text: str) -> None:
+            self.cx.keep_draft(keys[0], text)
+            if found != keys[0]:
+                self.cx.keep_draft(found, "")
+
         self.app.push_screen(
             NoteEditor(
                 profile.value("name") or profile.query,
                 self.note_choices(profile),
                 self.cx.deliver_note,
-                draft=self.cx.draft(key),
-                on_draft=lambda text: self.cx.keep_draft(key, text),
+                draft=self.cx.draft(found),
+                on_draft=keep,
             )
         )
 
