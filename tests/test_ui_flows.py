@@ -577,3 +577,36 @@ async def test_drafts_belong_to_the_person_not_to_the_query() -> None:
         await look_up(app, pilot, "maria.gonzalez@example.com")
         assert app.main.profile is not None and app.main.profile.value("name") == "Maria Gonzalez"
         assert await write_draft(app, pilot, "") == "about Maria"
+
+
+async def test_note_editor_at_80x24_shows_every_target_and_the_delivery_states() -> None:
+    from textual.widget import Widget
+
+    app = CxApp(load_config())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await look_up(app, pilot, HERO)
+        await pilot.press("n", *"Tier 2 will call back")
+        editor = app.screen
+        assert isinstance(editor, NoteEditor)
+        await pilot.press("ctrl+s")
+        await editor.workers.wait_for_complete()
+        await pilot.pause()
+
+        def in_view(widget: Widget) -> bool:
+            """Every row of the widget is on screen and is the widget itself (not clipped)."""
+            region = widget.region
+            return (
+                region.height > 0
+                and editor.region.contains_region(region)
+                and all(
+                    editor.get_widget_at(region.x, y)[0] is widget for y in range(*region.line_span)
+                )
+            )
+
+        message = editor.query_one("#note-message", Static)
+        assert text_of(message).count("delivered") == 2, text_of(message)
+        assert in_view(message)
+        targets = editor.query_one("#note-targets", SelectionList)
+        assert in_view(targets) and targets.max_scroll_y == 0  # every target, no scrolling
+        assert len(editor.choices) == targets.option_count == 3
+        assert editor.query_one("#note").region.y >= 6  # part of the profile stays in view

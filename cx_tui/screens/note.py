@@ -74,6 +74,8 @@ class NoteEditor(ModalScreen[None]):
         with Vertical(id="note", classes="dialog"):
             yield Label(f"Note about {self.caller}", classes="dialog-title")
             yield TextArea(self.draft, id="note-text", soft_wrap=True, show_line_numbers=False)
+            # Above the targets, so problems and delivery states show however many targets.
+            yield Static("", id="note-message")
             yield SelectionList[int](
                 *(
                     Selection(choice.label, index, choice.default)
@@ -81,9 +83,8 @@ class NoteEditor(ModalScreen[None]):
                 ),
                 id="note-targets",
             )
-            yield Static("", id="note-message")
             yield Label(
-                "ctrl+s save · Tab targets (space toggles) · Escape close, keeps the draft",
+                "ctrl+s save · Tab: targets, space toggles · Esc closes, keeps draft",
                 classes="dialog-hint",
             )
 
@@ -98,9 +99,9 @@ class NoteEditor(ModalScreen[None]):
         self.on_draft(event.text_area.text)
 
     def _say(self, message: str | Text, style: str = "bold red") -> None:
-        self.query_one("#note-message", Static).update(
-            Text(message, style=style) if isinstance(message, str) else message
-        )
+        said = self.query_one("#note-message", Static)
+        said.update(Text(message, style=style) if isinstance(message, str) else message)
+        said.scroll_visible(animate=False)  # when the editor scrolls (a short terminal)
 
     def selected(self) -> list[TargetChoice]:
         picked = self.query_one("#note-targets", SelectionList).selected
