@@ -610,3 +610,33 @@ async def test_note_editor_at_80x24_shows_every_target_and_the_delivery_states()
         assert in_view(targets) and targets.max_scroll_y == 0  # every target, no scrolling
         assert len(editor.choices) == targets.option_count == 3
         assert editor.query_one("#note").region.y >= 6  # part of the profile stays in view
+
+
+async def test_the_short_ticket_and_timeline_columns_are_always_in_view() -> None:
+    from textual.widgets import DataTable
+
+    from cx_tui.widgets.record_tables import TicketTable, TimelineTable
+
+    def in_view(table: DataTable[object], labels: list[str]) -> None:
+        shown = table.scrollable_content_region.width
+        right = 0
+        for column in table.columns.values():
+            right += column.get_render_width(table)
+            if str(column.label) in labels:
+                labels.remove(str(column.label))
+                assert right <= shown, f"{column.label} ends at {right}, past {shown}"
+        assert labels == [], f"no such columns: {labels}"
+
+    for size in [(80, 24), (120, 40), (200, 60)]:
+        app = CxApp(load_config())
+        async with app.run_test(size=size) as pilot:
+            await look_up(app, pilot, HERO)
+            tickets = app.main.query_one(TicketTable)
+            in_view(tickets, ["#", "Status", "Priority", "Age", "SLA due", "Source"])
+            assert tickets.virtual_size.width <= tickets.size.width  # the subject is cut to fit
+            in_view(app.main.query_one(TimelineTable), ["When", "Channel", "Source"])
+            if size == (200, 60):  # narrowed later: the subject is cut again to the new width
+                await pilot.resize_terminal(120, 40)
+                await pilot.pause()
+                in_view(tickets, ["Source"])
+                assert tickets.virtual_size.width <= tickets.size.width
