@@ -640,3 +640,36 @@ async def test_the_short_ticket_and_timeline_columns_are_always_in_view() -> Non
                 await pilot.pause()
                 in_view(tickets, ["Source"])
                 assert tickets.virtual_size.width <= tickets.size.width
+
+
+async def test_conflicts_and_internal_notes_take_the_themes_colours() -> None:
+    import io
+
+    from rich.color import Color as RichColor
+    from textual.color import Color
+
+    def colour_of(renderable: object, words: str) -> RichColor | None:
+        console = Console(width=120, file=io.StringIO())
+        for segment in console.render(renderable):  # type: ignore[arg-type]
+            if words in segment.text and segment.style is not None:
+                return segment.style.color
+        raise AssertionError(f"{words!r} is not shown")
+
+    def theme_colour(app: CxApp, name: str) -> tuple[int, int, int]:
+        return Color.parse(app.current_theme.variables[name]).rgb
+
+    app = CxApp(dataclasses.replace(load_config(), theme="cx-light"))
+    async with app.run_test(size=SIZE) as pilot:
+        await look_up(app, pilot, HERO)
+        card = app.main.query_one("#identity", Static)
+        conflict = colour_of(card.content, "conflict")
+        assert conflict is not None and conflict.triplet == theme_colour(app, "cx-conflict")
+        app.theme = "cx-dark"  # a live switch repaints the card in the new colours
+        await pilot.pause()
+        conflict = colour_of(card.content, "conflict")
+        assert conflict is not None and conflict.triplet == theme_colour(app, "cx-conflict")
+        await pilot.press("2", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, RecordDetail)
+        note = colour_of(app.screen.body, "INTERNAL NOTE")
+        assert note is not None and note.triplet == theme_colour(app, "cx-internal-note")

@@ -50,6 +50,7 @@ from cx_tui.screens.outbox import OutboxScreen
 from cx_tui.screens.picker import CandidatePicker
 from cx_tui.softphone.events import CallKind
 from cx_tui.store import StoreError
+from cx_tui.themes import theme_palette
 from cx_tui.widgets.action_list import ActionList
 from cx_tui.widgets.call_banner import CallBanner
 from cx_tui.widgets.identity_card import IdentityCard
@@ -374,7 +375,11 @@ class MainScreen(Screen[None]):
 
     def open_ticket(self, ticket: Ticket) -> None:
         self.app.push_screen(
-            RecordDetail(f"Ticket #{ticket.ref.record_id}", ticket_body(ticket), ticket.ref)
+            RecordDetail(
+                f"Ticket #{ticket.ref.record_id}",
+                ticket_body(ticket, theme_palette(self.app)),
+                ticket.ref,
+            )
         )
 
     @on(TicketTable.TicketChosen)
@@ -397,7 +402,7 @@ class MainScreen(Screen[None]):
         self.app.push_screen(
             RecordDetail(
                 f"{item.channel.value.capitalize()}",
-                interaction_body(item, ticket),
+                interaction_body(item, ticket, theme_palette(self.app)),
                 ticket.ref if ticket else item.ref,
             )
         )
