@@ -254,6 +254,12 @@ class CxApp(App[None]):
 
     # --- keys and commands ------------------------------------------------------------------
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:  # noqa: ARG002
+        """While the main screen is too small to use, only help and quit act."""
+        if isinstance(self.screen, MainScreen) and self.screen.has_class("-too-small"):
+            return action in ("help", "quit", "help_quit")
+        return True
+
     def action_focus_lookup(self) -> None:
         if isinstance(self.screen, MainScreen):
             self.screen.action_focus_lookup()

@@ -673,3 +673,53 @@ async def test_conflicts_and_internal_notes_take_the_themes_colours() -> None:
         assert isinstance(app.screen, RecordDetail)
         note = colour_of(app.screen.body, "INTERNAL NOTE")
         assert note is not None and note.triplet == theme_colour(app, "cx-internal-note")
+
+
+async def test_keys_do_nothing_behind_the_too_small_message_but_help_and_quit() -> None:
+    app = CxApp(load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await look_up(app, pilot, HERO)
+        await pilot.resize_terminal(50, 15)
+        await pilot.pause()
+        assert screen.has_class("-too-small")
+        for key in ("n", "b", "r", "2", "ctrl+l", "ctrl+p", "tab"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.screen is screen, f"{key} acted behind the message"
+        await pilot.press(*"+1415", "enter")  # typing reaches no widget either
+        assert screen.query_one("#lookup-bar", Input).value == HERO
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.resize_terminal(*SIZE)
+        await pilot.pause()
+        assert not screen.has_class("-too-small")
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, NoteEditor)
+        await pilot.press("escape")
+        await pilot.resize_terminal(50, 15)
+        await pilot.pause()
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert app.return_code == 0  # quit still works
+
+
+async def test_the_footer_keeps_help_and_quit_in_view_at_80_columns() -> None:
+    from textual.widgets import Footer
+
+    for size in [(80, 24), (60, 18), SIZE]:
+        app = CxApp(load_config())
+        async with app.run_test(size=size) as pilot:
+            await look_up(app, pilot, HERO)
+            footer = app.main.query_one(Footer)
+            shown = {
+                str(getattr(key, "description", "")): key.region
+                for key in footer.children
+                if key.region.width
+            }
+            edge = shown["palette"].x  # docked on the right, over whatever runs under it
+            for wanted in ("Help", "Quit", "Note", "Lookup"):
+                assert wanted in shown, f"{wanted} missing at {size}: {list(shown)}"
+                assert shown[wanted].right <= edge, f"{wanted} cut off at {size}"

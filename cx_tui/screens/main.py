@@ -16,7 +16,8 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widget import Widget
+from textual.widgets import Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from cx_tui.actions import ActionKind, NextAction, suggest
@@ -53,6 +54,7 @@ from cx_tui.store import StoreError
 from cx_tui.themes import theme_palette
 from cx_tui.widgets.action_list import ActionList
 from cx_tui.widgets.call_banner import CallBanner
+from cx_tui.widgets.footer import CxFooter
 from cx_tui.widgets.identity_card import IdentityCard
 from cx_tui.widgets.record_tables import TicketTable, TimelineTable
 from cx_tui.widgets.source_bar import SourceBar
@@ -104,6 +106,7 @@ class MainScreen(Screen[None]):
         self._paint_timer: Timer | None = None
         self._last_paint = 0.0
         """The candidate the agent picked for the current query, kept across refreshes."""
+        self._focus_before_small: Widget | None = None
 
     @property
     def cx(self) -> CxApp:
@@ -135,7 +138,7 @@ class MainScreen(Screen[None]):
                 yield Label("Timeline (newest first)", classes="section", id="timeline-title")
                 yield TimelineTable(id="timeline")
         yield Static(f"Enlarge the terminal to at least {MIN_WIDTH}x{MIN_HEIGHT}.", id="too-small")
-        yield Footer()
+        yield CxFooter()
 
     def on_mount(self) -> None:
         self.query_one("#lookup-bar", Input).focus()
@@ -179,9 +182,31 @@ class MainScreen(Screen[None]):
     def on_resize(self) -> None:
         self._check_size()
 
+    def on_screen_resume(self) -> None:
+        self._check_size()  # the terminal may have been resized while a dialog was open
+
     def _check_size(self) -> None:
         width, height = self.app.size
-        self.set_class(width < MIN_WIDTH or height < MIN_HEIGHT, "-too-small")
+        small = width < MIN_WIDTH or height < MIN_HEIGHT
+        if small == self.has_class("-too-small"):
+            return
+        self.set_class(small, "-too-small")
+        # Behind "enlarge the terminal" no key may act unseen (check_action): nothing has
+        # focus, so typing reaches no widget either; focus comes back once it fits.
+        if small:
+            self._focus_before_small = self.focused
+            self.set_focus(None)
+        else:
+            before = self._focus_before_small
+            self.set_focus(before if before is not None and before.is_attached else None)
+            if self.focused is None:
+                self.set_focus(self.query_one("#lookup-bar", Input))
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:  # noqa: ARG002
+        """No action of this screen runs while it is too small to show its effect (the app's
+        help and quit still do)."""
+        return not self.has_class("-too-small")
 
     # --- lookup ---------------------------------------------------------------------------
 
