@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 from collections.abc import AsyncIterator, Iterable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App, SystemCommand
@@ -14,7 +15,7 @@ from textual.screen import Screen
 from cx_tui.calls import CallTracker
 from cx_tui.config import DEFAULT_THEME
 from cx_tui.delivery import Delivery
-from cx_tui.keys import APP_KEYS, bindings
+from cx_tui.keys import APP_KEYS, MAIN_KEYS, bindings, shown_keys
 from cx_tui.models import ProfileState
 from cx_tui.outbox import OutboxError
 from cx_tui.screens.help import HelpScreen
@@ -64,6 +65,7 @@ class CxApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = bindings(APP_KEYS)
     COMMANDS = App.COMMANDS | {ThemeCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]  # noqa: RUF012 - Textual API
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]  # noqa: RUF012 - Textual API
 
     def __init__(self, config: Config, *, engine: LookupEngine | None = None) -> None:
         super().__init__()
@@ -252,6 +254,12 @@ class CxApp(App[None]):
 
     # --- keys and commands ------------------------------------------------------------------
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:  # noqa: ARG002
+        """While the main screen is too small to use, only help and quit act."""
+        if isinstance(self.screen, MainScreen) and self.screen.has_class("-too-small"):
+            return action in ("help", "quit", "help_quit")
+        return True
+
     def action_focus_lookup(self) -> None:
         if isinstance(self.screen, MainScreen):
             self.screen.action_focus_lookup()
@@ -261,15 +269,13 @@ class CxApp(App[None]):
             self.push_screen(HelpScreen(self.config.keymap))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Textual's own, then every app and main-screen key that has a palette `command`."""
         yield from super().get_system_commands(screen)
         main = self.main
-        yield SystemCommand("Look up a caller", "Focus the lookup bar", main.action_focus_lookup)
-        yield SystemCommand("Log a note", "Write a note about the caller", main.action_note)
-        yield SystemCommand("Recent lookups", "Reopen an earlier lookup", main.action_recent)
-        yield SystemCommand("Pick the person", "Choose among several matches", main.action_pick)
-        yield SystemCommand("Create a contact", "For an unknown caller", main.action_create_contact)
-        yield SystemCommand(
-            "Open record in browser", "The highlighted record", main.action_open_record
-        )
-        yield SystemCommand("Copy record link", "The highlighted record", main.action_copy_link)
-        yield SystemCommand("Help: keys", "Every key binding, by group", self.action_help)
+        for key in (*APP_KEYS, *MAIN_KEYS):
+            if key.command:
+                shown = shown_keys(self.config.keymap.get(key.id, key.keys))
+                node = self if key in APP_KEYS else main
+                yield SystemCommand(
+                    key.command, f"Key: {shown}", partial(self.run_action, key.action, node)
+                )

@@ -29,6 +29,7 @@ import phonenumbers
 
 from cx_tui import paths
 from cx_tui.connectors import registry
+from cx_tui.keytable import BINDING_IDS
 from cx_tui.secrets import env_var_name, secret_set_command
 
 if TYPE_CHECKING:
@@ -558,6 +559,12 @@ def _keymap(table: Mapping[str, Any], path: Path | None) -> dict[str, str]:
         if not binding_id.strip() or any(c.isspace() for c in binding_id):
             raise ConfigError(
                 "expected a binding id without spaces, such as focus-lookup", path=path, key=key
+            )
+        if binding_id not in BINDING_IDS:
+            close = difflib.get_close_matches(binding_id, sorted(BINDING_IDS), n=1, cutoff=0.6)
+            hint = f'did you mean "{close[0]}"?' if close else "the help screen (?) lists every id"
+            raise ConfigError(
+                f"unknown binding id {_describe(binding_id)}; {hint}", path=path, key=key
             )
         if not isinstance(keys, str):
             raise _expected(key, expected, keys, path)

@@ -1,15 +1,18 @@
 """The profile as rich renderables, for `cx-tui lookup` (and the minimal screen).
 
-Plain rich, no Textual: the CLI prints these to the terminal.
+Plain rich, no Textual: the CLI prints these to the terminal. The screen passes a `Palette`
+resolved from the theme's colours (`cx_tui.themes.theme_palette`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rich.console import Group, RenderableType
+from rich.style import StyleType
 from rich.table import Table
 from rich.text import Text
 
@@ -19,6 +22,20 @@ from cx_tui.phrases import ago, now_utc, people
 from cx_tui.profile import STRONG_MATCH, is_weak, weak_only
 
 TIMELINE_ROWS = 12
+
+
+@dataclass(frozen=True, slots=True)
+class Palette:
+    """How the highlights look; the defaults are the CLI's, the screen's come from its theme
+    (the `cx-conflict`, `cx-vip` and `cx-internal-note` colours)."""
+
+    conflict: StyleType = "bold red"
+    conflict_values: StyleType = "red"
+    vip: StyleType = "bold magenta"
+    internal_note: StyleType = "bold reverse yellow"
+
+
+PLAIN = Palette()
 
 _STATE_STYLE = {
     SourceState.SEARCHING: "yellow",
@@ -72,7 +89,7 @@ def local_time(zone: str, now: datetime | None = None) -> str | None:
     return f"{here:%H:%M} local, {here:%a}"
 
 
-def identity_card(profile: Profile, now: datetime | None = None) -> Table:
+def identity_card(profile: Profile, now: datetime | None = None, palette: Palette = PLAIN) -> Table:
     """Field, value, where it came from ("all N sources" when every merged source agrees)."""
     merged = {m.source for m in profile.matches}
 
@@ -103,11 +120,12 @@ def identity_card(profile: Profile, now: datetime | None = None) -> Table:
         if name == "timezone" and (clock := local_time(values[0].value, now)):
             shown.append(f"  ({clock})", style="cyan")
         if name == "vip" and values[0].value == "yes":
-            shown.stylize("bold magenta")
+            shown.stylize(palette.vip)
         if name in conflicting:
-            shown.append("  ⚠ conflict: ", style="bold red")
+            shown.append("  ⚠ conflict: ", style=palette.conflict)
             shown.append(
-                " vs ".join(f"'{v.value}' ({_sources(v.sources)})" for v in values), style="red"
+                " vs ".join(f"'{v.value}' ({_sources(v.sources)})" for v in values),
+                style=palette.conflict_values,
             )
             table.add_row(label, shown, "")
         else:

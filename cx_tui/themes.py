@@ -30,6 +30,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rich.style import Style
 from textual.color import Color, ColorParseError
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.css.constants import VALID_STYLE_FLAGS
@@ -37,6 +38,7 @@ from textual.design import ColorSystem
 from textual.theme import BUILTIN_THEMES, Theme
 
 from cx_tui import paths
+from cx_tui.render import PLAIN, Palette
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
@@ -404,6 +406,27 @@ def default_variables(theme: Theme | None = None) -> dict[str, str]:
     source = theme if theme is not None else BUILTIN_THEMES["textual-dark"]
     generated = {**source.to_color_system().generate(), **source.variables}
     return {variable.name: generated[variable.derived_from] for variable in APP_VARIABLES}
+
+
+def theme_palette(app: App[Any]) -> Palette:
+    """The profile's highlight styles in the app's current theme, for the rich renderables
+    (`cx_tui.render`, the record detail), which cannot read CSS variables themselves."""
+    variables = app.theme_variables or app.get_css_variables()
+
+    def colour(name: str) -> Style | None:
+        try:
+            return Style(color=Color.parse(variables[name]).rich_color)
+        except (KeyError, ColorParseError):  # not a plain colour: keep the default look
+            return None
+
+    conflict, vip, note = colour("cx-conflict"), colour("cx-vip"), colour("cx-internal-note")
+    bold, reverse = Style(bold=True), Style(bold=True, reverse=True)
+    return Palette(
+        conflict=bold + conflict if conflict else PLAIN.conflict,
+        conflict_values=conflict or PLAIN.conflict_values,
+        vip=bold + vip if vip else PLAIN.vip,
+        internal_note=reverse + note if note else PLAIN.internal_note,
+    )
 
 
 def contrast_ratio(first: str | Color, second: str | Color) -> float:

@@ -216,6 +216,16 @@ ERRORS: list[tuple[str, str, list[str]]] = [
     ),
     ("keymap-not-string", "[keymap]\nfocus-lookup = 3\n" + ACME, ["keymap.focus-lookup", "got 3"]),
     (
+        "keymap-unknown-id",
+        '[keymap]\nlog-nte = "ctrl+o"\n' + ACME,
+        ['keymap.log-nte: unknown binding id "log-nte"', 'did you mean "log-note"?'],
+    ),
+    (
+        "keymap-unknown-id-far",
+        '[keymap]\nlaunch-rockets = "ctrl+o"\n' + ACME,
+        ['keymap.launch-rockets: unknown binding id "launch-rockets"', "(?) lists every id"],
+    ),
+    (
         "empty-connectors",
         "connectors = []\n",
         ["connectors: no connectors", "[[connectors]]", "remove the `connectors` key"],

@@ -17,6 +17,7 @@ HEADLESS = [
     "cx_tui.profile",
     "cx_tui.actions",
     "cx_tui.config",
+    "cx_tui.keytable",
     "cx_tui.secrets",
     "cx_tui.sources",
     "cx_tui.export",

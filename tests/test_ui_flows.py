@@ -6,6 +6,8 @@ import dataclasses
 from pathlib import Path
 
 from rich.console import Console
+from textual.binding import Binding
+from textual.screen import Screen
 from textual.widgets import Input, Label, OptionList, SelectionList, Static, TextArea
 
 from cx_tui.actions import ActionKind
@@ -305,12 +307,68 @@ async def test_invalid_query_keeps_focus_and_explains() -> None:
         assert screen.profile is None
 
 
+def every_screens_bindings() -> dict[str, list[Binding]]:
+    """The bindings each screen class of the app (and the app itself) declares."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import cx_tui.screens
+
+    found: dict[str, list[Binding]] = {
+        "CxApp": [b for b in CxApp.BINDINGS if isinstance(b, Binding)]
+    }
+    for info in pkgutil.iter_modules(cx_tui.screens.__path__):
+        module = importlib.import_module(f"cx_tui.screens.{info.name}")
+        for name, cls in inspect.getmembers(module, inspect.isclass):
+            if cls.__module__ == module.__name__ and issubclass(cls, Screen):
+                own = cls.__dict__.get("BINDINGS", [])
+                found[name] = [b for b in own if isinstance(b, Binding)]
+                assert len(found[name]) == len(own), f"{name}: a binding that is not a Binding"
+    return found
+
+
+def help_rows(help_screen: HelpScreen) -> dict[str, tuple[str, str]]:
+    """Binding id -> (group heading it is listed under, keys shown), read off the screen."""
+    import io
+    import re
+
+    console = Console(width=200, file=io.StringIO(), record=True)
+    console.print(help_screen.query_one("#help-keys", Static).content)
+    rows: dict[str, tuple[str, str]] = {}
+    group = ""
+    for line in console.export_text().splitlines():
+        if row := re.fullmatch(r"(\S.*?)\s{2,}(\S.*?)\s{2,}(\S+)\s*", line):
+            rows[row[3]] = (group, row[1])
+        elif line.strip():
+            group = line.strip()
+    return rows
+
+
 async def test_help_lists_every_binding_by_group() -> None:
+    from cx_tui.keytable import ALL_KEYS
+
+    declared = every_screens_bindings()
+    # The screens whose keys help must list, so a new screen is not silently missed.
+    assert {"CxApp", "MainScreen", "NoteEditor", "OutboxScreen", "WrapUp", "CallHistory"} <= set(
+        declared
+    )
+    group_of = {key.id: key.group for key in ALL_KEYS}
     app = CxApp(load_config())
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f1")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
+        title = str(app.screen.query_one(".dialog-title", Label).visual)
+        assert title.endswith("by id in the config's [keymap])")
+        rows = help_rows(app.screen)
+        for screen_name, screen_bindings in declared.items():
+            for binding in screen_bindings:
+                assert binding.id, (
+                    f"{screen_name}: {binding.key} has no id, so it cannot be remapped"
+                )
+                assert binding.id in rows, f"help does not list {screen_name}'s {binding.id}"
+                assert rows[binding.id][0] == group_of[binding.id]
         await pilot.press("escape")
         await look_up(app, pilot, HERO)
         await pilot.press("question_mark")
@@ -451,3 +509,270 @@ async def test_enter_on_a_timeline_item_opens_it() -> None:
         assert app.screen.ref in {i.ref for i in timeline} | {
             t.ref for t in (app.main.profile.tickets if app.main.profile else ())
         }
+
+
+async def test_the_palette_offers_every_main_screen_action() -> None:
+    from functools import partial
+
+    from cx_tui.screens.call_history import CallHistory
+    from cx_tui.screens.outbox import OutboxScreen
+
+    app = CxApp(load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        await look_up(app, pilot, HERO)
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        offered = {c.callback.args[0] for c in commands.values() if isinstance(c.callback, partial)}
+        wanted = {b.action for b in MainScreen.BINDINGS if isinstance(b, Binding)}
+        assert wanted <= offered, f"not in the palette: {wanted - offered}"
+        assert commands["Log a note"].help == "Key: n, ctrl+n"
+        # Chosen in the palette, a command does what its key does.
+        await pilot.press("ctrl+p", *"Missed calls")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CallHistory) and app.screen.missed_only
+        assert "Missed calls to return" in str(app.screen.query_one("#calls-title", Label).visual)
+        await pilot.press("escape")
+        await commands["Outbox: notes to deliver"].callback()
+        await pilot.pause()
+        assert isinstance(app.screen, OutboxScreen)
+        await pilot.press("escape")
+        await commands["Go to tickets"].callback()
+        await pilot.pause()
+        assert app.focused is app.main.query_one("#tickets")
+
+
+async def test_escape_while_a_note_is_being_delivered_does_not_keep_it_as_a_draft() -> None:
+    import asyncio
+    from collections.abc import AsyncIterator, Sequence
+
+    from cx_tui.models import NoteTarget
+
+    release = asyncio.Event()
+
+    async def slow_delivery(
+        text: str, targets: Sequence[NoteTarget]
+    ) -> AsyncIterator[tuple[NoteTarget, str, str]]:
+        for target in targets:  # committed to the outbox, not delivered yet
+            yield target, "queued", ""
+        await release.wait()
+
+    app = CxApp(load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        await look_up(app, pilot, HERO)
+        app.deliver_note = slow_delivery  # type: ignore[method-assign]
+        await pilot.press("n", *"Tier 2 will call back")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        editor = app.screen
+        assert isinstance(editor, NoteEditor)
+        assert {state for state, _ in editor.states.values()} == {"queued"}
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, NoteEditor)
+        assert app.screen.query_one(TextArea).text == ""
+        assert app.store is not None and app.store.drafts() == []
+        # Text typed after the save is a new draft, and is kept.
+        await pilot.press(*"and one more thing", "escape")
+        await pilot.pause()
+        assert [d.text for d in app.store.drafts()] == ["and one more thing"]
+        release.set()
+
+
+async def look_up_and_pick(app: CxApp, pilot: object, query: str, name: str) -> None:
+    from textual.pilot import Pilot
+
+    assert isinstance(pilot, Pilot)
+    await look_up(app, pilot, query)
+    await pilot.pause()
+    assert isinstance(app.screen, CandidatePicker)
+    names = [c.name for c in app.screen.candidates]
+    app.screen.query_one(OptionList).highlighted = names.index(name)
+    await pilot.press("enter")
+    await app.main.workers.wait_for_complete()
+    await pilot.pause()
+    assert app.main.profile is not None and app.main.profile.value("name") == name
+
+
+async def write_draft(app: CxApp, pilot: object, text: str) -> str:
+    """Open the note editor, type `text` after what is there, close; returns what was there."""
+    from textual.pilot import Pilot
+
+    assert isinstance(pilot, Pilot)
+    await pilot.press("n")
+    await pilot.pause()
+    assert isinstance(app.screen, NoteEditor)
+    before = app.screen.query_one(TextArea).text
+    await pilot.press(*text, "escape")
+    await pilot.pause()
+    assert isinstance(app.screen, MainScreen)
+    return before
+
+
+async def test_drafts_belong_to_the_person_not_to_the_query() -> None:
+    app = CxApp(load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        # One switchboard number, two people: each keeps their own draft.
+        switchboard = "+12125550100"
+        await look_up_and_pick(app, pilot, switchboard, "Tom Becker")
+        assert await write_draft(app, pilot, "for Tom") == ""
+        await look_up(app, pilot, HERO)  # another caller in between: the next lookup asks again
+        await look_up_and_pick(app, pilot, switchboard, "Priya Raman")
+        assert await write_draft(app, pilot, "for Priya") == ""
+        await look_up(app, pilot, HERO)
+        await look_up_and_pick(app, pilot, switchboard, "Tom Becker")
+        assert await write_draft(app, pilot, "") == "for Tom"
+        # One person, found by phone then by email: the same draft.
+        await look_up(app, pilot, HERO)
+        assert await write_draft(app, pilot, "about Maria") == ""
+        await look_up(app, pilot, "maria.gonzalez@example.com")
+        assert app.main.profile is not None and app.main.profile.value("name") == "Maria Gonzalez"
+        assert await write_draft(app, pilot, "") == "about Maria"
+
+
+async def test_note_editor_at_80x24_shows_every_target_and_the_delivery_states() -> None:
+    from textual.widget import Widget
+
+    app = CxApp(load_config())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await look_up(app, pilot, HERO)
+        await pilot.press("n", *"Tier 2 will call back")
+        editor = app.screen
+        assert isinstance(editor, NoteEditor)
+        await pilot.press("ctrl+s")
+        await editor.workers.wait_for_complete()
+        await pilot.pause()
+
+        def in_view(widget: Widget) -> bool:
+            """Every row of the widget is on screen and is the widget itself (not clipped)."""
+            region = widget.region
+            return (
+                region.height > 0
+                and editor.region.contains_region(region)
+                and all(
+                    editor.get_widget_at(region.x, y)[0] is widget for y in range(*region.line_span)
+                )
+            )
+
+        message = editor.query_one("#note-message", Static)
+        assert text_of(message).count("delivered") == 2, text_of(message)
+        assert in_view(message)
+        targets = editor.query_one("#note-targets", SelectionList)
+        assert in_view(targets) and targets.max_scroll_y == 0  # every target, no scrolling
+        assert len(editor.choices) == targets.option_count == 3
+        assert editor.query_one("#note").region.y >= 6  # part of the profile stays in view
+
+
+async def test_the_short_ticket_and_timeline_columns_are_always_in_view() -> None:
+    from textual.widgets import DataTable
+
+    from cx_tui.widgets.record_tables import TicketTable, TimelineTable
+
+    def in_view(table: DataTable[object], labels: list[str]) -> None:
+        shown = table.scrollable_content_region.width
+        right = 0
+        for column in table.columns.values():
+            right += column.get_render_width(table)
+            if str(column.label) in labels:
+                labels.remove(str(column.label))
+                assert right <= shown, f"{column.label} ends at {right}, past {shown}"
+        assert labels == [], f"no such columns: {labels}"
+
+    for size in [(80, 24), (120, 40), (200, 60)]:
+        app = CxApp(load_config())
+        async with app.run_test(size=size) as pilot:
+            await look_up(app, pilot, HERO)
+            tickets = app.main.query_one(TicketTable)
+            in_view(tickets, ["#", "Status", "Priority", "Age", "SLA due", "Source"])
+            assert tickets.virtual_size.width <= tickets.size.width  # the subject is cut to fit
+            in_view(app.main.query_one(TimelineTable), ["When", "Channel", "Source"])
+            if size == (200, 60):  # narrowed later: the subject is cut again to the new width
+                await pilot.resize_terminal(120, 40)
+                await pilot.pause()
+                in_view(tickets, ["Source"])
+                assert tickets.virtual_size.width <= tickets.size.width
+
+
+async def test_conflicts_and_internal_notes_take_the_themes_colours() -> None:
+    import io
+
+    from rich.color import Color as RichColor
+    from textual.color import Color
+
+    def colour_of(renderable: object, words: str) -> RichColor | None:
+        console = Console(width=120, file=io.StringIO())
+        for segment in console.render(renderable):  # type: ignore[arg-type]
+            if words in segment.text and segment.style is not None:
+                return segment.style.color
+        raise AssertionError(f"{words!r} is not shown")
+
+    def theme_colour(app: CxApp, name: str) -> tuple[int, int, int]:
+        return Color.parse(app.current_theme.variables[name]).rgb
+
+    app = CxApp(dataclasses.replace(load_config(), theme="cx-light"))
+    async with app.run_test(size=SIZE) as pilot:
+        await look_up(app, pilot, HERO)
+        card = app.main.query_one("#identity", Static)
+        conflict = colour_of(card.content, "conflict")
+        assert conflict is not None and conflict.triplet == theme_colour(app, "cx-conflict")
+        app.theme = "cx-dark"  # a live switch repaints the card in the new colours
+        await pilot.pause()
+        conflict = colour_of(card.content, "conflict")
+        assert conflict is not None and conflict.triplet == theme_colour(app, "cx-conflict")
+        await pilot.press("2", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, RecordDetail)
+        note = colour_of(app.screen.body, "INTERNAL NOTE")
+        assert note is not None and note.triplet == theme_colour(app, "cx-internal-note")
+
+
+async def test_keys_do_nothing_behind_the_too_small_message_but_help_and_quit() -> None:
+    app = CxApp(load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await look_up(app, pilot, HERO)
+        await pilot.resize_terminal(50, 15)
+        await pilot.pause()
+        assert screen.has_class("-too-small")
+        for key in ("n", "b", "r", "2", "ctrl+l", "ctrl+p", "tab"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.screen is screen, f"{key} acted behind the message"
+        await pilot.press(*"+1415", "enter")  # typing reaches no widget either
+        assert screen.query_one("#lookup-bar", Input).value == HERO
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.resize_terminal(*SIZE)
+        await pilot.pause()
+        assert not screen.has_class("-too-small")
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, NoteEditor)
+        await pilot.press("escape")
+        await pilot.resize_terminal(50, 15)
+        await pilot.pause()
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert app.return_code == 0  # quit still works
+
+
+async def test_the_footer_keeps_help_and_quit_in_view_at_80_columns() -> None:
+    from textual.widgets import Footer
+
+    for size in [(80, 24), (60, 18), SIZE]:
+        app = CxApp(load_config())
+        async with app.run_test(size=size) as pilot:
+            await look_up(app, pilot, HERO)
+            footer = app.main.query_one(Footer)
+            shown = {
+                str(getattr(key, "description", "")): key.region
+                for key in footer.children
+                if key.region.width
+            }
+            edge = shown["palette"].x  # docked on the right, over whatever runs under it
+            for wanted in ("Help", "Quit", "Note", "Lookup"):
+                assert wanted in shown, f"{wanted} missing at {size}: {list(shown)}"
+                assert shown[wanted].right <= edge, f"{wanted} cut off at {size}"

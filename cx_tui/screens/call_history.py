@@ -7,13 +7,13 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label
 
 from cx_tui.calls import clock_text
-from cx_tui.keys import MODAL_KEYS, bindings
+from cx_tui.keys import CALL_HISTORY_KEYS, CLOSE_KEYS, bindings
 from cx_tui.phrases import ago
 from cx_tui.store import CallRecord
 
@@ -24,10 +24,7 @@ Loader = Callable[[bool], Sequence[CallRecord]]
 class CallHistory(ModalScreen[str | None]):
     """Dismisses with the number to look up, or None."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("m", "toggle_missed", "Missed only", id="calls-missed"),
-        *bindings(MODAL_KEYS[:1]),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings(CALL_HISTORY_KEYS, CLOSE_KEYS)
 
     def __init__(self, load: Loader, *, missed_only: bool = False) -> None:
         super().__init__()

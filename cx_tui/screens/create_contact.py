@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
 from cx_tui.identity import QueryError, normalize_email, normalize_phone
-from cx_tui.keys import MODAL_KEYS, bindings
+from cx_tui.keys import CLOSE_KEYS, CONTACT_KEYS, bindings
 from cx_tui.models import ContactKind, ContactPoint
 
 
@@ -28,10 +28,7 @@ class ContactDraft:
 class CreateContact(ModalScreen[ContactDraft | None]):
     """A small form; ctrl+s (or Enter in the last field) creates, Escape cancels."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        *bindings(MODAL_KEYS[:1]),
-        Binding("ctrl+s", "create", "Create", id="create-contact-save", priority=True),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings(CLOSE_KEYS, CONTACT_KEYS)
 
     def __init__(
         self,

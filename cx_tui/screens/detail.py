@@ -15,9 +15,10 @@ from textual.widgets import Label, Static
 from cx_tui.keys import MODAL_KEYS, bindings
 from cx_tui.models import Interaction, SourceRef, Ticket
 from cx_tui.phrases import ago
+from cx_tui.render import PLAIN, Palette
 
 
-def ticket_body(ticket: Ticket) -> RenderableType:
+def ticket_body(ticket: Ticket, palette: Palette = PLAIN) -> RenderableType:
     head = Text()
     head.append(f"#{ticket.ref.record_id} ", style="bold")
     head.append(ticket.subject, style="bold")
@@ -35,7 +36,7 @@ def ticket_body(ticket: Ticket) -> RenderableType:
         if comment.public:
             label.append("public reply", style="bold")
         else:
-            label.append(" INTERNAL NOTE ", style="bold reverse yellow")
+            label.append(" INTERNAL NOTE ", style=palette.internal_note)
         label.append(f"  {comment.author or 'unknown'} · {ago(comment.created)}", style="dim")
         parts += [Text(), label, Text(comment.body)]
     if not ticket.comments:
@@ -43,13 +44,19 @@ def ticket_body(ticket: Ticket) -> RenderableType:
     return Group(*parts)
 
 
-def interaction_body(item: Interaction, ticket: Ticket | None) -> RenderableType:
+def interaction_body(
+    item: Interaction, ticket: Ticket | None, palette: Palette = PLAIN
+) -> RenderableType:
     head = Text()
     head.append(f"{item.channel.value} · {item.direction.value} · {ago(item.at)}", style="bold")
     head.append(f"\n{item.summary}")
     parts: list[RenderableType] = [head]
     if ticket is not None:
-        parts += [Text(), Text("About this ticket:", style="underline"), ticket_body(ticket)]
+        parts += [
+            Text(),
+            Text("About this ticket:", style="underline"),
+            ticket_body(ticket, palette),
+        ]
     return Group(*parts)
 
 

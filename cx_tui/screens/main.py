@@ -16,7 +16,8 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widget import Widget
+from textual.widgets import Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from cx_tui.actions import ActionKind, NextAction, nobody_summary, suggest
@@ -37,6 +38,7 @@ from cx_tui.models import (
 from cx_tui.phrases import ago
 from cx_tui.render import candidates_headline
 from cx_tui.screens.call_desk import CallDesk
+from cx_tui.screens.call_history import CallHistory
 from cx_tui.screens.create_contact import ContactDraft, CreateContact
 from cx_tui.screens.detail import (
     RecordDetail,
@@ -50,8 +52,10 @@ from cx_tui.screens.outbox import OutboxScreen
 from cx_tui.screens.picker import CandidatePicker
 from cx_tui.softphone.events import CallKind
 from cx_tui.store import StoreError
+from cx_tui.themes import theme_palette
 from cx_tui.widgets.action_list import ActionList
 from cx_tui.widgets.call_banner import CallBanner
+from cx_tui.widgets.footer import CxFooter
 from cx_tui.widgets.identity_card import IdentityCard
 from cx_tui.widgets.record_tables import TicketTable, TimelineTable
 from cx_tui.widgets.source_bar import SourceBar
@@ -76,6 +80,17 @@ WELCOME = (
 )
 
 
+def draft_keys(profile: Profile) -> list[str]:
+    """Where a draft note about this caller is kept: the resolved person's records, in source
+    order (so Maria's draft follows her from her phone to her email, and one person's draft
+    never shows for another on a shared number); the query when nobody is resolved."""
+    if profile.state is ProfileState.RESOLVED and profile.matches:
+        return [
+            f"person:{m.person.ref.connector}/{m.person.ref.record_id}" for m in profile.matches
+        ]
+    return [profile.query]
+
+
 class MainScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = bindings(MAIN_KEYS)
 
@@ -95,6 +110,7 @@ class MainScreen(Screen[None]):
         self._retry_timer: Timer | None = None
         self._last_paint = 0.0
         """The candidate the agent picked for the current query, kept across refreshes."""
+        self._focus_before_small: Widget | None = None
 
     @property
     def cx(self) -> CxApp:
@@ -126,7 +142,7 @@ class MainScreen(Screen[None]):
                 yield Label("Timeline (newest first)", classes="section", id="timeline-title")
                 yield TimelineTable(id="timeline")
         yield Static(f"Enlarge the terminal to at least {MIN_WIDTH}x{MIN_HEIGHT}.", id="too-small")
-        yield Footer()
+        yield CxFooter()
 
     def on_mount(self) -> None:
         self.query_one("#lookup-bar", Input).focus()
@@ -170,9 +186,31 @@ class MainScreen(Screen[None]):
     def on_resize(self) -> None:
         self._check_size()
 
+    def on_screen_resume(self) -> None:
+        self._check_size()  # the terminal may have been resized while a dialog was open
+
     def _check_size(self) -> None:
         width, height = self.app.size
-        self.set_class(width < MIN_WIDTH or height < MIN_HEIGHT, "-too-small")
+        small = width < MIN_WIDTH or height < MIN_HEIGHT
+        if small == self.has_class("-too-small"):
+            return
+        self.set_class(small, "-too-small")
+        # Behind "enlarge the terminal" no key may act unseen (check_action): nothing has
+        # focus, so typing reaches no widget either; focus comes back once it fits.
+        if small:
+            self._focus_before_small = self.focused
+            self.set_focus(None)
+        else:
+            before = self._focus_before_small
+            self.set_focus(before if before is not None and before.is_attached else None)
+            if self.focused is None:
+                self.set_focus(self.query_one("#lookup-bar", Input))
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:  # noqa: ARG002
+        """No action of this screen runs while it is too small to show its effect (the app's
+        help and quit still do)."""
+        return not self.has_class("-too-small")
 
     # --- lookup ---------------------------------------------------------------------------
 
@@ -378,7 +416,11 @@ class MainScreen(Screen[None]):
 
     def open_ticket(self, ticket: Ticket) -> None:
         self.app.push_screen(
-            RecordDetail(f"Ticket #{ticket.ref.record_id}", ticket_body(ticket), ticket.ref)
+            RecordDetail(
+                f"Ticket #{ticket.ref.record_id}",
+                ticket_body(ticket, theme_palette(self.app)),
+                ticket.ref,
+            )
         )
 
     @on(TicketTable.TicketChosen)
@@ -401,7 +443,7 @@ class MainScreen(Screen[None]):
         self.app.push_screen(
             RecordDetail(
                 f"{item.channel.value.capitalize()}",
-                interaction_body(item, ticket),
+                interaction_body(item, ticket, theme_palette(self.app)),
                 ticket.ref if ticket else item.ref,
             )
         )
@@ -508,14 +550,23 @@ class MainScreen(Screen[None]):
                 "Look the caller up first (and pick them if several match).", severity="warning"
             )
             return
-        key = profile.query
+        keys = draft_keys(profile)
+        # Saved under the first key; found under any (the first source may not have answered
+        # when the draft was written), and then moved to the first.
+        found = next((key for key in keys if self.cx.draft(key)), keys[0])
+
+        def keep(text: str) -> None:
+            self.cx.keep_draft(keys[0], text)
+            if found != keys[0]:
+                self.cx.keep_draft(found, "")
+
         self.app.push_screen(
             NoteEditor(
                 profile.value("name") or profile.query,
                 self.note_choices(profile),
                 self.cx.deliver_note,
-                draft=self.cx.draft(key),
-                on_draft=lambda text: self.cx.keep_draft(key, text),
+                draft=self.cx.draft(found),
+                on_draft=keep,
             )
         )
 
@@ -576,6 +627,13 @@ class MainScreen(Screen[None]):
 
     def action_call_history(self) -> None:
         self.desk.history()
+
+    def action_missed_calls(self) -> None:
+        """The call history showing missed calls only: the callback worklist."""
+        self.desk.history()
+        history = self.app.screen
+        if isinstance(history, CallHistory):  # pushed, not mounted yet: it loads these
+            history.missed_only = True
 
     # --- elsewhere --------------------------------------------------------------------------
 

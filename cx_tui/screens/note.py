@@ -1,7 +1,9 @@
 """The quick note: typed over the profile (which stays visible), saved to chosen targets.
 
 Nothing typed is lost: every change is handed to `on_draft` (the app keeps drafts per caller),
-Escape closes and keeps the draft, and a save that fails leaves the text in the editor.
+Escape closes and keeps the draft, and a save that fails leaves the text in the editor. Once a
+note is queued (committed to the outbox) it is no longer a draft: the outbox delivers it, and
+offering it again would invite sending it twice.
 """
 
 from __future__ import annotations
@@ -65,11 +67,15 @@ class NoteEditor(ModalScreen[None]):
         self.draft = draft
         self.on_draft = on_draft or (lambda _text: None)
         self.states: dict[NoteTarget, tuple[str, str]] = {}
+        self.queued: str | None = None
+        """The text of the note last queued; closing does not keep it as a draft."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="note", classes="dialog"):
             yield Label(f"Note about {self.caller}", classes="dialog-title")
             yield TextArea(self.draft, id="note-text", soft_wrap=True, show_line_numbers=False)
+            # Above the targets, so problems and delivery states show however many targets.
+            yield Static("", id="note-message")
             yield SelectionList[int](
                 *(
                     Selection(choice.label, index, choice.default)
@@ -77,9 +83,8 @@ class NoteEditor(ModalScreen[None]):
                 ),
                 id="note-targets",
             )
-            yield Static("", id="note-message")
             yield Label(
-                "ctrl+s save · Tab targets (space toggles) · Escape close, keeps the draft",
+                "ctrl+s save · Tab: targets, space toggles · Esc closes, keeps draft",
                 classes="dialog-hint",
             )
 
@@ -94,9 +99,9 @@ class NoteEditor(ModalScreen[None]):
         self.on_draft(event.text_area.text)
 
     def _say(self, message: str | Text, style: str = "bold red") -> None:
-        self.query_one("#note-message", Static).update(
-            Text(message, style=style) if isinstance(message, str) else message
-        )
+        said = self.query_one("#note-message", Static)
+        said.update(Text(message, style=style) if isinstance(message, str) else message)
+        said.scroll_visible(animate=False)  # when the editor scrolls (a short terminal)
 
     def selected(self) -> list[TargetChoice]:
         picked = self.query_one("#note-targets", SelectionList).selected
@@ -127,6 +132,9 @@ class NoteEditor(ModalScreen[None]):
         self._show_states()
         try:
             async for target, state, message in self.deliver(text, targets):
+                if self.queued != text:  # the first update: the outbox has committed the note
+                    self.queued = text
+                    self.on_draft("")
                 self.states[target] = (state, message)
                 self._show_states()
         except Exception as error:  # the note stays in the editor: nothing is lost
@@ -148,5 +156,6 @@ class NoteEditor(ModalScreen[None]):
         self._say(text)
 
     def action_close(self) -> None:
-        self.on_draft(self.query_one("#note-text", TextArea).text)
+        text = self.query_one("#note-text", TextArea).text
+        self.on_draft("" if text.strip() == self.queued else text)
         self.dismiss(None)

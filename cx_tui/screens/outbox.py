@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Label, Static, TextArea
 
-from cx_tui.keys import MODAL_KEYS, bindings
+from cx_tui.keys import CLOSE_KEYS, CONFIRM_KEYS, EDIT_NOTE_KEYS, OUTBOX_KEYS, bindings
 from cx_tui.phrases import now_utc, span
 from cx_tui.store import ItemState, OutboxItem, StoreError
 
@@ -32,10 +32,7 @@ SHOWN = (ItemState.PENDING, ItemState.SENDING, ItemState.FAILED, ItemState.DELIV
 class Confirm(ModalScreen[bool]):
     """Yes or no, keyboard first (y / n, Escape is no)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer(True)", "Yes", id="confirm-yes"),
-        Binding("n,escape", "answer(False)", "No", id="confirm-no"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings(CONFIRM_KEYS)
 
     def __init__(self, question: str) -> None:
         super().__init__()
@@ -59,10 +56,7 @@ class Confirm(ModalScreen[bool]):
 class EditNote(ModalScreen[str | None]):
     """Edit a failed note's text before sending it again (ctrl+s), Escape keeps the old one."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Resend", id="edit-resend", priority=True),
-        *bindings(MODAL_KEYS[:1]),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings(EDIT_NOTE_KEYS, CLOSE_KEYS)
 
     def __init__(self, item: OutboxItem) -> None:
         super().__init__()
@@ -89,12 +83,7 @@ class EditNote(ModalScreen[str | None]):
 class OutboxScreen(ModalScreen[None]):
     """Every note item with its target, age, attempts and last error."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r", "retry", "Retry now", id="outbox-retry"),
-        Binding("e", "edit", "Edit & resend", id="outbox-edit"),
-        Binding("d", "discard", "Discard", id="outbox-discard"),
-        *bindings(MODAL_KEYS[:1]),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings(OUTBOX_KEYS, CLOSE_KEYS)
 
     def __init__(self, delivery: Delivery) -> None:
         super().__init__()

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
-from cx_tui.keys import MODAL_KEYS, bindings
+from cx_tui.keys import CLOSE_KEYS, bindings
 from cx_tui.models import Candidate
 from cx_tui.phrases import ago, people
 
@@ -37,7 +37,7 @@ def candidate_prompt(candidate: Candidate) -> Text:
 class CandidatePicker(ModalScreen[Candidate | None]):
     """Lists the candidates with what tells them apart; Enter picks, Escape leaves it open."""
 
-    BINDINGS: ClassVar[list[BindingType]] = bindings(MODAL_KEYS[:1])
+    BINDINGS: ClassVar[list[BindingType]] = bindings(CLOSE_KEYS)
 
     def __init__(self, query: str, candidates: Sequence[Candidate]) -> None:
         super().__init__()

@@ -15,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
-from cx_tui.keys import MODAL_KEYS, bindings
+from cx_tui.keys import CLOSE_KEYS, bindings
 from cx_tui.phrases import ago
 
 
@@ -28,7 +28,7 @@ class RecentLookup:
 
 
 class RecentLookups(ModalScreen[str | None]):
-    BINDINGS: ClassVar[list[BindingType]] = bindings(MODAL_KEYS[:1])
+    BINDINGS: ClassVar[list[BindingType]] = bindings(CLOSE_KEYS)
 
     def __init__(self, lookups: Sequence[RecentLookup]) -> None:
         super().__init__()

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, SelectionList, Static, TextArea
 from textual.widgets.selection_list import Selection
 
 from cx_tui.calls import Call, clock_text
+from cx_tui.keys import WRAP_UP_KEYS, bindings
 from cx_tui.models import NoteTarget
 from cx_tui.phrases import now_utc
 from cx_tui.screens.note import TargetChoice
@@ -41,10 +42,7 @@ def parse_duration(text: str) -> int | None:
 class WrapUp(ModalScreen[WrapUpResult | None]):
     """ctrl+s logs the call; Escape closes and keeps the note as a draft."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Log call", id="wrap-up-save", priority=True),
-        Binding("escape", "close", "Close (keeps the draft)", id="wrap-up-close"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings(WRAP_UP_KEYS)
 
     def __init__(
         self,

@@ -2,16 +2,40 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.widgets import Static
 
 from cx_tui.models import Profile
-from cx_tui.render import identity_card
+from cx_tui.render import Palette, identity_card
+from cx_tui.themes import theme_palette
+
+if TYPE_CHECKING:
+    from textual.theme import Theme
 
 
 class IdentityCard(Static):
+    """The caller's merged fields; conflicts and VIP in the theme's own colours."""
+
     DEFAULT_CSS = """
     IdentityCard { height: auto; padding: 0 1; }
     """
 
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
+        super().__init__(id=id)
+        self._profile: Profile | None = None
+        self._palette: Palette | None = None
+
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, _theme: Theme) -> None:
+        self._palette = None
+        if self._profile is not None:
+            self.show_profile(self._profile)
+
     def show_profile(self, profile: Profile) -> None:
-        self.update(identity_card(profile))
+        self._profile = profile
+        if self._palette is None:
+            self._palette = theme_palette(self.app)
+        self.update(identity_card(profile, palette=self._palette))

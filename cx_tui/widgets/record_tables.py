@@ -8,17 +8,33 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from rich.text import Text
+from textual import events
+from textual.geometry import Size
 from textual.message import Message
 from textual.widgets import DataTable
 
+from cx_tui import phrases
 from cx_tui.models import Interaction, Ticket
-from cx_tui.phrases import ago
+from cx_tui.phrases import ago, span
 
 _ARROWS = {"inbound": "←", "outbound": "→"}
-SUBJECT_WIDTH = 36
-"""Long subjects are cut so status, priority, age and SLA stay in view; Enter shows it all."""
+TICKET_COLUMNS = ("#", "Status", "Priority", "Age", "SLA due", "Source", "Subject")
+"""The short columns first, the subject last and cut to the room left, so id, status,
+priority, age, SLA and source are always in view; Enter shows the whole ticket."""
+MIN_SUBJECT = 3
+"""Below this the subject runs off to the right (the table scrolls) rather than shrink."""
+SUMMARY_WIDTH = 120
+TIMELINE_COLUMNS = ("When", "Channel", "", "Source", "Summary")
+"""The summary last: a long one runs off to the right, never pushing the source out of view."""
+
+
+def _cut(text: str, width: int) -> Text:
+    cut = Text(text, no_wrap=True)
+    cut.truncate(width, overflow="ellipsis")
+    return cut
 
 
 class TicketTable(DataTable[Text | str]):
@@ -33,9 +49,7 @@ class TicketTable(DataTable[Text | str]):
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.tickets: dict[str, Ticket] = {}
-
-    def on_mount(self) -> None:
-        self.add_columns("#", "Subject", "Status", "Priority", "Age", "SLA due", "Source")
+        self._filled_size = Size(-1, -1)
 
     def show_tickets(self, tickets: Sequence[Ticket]) -> None:
         keys = [f"{t.ref.connector}/{t.ref.record_id}" for t in tickets]
@@ -44,24 +58,50 @@ class TicketTable(DataTable[Text | str]):
         ):
             return
         self.tickets = dict(zip(keys, tickets, strict=True))
-        self.clear()
-        for key, ticket in self.tickets.items():
-            sla = ""
-            style = ""
-            if ticket.sla_due and ticket.is_open:
-                sla = ago(ticket.sla_due)
-                style = "bold red" if not sla.startswith("in ") else "bold yellow"
-            subject = ticket.subject
-            self.add_row(
-                ticket.ref.record_id,
-                subject if len(subject) <= SUBJECT_WIDTH else subject[: SUBJECT_WIDTH - 1] + "…",
-                Text(ticket.status.value, style="bold" if ticket.is_open else "dim"),
-                ticket.priority.value if ticket.priority else "",
-                ago(ticket.created),
-                Text(sla, style=style),
-                ticket.ref.connector,
-                key=key,
-            )
+        self._fill()
+
+    def on_resize(self, event: events.Resize) -> None:
+        if event.size != self._filled_size:
+            row = self.cursor_row
+            self._fill()
+            if self.row_count:
+                self.move_cursor(row=min(row, self.row_count - 1), animate=False)
+
+    def _fill(self) -> None:
+        """Rows for the tickets, the subject cut to the width left by the other columns."""
+        self._filled_size = self.size
+        now = phrases.now_utc()
+        rows = [self._short_cells(ticket, now) for ticket in self.tickets.values()]
+        pad = 2 * self.cell_padding
+        short = sum(
+            max([len(title), *(row[index].cell_len for row in rows)]) + pad
+            for index, title in enumerate(TICKET_COLUMNS[:-1])
+        )
+        room = self.size.width - short - pad
+        if len(rows) + 1 > self.size.height:  # more rows than fit: a vertical scrollbar shows
+            room -= self.styles.scrollbar_size_vertical
+        room = max(room, MIN_SUBJECT)
+        self.clear(columns=True)
+        self.add_columns(*TICKET_COLUMNS[:-1])
+        self.add_column(_cut(TICKET_COLUMNS[-1], room))
+        for (key, ticket), cells in zip(self.tickets.items(), rows, strict=True):
+            self.add_row(*cells, _cut(ticket.subject, room), key=key)
+
+    @staticmethod
+    def _short_cells(ticket: Ticket, now: datetime) -> list[Text]:
+        sla = ""
+        style = ""
+        if ticket.sla_due and ticket.is_open:
+            sla = ago(ticket.sla_due, now)
+            style = "bold red" if not sla.startswith("in ") else "bold yellow"
+        return [
+            Text(ticket.ref.record_id),
+            Text(ticket.status.value, style="bold" if ticket.is_open else "dim"),
+            Text(ticket.priority.value if ticket.priority else ""),
+            Text(span(now - ticket.created)),
+            Text(sla, style=style),
+            Text(ticket.ref.connector),
+        ]
 
     def current(self) -> Ticket | None:
         if not self.tickets or self.cursor_row < 0:
@@ -103,7 +143,7 @@ class TimelineTable(DataTable[Text | str]):
         self._shown: list[tuple[str, str]] = []
 
     def on_mount(self) -> None:
-        self.add_columns("When", "Channel", "", "Summary", "Source")
+        self.add_columns(*TIMELINE_COLUMNS)
 
     @property
     def total(self) -> int:
@@ -130,11 +170,15 @@ class TimelineTable(DataTable[Text | str]):
                 continue  # the same record twice: one row
             self.items[key] = item
             self.add_row(
-                ago(item.at),
-                item.channel.value,
-                _ARROWS.get(item.direction.value, "·"),
-                item.summary if len(item.summary) <= 120 else item.summary[:119] + "…",
-                item.ref.connector,
+                Text(ago(item.at)),
+                Text(item.channel.value),
+                Text(_ARROWS.get(item.direction.value, "·")),
+                Text(item.ref.connector),
+                Text(
+                    item.summary
+                    if len(item.summary) <= SUMMARY_WIDTH
+                    else item.summary[: SUMMARY_WIDTH - 1] + "…"
+                ),
                 key=key,
             )
         self.post_message(self.PageShown(self._next, len(self._all)))

@@ -10,12 +10,6 @@ from textual.widgets import Static
 
 from cx_tui.models import SourceState, SourceStatus
 
-_STYLE = {
-    SourceState.SEARCHING: "$warning",
-    SourceState.FOUND: "$success",
-    SourceState.NOBODY: "$text-muted",
-    SourceState.CANCELLED: "$text-muted",
-}
 _ICON = {
     SourceState.SEARCHING: "…",
     SourceState.FOUND: "✓",

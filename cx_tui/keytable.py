@@ -1,0 +1,226 @@
+"""Every key binding in one table: id, default keys, action, group and description.
+
+Plain data, no Textual: the config checks `[keymap]` ids against `BINDING_IDS` without pulling
+in the UI. `cx_tui.keys` turns these rows into Textual bindings; screens build their `BINDINGS`
+from there, the help screen lists every row by group, the command palette offers the rows that
+have a `command`, and the config's `[keymap]` overrides keys by binding id (`App.set_keymap`).
+One source of truth, so the help never disagrees with what a key does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """One binding.
+
+    Attributes:
+        id: The binding id, the name `[keymap]` remaps it by (kebab-case, unique).
+        keys: Default keys, comma-separated Textual key names.
+        action: The Textual action it runs on its screen (or on the app for APP_KEYS).
+        description: A word or two, for the footer and the help.
+        group: The help screen's heading it is listed under.
+        show: Shown in the footer.
+        narrow: Still shown in the footer of a narrow terminal (< 100 columns), where there is
+            room for a few keys only; `?` lists the rest.
+        priority: Handled before the focused widget sees the key.
+        key_display: How the footer shows the key, when not its name.
+        command: The command palette's title for it (main-screen and app keys); empty: not
+            in the palette.
+    """
+
+    id: str
+    keys: str
+    action: str
+    description: str
+    group: str
+    show: bool = True
+    narrow: bool = False
+    priority: bool = False
+    key_display: str | None = None
+    command: str = ""
+
+
+APP_KEYS: tuple[Key, ...] = (
+    # Priority, handled by the app before the next key is routed: keys typed right after
+    # ctrl+l land in the lookup bar, not in whatever had focus before.
+    Key(
+        "focus-lookup",
+        "ctrl+l",
+        "focus_lookup",
+        "Lookup",
+        "Lookup",
+        priority=True,
+        command="Look up a caller",
+    ),
+    Key(
+        "help",
+        "question_mark,f1",
+        "help",
+        "Help",
+        "General",
+        narrow=True,
+        key_display="?",
+        command="Help: keys",
+    ),
+    Key("quit", "ctrl+q", "quit", "Quit", "General", narrow=True, priority=True),
+)
+
+MAIN_KEYS: tuple[Key, ...] = (
+    Key(
+        "focus-lookup-slash",
+        "slash",
+        "focus_lookup",
+        "Lookup",
+        "Lookup",
+        narrow=True,
+        key_display="/",
+    ),
+    Key("recent-lookups", "r", "recent", "Recent", "Lookup", command="Recent lookups"),
+    Key("pick-person", "p", "pick", "Pick person", "Lookup", show=False, command="Pick the person"),
+    Key("log-note", "n,ctrl+n", "note", "Note", "Act", narrow=True, command="Log a note"),
+    Key("outbox", "b", "outbox", "Outbox", "Act", narrow=True, command="Outbox: notes to deliver"),
+    Key(
+        "call-timer", "t", "call_timer", "Call start/end", "Calls", command="Call timer: start/end"
+    ),
+    Key(
+        "switch-call", "k", "switch_call", "Switch call", "Calls", show=False, command="Switch call"
+    ),
+    Key("call-history", "h", "call_history", "Calls", "Calls", command="Call history"),
+    Key(
+        "missed-calls",
+        "m",
+        "missed_calls",
+        "Missed calls",
+        "Calls",
+        show=False,
+        command="Missed calls to return",
+    ),
+    Key(
+        "create-contact",
+        "a",
+        "create_contact",
+        "Add contact",
+        "Act",
+        show=False,
+        command="Create a contact",
+    ),
+    Key(
+        "open-record",
+        "o",
+        "open_record",
+        "Open in browser",
+        "Act",
+        show=False,
+        command="Open record in browser",
+    ),
+    Key("copy-link", "c", "copy_link", "Copy link", "Act", show=False, command="Copy record link"),
+    Key(
+        "focus-actions",
+        "1",
+        "focus_panel('actions')",
+        "Actions",
+        "Move",
+        show=False,
+        command="Go to next actions",
+    ),
+    Key(
+        "focus-tickets",
+        "2",
+        "focus_panel('tickets')",
+        "Tickets",
+        "Move",
+        show=False,
+        command="Go to tickets",
+    ),
+    Key(
+        "focus-timeline",
+        "3",
+        "focus_panel('timeline')",
+        "Timeline",
+        "Move",
+        show=False,
+        command="Go to timeline",
+    ),
+)
+
+NOTE_KEYS: tuple[Key, ...] = (
+    Key("save-note", "ctrl+s", "save", "Save note", "Note editor", priority=True),
+    Key("close-note", "escape", "close", "Close (keeps the draft)", "Note editor"),
+)
+
+MODAL_KEYS: tuple[Key, ...] = (
+    Key("close-modal", "escape", "dismiss_modal", "Close", "Dialogs"),
+    Key("modal-open-record", "o", "open_record", "Open in browser", "Dialogs"),
+    Key("modal-copy-link", "c", "copy_link", "Copy link", "Dialogs"),
+)
+CLOSE_KEYS: tuple[Key, ...] = MODAL_KEYS[:1]
+"""Escape closes: every dialog has it."""
+
+CONTACT_KEYS: tuple[Key, ...] = (
+    Key("create-contact-save", "ctrl+s", "create", "Create", "Create contact", priority=True),
+)
+
+OUTBOX_KEYS: tuple[Key, ...] = (
+    Key("outbox-retry", "r", "retry", "Retry now", "Outbox"),
+    Key("outbox-edit", "e", "edit", "Edit & resend", "Outbox"),
+    Key("outbox-discard", "d", "discard", "Discard", "Outbox"),
+)
+EDIT_NOTE_KEYS: tuple[Key, ...] = (
+    Key("edit-resend", "ctrl+s", "save", "Resend (edited note)", "Outbox", priority=True),
+)
+CONFIRM_KEYS: tuple[Key, ...] = (
+    Key("confirm-yes", "y", "answer(True)", "Yes", "Outbox"),
+    Key("confirm-no", "n,escape", "answer(False)", "No", "Outbox"),
+)
+
+WRAP_UP_KEYS: tuple[Key, ...] = (
+    Key("wrap-up-save", "ctrl+s", "save", "Log call", "Call wrap-up", priority=True),
+    Key("wrap-up-close", "escape", "close", "Close (keeps the draft)", "Call wrap-up"),
+)
+
+CALL_HISTORY_KEYS: tuple[Key, ...] = (
+    Key("calls-missed", "m", "toggle_missed", "Missed only", "Call history"),
+)
+
+ALL_KEYS: tuple[Key, ...] = (
+    APP_KEYS
+    + MAIN_KEYS
+    + NOTE_KEYS
+    + MODAL_KEYS
+    + CONTACT_KEYS
+    + OUTBOX_KEYS
+    + EDIT_NOTE_KEYS
+    + CONFIRM_KEYS
+    + WRAP_UP_KEYS
+    + CALL_HISTORY_KEYS
+)
+
+BINDING_IDS: frozenset[str] = frozenset(key.id for key in ALL_KEYS)
+"""Every id `[keymap]` may name."""
+
+NARROW_HIDDEN: frozenset[str] = frozenset(
+    key.action for key in ALL_KEYS if key.show and not key.narrow
+) - frozenset(key.action for key in ALL_KEYS if key.narrow)
+"""Actions of footer keys left out of a narrow terminal's footer."""
+
+
+def shown_keys(keys: str) -> str:
+    """`question_mark,f1` -> `?, f1`: keys as the agent reads them."""
+    return ", ".join(k.replace("question_mark", "?").replace("slash", "/") for k in keys.split(","))
+
+
+def groups(keymap: dict[str, str] | None = None) -> dict[str, list[tuple[str, str, str]]]:
+    """Group -> [(keys as configured, description, binding id)], in table order."""
+    overrides = keymap or {}
+    out: dict[str, list[tuple[str, str, str]]] = {}
+    seen: set[str] = set()
+    for key in ALL_KEYS:
+        if key.id in seen:
+            continue
+        seen.add(key.id)
+        shown = shown_keys(overrides.get(key.id, key.keys))
+        out.setdefault(key.group, []).append((shown, key.description, key.id))
+    return out
