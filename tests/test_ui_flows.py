@@ -680,19 +680,27 @@ async def test_the_short_ticket_and_timeline_columns_are_always_in_view() -> Non
                 assert right <= shown, f"{column.label} ends at {right}, past {shown}"
         assert labels == [], f"no such columns: {labels}"
 
+    def subject_width(table: TicketTable) -> int:
+        return next(
+            c.get_render_width(table) for c in table.columns.values() if "Subj" in str(c.label)
+        )
+
+    everything = ["#", "Status", "Priority", "Age", "SLA due"]
     for size in [(80, 24), (120, 40), (200, 60)]:
         app = CxApp(load_config())
         async with app.run_test(size=size) as pilot:
             await look_up(app, pilot, HERO)
             tickets = app.main.query_one(TicketTable)
-            in_view(tickets, ["#", "Status", "Priority", "Age", "SLA due", "Source"])
-            assert tickets.virtual_size.width <= tickets.size.width  # the subject is cut to fit
+            in_view(tickets, [*everything, "Subject"])
+            assert subject_width(tickets) >= 20  # what the ticket is about stays readable
             in_view(app.main.query_one(TimelineTable), ["When", "Channel", "Source"])
-            if size == (200, 60):  # narrowed later: the subject is cut again to the new width
-                await pilot.resize_terminal(120, 40)
-                await pilot.pause()
+            if size == (200, 60):  # wide: the source too, and the subject is cut to fit
                 in_view(tickets, ["Source"])
                 assert tickets.virtual_size.width <= tickets.size.width
+                await pilot.resize_terminal(120, 40)  # narrowed: the subject is cut again
+                await pilot.pause()
+                in_view(tickets, [*everything, "Subject"])
+                assert subject_width(tickets) >= 20
 
 
 async def test_conflicts_and_internal_notes_take_the_themes_colours() -> None:

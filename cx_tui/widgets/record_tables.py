@@ -21,11 +21,13 @@ from cx_tui.models import Interaction, Ticket
 from cx_tui.phrases import ago, span
 
 _ARROWS = {"inbound": "←", "outbound": "→"}
-TICKET_COLUMNS = ("#", "Status", "Priority", "Age", "SLA due", "Source", "Subject")
-"""The short columns first, the subject last and cut to the room left, so id, status,
-priority, age, SLA and source are always in view; Enter shows the whole ticket."""
-MIN_SUBJECT = 3
-"""Below this the subject runs off to the right (the table scrolls) rather than shrink."""
+TICKET_COLUMNS = ("#", "Subject", "Status", "Priority", "Age", "SLA due", "Source")
+"""What the ticket is about comes right after its number, cut to the room the other columns
+leave; Enter shows the whole ticket."""
+MIN_SUBJECT = 20
+"""The subject never shrinks below this: in a narrow panel the source runs off to the right
+(the table scrolls sideways) before the agent loses what the ticket is about."""
+SUBJECT = TICKET_COLUMNS.index("Subject")
 SUMMARY_WIDTH = 120
 TIMELINE_COLUMNS = ("When", "Channel", "", "Source", "Summary")
 """The summary last: a long one runs off to the right, never pushing the source out of view."""
@@ -75,20 +77,22 @@ class TicketTable(DataTable[Text | str]):
         pad = 2 * self.cell_padding
         short = sum(
             max([len(title), *(row[index].cell_len for row in rows)]) + pad
-            for index, title in enumerate(TICKET_COLUMNS[:-1])
+            for index, title in enumerate(t for t in TICKET_COLUMNS if t != "Subject")
         )
         room = self.size.width - short - pad
         if len(rows) + 1 > self.size.height:  # more rows than fit: a vertical scrollbar shows
             room -= self.styles.scrollbar_size_vertical
         room = max(room, MIN_SUBJECT)
         self.clear(columns=True)
-        self.add_columns(*TICKET_COLUMNS[:-1])
-        self.add_column(_cut(TICKET_COLUMNS[-1], room))
+        for title in TICKET_COLUMNS:
+            self.add_column(_cut(title, room) if title == "Subject" else title)
         for (key, ticket), cells in zip(self.tickets.items(), rows, strict=True):
-            self.add_row(*cells, _cut(ticket.subject, room), key=key)
+            cells.insert(SUBJECT, _cut(ticket.subject, room))
+            self.add_row(*cells, key=key)
 
     @staticmethod
     def _short_cells(ticket: Ticket, now: datetime) -> list[Text]:
+        """Every cell but the subject, in column order."""
         sla = ""
         style = ""
         if ticket.sla_due and ticket.is_open:
