@@ -11,6 +11,10 @@ it stops the server and times the same command with no app running (it must exit
 
 Target: median under 60 ms with an app running (the cost is mostly Python's own start-up, so
 a bare `python -c pass` is timed too, as the floor; other load on the machine moves both).
+
+This times the client against a bare server. Against the real app (which paints each ring
+while the next one arrives), and for ring-to-name-on-screen, run the `ring` scenario:
+`python -m bench.scenarios ring` (see `bench/scenarios.py`).
 """
 
 from __future__ import annotations
@@ -34,7 +38,8 @@ NUMBER = "+1 415 555 0132"
 TARGET_MEDIAN_MS = 60.0
 
 
-def _command() -> list[str]:
+def command() -> list[str]:
+    """How to run the installed `cx-tui` (this interpreter's script, else PATH, else -m)."""
     script = Path(sys.executable).parent / "cx-tui"
     if script.exists():
         return [str(script)]
@@ -127,20 +132,20 @@ def main() -> int:
     parser.add_argument("--importtime", action="store_true")
     args = parser.parse_args()
 
-    command = [*_command(), "ring", NUMBER]
+    ring = [*command(), "ring", NUMBER]
     runtime = tempfile.mkdtemp(prefix="cx-bench-", dir="/tmp")
     env = {**os.environ, "CX_TUI_RUNTIME_DIR": os.path.join(runtime, "rt")}
     path = os.path.join(runtime, "rt", "control.sock")
-    sys.stdout.write(f"command: {' '.join(command)}\n")
+    sys.stdout.write(f"command: {' '.join(ring)}\n")
     try:
         with _ServerThread(path) as served:
-            _time_runs(command, env, 3, expect=0)  # warm the disk cache
-            running = _time_runs(command, env, args.runs, expect=0)
+            _time_runs(ring, env, 3, expect=0)  # warm the disk cache
+            running = _time_runs(ring, env, args.runs, expect=0)
             delivered = len(served.events)
         median = _report("ring, app running", running)
         if delivered != args.runs + 3:
             sys.exit(f"bench: {delivered} events delivered, expected {args.runs + 3}")
-        absent = _time_runs(command, env, args.runs, expect=1)
+        absent = _time_runs(ring, env, args.runs, expect=1)
         _report("ring, no app (exit 1)", absent)
         # The floor: this interpreter starting and doing nothing, timed the same way now
         # (other load on the machine moves every row together).

@@ -38,6 +38,7 @@ PLAN: dict[str, tuple[list[str], list[str], float]] = {
     "render": (["--runs", "5"], ["--runs", "2"], 120),
     "burst": ([], ["--lookups", "40"], 90),
     "keys": (["--runs", "3"], ["--runs", "1"], 90),
+    "ring": (["--runs", "20"], ["--runs", "6"], 120),
 }
 
 

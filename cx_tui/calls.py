@@ -52,6 +52,26 @@ class Call:
     disposition: str | None = None
     note: str | None = None
 
+    @classmethod
+    def from_record(cls, record: CallRecord) -> Call:
+        """A call of an earlier session, back from the history (to wrap it up now)."""
+        return cls(
+            call_id=record.call_id,
+            direction=record.direction,
+            rang_at=record.started,
+            number=record.number,
+            lookup_text=record.number,
+            line=record.line,
+            answered_at=record.answered,
+            ended_at=record.ended,
+            person_name=record.person_name,
+            person_key=record.person_key,
+            manual=record.call_id.startswith("manual-"),
+            wrapped_up=record.disposition is not None,
+            disposition=record.disposition,
+            note=record.note,
+        )
+
     @property
     def state(self) -> CallState:
         if self.ended_at is not None:
@@ -60,7 +80,13 @@ class Call:
 
     @property
     def missed(self) -> bool:
-        return self.ended_at is not None and self.answered_at is None and not self.manual
+        """An inbound call that ended unanswered (an outbound one nobody took is not missed)."""
+        return (
+            self.ended_at is not None
+            and self.answered_at is None
+            and not self.manual
+            and self.direction == "inbound"
+        )
 
     def duration(self, now: datetime) -> timedelta:
         """Time on the line (from answer to hang-up, or to now)."""
@@ -149,11 +175,17 @@ class CallTracker:
     def _find(self, event: CallEvent) -> Call | None:
         if event.call_id:
             return self.calls.get(event.call_id)
-        # No id: the focused live call, else the newest live one.
+        # No id (MicroSIP sends only the number): the live call with that number, preferring
+        # the focused one; without a number (or none matches), the focused live call, else the
+        # newest live one.
         current = self.current
+        live = self.live()
+        if event.number:
+            same = [c for c in live if c.number == event.number]
+            if same:
+                return current if any(c is current for c in same) else same[-1]
         if current is not None and current.state is not CallState.ENDED:
             return current
-        live = self.live()
         return live[-1] if live else None
 
     def start_manual(self, number: str | None = None, lookup_text: str | None = None) -> Call:
@@ -196,17 +228,30 @@ class CallTracker:
             call.person_name, call.person_key = name, key
             self._save(call)
 
-    def wrap_up(self, call: Call, disposition: str | None, note: str | None) -> None:
+    def wrap_up(
+        self, call: Call, disposition: str | None, note: str | None, *, strict: bool = False
+    ) -> None:
+        """Record the wrap-up in the history.
+
+        Raises:
+            StoreError: only with `strict`, when it could not be saved (the call is then left
+                as it was, not wrapped up).
+        """
+        before = (call.wrapped_up, call.disposition, call.note)
         call.wrapped_up = True
         call.disposition, call.note = disposition, note
-        self._save(call)
+        try:
+            self._save(call, strict=strict)
+        except StoreError:
+            call.wrapped_up, call.disposition, call.note = before
+            raise
 
     def _trim(self) -> None:
         ended = [k for k, c in self.calls.items() if c.state is CallState.ENDED]
         for key in ended[: max(0, len(self.calls) - MAX_CALLS)]:
             del self.calls[key]
 
-    def _save(self, call: Call) -> None:
+    def _save(self, call: Call, *, strict: bool = False) -> None:
         if self.store is None:
             return
         now = self.clock()
@@ -230,3 +275,5 @@ class CallTracker:
             self.problem = None
         except StoreError as error:
             self.problem = str(error)
+            if strict:
+                raise

@@ -71,6 +71,31 @@ class Delivery:
         """(pending, failed)."""
         return self.outbox.counts()
 
+    def queue(
+        self,
+        text: str,
+        targets: Sequence[NoteTarget],
+        kind: ItemKind = ItemKind.NOTE,
+        payload: dict[str, Any] | None = None,
+    ) -> Progress:
+        """Commit `text` for every target to the outbox now, and start delivering it.
+
+        When this returns, the note is safe on disk; `Progress.updates()` follows it out.
+
+        Raises:
+            StoreError, OutboxError: nothing was queued (the caller keeps the text).
+        """
+        progress = Progress(self, targets)  # listening before anything can move
+        try:
+            items = self.outbox.enqueue(text, targets, kind, payload)
+        except BaseException:
+            progress.close()
+            raise
+        progress.follow(items)
+        self.start()
+        self.worker.kick()
+        return progress
+
     async def send(
         self,
         text: str,
@@ -83,21 +108,38 @@ class Delivery:
         Raises:
             StoreError, OutboxError: nothing was queued (the caller keeps the text).
         """
-        events: asyncio.Queue[OutboxItem] = asyncio.Queue()
-        unsubscribe = self.subscribe(events.put_nowait)
+        async for update in self.queue(text, targets, kind, payload).updates():
+            yield update
+
+
+class Progress:
+    """What became of the items one `Delivery.queue` committed, as they move."""
+
+    def __init__(self, delivery: Delivery, targets: Sequence[NoteTarget]) -> None:
+        self._events: asyncio.Queue[OutboxItem] = asyncio.Queue()
+        self._unsubscribe = delivery.subscribe(self._events.put_nowait)
+        # Report on the caller's own target objects (the store's copies differ in fields it
+        # does not keep, such as when the record was fetched).
+        self._given = {(t.kind, t.ref.key): t for t in targets}
+        self.waiting: dict[int, NoteTarget] = {}
+
+    def follow(self, items: Sequence[OutboxItem]) -> None:
+        self.waiting = {
+            item.id: self._given.get((item.target.kind, item.target.ref.key), item.target)
+            for item in items
+        }
+
+    def close(self) -> None:
+        """Stop listening (`updates` does it when it ends)."""
+        self._unsubscribe()
+
+    async def updates(self) -> AsyncIterator[tuple[NoteTarget, str, str]]:
+        """(target, state, message): "queued" for each first, then "delivered" or "failed" (or
+        "queued" with the reason it waits to retry), for up to `PROGRESS_WAIT` seconds."""
+        waiting = dict(self.waiting)
         try:
-            items = self.outbox.enqueue(text, targets, kind, payload)
-            # Report progress on the caller's own target objects (the store's copies differ in
-            # fields it does not keep, such as when the record was fetched).
-            given = {(t.kind, t.ref.key): t for t in targets}
-            waiting = {
-                item.id: given.get((item.target.kind, item.target.ref.key), item.target)
-                for item in items
-            }
             for target in waiting.values():
                 yield target, "queued", ""
-            self.start()
-            self.worker.kick()
             loop = asyncio.get_running_loop()
             deadline = loop.time() + PROGRESS_WAIT
             while waiting:
@@ -105,7 +147,7 @@ class Delivery:
                 if remaining <= 0:
                     break
                 try:
-                    item = await asyncio.wait_for(events.get(), remaining)
+                    item = await asyncio.wait_for(self._events.get(), remaining)
                 except TimeoutError:
                     break
                 if item.id not in waiting:
@@ -117,4 +159,4 @@ class Delivery:
                 elif item.state is ItemState.PENDING and item.last_error:
                     yield waiting[item.id], "queued", f"will retry: {item.last_error}"
         finally:
-            unsubscribe()
+            self.close()

@@ -183,6 +183,8 @@ WRAP_UP_KEYS: tuple[Key, ...] = (
 
 CALL_HISTORY_KEYS: tuple[Key, ...] = (
     Key("calls-missed", "m", "toggle_missed", "Missed only", "Call history"),
+    Key("calls-returned", "r", "toggle_returned", "Returned", "Call history"),
+    Key("calls-wrap-up", "w", "wrap_up", "Wrap up", "Call history"),
 )
 
 ALL_KEYS: tuple[Key, ...] = (

@@ -52,7 +52,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -726,19 +726,35 @@ def _refused_request(error: Exception) -> bool:
     )
 
 
-def call_note_text(summary: str, payload: Mapping[str, Any] | None) -> str:
-    """A call log as a note, for sources without calls: one header line, then the summary."""
+def call_note_text(
+    summary: str, payload: Mapping[str, Any] | None, *, tz: tzinfo | None = None
+) -> str:
+    """A call log as a note, for sources without calls: one header line, then the summary.
+
+    `Inbound call · 4 min · Resolved · Sun 22 Nov 2026, 15:50 CET`: the duration in minutes
+    (seconds under one), the time in `tz` (default: this machine's local time zone). The
+    header's shape is what `profile.already_tried` recognises to leave call logs out of the
+    steps already tried: keep the two in step.
+    """
     payload = payload or {}
     direction = str(payload.get("direction") or "").strip()
     parts = [f"{direction.capitalize()} call" if direction else "Call"]
     duration = payload.get("duration_s")
     if isinstance(duration, int | float) and not isinstance(duration, bool):
-        minutes, seconds = divmod(round(duration), 60)
-        parts.append(f"{minutes} min {seconds:02d} s" if minutes else f"{seconds} s")
+        seconds = max(0, round(duration))
+        parts.append(f"{seconds} s" if seconds < 60 else f"{round(seconds / 60)} min")
     if payload.get("disposition"):
         parts.append(str(payload["disposition"]))
-    if payload.get("at"):
-        parts.append(str(payload["at"]))
+    at = payload.get("at")
+    if at:
+        try:
+            moment = datetime.fromisoformat(str(at))
+        except ValueError:
+            parts.append(str(at))
+        else:
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+            parts.append(moment.astimezone(tz).strftime("%a %d %b %Y, %H:%M %Z").strip())
     header = " · ".join(parts)
     return f"{header}\n{summary}"
 

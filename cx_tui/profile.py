@@ -331,6 +331,9 @@ _TRIED_PREFIX = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _MAX_STEP = 240
+_CALL_LOG = re.compile(r"\A\s*(?:inbound |outbound )?call(?: · [^\n]*)?[ \t]*(?:\n|\Z)", re.I)
+"""The header line `outbox.call_note_text` gives a call log (`Inbound call · 4 min · ...`): a
+record of a call, not a troubleshooting step."""
 
 
 def tried_steps(body: str) -> list[str]:
@@ -366,6 +369,8 @@ def already_tried(
     items: list[TriedItem] = []
     seen: set[tuple[str, str, str]] = set()
     for ticket, body, at, ref in notes:
+        if _CALL_LOG.match(body):
+            continue
         for step in tried_steps(body):
             mark = (ticket.ref.connector, ticket.ref.record_id, step.casefold())
             if mark not in seen:

@@ -176,6 +176,9 @@ class CallRecord:
     disposition: str | None = None
     missed: bool = False
     note: str | None = None
+    returned: datetime | None = None
+    """For a missed call: when it was returned (a later answered or outbound call with that
+    number, or the agent's key); None while it waits on the callback list."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,9 +319,16 @@ def _v2_history_and_cache(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v3_returned_calls(conn: sqlite3.Connection) -> None:
+    """Version 3: a missed call can be marked returned, so the missed list is a worklist."""
+    conn.execute("ALTER TABLE call_history ADD COLUMN returned TEXT")
+    conn.execute("CREATE INDEX call_history_number ON call_history (number, missed)")
+
+
 MIGRATIONS: Final[tuple[Callable[[sqlite3.Connection], None], ...]] = (
     _v1_outbox_drafts_links,
     _v2_history_and_cache,
+    _v3_returned_calls,
 )
 """`MIGRATIONS[n]` takes a store from version n to n + 1. Append only; never edit a released
 one. The first schema was written as two steps so the upgrade path is exercised (and tested)
@@ -1033,14 +1043,28 @@ class Store:
     # --- Call history --------------------------------------------------------------------
 
     def record_call(self, call: CallRecord) -> None:
-        """Save a call, replacing what was saved under the same `call_id`."""
+        """Save a call, replacing what was saved under the same `call_id`.
+
+        A call that reached someone (answered, either way) or that the agent placed (outbound)
+        also marks the earlier missed calls with its number as returned. A call saved without
+        `returned` keeps the mark it already has.
+        """
         person_connector, person_record = call.person_key or (None, None)
         with self._writing("save the call") as conn:
             conn.execute(
-                """INSERT OR REPLACE INTO call_history (call_id, number, direction, line,
-                    started, answered, ended, duration_s, person_connector, person_record,
-                    person_name, disposition, missed, note)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                """INSERT INTO call_history (call_id, number, direction, line, started,
+                    answered, ended, duration_s, person_connector, person_record, person_name,
+                    disposition, missed, note, returned)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (call_id) DO UPDATE SET number = excluded.number,
+                    direction = excluded.direction, line = excluded.line,
+                    started = excluded.started, answered = excluded.answered,
+                    ended = excluded.ended, duration_s = excluded.duration_s,
+                    person_connector = excluded.person_connector,
+                    person_record = excluded.person_record,
+                    person_name = excluded.person_name, disposition = excluded.disposition,
+                    missed = excluded.missed, note = excluded.note,
+                    returned = COALESCE(excluded.returned, call_history.returned)""",
                 (
                     call.call_id,
                     call.number,
@@ -1056,8 +1080,20 @@ class Store:
                     call.disposition,
                     int(call.missed),
                     call.note,
+                    to_iso_or_none(call.returned),
                 ),
             )
+            if call.number and (call.answered is not None or call.direction == "outbound"):
+                conn.execute(
+                    """UPDATE call_history SET returned = ? WHERE number = ? AND missed = 1
+                        AND returned IS NULL AND call_id != ? AND started <= ?""",
+                    (
+                        to_iso(call.answered or call.started),
+                        call.number,
+                        call.call_id,
+                        to_iso(call.started),
+                    ),
+                )
 
     def call(self, call_id: str) -> CallRecord | None:
         with self._reading("read the call history") as conn:
@@ -1067,13 +1103,45 @@ class Store:
         return None if row is None else _call(row)
 
     def calls(self, limit: int = 100, *, missed_only: bool = False) -> list[CallRecord]:
-        """The latest calls, newest first."""
-        where = "WHERE missed = 1" if missed_only else ""
+        """The latest calls, newest first; `missed_only`: the missed calls not yet returned."""
+        where = "WHERE missed = 1 AND returned IS NULL" if missed_only else ""
         with self._reading("read the call history") as conn:
             rows = conn.execute(
                 f"SELECT * FROM call_history {where} ORDER BY started DESC LIMIT ?", (limit,)
             ).fetchall()
         return [_call(row) for row in rows]
+
+    def mark_returned(self, call_id: str, returned: bool = True) -> CallRecord | None:
+        """Mark a missed call returned (and the earlier missed calls from its number), or put
+        it back on the callback list (`returned=False`, this call only).
+
+        Returns:
+            The call as saved now, or None when there is no such call.
+        """
+        with self._writing("mark the call returned") as conn:
+            row = conn.execute(
+                "SELECT number, started FROM call_history WHERE call_id = ?", (call_id,)
+            ).fetchone()
+            if row is None:
+                return None
+            if not returned:
+                conn.execute(
+                    "UPDATE call_history SET returned = NULL WHERE call_id = ?", (call_id,)
+                )
+            else:
+                now = to_iso(self.clock())
+                conn.execute(
+                    "UPDATE call_history SET returned = ? WHERE call_id = ? AND missed = 1 "
+                    "AND returned IS NULL",
+                    (now, call_id),
+                )
+                if row["number"] is not None:
+                    conn.execute(
+                        """UPDATE call_history SET returned = ? WHERE number = ? AND missed = 1
+                            AND returned IS NULL AND started <= ?""",
+                        (now, row["number"], row["started"]),
+                    )
+        return self.call(call_id)
 
     # --- Lookup history ------------------------------------------------------------------
 
@@ -1293,4 +1361,5 @@ def _call(row: sqlite3.Row) -> CallRecord:
         disposition=row["disposition"],
         missed=bool(row["missed"]),
         note=row["note"],
+        returned=from_iso_or_none(row["returned"]),
     )

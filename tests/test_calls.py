@@ -4,17 +4,32 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from cx_tui.calls import CallState, CallTracker, clock_text
-from cx_tui.softphone.events import CallEvent, CallKind
-from cx_tui.store import Store
+from cx_tui.outbox import call_note_text
+from cx_tui.profile import already_tried
+from cx_tui.softphone.events import CallEvent, CallKind, Direction
+from cx_tui.store import Store, StoreError
+from tests.fakes import ticket
 
 T0 = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)
 
 
 def ev(
-    kind: CallKind, call_id: str | None = None, number: str | None = None, at: int = 0
+    kind: CallKind,
+    call_id: str | None = None,
+    number: str | None = None,
+    at: int = 0,
+    direction: Direction = Direction.INBOUND,
 ) -> CallEvent:
-    return CallEvent(kind, number=number, call_id=call_id, received_at=T0 + timedelta(seconds=at))
+    return CallEvent(
+        kind,
+        number=number,
+        call_id=call_id,
+        direction=direction,
+        received_at=T0 + timedelta(seconds=at),
+    )
 
 
 def test_ring_answer_hangup_gives_duration_and_history() -> None:
@@ -85,3 +100,100 @@ def test_manual_call_and_wrap_up_keep_disposition_across_saves() -> None:
         "all good",
         "Maria Gonzalez",
     )
+
+
+def test_an_outbound_call_nobody_answered_is_not_a_missed_call() -> None:
+    store = Store()
+    tracker = CallTracker(store)
+    tracker.handle(ev(CallKind.RING, "o1", "+14155550111", direction=Direction.OUTBOUND))
+    call = tracker.handle(ev(CallKind.HANGUP, "o1", at=30))
+    assert call is not None and call.state is CallState.ENDED and not call.missed
+    assert store.calls(missed_only=True) == []
+    record = store.call("o1")
+    assert record is not None and record.direction == "outbound" and not record.missed
+
+
+def test_events_without_an_id_go_to_the_call_with_their_number() -> None:
+    """MicroSIP sends only the number: its hang-up of a second (ringing) call must not end the
+    call on the line."""
+    tracker = CallTracker()
+    tracker.handle(ev(CallKind.RING, None, "+14155550101"))
+    tracker.handle(ev(CallKind.ANSWER, None, "+14155550101", at=2))
+    tracker.handle(ev(CallKind.RING, None, "+14155550102", at=30))
+    ended = tracker.handle(ev(CallKind.HANGUP, None, "+14155550102", at=40))
+    assert ended is not None and ended.number == "+14155550102" and ended.missed
+    [on_the_line] = tracker.live()
+    assert on_the_line.number == "+14155550101" and on_the_line.state is CallState.ACTIVE
+
+
+def test_a_later_answered_or_outbound_call_returns_the_missed_ones() -> None:
+    store = Store()
+    tracker = CallTracker(store)
+    for index, at in enumerate((0, 60)):  # she called twice, nobody answered
+        tracker.handle(ev(CallKind.RING, f"m{index}", "+14155550132", at=at))
+        tracker.handle(ev(CallKind.HANGUP, f"m{index}", at=at + 20))
+    tracker.handle(ev(CallKind.RING, "x", "+14155550199", at=100))
+    tracker.handle(ev(CallKind.HANGUP, "x", at=120))
+    assert [c.call_id for c in store.calls(missed_only=True)] == ["x", "m1", "m0"]
+    # The agent calls her back: ringing out is enough, she need not pick up.
+    tracker.handle(ev(CallKind.RING, "back", "+14155550132", at=300, direction=Direction.OUTBOUND))
+    assert [c.call_id for c in store.calls(missed_only=True)] == ["x"]
+    returned = store.call("m0")
+    assert (
+        returned is not None
+        and returned.missed
+        and returned.returned == T0 + timedelta(seconds=300)
+    )
+    # Saving the missed call again (a late lookup names the caller) keeps the mark.
+    tracker.identify(tracker.calls["m0"], "Maria Gonzalez", ("Demo CRM", "1"))
+    assert store.calls(missed_only=True)[0].call_id == "x"
+
+
+def test_an_inbound_call_returns_missed_calls_only_once_answered() -> None:
+    store = Store()
+    tracker = CallTracker(store)
+    tracker.handle(ev(CallKind.RING, "m", "+14155550132"))
+    tracker.handle(ev(CallKind.HANGUP, "m", at=20))
+    tracker.handle(ev(CallKind.RING, "again", "+14155550132", at=100))
+    assert [c.call_id for c in store.calls(missed_only=True)] == ["m"]  # ringing is not talking
+    tracker.handle(ev(CallKind.ANSWER, "again", at=105))
+    assert store.calls(missed_only=True) == []
+
+
+def test_marking_returned_by_hand_and_undoing_it() -> None:
+    store = Store(clock=lambda: T0 + timedelta(hours=1))
+    tracker = CallTracker(store)
+    tracker.handle(ev(CallKind.RING, "m", "+14155550111"))
+    tracker.handle(ev(CallKind.HANGUP, "m", at=20))
+    marked = store.mark_returned("m")
+    assert marked is not None and marked.returned == T0 + timedelta(hours=1)
+    assert store.calls(missed_only=True) == []
+    store.mark_returned("m", returned=False)
+    assert [c.call_id for c in store.calls(missed_only=True)] == ["m"]
+    assert store.mark_returned("nope") is None
+
+
+def test_a_wrap_up_that_cannot_be_saved_leaves_the_call_as_it_was() -> None:
+    store = Store()
+    tracker = CallTracker(store)
+    call = tracker.start_manual("+14155550132", "+14155550132")
+    tracker.end(call)
+    store._connection().execute("PRAGMA query_only = ON")  # SQLite refuses every write
+    with pytest.raises(StoreError, match="read-only"):
+        tracker.wrap_up(call, "Resolved", "all good", strict=True)
+    assert not call.wrapped_up and call.disposition is None
+
+
+def test_call_logs_on_a_ticket_are_not_steps_already_tried() -> None:
+    log = call_note_text(
+        "Walked her through QoS settings",
+        {"direction": "inbound", "duration_s": 21, "disposition": "Resolved", "at": T0},
+    )
+    older_log = "Inbound call · 21 s · Resolved · 2026-11-30T14:32:09.041646+00:00\nFixed"
+    open_ticket = ticket(
+        "Demo Helpdesk",
+        "9",
+        "Dropped calls",
+        internal=["Rebooted the router", log, older_log, "Call\nLeft a voicemail"],
+    )
+    assert [item.text for item in already_tried([open_ticket], [])] == ["Rebooted the router"]

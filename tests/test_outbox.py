@@ -7,7 +7,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -317,15 +317,35 @@ async def test_a_call_falls_back_to_a_note_its_nearest_equivalent(
     await worker(store, clock, desk).deliver_once()
     note = desk.calls[-1]
     assert note.method == "add_note"
-    assert note.text == (
-        "Inbound call · 4 min 12 s · resolved · 2026-11-22T14:50:00+00:00\nRouter reset"
-    )
+    header, body = note.text.split("\n")
+    # Minutes and this machine's local time, never a raw ISO timestamp.
+    local = CALL["at"].astimezone().strftime("%a %d %b %Y, %H:%M")
+    assert header.startswith(f"Inbound call · 4 min · resolved · {local}")
+    assert "2026-11-22T" not in note.text and body == "Router reset"
     assert only(store).state is ItemState.DELIVERED
+
+
+def test_call_note_text_reads_as_a_person_writes_it() -> None:
+    paris = timezone(timedelta(hours=1), "CET")
+    payload = {
+        "direction": "inbound",
+        "duration_s": 21,
+        "disposition": "Resolved",
+        "at": "2026-11-30T14:32:09.041646+00:00",
+    }
+    assert call_note_text("Walked her through QoS", payload, tz=paris) == (
+        "Inbound call · 21 s · Resolved · Mon 30 Nov 2026, 15:32 CET\nWalked her through QoS"
+    )
+    long_call = {"direction": "outbound", "duration_s": 252.4, "at": "2026-11-30T14:32:09"}
+    assert call_note_text("x", long_call, tz=UTC) == (
+        "Outbound call · 4 min · Mon 30 Nov 2026, 14:32 UTC\nx"
+    )
 
 
 def test_call_note_text_with_little_to_go_on() -> None:
     assert call_note_text("Left a voicemail", None) == "Call\nLeft a voicemail"
     assert call_note_text("x", {"duration_s": 42}) == "Call · 42 s\nx"
+    assert call_note_text("x", {"at": "yesterday"}) == "Call · yesterday\nx"
 
 
 # --- Managing items ----------------------------------------------------------------------------

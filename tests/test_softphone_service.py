@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import socket
 from collections.abc import Iterator
@@ -69,7 +70,8 @@ def test_secret_set_accepts_the_endpoint_token_name(
     memory_keyring: MemoryKeyring,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("getpass.getpass", lambda prompt="": TOKEN)
+    # Piped, as a script would (`secret set` reads a non-terminal stdin, not getpass).
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{TOKEN}\n"))
     config = write(tmp_path, "")
     code = cli.main(["secret", "set", "softphone-http", "--config", str(config)])
     out, _ = capsys.readouterr()

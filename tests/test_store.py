@@ -136,6 +136,30 @@ def test_migrating_from_version_1_keeps_every_row(tmp_path: Path) -> None:
         assert store.lookups()[0].person_name == "Maria"
 
 
+def test_migrating_from_version_2_keeps_the_call_history_and_adds_returned(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "state.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    assert migrate(conn, target=2) == 0
+    conn.execute(
+        "INSERT INTO call_history (call_id, number, direction, started, missed) VALUES "
+        "('m1', '+14155550132', 'inbound', ?, 1)",
+        (NOW.isoformat(),),
+    )
+    conn.close()
+    with Store(path, clock=lambda: NOW) as store:
+        assert store.schema_version == SCHEMA_VERSION >= 3
+        [missed] = store.calls(missed_only=True)
+        assert (missed.call_id, missed.returned) == ("m1", None)
+        store.record_call(
+            CallRecord("back", "outbound", NOW + timedelta(hours=1), number="+14155550132")
+        )
+        assert store.calls(missed_only=True) == []
+        returned = store.call("m1")
+        assert returned is not None and returned.returned == NOW + timedelta(hours=1)
+
+
 def test_two_processes_opening_a_new_store_migrate_it_once(tmp_path: Path) -> None:
     path = tmp_path / "state.db"
     code = (

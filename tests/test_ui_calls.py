@@ -5,16 +5,21 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
-from textual.widgets import Select, TextArea
+from textual.widgets import Input, Label, Select, SelectionList, Static, TextArea
 
 from cx_tui.app import CxApp
 from cx_tui.calls import CallState
 from cx_tui.config import load_config
+from cx_tui.models import NoteTarget, SourceRef, TargetKind
+from cx_tui.outbox import Outbox
+from cx_tui.screens import main as main_screen
 from cx_tui.screens.call_history import CallHistory
 from cx_tui.screens.wrap_up import WrapUp
 from cx_tui.softphone.client import send
-from cx_tui.store import ItemKind, ItemState
+from cx_tui.store import ItemKind, ItemState, Store
+from cx_tui.widgets.action_list import ActionList
 from cx_tui.widgets.call_banner import CallBanner
 
 SIZE = (120, 40)
@@ -104,7 +109,7 @@ async def test_an_unanswered_call_is_missed_and_on_the_callback_list() -> None:
         await event(pilot, event="hangup", call_id="m-1")
         assert not isinstance(app.screen, WrapUp)
         assert any("Missed call" in n.message for n in app._notifications)
-        await pilot.press("tab", "h", "m")
+        await pilot.press("h", "m")
         await pilot.pause()
         assert isinstance(app.screen, CallHistory)
         assert [c.call_id for c in app.screen.calls] == ["m-1"]
@@ -121,7 +126,7 @@ async def test_a_ring_during_a_call_queues_and_k_switches() -> None:
         assert app.main.profile is not None
         assert app.main.profile.value("name") == "Maria Gonzalez"
         assert "+1 other call (1 ringing): k switches" in banner(app)
-        await pilot.press("tab", "k")
+        await pilot.press("k")
         await app.main.workers.wait_for_complete()
         await pilot.pause()
         assert app.calls.focus == "b"
@@ -197,3 +202,219 @@ async def test_wrap_up_by_keyboard_alone() -> None:
         record = app.store.call("kb")
         assert record is not None and record.disposition == "Resolved"
         assert record.note == "Reset the SIP password"
+
+
+def wrap_up_screen(app: CxApp) -> WrapUp:
+    wrap = app.screen
+    assert isinstance(wrap, WrapUp)
+    return wrap
+
+
+def message(wrap: WrapUp) -> str:
+    return str(wrap.query_one("#wrap-message", Static).content)
+
+
+def target_labels(wrap: WrapUp) -> list[str]:
+    targets = wrap.query_one("#wrap-targets", SelectionList)
+    return [str(targets.get_option_at_index(i).prompt) for i in range(targets.option_count)]
+
+
+async def test_the_wrap_up_logs_to_the_caller_not_to_whoever_is_on_screen() -> None:
+    """Ring Maria, answer, look up Daniel by hand, hang up: the call is Maria's."""
+    app = CxApp(load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        await event(pilot, event="ring", number="+1 415 555 0132", call_id="w3")
+        await event(pilot, event="answer", call_id="w3")
+        await pilot.press("slash", *"+1 617 555 0148", "enter")
+        await app.main.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.main.profile is not None
+        assert app.main.profile.value("name") == "Daniel Okafor"
+        await event(pilot, event="hangup", call_id="w3")
+        wrap = wrap_up_screen(app)
+        title = str(wrap.query_one(".dialog-title", Label).content)
+        assert title == "Wrap up the call with Maria Gonzalez"
+        labels = target_labels(wrap)
+        assert labels and any("Maria Gonzalez" in label for label in labels)
+        assert not any("Daniel" in label for label in labels)
+        maria = {c.target.ref.key for c in wrap.choices}
+        wrap.query_one(TextArea).text = "Walked her through QoS settings; fixed."
+        wrap.query_one(Select).value = "Resolved"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await app.main.workers.wait_for_complete()
+        assert app.delivery is not None
+        logged = [i for i in app.delivery.outbox.items(list(ItemState)) if i.kind is ItemKind.CALL]
+        assert logged and {i.target.ref.key for i in logged} <= maria
+        assert app.main.profile.value("name") == "Daniel Okafor"  # the screen was left alone
+
+
+async def test_escape_keeps_the_wrap_up_as_a_draft_and_w_reopens_it() -> None:
+    app = CxApp(load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        await event(pilot, event="ring", number=HERO, call_id="d1")
+        await event(pilot, event="answer", call_id="d1")
+        await event(pilot, event="hangup", call_id="d1")
+        await pilot.press(*"Reset the SIP pass")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, WrapUp)
+        assert any("kept as a draft" in n.message for n in app._notifications)
+        assert app.store is not None and app.store.draft("call:d1") == "Reset the SIP pass"
+        await pilot.press("h")
+        await pilot.pause()
+        assert isinstance(app.screen, CallHistory)
+        assert app.screen.calls[0].call_id == "d1"
+        await pilot.press("w")
+        await pilot.pause()
+        wrap = wrap_up_screen(app)
+        assert wrap.call.call_id == "d1"
+        assert wrap.query_one(TextArea).text == "Reset the SIP pass"  # nothing typed was lost
+
+
+async def test_a_store_failure_keeps_the_wrap_up_open_with_its_text() -> None:
+    app = CxApp(load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        await event(pilot, event="ring", number=HERO, call_id="f1")
+        await event(pilot, event="answer", call_id="f1")
+        await event(pilot, event="hangup", call_id="f1")
+        wrap = wrap_up_screen(app)
+        wrap.query_one(Select).value = "Resolved"
+        assert app.store is not None and app.delivery is not None
+        connection = app.store._connection()
+        connection.execute("PRAGMA query_only = ON")  # SQLite refuses every write now
+        wrap.query_one(TextArea).text = "Replaced the headset; call quality fine now."
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is wrap  # still open, text and all
+        assert wrap.query_one(TextArea).text == "Replaced the headset; call quality fine now."
+        assert "not logged" in message(wrap) and "read-only" in message(wrap)
+        assert app.delivery.outbox.items(list(ItemState)) == []
+        assert not app.calls.calls["f1"].wrapped_up
+        connection.execute("PRAGMA query_only = OFF")  # the disk is writable again
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await app.main.workers.wait_for_complete()
+        assert not isinstance(app.screen, WrapUp)
+        items = app.delivery.outbox.items(list(ItemState))
+        assert items and all(i.text.startswith("Replaced the headset") for i in items)
+        assert app.calls.calls["f1"].wrapped_up
+        assert app.store.draft("call:f1") is None
+
+
+async def test_an_unidentified_caller_is_wrapped_up_in_the_local_history() -> None:
+    app = CxApp(load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        await event(pilot, event="ring", number="+14155550199", call_id="u1")
+        await event(pilot, event="answer", call_id="u1")
+        await event(pilot, event="hangup", call_id="u1")
+        wrap = wrap_up_screen(app)
+        assert wrap.choices == [] and "local call history" in message(wrap)
+        wrap.query_one(TextArea).text = "Wrong number, a pharmacy"
+        wrap.query_one(Select).value = "Wrong number"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not isinstance(app.screen, WrapUp)
+        assert app.store is not None
+        record = app.store.call("u1")
+        assert record is not None and record.disposition == "Wrong number"
+        assert app.delivery is not None and app.delivery.outbox.items(list(ItemState)) == []
+
+
+async def test_after_a_ring_the_call_keys_work_without_leaving_the_lookup_bar_first() -> None:
+    app = CxApp(load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        bar = app.main.query_one("#lookup-bar", Input)
+        assert app.focused is bar
+        await event(pilot, event="ring", number=HERO, call_id="k1")
+        assert isinstance(app.focused, ActionList)
+        await pilot.press("t")  # answers nothing, but must not type into the bar
+        await pilot.pause()
+        assert bar.value == HERO
+
+
+async def test_a_ring_while_the_agent_types_leaves_the_bar_and_the_text_alone() -> None:
+    app = CxApp(load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        await pilot.press(*"+1617")
+        await event(pilot, event="ring", number=HERO, call_id="k2")
+        bar = app.main.query_one("#lookup-bar", Input)
+        assert app.focused is bar and bar.value == "+1617"
+        await pilot.press(*"5550148")
+        assert bar.value == "+16175550148"
+        assert app.main.profile is not None
+        assert app.main.profile.value("name") == "Maria Gonzalez"  # the caller is on screen
+
+
+async def test_an_outbound_call_nobody_answered_is_not_missed() -> None:
+    app = CxApp(load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        await event(pilot, event="ring", number=HERO, call_id="o1", direction="outbound")
+        await event(pilot, event="hangup", call_id="o1")
+        assert not any("Missed call" in n.message for n in app._notifications)
+        assert app.store is not None and app.store.calls(missed_only=True) == []
+
+
+async def test_r_marks_a_missed_call_returned_and_it_leaves_the_worklist() -> None:
+    app = CxApp(load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        await event(pilot, event="ring", number="+14155550199", call_id="m-2")
+        await event(pilot, event="hangup", call_id="m-2")
+        await pilot.press("h", "m")
+        await pilot.pause()
+        history = app.screen
+        assert isinstance(history, CallHistory)
+        assert [c.call_id for c in history.calls] == ["m-2"]
+        await pilot.press("r")
+        await pilot.pause()
+        assert history.calls == []
+        assert "(0)" in str(history.query_one("#calls-title", Label).content)
+        assert app.store is not None
+        record = app.store.call("m-2")
+        assert record is not None and record.missed and record.returned is not None
+
+
+async def test_notes_queued_by_another_process_show_in_the_status_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(main_screen, "OUTBOX_COUNTS_POLL", 0.1)
+    app = CxApp(load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        status = app.main.query_one("#outbox-status", Static)
+        assert "0 pending" in str(status.content)
+        with Store() as other:  # what `cx-tui note` in another terminal does
+            target = NoteTarget(TargetKind.PERSON, SourceRef("Demo CRM", "1"))
+            Outbox(other).enqueue("from the other terminal", [target])
+        for _ in range(50):
+            if "1 pending" in str(status.content):
+                break
+            await pilot.pause(0.05)
+        assert "1 pending" in str(status.content)
+
+
+async def test_a_wrap_up_left_as_a_draft_can_be_finished_after_a_restart() -> None:
+    first = CxApp(load_config())
+    async with first.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        await event(pilot, event="ring", number=HERO, call_id="r1")
+        await event(pilot, event="answer", call_id="r1")
+        await event(pilot, event="hangup", call_id="r1")
+        await pilot.press(*"Half written", "escape")
+        await pilot.pause()
+    app = CxApp(load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*HERO, "enter")  # the agent opens the caller first
+        await app.main.workers.wait_for_complete()
+        await pilot.press("h", "w")
+        await pilot.pause()
+        wrap = wrap_up_screen(app)
+        assert wrap.call.call_id == "r1" and wrap.query_one(TextArea).text == "Half written"
+        assert any("Maria Gonzalez" in label for label in target_labels(wrap))

@@ -73,6 +73,8 @@ RETRY_RATE_LIMITED_UP_TO = 120.0
 """A rate-limited source is looked up again by itself after its wait, when that is shorter."""
 SEARCHING_PAINT_DELAY = 0.02
 """Seconds before "Looking up…" paints, unless a (cached) answer paints first."""
+OUTBOX_COUNTS_POLL = 3.0
+"""Seconds between two reads of the outbox counts (notes another process queued or sent)."""
 
 WELCOME = (
     "Type a caller's phone number, email or name and press Enter.\n\n"
@@ -109,6 +111,7 @@ class MainScreen(Screen[None]):
         self._paint_timer: Timer | None = None
         self._retry_timer: Timer | None = None
         self._last_paint = 0.0
+        self._counts_shown: tuple[int, int] | None = None
         """The candidate the agent picked for the current query, kept across refreshes."""
         self._focus_before_small: Widget | None = None
 
@@ -150,7 +153,19 @@ class MainScreen(Screen[None]):
         delivery = self.cx.delivery
         if delivery is not None:
             self._unsubscribe = delivery.subscribe(lambda _item: self.show_outbox_counts())
+            # `cx-tui note` or `outbox flush` in another terminal changes the counts too: one
+            # cheap COUNT query every few seconds, painted only when a number moved.
+            self.set_interval(OUTBOX_COUNTS_POLL, self._poll_outbox_counts)
         self.show_outbox_counts()
+
+    def _poll_outbox_counts(self) -> None:
+        delivery = self.cx.delivery
+        try:
+            counts = delivery.counts() if delivery is not None else None
+        except StoreError:
+            counts = None
+        if counts != self._counts_shown:
+            self.show_outbox_counts()
 
     def on_unmount(self) -> None:
         self._unsubscribe()
@@ -163,8 +178,9 @@ class MainScreen(Screen[None]):
             status.update(Text("Outbox unavailable: notes cannot be queued", style="bold red"))
             return
         try:
-            pending, failed = delivery.counts()
+            pending, failed = self._counts_shown = delivery.counts()
         except StoreError as error:
+            self._counts_shown = None
             status.update(Text(f"Outbox: {error}", style="bold red"))
             return
         text = Text("Outbox: ")

@@ -1,11 +1,18 @@
-"""After a call: the note, a disposition and the duration, logged as a call activity."""
+"""After a call: the note, a disposition and the duration, logged as a call activity.
+
+Nothing typed is lost, as in the note editor: every change is handed to `on_draft` (the app
+keeps a draft per call), Escape closes and keeps the draft, and the form closes only once the
+call log is committed to the local outbox; when that fails it stays open, text and all, and
+says why.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Vertical
@@ -16,8 +23,17 @@ from textual.widgets.selection_list import Selection
 from cx_tui.calls import Call, clock_text
 from cx_tui.keys import WRAP_UP_KEYS, bindings
 from cx_tui.models import NoteTarget
+from cx_tui.outbox import OutboxError
 from cx_tui.phrases import now_utc
 from cx_tui.screens.note import TargetChoice
+from cx_tui.store import StoreError
+
+LogCall = Callable[["WrapUpResult"], None]
+"""Commits the call log (queues it in the outbox, records the disposition).
+
+Raises:
+    StoreError, OutboxError: nothing was saved; the form stays open with the text.
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +42,7 @@ class WrapUpResult:
     disposition: str
     duration_s: int
     targets: tuple[NoteTarget, ...]
+    """Empty when no source takes it: the call is kept in the local history only."""
 
 
 def parse_duration(text: str) -> int | None:
@@ -50,14 +67,18 @@ class WrapUp(ModalScreen[WrapUpResult | None]):
         dispositions: Sequence[str],
         choices: Sequence[TargetChoice],
         *,
+        log: LogCall,
         draft: str = "",
+        on_draft: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__()
         self.call = call
         self.dispositions = list(dispositions)
         self.choices = list(choices)
+        self.log_call = log
         self.draft = draft
-        self.text = draft
+        self.on_draft = on_draft or (lambda _text: None)
+        self.logged = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="wrap-up", classes="dialog"):
@@ -84,13 +105,23 @@ class WrapUp(ModalScreen[WrapUpResult | None]):
             )
 
     def on_mount(self) -> None:
-        self.query_one("#wrap-note", TextArea).focus()
+        area = self.query_one("#wrap-note", TextArea)
+        area.focus()
+        area.move_cursor(area.document.end)
+        if not self.choices:
+            self.query_one("#wrap-targets", SelectionList).display = False
+            self._say(
+                "The caller was not identified, so no CRM or ticket takes this call: ctrl+s "
+                "keeps it in the local call history only.",
+                style="italic",
+            )
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
-        self.text = event.text_area.text
+        if not self.logged:  # a change still queued when the form closed must not revive it
+            self.on_draft(event.text_area.text)
 
-    def _say(self, message: str) -> None:
-        self.query_one("#wrap-message", Static).update(message)
+    def _say(self, message: str, style: str = "bold red") -> None:
+        self.query_one("#wrap-message", Static).update(Text(message, style=style))
 
     def action_save(self) -> None:
         note = self.query_one("#wrap-note", TextArea).text.strip()
@@ -103,14 +134,22 @@ class WrapUp(ModalScreen[WrapUpResult | None]):
             self._say("Choose a disposition.")
         elif duration is None:
             self._say("The duration reads as m:ss (for example 4:30).")
-        elif not picked:
+        elif self.choices and not picked:
             self._say("Choose where to log the call (Tab to the list, space to check).")
         elif any(len(note) > c.limit for c in picked):
             self._say("The note is longer than a chosen target accepts; shorten it.")
         else:
-            self.dismiss(
-                WrapUpResult(note, str(disposition), duration, tuple(c.target for c in picked))
-            )
+            result = WrapUpResult(note, str(disposition), duration, tuple(c.target for c in picked))
+            try:
+                self.log_call(result)
+            except (StoreError, OutboxError) as error:
+                self._say(
+                    f"The call was not logged: {error} Your note is still here; ctrl+s tries again."
+                )
+                return
+            self.logged = True
+            self.dismiss(result)
 
     def action_close(self) -> None:
+        self.on_draft(self.query_one("#wrap-note", TextArea).text)
         self.dismiss(None)

@@ -9,7 +9,9 @@ protocol is one JSON object per line each way:
     ← {"ok":false,"error":"'12' is not a valid phone number: ..."}
 
 Events: ring, answer, hangup, lookup, quit (see `events.event_from_message`), plus `ping`,
-answered by the server itself with its pid (the app never sees it). Lines are at most 4 KiB;
+answered by the server itself with its pid (the app never sees it). A valid event is
+acknowledged as soon as it is validated, and only then handed to the app, so a softphone's
+hook never waits while the app updates its screen. Lines are at most 4 KiB;
 a connection that sends nothing for `IDLE_TIMEOUT` seconds is closed; at most
 `MAX_CONNECTIONS` are served at once. Each connection is handled in its own task, so a broken
 or slow client costs the app nothing but that task.
@@ -25,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import socket
 import stat
@@ -43,6 +46,8 @@ from cx_tui.softphone.runtime import (
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+log = logging.getLogger(__name__)
 
 IDLE_TIMEOUT = 10.0
 """Seconds a connection may stay silent (or take to finish a line) before it is closed."""
@@ -183,8 +188,9 @@ class ControlServer:
         path: The socket file (default: `runtime.socket_path()`); its directory is created
             0700 if missing.
         on_event: Called with each valid event, in the order received, in the event loop's
-            thread. Its exceptions are caught: the client is told the app failed, the server
-            carries on.
+            thread, right after the client got its reply (a valid message is acknowledged
+            before the app acts on it). Its exceptions are caught and logged (`problem` keeps
+            the last), and the server carries on.
         default_region: Region for numbers without `+` (the app's `region_for(config)`).
     """
 
@@ -202,6 +208,8 @@ class ControlServer:
         self._lock_fd: int | None = None
         self._inode: tuple[int, int] | None = None
         self._connections: set[asyncio.Task[None]] = set()
+        self.problem: str | None = None
+        """The last failure of `on_event`, if any (the client had its reply already)."""
 
     @property
     def serving(self) -> bool:
@@ -314,7 +322,7 @@ class ControlServer:
                 return
             except asyncio.IncompleteReadError as exc:
                 if exc.partial.strip():
-                    await self._reply(writer, self.handle_line(exc.partial))
+                    await self._answer(writer, exc.partial)
                 return
             except asyncio.LimitOverrunError:
                 await self._reply(
@@ -324,39 +332,52 @@ class ControlServer:
                 return
             if not line.strip():
                 continue
-            await self._reply(writer, self.handle_line(line))
+            await self._answer(writer, line)
+
+    async def _answer(self, writer: asyncio.StreamWriter, line: bytes) -> None:
+        """Acknowledge first, then hand the event over: the softphone's hook is released as
+        soon as its message is validated, never held while the app updates the screen."""
+        reply, event = self.read_line(line)
+        writer.write(json.dumps(reply, separators=(",", ":")).encode() + b"\n")
+        if event is not None:
+            # Before draining: a client that reads its reply and hangs up at once must not
+            # cost the event.
+            self.dispatch(event)
+        await asyncio.wait_for(writer.drain(), IDLE_TIMEOUT)
 
     async def _reply(self, writer: asyncio.StreamWriter, reply: dict[str, Any]) -> None:
         writer.write(json.dumps(reply, separators=(",", ":")).encode() + b"\n")
         await asyncio.wait_for(writer.drain(), IDLE_TIMEOUT)
 
-    def handle_line(self, line: bytes) -> dict[str, Any]:
-        """The reply to one message; valid events go to `on_event` first."""
+    def read_line(self, line: bytes) -> tuple[dict[str, Any], CallEvent | None]:
+        """The reply to one message, and its event when it is a valid one (to `dispatch`)."""
         try:
             text = line.decode("utf-8")
         except UnicodeDecodeError:
-            return {"ok": False, "error": "the message is not UTF-8 text"}
+            return {"ok": False, "error": "the message is not UTF-8 text"}, None
         try:
             message = json.loads(text)
         except ValueError as exc:
             why = getattr(exc, "msg", "unreadable")
-            return {"ok": False, "error": f"the message is not valid JSON ({why})"}
+            return {"ok": False, "error": f"the message is not valid JSON ({why})"}, None
         except RecursionError:
-            return {"ok": False, "error": "the message is nested too deeply"}
+            return {"ok": False, "error": "the message is nested too deeply"}, None
         if isinstance(message, dict) and message.get("event") == "ping":
-            return {"ok": True, "pid": os.getpid(), "app": "cx-tui"}
+            return {"ok": True, "pid": os.getpid(), "app": "cx-tui"}, None
         try:
             event = event_from_message(message, default_region=self.default_region)
         except EventError as error:
-            return {"ok": False, "error": str(error)}
-        try:
-            self.on_event(event)
-        except Exception as exc:
-            return {
-                "ok": False,
-                "error": f"the app failed to handle the event ({type(exc).__name__})",
-            }
+            return {"ok": False, "error": str(error)}, None
         reply: dict[str, Any] = {"ok": True}
         if event.warning:
             reply["warning"] = event.warning
-        return reply
+        return reply, event
+
+    def dispatch(self, event: CallEvent) -> None:
+        """Hand a validated event to `on_event`; its failure is logged and kept in `problem`
+        (the client was already answered), and the server carries on."""
+        try:
+            self.on_event(event)
+        except Exception as exc:
+            log.exception("the app failed to handle a %s event", event.kind.value)
+            self.problem = f"the app failed to handle a {event.kind.value} event ({exc!r})"
