@@ -1,37 +1,40 @@
-"""The Textual app: wires config, engine, drafts and history to the screens. Nothing more."""
+"""The Textual app: wires config, engine, drafts and history to the screens. Nothing more.
+
+Start-up is budgeted (issue 7: under 400 ms to a focused lookup bar). Only the config, the
+themes and the main screen's widgets load before the first frame; the store, the engine and its
+connectors, the outbox and the softphone listener are made right after it (`_start_services`),
+or earlier by whoever needs one first (they are cached properties).
+"""
 
 from __future__ import annotations
 
 import os
 import signal
 from collections.abc import AsyncIterator, Iterable, Sequence
-from functools import partial
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import BindingType
 from textual.screen import Screen
 
-from cx_tui.calls import CallTracker
 from cx_tui.config import DEFAULT_THEME
-from cx_tui.delivery import Delivery
 from cx_tui.keys import APP_KEYS, MAIN_KEYS, bindings, shown_keys
 from cx_tui.models import ProfileState
-from cx_tui.outbox import OutboxError
-from cx_tui.screens.help import HelpScreen
 from cx_tui.screens.main import MainScreen
-from cx_tui.screens.recent import RecentLookup, RecentLookups
-from cx_tui.softphone.events import CallEvent, CallKind
-from cx_tui.softphone.service import SoftphoneService
-from cx_tui.sources import build_engine, region_for
-from cx_tui.store import Store, StoreError
 from cx_tui.themes import ThemeCommands, apply_theme, default_variables, load_themes
 
 if TYPE_CHECKING:
+    from cx_tui.calls import CallTracker
     from cx_tui.config import Config
+    from cx_tui.delivery import Delivery
     from cx_tui.identity import Query
     from cx_tui.lookup import LookupEngine
     from cx_tui.models import NoteTarget, Profile
+    from cx_tui.screens.recent import RecentLookup
+    from cx_tui.softphone.events import CallEvent
+    from cx_tui.softphone.service import SoftphoneService
+    from cx_tui.store import Store, StoreError
 
 
 def summarise(profile: Profile) -> str:
@@ -39,7 +42,10 @@ def summarise(profile: Profile) -> str:
     if profile.state is ProfileState.RESOLVED:
         return profile.value("name") or "unnamed person"
     if profile.state is ProfileState.AMBIGUOUS:
-        return f"{len(profile.candidates)} candidates"
+        count = len(profile.candidates)
+        return f"{count} candidates" if count != 1 else "1 candidate to confirm"
+    if any(status.state.is_failure for status in profile.sources.values()):
+        return "not found; some sources could not be searched"
     return "nobody found"
 
 
@@ -70,36 +76,78 @@ class CxApp(App[None]):
     def __init__(self, config: Config, *, engine: LookupEngine | None = None) -> None:
         super().__init__()
         self.config = config
-        self.store: Store | None = None
+        if engine is not None:
+            self.engine = engine
         self._store_problem: str | None = None
-        try:
-            self.store = Store()
-        except StoreError as error:  # run without history and drafts on disk; say so on mount
-            self._store_problem = str(error)
-        links = self.store.confirmed_links if self.store is not None else None
-        self.engine = engine or build_engine(config, links=links)
-        self.delivery = Delivery(self.store, self.engine) if self.store is not None else None
-        self.phone_region = region_for(config)
-        self.calls = CallTracker(self.store)
         self.dispositions = config.dispositions
-        self.softphone = SoftphoneService(
-            config.softphone, self.on_call_event, default_region=self.phone_region
-        )
         self.drafts: dict[str, str] = {}
         """Drafts in memory too, so nothing is lost even when the store cannot be written."""
         if config.keymap:
             self.set_keymap(config.keymap)
+
+    # --- services, made on first use (at the latest right after the first frame) ------------
+
+    @cached_property
+    def store(self) -> Store | None:
+        """The local store; None when it cannot be opened (the reason is shown on start)."""
+        from cx_tui.store import Store, StoreError
+
+        try:
+            return Store()
+        except StoreError as error:  # run without history and drafts on disk; say so
+            self._store_problem = str(error)
+            return None
+
+    @cached_property
+    def engine(self) -> LookupEngine:
+        from cx_tui.sources import build_engine
+
+        links = self.store.confirmed_links if self.store is not None else None
+        return build_engine(self.config, links=links)
+
+    @cached_property
+    def delivery(self) -> Delivery | None:
+        from cx_tui.delivery import Delivery
+
+        return Delivery(self.store, self.engine) if self.store is not None else None
+
+    @cached_property
+    def phone_region(self) -> str | None:
+        from cx_tui.sources import region_for
+
+        return region_for(self.config)
+
+    @cached_property
+    def calls(self) -> CallTracker:
+        from cx_tui.calls import CallTracker
+
+        return CallTracker(self.store)
+
+    @cached_property
+    def softphone(self) -> SoftphoneService:
+        from cx_tui.softphone.service import SoftphoneService
+
+        return SoftphoneService(
+            self.config.softphone, self.on_call_event, default_region=self.phone_region
+        )
 
     def on_mount(self) -> None:
         self.sub_title = "demo data" if self.config.demo else str(self.config.path)
         self._load_themes()
         self._exit_on_hangup()
         self.push_screen(MainScreen())
-        if self._store_problem:
+        self.call_after_refresh(self._start_services)
+
+    def _start_services(self) -> None:
+        """Right after the first frame: open the store, start delivering what an earlier run
+        left in the outbox, and listen for the softphone."""
+        if self.store is None and self._store_problem:
             self.notify(self._store_problem, title="Local store", severity="error", timeout=15)
         if self.delivery is not None:
             self.delivery.start()  # notes left from an earlier run go out first
+        self.main.services_started()
         self.run_worker(self._start_softphone(), group="softphone", exit_on_error=False)
+        _ = self.engine  # built now, not on the agent's first Enter
 
     def _exit_on_hangup(self) -> None:
         """Leave at once when the terminal goes away (SIGHUP).
@@ -126,6 +174,8 @@ class CxApp(App[None]):
 
     def on_call_event(self, event: CallEvent) -> None:
         """A softphone, PBX bridge or tel: link said something; the main screen shows it."""
+        from cx_tui.softphone.events import CallKind
+
         if event.kind is CallKind.QUIT:
             self.exit()  # another cx-tui started with --replace
             return
@@ -154,12 +204,15 @@ class CxApp(App[None]):
         return default_variables(self.current_theme if self.is_running else None)
 
     async def on_unmount(self) -> None:
-        await self.softphone.stop()
-        if self.delivery is not None:
-            await self.delivery.stop()
-        await self.engine.aclose()
-        if self.store is not None:
-            self.store.close()
+        made = self.__dict__  # cached properties: close only what was made
+        if "softphone" in made:
+            await self.softphone.stop()
+        if made.get("delivery") is not None:
+            await self.delivery.stop()  # type: ignore[union-attr]
+        if "engine" in made:
+            await self.engine.aclose()
+        if made.get("store") is not None:
+            self.store.close()  # type: ignore[union-attr]
 
     @property
     def main(self) -> MainScreen:
@@ -172,6 +225,8 @@ class CxApp(App[None]):
 
     def draft(self, key: str) -> str:
         """The draft note for a caller: from memory, else from the store (survives a crash)."""
+        from cx_tui.store import StoreError
+
         if key in self.drafts:
             return self.drafts[key]
         if self.store is not None:
@@ -182,6 +237,8 @@ class CxApp(App[None]):
         return ""
 
     def keep_draft(self, key: str, text: str) -> None:
+        from cx_tui.store import StoreError
+
         if text.strip():
             self.drafts[key] = text
         else:
@@ -197,6 +254,8 @@ class CxApp(App[None]):
             self._store_failed(error)
 
     def record_lookup(self, query: Query, profile: Profile) -> None:
+        from cx_tui.store import StoreError
+
         if self.store is None:
             return
         person = profile.matches[0].person if profile.state is ProfileState.RESOLVED else None
@@ -213,6 +272,9 @@ class CxApp(App[None]):
 
     def recent(self) -> list[RecentLookup]:
         """Earlier lookups, newest first, one per query."""
+        from cx_tui.screens.recent import RecentLookup
+        from cx_tui.store import StoreError
+
         if self.store is None:
             return []
         try:
@@ -229,6 +291,8 @@ class CxApp(App[None]):
         return out
 
     def show_recent(self) -> None:
+        from cx_tui.screens.recent import RecentLookups
+
         def chosen(query: str | None) -> None:
             if query is not None:
                 self.main.look_up(query, move_focus=True)
@@ -244,6 +308,8 @@ class CxApp(App[None]):
             StoreError, OutboxError: nothing was saved; the editor keeps the text.
         """
         if self.delivery is None:
+            from cx_tui.outbox import OutboxError
+
             raise OutboxError(
                 f"the local store could not be opened ({self._store_problem}), so notes "
                 "cannot be queued safely"
@@ -265,6 +331,8 @@ class CxApp(App[None]):
             self.screen.action_focus_lookup()
 
     def action_help(self) -> None:
+        from cx_tui.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.config.keymap))
 

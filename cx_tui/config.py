@@ -25,8 +25,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import phonenumbers
-
 from cx_tui import paths
 from cx_tui.connectors import registry
 from cx_tui.keytable import BINDING_IDS
@@ -440,7 +438,7 @@ def region_from_locale(env: Mapping[str, str] | None = None) -> str | None:
             if match is None:
                 return None
             region = match.group(1).upper()
-            return region if region in phonenumbers.SUPPORTED_REGIONS else None
+            return region if region in _supported_regions() else None
     return None
 
 
@@ -537,7 +535,7 @@ def _region(value: object, path: Path | None) -> str:
     if not isinstance(value, str):
         raise _expected("default_region", expected, value, path)
     region = value.strip().upper()
-    if region not in phonenumbers.SUPPORTED_REGIONS:
+    if region not in _supported_regions():
         raise _expected("default_region", expected, value, path)
     return region
 
@@ -839,3 +837,10 @@ def _option_value(
     except ValueError as exc:
         wanted = re.sub(r"^expected\s+", "", str(exc)) or expected
         raise _expected(key, wanted, value, path) from None
+
+
+def _supported_regions() -> frozenset[str]:
+    """The regions phonenumbers knows (imported on first use: it costs ~15 ms at start-up)."""
+    import phonenumbers
+
+    return frozenset(phonenumbers.SUPPORTED_REGIONS)

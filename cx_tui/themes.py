@@ -38,12 +38,13 @@ from textual.design import ColorSystem
 from textual.theme import BUILTIN_THEMES, Theme
 
 from cx_tui import paths
-from cx_tui.render import PLAIN, Palette
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
 
     from textual.app import App
+
+    from cx_tui.render import Palette
 
 BUILTIN_PACKAGE = "cx_tui.builtin_themes"
 """The package the repository's `themes/` folder is installed as."""
@@ -411,6 +412,8 @@ def default_variables(theme: Theme | None = None) -> dict[str, str]:
 def theme_palette(app: App[Any]) -> Palette:
     """The profile's highlight styles in the app's current theme, for the rich renderables
     (`cx_tui.render`, the record detail), which cannot read CSS variables themselves."""
+    from cx_tui.render import PLAIN, Palette  # with the first profile, not at start-up
+
     variables = app.theme_variables or app.get_css_variables()
 
     def colour(name: str) -> Style | None:

@@ -388,6 +388,7 @@ async def test_notes_queued_by_another_process_show_in_the_status_line(
     monkeypatch.setattr(main_screen, "OUTBOX_COUNTS_POLL", 0.1)
     app = CxApp(load_config())
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()  # the outbox opens right after the first frame
         status = app.main.query_one("#outbox-status", Static)
         assert "0 pending" in str(status.content)
         with Store() as other:  # what `cx-tui note` in another terminal does

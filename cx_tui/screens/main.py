@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import cached_property
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -20,39 +21,8 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 from textual.worker import Worker, WorkerState
 
-from cx_tui.actions import ActionKind, NextAction, nobody_summary, suggest
-from cx_tui.calls import Call
-from cx_tui.connectors.base import Capability
-from cx_tui.identity import Query, QueryError, contact_prefill, parse_query
 from cx_tui.keys import MAIN_KEYS, bindings
-from cx_tui.lookup import LookupCancelled, SourceAnswered, apply_update
-from cx_tui.models import (
-    Candidate,
-    NoteTarget,
-    Profile,
-    ProfileState,
-    SourceRef,
-    TargetKind,
-    Ticket,
-)
-from cx_tui.phrases import ago
-from cx_tui.render import candidates_headline
-from cx_tui.screens.call_desk import CallDesk
-from cx_tui.screens.call_history import CallHistory
-from cx_tui.screens.create_contact import ContactDraft, CreateContact
-from cx_tui.screens.detail import (
-    RecordDetail,
-    copy_link,
-    interaction_body,
-    open_record,
-    ticket_body,
-)
-from cx_tui.screens.note import NoteEditor, TargetChoice, target_label
-from cx_tui.screens.outbox import OutboxScreen
-from cx_tui.screens.picker import CandidatePicker
-from cx_tui.softphone.events import CallKind
-from cx_tui.store import StoreError
-from cx_tui.themes import theme_palette
+from cx_tui.models import NoteTarget, ProfileState, SourceRef, TargetKind
 from cx_tui.widgets.action_list import ActionList
 from cx_tui.widgets.call_banner import CallBanner
 from cx_tui.widgets.footer import CxFooter
@@ -60,11 +30,22 @@ from cx_tui.widgets.identity_card import IdentityCard
 from cx_tui.widgets.record_tables import TicketTable, TimelineTable
 from cx_tui.widgets.source_bar import SourceBar
 
+# Only what the first frame needs is imported above: the engine, the dialogs and the call
+# desk are imported where they are first used, after the lookup bar is on screen (issue 7's
+# cold-start budget; `python -X importtime` shows what each one costs).
 if TYPE_CHECKING:
     from textual.timer import Timer
 
+    from cx_tui.actions import NextAction
     from cx_tui.app import CxApp
+    from cx_tui.calls import Call
+    from cx_tui.identity import Query
+    from cx_tui.models import Candidate, Profile, Ticket
     from cx_tui.profile import ProfileBuilder
+    from cx_tui.screens.call_desk import CallDesk
+    from cx_tui.screens.create_contact import ContactDraft
+    from cx_tui.screens.note import TargetChoice
+    from cx_tui.softphone.events import CallKind
 
 MIN_WIDTH, MIN_HEIGHT = 60, 18
 PAINT_INTERVAL = 0.15
@@ -106,7 +87,6 @@ class MainScreen(Screen[None]):
         self._picker_offered = False
         self._selected: str | None = None
         self._unsubscribe: Callable[[], None] = lambda: None
-        self.desk = CallDesk(self)
         self._paint_builder: ProfileBuilder | None = None
         self._paint_timer: Timer | None = None
         self._retry_timer: Timer | None = None
@@ -114,6 +94,13 @@ class MainScreen(Screen[None]):
         self._counts_shown: tuple[int, int] | None = None
         """The candidate the agent picked for the current query, kept across refreshes."""
         self._focus_before_small: Widget | None = None
+
+    @cached_property
+    def desk(self) -> CallDesk:
+        """Everything about calls (banner, timer, wrap-up, history), made on the first call."""
+        from cx_tui.screens.call_desk import CallDesk
+
+        return CallDesk(self)
 
     @property
     def cx(self) -> CxApp:
@@ -150,6 +137,9 @@ class MainScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#lookup-bar", Input).focus()
         self._check_size()
+
+    def services_started(self) -> None:
+        """The app opened the store and the outbox (right after the first frame)."""
         delivery = self.cx.delivery
         if delivery is not None:
             self._unsubscribe = delivery.subscribe(lambda _item: self.show_outbox_counts())
@@ -159,6 +149,8 @@ class MainScreen(Screen[None]):
         self.show_outbox_counts()
 
     def _poll_outbox_counts(self) -> None:
+        from cx_tui.store import StoreError
+
         delivery = self.cx.delivery
         try:
             counts = delivery.counts() if delivery is not None else None
@@ -172,6 +164,8 @@ class MainScreen(Screen[None]):
 
     def show_outbox_counts(self) -> None:
         """The status line: notes waiting and failed, always in view."""
+        from cx_tui.store import StoreError
+
         status = self.query_one("#outbox-status", Static)
         delivery = self.cx.delivery
         if delivery is None:
@@ -192,6 +186,8 @@ class MainScreen(Screen[None]):
         status.update(text)
 
     def action_outbox(self) -> None:
+        from cx_tui.screens.outbox import OutboxScreen
+
         if self.cx.delivery is None:
             self.notify(
                 "The local store could not be opened, so there is no outbox.", severity="error"
@@ -243,6 +239,8 @@ class MainScreen(Screen[None]):
 
     def look_up(self, text: str, *, move_focus: bool = False) -> bool:
         """Validate and start a lookup; an invalid query gets an inline message, focus stays."""
+        from cx_tui.identity import QueryError, parse_query
+
         message = self.query_one("#lookup-message", Static)
         try:
             query = parse_query(text, self.cx.phone_region)
@@ -265,6 +263,8 @@ class MainScreen(Screen[None]):
 
     @work(exclusive=True, group="lookup", exit_on_error=False)
     async def _lookup(self, query: Query) -> None:
+        from cx_tui.lookup import LookupCancelled, apply_update
+
         if self._retry_timer is not None:
             self._retry_timer.stop()
             self._retry_timer = None
@@ -290,6 +290,8 @@ class MainScreen(Screen[None]):
 
     @work(exclusive=True, group="lookup", exit_on_error=False)
     async def _load_candidate(self, candidate: Candidate) -> None:
+        from cx_tui.lookup import LookupCancelled, apply_update
+
         builder = self.builder
         if builder is None:
             return
@@ -334,6 +336,8 @@ class MainScreen(Screen[None]):
         details at most once per PAINT_INTERVAL, so a burst of them becomes one paint and keys
         stay responsive meanwhile. `delay` paints after that many seconds, or sooner when an
         answer arrives first."""
+        from cx_tui.lookup import SourceAnswered
+
         self._paint_builder = builder
         if delay is not None:
             if self._paint_timer is not None:
@@ -371,6 +375,10 @@ class MainScreen(Screen[None]):
             self._paint_widgets(profile)
 
     def _paint_widgets(self, profile: Profile) -> None:
+        from cx_tui.actions import nobody_summary, suggest
+        from cx_tui.phrases import ago
+        from cx_tui.render import candidates_headline
+
         self.profile = profile
         self._show(True, "#identity", "#actions-title", "#actions")
         self.query_one("#sources", SourceBar).show_statuses(
@@ -412,6 +420,8 @@ class MainScreen(Screen[None]):
     # --- candidates -----------------------------------------------------------------------
 
     def action_pick(self) -> None:
+        from cx_tui.screens.picker import CandidatePicker
+
         profile = self.profile
         if profile is None or not profile.candidates:
             self.notify("Nobody to choose between: look someone up first.")
@@ -431,6 +441,9 @@ class MainScreen(Screen[None]):
         return next((t for t in self.profile.tickets if t.ref.key == (source, record_id)), None)
 
     def open_ticket(self, ticket: Ticket) -> None:
+        from cx_tui.screens.detail import RecordDetail, ticket_body
+        from cx_tui.themes import theme_palette
+
         self.app.push_screen(
             RecordDetail(
                 f"Ticket #{ticket.ref.record_id}",
@@ -454,6 +467,9 @@ class MainScreen(Screen[None]):
 
     @on(TimelineTable.ItemChosen)
     def _item_chosen(self, event: TimelineTable.ItemChosen) -> None:
+        from cx_tui.screens.detail import RecordDetail, interaction_body
+        from cx_tui.themes import theme_palette
+
         item = event.item
         ticket = self._ticket(item.ref.connector, item.ticket_id) if item.ticket_id else None
         self.app.push_screen(
@@ -476,6 +492,8 @@ class MainScreen(Screen[None]):
         return None
 
     def action_open_record(self) -> None:
+        from cx_tui.screens.detail import open_record
+
         ref = self._current_ref()
         if ref is None:
             self.notify("Nothing to open yet.")
@@ -483,6 +501,8 @@ class MainScreen(Screen[None]):
         open_record(self, ref)
 
     def action_copy_link(self) -> None:
+        from cx_tui.screens.detail import copy_link
+
         ref = self._current_ref()
         if ref is None:
             self.notify("Nothing to copy yet.")
@@ -500,6 +520,8 @@ class MainScreen(Screen[None]):
 
     def take(self, action: NextAction) -> None:
         """Do what a next action says: open the ticket, pick the person, write the note..."""
+        from cx_tui.actions import ActionKind
+
         kind = action.kind
         if kind is ActionKind.CREATE_CONTACT:
             self.action_create_contact()
@@ -527,6 +549,9 @@ class MainScreen(Screen[None]):
         Checked by default: the most relevant open ticket plus the CRM person (the first
         configured source that takes person notes).
         """
+        from cx_tui.connectors.base import Capability
+        from cx_tui.screens.note import TargetChoice, target_label
+
         engine = self.cx.engine
         choices: list[TargetChoice] = []
         crm_picked = False
@@ -560,6 +585,8 @@ class MainScreen(Screen[None]):
         return choices
 
     def action_note(self) -> None:
+        from cx_tui.screens.note import NoteEditor
+
         profile = self.profile
         if profile is None or profile.state is not ProfileState.RESOLVED:
             self.notify(
@@ -587,6 +614,10 @@ class MainScreen(Screen[None]):
         )
 
     def action_create_contact(self) -> None:
+        from cx_tui.connectors.base import Capability
+        from cx_tui.identity import contact_prefill
+        from cx_tui.screens.create_contact import CreateContact
+
         query = self.query_obj
         sources = [
             c.name for c in self.cx.engine.connectors if c.capabilities & Capability.CREATE_CONTACT
@@ -646,6 +677,8 @@ class MainScreen(Screen[None]):
 
     def action_missed_calls(self) -> None:
         """The call history showing missed calls only: the callback worklist."""
+        from cx_tui.screens.call_history import CallHistory
+
         self.desk.history()
         history = self.app.screen
         if isinstance(history, CallHistory):  # pushed, not mounted yet: it loads these

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from cx_tui.actions import NextAction
+if TYPE_CHECKING:
+    from cx_tui.actions import NextAction
 
 
 class ActionList(OptionList):

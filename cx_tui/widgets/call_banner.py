@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.widgets import Static
 
-from cx_tui.calls import Call, CallState, CallTracker, clock_text
 from cx_tui.phrases import now_utc
+
+if TYPE_CHECKING:  # the calls module loads with the first call, not with the first frame
+    from cx_tui.calls import Call, CallTracker
 
 
 class CallBanner(Static):
@@ -30,11 +34,15 @@ class CallBanner(Static):
 
     def _tick(self) -> None:
         tracker = self.tracker
-        call = tracker.current if tracker else None
-        live = tracker.live() if tracker else []
+        if tracker is None:
+            return  # no call yet
+        from cx_tui.calls import CallState
+
+        call = tracker.current
+        live = tracker.live()
         shown = call is not None and (call.state is not CallState.ENDED or len(live) > 0)
         self.set_class(bool(shown), "-shown")
-        if not shown or call is None or tracker is None:
+        if not shown or call is None:
             return
         self.set_class(call.state is CallState.RINGING, "-ringing")
         self.set_class(call.state is CallState.ACTIVE, "-active")
@@ -42,6 +50,8 @@ class CallBanner(Static):
 
 
 def banner_text(call: Call, others: list[Call]) -> Text:
+    from cx_tui.calls import CallState, clock_text
+
     now = now_utc()
     text = Text()
     if call.state is CallState.RINGING:

@@ -6,12 +6,13 @@ from typing import TYPE_CHECKING
 
 from textual.widgets import Static
 
-from cx_tui.models import Profile
-from cx_tui.render import Palette, identity_card
 from cx_tui.themes import theme_palette
 
 if TYPE_CHECKING:
     from textual.theme import Theme
+
+    from cx_tui.models import Profile
+    from cx_tui.render import Palette
 
 
 class IdentityCard(Static):
@@ -35,6 +36,8 @@ class IdentityCard(Static):
             self.show_profile(self._profile)
 
     def show_profile(self, profile: Profile) -> None:
+        from cx_tui.render import identity_card  # with the first profile, not the first frame
+
         self._profile = profile
         if self._palette is None:
             self._palette = theme_palette(self.app)
