@@ -35,7 +35,9 @@ NOTE_WAIT = 15.0
 FLUSH_WAIT = 120.0
 """Seconds `cx-tui outbox flush` delivers before it stops and reports what is left."""
 MAX_WAIT = 600.0
-_TARGET_FORM = '"SOURCE NAME/person/ID" or "SOURCE NAME/ticket/ID"'
+_TARGET_FORM = (
+    '"SOURCE NAME/person/ID", "SOURCE NAME/ticket/ID" or "SOURCE NAME/new-ticket/PERSON_ID"'
+)
 
 
 def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -43,7 +45,8 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     note = commands.add_parser(
         "note",
         parents=[common],
-        help="write a note on people or tickets (saved locally first, then delivered)",
+        help="write a note on people or tickets, or open a ticket with it (saved locally "
+        "first, then delivered)",
     )
     note.add_argument(
         "--to",
@@ -51,7 +54,8 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
         action="append",
         required=True,
         metavar="TARGET",
-        help=f"{_TARGET_FORM}; repeat for several targets",
+        help=f"{_TARGET_FORM} (a new ticket for that person, the note's first line its "
+        "subject); repeat for several targets",
     )
     note.add_argument("text", metavar="TEXT", help="the note; - reads it from standard input")
     note.add_argument(
@@ -166,20 +170,30 @@ def _note(config: Config, raw_targets: Sequence[str], text: str, wait: float) ->
 
 def _target(config: Config, raw: str) -> NoteTarget:
     from cx_tui.connectors.base import Capability
-    from cx_tui.outbox import note_target
+    from cx_tui.outbox import note_target, target_kinds
 
     parts = raw.rsplit("/", 2)
     if len(parts) != 3 or not parts[0].strip():
         raise UsageError(f"--to {raw!r}: expected {_TARGET_FORM}")
     source, kind, record_id = (part.strip() for part in parts)
     entry = _entry(config, source, f"--to {raw!r}")
-    if kind.lower() not in ("person", "ticket"):
-        raise UsageError(f"--to {raw!r}: expected person or ticket after the source name")
+    needs = {
+        "person": Capability.PERSON_NOTES,
+        "ticket": Capability.TICKET_NOTES,
+        "new-ticket": Capability.CREATE_TICKET,
+    }
+    needed = needs.get(kind.lower())
+    if needed is None:
+        raise UsageError(f"--to {raw!r}: expected {target_kinds()} after the source name")
     if not record_id:
         raise UsageError(f"--to {raw!r}: the record id is missing")
-    needed = Capability.PERSON_NOTES if kind.lower() == "person" else Capability.TICKET_NOTES
     if needed not in _connector_class(config, entry.name).capabilities:
-        raise UsageError(f"--to {raw!r}: {entry.name} takes no notes on a {kind.lower()}")
+        cannot = (
+            "opens no tickets"
+            if needed is Capability.CREATE_TICKET
+            else f"takes no notes on a {kind.lower()}"
+        )
+        raise UsageError(f"--to {raw!r}: {entry.name} {cannot}")
     return note_target(entry.name, kind, record_id)
 
 
@@ -203,7 +217,11 @@ def _connector_class(config: Config, name: str) -> type[Connector]:
 def _outcome(item: OutboxItem) -> str:
     state = item.state.value
     if state == "delivered":
-        return f"delivered ({item.receipt.record_id})" if item.receipt else "delivered"
+        if item.receipt is None:
+            return "delivered"
+        if item.target.kind.value == "new-ticket":
+            return f"delivered (ticket {item.receipt.record_id})"
+        return f"delivered ({item.receipt.record_id})"
     if state == "failed":
         return f"failed ({item.last_error}); see `cx-tui outbox list`"
     if state == "sending":

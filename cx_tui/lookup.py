@@ -383,9 +383,9 @@ class LookupEngine:
     # --- what the UI may ask about a source, and the writes it may request ----------------
 
     def capabilities(self, source: str) -> Capability:
-        """What `source` can do (nothing, for a name no connector has)."""
+        """What `source` offers (nothing, for a name no connector has)."""
         connector = self._by_name.get(source)
-        return connector.capabilities if connector is not None else Capability.NONE
+        return connector.offered if connector is not None else Capability.NONE
 
     def note_limit(self, source: str) -> int:
         connector = self._by_name.get(source)

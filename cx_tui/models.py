@@ -237,11 +237,14 @@ class Details:
 class TargetKind(StrEnum):
     PERSON = "person"
     TICKET = "ticket"
+    NEW_TICKET = "new-ticket"
+    """A ticket the note opens: its `ref` is the requester's person record in that source."""
 
 
 @dataclass(frozen=True, slots=True)
 class NoteTarget:
-    """Where a note goes: the person record or a ticket (as an internal note)."""
+    """Where a note goes: the person record, a ticket (as an internal note), or a new ticket
+    for that person (the note's first line is its subject, the note its first internal note)."""
 
     kind: TargetKind
     ref: SourceRef

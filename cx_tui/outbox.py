@@ -88,6 +88,7 @@ __all__ = [
     "exponential_backoff",
     "hold_for_test",
     "note_target",
+    "target_kinds",
     "target_label",
 ]
 
@@ -232,7 +233,7 @@ class Outbox:
 
         Args:
             text: The note body (for a call, its summary).
-            targets: People and tickets; a target given twice is queued once.
+            targets: People, tickets and new tickets; a target given twice is queued once.
             kind: "note", or "call" for a call log.
             payload: For calls: `duration_s` (seconds), `direction` ("inbound"/"outbound"),
                 `disposition`, `at` (a datetime or ISO 8601 text). JSON values only.
@@ -759,16 +760,23 @@ def call_note_text(
     return f"{header}\n{summary}"
 
 
+def target_kinds() -> str:
+    """The target kinds in words: "person, ticket or new-ticket"."""
+    *first, last = (kind.value for kind in TargetKind)
+    return f"{', '.join(first)} or {last}"
+
+
 def note_target(source: str, kind: str, record_id: str) -> NoteTarget:
-    """A target from its parts, e.g. `note_target("Demo CRM", "ticket", "9")`.
+    """A target from its parts, e.g. `note_target("Demo CRM", "ticket", "9")`; for a
+    "new-ticket", `record_id` is the person who requests it.
 
     Raises:
-        OutboxError: the kind is not person or ticket, or the id is blank.
+        OutboxError: the kind is not person, ticket or new-ticket, or the id is blank.
     """
     try:
         target_kind = TargetKind(kind.strip().lower())
     except ValueError:
-        raise OutboxError(f"Expected person or ticket, got {kind!r}.") from None
+        raise OutboxError(f"Expected {target_kinds()}, got {kind!r}.") from None
     if not record_id.strip():
         raise OutboxError("The record id is empty.")
     return NoteTarget(target_kind, SourceRef(source, record_id.strip()))

@@ -107,7 +107,8 @@ class ItemKind(StrEnum):
 
 
 def target_label(target: NoteTarget) -> str:
-    """A target as the CLI writes it: `SOURCE NAME/person/ID` or `SOURCE NAME/ticket/ID`."""
+    """A target as the CLI writes it: `SOURCE NAME/person/ID`, `SOURCE NAME/ticket/ID` or
+    `SOURCE NAME/new-ticket/PERSON ID`."""
     return f"{target.ref.connector}/{target.kind.value}/{target.ref.record_id}"
 
 
@@ -209,14 +210,13 @@ class CacheEntry:
 # --- Schema and migrations ---------------------------------------------------------------
 
 
-def _v1_outbox_drafts_links(conn: sqlite3.Connection) -> None:
-    """Version 1: what must never be lost (the outbox, drafts, confirmed links)."""
-    conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+def _create_outbox(conn: sqlite3.Connection, table: str, target_kinds: Sequence[str]) -> None:
+    """Create the outbox table under the name `table`, its `target_kind` one of `target_kinds`."""
     states = ", ".join(f"'{state.value}'" for state in ItemState)
     kinds = ", ".join(f"'{kind.value}'" for kind in ItemKind)
-    targets = ", ".join(f"'{kind.value}'" for kind in TargetKind)
+    targets = ", ".join(f"'{kind}'" for kind in target_kinds)
     conn.execute(
-        f"""CREATE TABLE outbox (
+        f"""CREATE TABLE {table} (
             id INTEGER PRIMARY KEY,
             batch TEXT NOT NULL,
             kind TEXT NOT NULL CHECK (kind IN ({kinds})),
@@ -241,6 +241,13 @@ def _v1_outbox_drafts_links(conn: sqlite3.Connection) -> None:
             receipt_url TEXT
         )"""
     )
+
+
+def _v1_outbox_drafts_links(conn: sqlite3.Connection) -> None:
+    """Version 1: what must never be lost (the outbox, drafts, confirmed links)."""
+    conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    # The target kinds as version 1 shipped them (version 4 added one), not today's enum.
+    _create_outbox(conn, "outbox", ("person", "ticket"))
     conn.execute("CREATE INDEX outbox_state_due ON outbox (state, due)")
     conn.execute(
         """CREATE TABLE drafts (
@@ -325,10 +332,24 @@ def _v3_returned_calls(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX call_history_number ON call_history (number, missed)")
 
 
+def _v4_new_ticket_targets(conn: sqlite3.Connection) -> None:
+    """Version 4: a note can open a ticket (target kind `new-ticket`). SQLite cannot change a
+    CHECK constraint in place, so the outbox moves, row for row, into a table that allows it."""
+    columns = ", ".join(
+        str(row[1]) for row in conn.execute("SELECT * FROM pragma_table_info('outbox')")
+    )
+    _create_outbox(conn, "outbox_v4", ("person", "ticket", "new-ticket"))
+    conn.execute(f"INSERT INTO outbox_v4 ({columns}) SELECT {columns} FROM outbox")
+    conn.execute("DROP TABLE outbox")
+    conn.execute("ALTER TABLE outbox_v4 RENAME TO outbox")
+    conn.execute("CREATE INDEX outbox_state_due ON outbox (state, due)")
+
+
 MIGRATIONS: Final[tuple[Callable[[sqlite3.Connection], None], ...]] = (
     _v1_outbox_drafts_links,
     _v2_history_and_cache,
     _v3_returned_calls,
+    _v4_new_ticket_targets,
 )
 """`MIGRATIONS[n]` takes a store from version n to n + 1. Append only; never edit a released
 one. The first schema was written as two steps so the upgrade path is exercised (and tested)
@@ -511,7 +532,15 @@ class Store:
             # Every commit reaches the disk: a queued note must survive a power cut too.
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA foreign_keys = ON")
-            migrate(conn)
+            if migrate(conn) == 0:
+                # A new store went through every step, and version 4 rebuilt the outbox,
+                # leaving the first one's pages free: hand them back while the file is empty
+                # (cheap), so a new store starts without free space. Only tidiness: a store
+                # another process holds busy keeps them.
+                try:
+                    conn.execute("VACUUM")
+                except sqlite3.OperationalError:
+                    pass
             self._tighten_mode()
             self._prune(conn)
         except StoreError:

@@ -87,9 +87,13 @@ def test_note_text_from_standard_input(
     [
         (["--to", MARIA, "   "], "The note is empty."),
         (["--to", MARIA, "x" * 65_537], "The note is 65,537 characters; Demo CRM takes at most"),
-        (["--to", "Demo CRM", TEXT], 'expected "SOURCE NAME/person/ID" or "SOURCE NAME/ticket/ID"'),
+        (
+            ["--to", "Demo CRM", TEXT],
+            'expected "SOURCE NAME/person/ID", "SOURCE NAME/ticket/ID" or '
+            '"SOURCE NAME/new-ticket/PERSON_ID"',
+        ),
         (["--to", "Nope/person/1", TEXT], 'no source named "Nope"'),
-        (["--to", "Demo CRM/company/1", TEXT], "expected person or ticket"),
+        (["--to", "Demo CRM/company/1", TEXT], "expected person, ticket or new-ticket"),
         (["--to", "Demo CRM/person/ ", TEXT], "the record id is missing"),
         (["--to", MARIA, "--wait", "0", TEXT], "--wait: expected a number of seconds"),
     ],

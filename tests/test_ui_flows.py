@@ -661,7 +661,8 @@ async def test_note_editor_at_80x24_shows_every_target_and_the_delivery_states()
         assert in_view(message)
         targets = editor.query_one("#note-targets", SelectionList)
         assert in_view(targets) and targets.max_scroll_y == 0  # every target, no scrolling
-        assert len(editor.choices) == targets.option_count == 3
+        # The person in each source, the open ticket, and a new ticket in the helpdesk.
+        assert len(editor.choices) == targets.option_count == 4
         assert editor.query_one("#note").region.y >= 6  # part of the profile stays in view
 
 

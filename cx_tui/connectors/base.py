@@ -121,6 +121,21 @@ class Capability(enum.Flag):
     TICKET_NOTES = enum.auto()
     CALLS = enum.auto()
     CREATE_CONTACT = enum.auto()
+    CREATE_TICKET = enum.auto()
+    """`add_note` to a `TargetKind.NEW_TICKET` opens a ticket for the person with the note."""
+
+
+def new_ticket_subject(text: str, limit: int) -> str:
+    """The subject of a ticket opened from a note: the note's first non-blank line, its
+    whitespace collapsed, cut to `limit` characters with an ellipsis.
+
+    Raises:
+        ValueError: the note has no text.
+    """
+    line = next((" ".join(line.split()) for line in text.splitlines() if line.strip()), "")
+    if not line:
+        raise ValueError("the note is empty")
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 
 Validator = Callable[[Any], Any]
@@ -221,8 +236,14 @@ class Connector(ABC):
         # Never the secret: reprs end up in logs and tracebacks.
         return f"<{type(self).__name__} {self.name!r}>"
 
+    @property
+    def offered(self) -> Capability:
+        """What this account offers the agent: the type's `capabilities`, less what its
+        settings rule out. The UI offers only these."""
+        return self.capabilities
+
     def supports(self, capability: Capability) -> bool:
-        return capability in self.capabilities
+        return capability in self.offered
 
     @classmethod
     def all_options(cls) -> tuple[Option, ...]:
@@ -262,10 +283,13 @@ class Connector(ABC):
         text: str,  # noqa: ARG002
         idempotency_key: str,  # noqa: ARG002
     ) -> NoteReceipt:
-        """Write a note to a person (or an internal note on a ticket).
+        """Write a note to a person, an internal note on a ticket, or open a ticket with it.
 
         Args:
-            target: The person or ticket, a record of this connector.
+            target: The person or ticket, a record of this connector. For a
+                `TargetKind.NEW_TICKET` (declare `Capability.CREATE_TICKET`), the person who
+                requests the ticket: its subject is `new_ticket_subject(text, ...)`, the whole
+                note its first internal (private) comment, and the receipt's `ref` the ticket.
             text: The note body, at most `note_limit` characters.
             idempotency_key: A lower-case uuid4, the same on every retry of one note; the
                 same key twice never creates two notes. A source with native idempotency gets
@@ -273,13 +297,15 @@ class Connector(ABC):
                 last line, or a field the vendor keeps with the note) and, before creating a
                 note, searches the target's notes for that exact marker; when found it returns
                 that note's receipt with `duplicate=True`. The outbox's lease ensures one
-                sender per key at a time, so search-then-write is enough.
+                sender per key at a time, so search-then-write is enough. A new ticket is
+                looked for the same way (a field of the ticket, such as Zendesk's
+                `external_id`), so one key opens at most one ticket.
 
         Returns:
             The created (or already existing) note.
 
         Raises:
-            Unsupported: the source takes no notes of that kind.
+            Unsupported: the source takes no notes of that kind (or opens no tickets).
             ConnectorError: a subclass saying why the note was not written.
         """
         raise Unsupported(f"{self.name} does not take notes.")

@@ -31,7 +31,8 @@ token may not read (a 403: no `tickets` scope, say) is left out rather than fail
 a ticket (type 228); a call log is `POST /crm/v3/objects/calls` (194 to a contact, 220 to a
 ticket) through `add_call`. HubSpot has no idempotency key, so each carries the outbox's marker
 line (`cx-tui:<key>`), and before writing, the target's most recent notes (or calls) are read
-back: when one carries the marker, its receipt is returned with `duplicate=True`.
+back: when one carries the marker, its receipt is returned with `duplicate=True`. Opening a
+ticket (`TargetKind.NEW_TICKET`) is refused (`Unsupported`), never written as a contact note.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ from cx_tui.connectors.base import (
     InvalidInput,
     NotFound,
     Option,
+    Unsupported,
 )
 from cx_tui.connectors.http import (
     BACKGROUND,
@@ -1122,7 +1124,13 @@ class HubSpotConnector(Connector):
             )
         if target.kind is TargetKind.TICKET:
             return "tickets", _digits(target.ref.record_id, "ticket", self.name)
-        return "contacts", _digits(target.ref.record_id, "contact", self.name)
+        if target.kind is TargetKind.PERSON:
+            return "contacts", _digits(target.ref.record_id, "contact", self.name)
+        # Never a note on the contact instead: the agent asked for a ticket.
+        raise Unsupported(
+            f"{self.name} cannot open HubSpot tickets from cx-tui: add the note to the contact "
+            "or to one of their open tickets."
+        )
 
     def _body(self, text: str, idempotency_key: str) -> str:
         body = text.strip()
@@ -1220,6 +1228,7 @@ class HubSpotConnector(Connector):
             The note's receipt; `duplicate` when a note with this key already existed.
 
         Raises:
+            Unsupported: a new ticket (cx-tui does not open HubSpot tickets; nothing is sent).
             InvalidInput: an empty or too long note, a bad key, another source's target.
             NotFound: the contact or ticket does not exist.
             AuthError: the token may not write notes (`crm.objects.contacts.write`).

@@ -43,6 +43,7 @@ from cx_tui.connectors.base import (
     NotFound,
     Option,
     Unavailable,
+    new_ticket_subject,
 )
 from cx_tui.identity import compare_phone, fold_email, phone_e164
 from cx_tui.models import (
@@ -85,6 +86,8 @@ MAX_INTERACTIONS = 1000
 """Timeline items returned per person, newest first."""
 MAX_NAME_MATCHES = 20
 """People returned for a name query."""
+MAX_SUBJECT = 150
+"""Longest subject of a ticket opened from a note (Zendesk's limit too)."""
 
 BUSY_WAIT = 1.0
 """Seconds a lookup or write keeps retrying a database another program holds locked."""
@@ -834,6 +837,7 @@ class LocalConnector(Connector):
         | Capability.TICKET_NOTES
         | Capability.CALLS
         | Capability.CREATE_CONTACT
+        | Capability.CREATE_TICKET
     )
     options: ClassVar[tuple[Option, ...]] = (
         Option(
@@ -881,6 +885,14 @@ class LocalConnector(Connector):
         self._seed_region: str | None = None
         # `cx-tui demo reset` only touches sources with a dataset; others get another way out.
         self._fix: str = _RESET_HINT if self.dataset is not None else _MOVE_HINT
+
+    @property
+    def offered(self) -> Capability:
+        """A database seeded as the demo CRM opens no tickets: in the demo it plays the CRM
+        (HubSpot's part, which opens none either), and tickets are opened in the helpdesk."""
+        if self.dataset == "crm":
+            return self.capabilities & ~Capability.CREATE_TICKET
+        return self.capabilities
 
     @property
     def region(self) -> str | None:
@@ -1264,15 +1276,20 @@ class LocalConnector(Connector):
     # --- Writes --------------------------------------------------------------------------
 
     async def add_note(self, target: NoteTarget, text: str, idempotency_key: str) -> NoteReceipt:
-        """Write a note on a person, or an internal note on a ticket (also on its requester).
+        """Write a note on a person, or an internal note on a ticket (also on its requester),
+        or open a ticket for the person with the note as its first internal note.
 
         Args:
-            target: The person or ticket, a record of this connector.
-            text: The note body: not blank, at most `note_limit` characters.
-            idempotency_key: A key already used returns the first note, writing nothing.
+            target: The person or ticket, a record of this connector; for a
+                `TargetKind.NEW_TICKET`, the person who requests the ticket.
+            text: The note body: not blank, at most `note_limit` characters. A new ticket's
+                subject is its first line, cut to `MAX_SUBJECT` characters.
+            idempotency_key: A key already used returns the first note (or the ticket it
+                opened), writing nothing.
 
         Returns:
-            The note's receipt; `duplicate` is True when the key had been used before.
+            The note's receipt (for a new ticket: the ticket's); `duplicate` is True when the
+            key had been used before.
 
         Raises:
             InvalidInput: a blank or too long text, a blank key, or a target of another source.
@@ -1293,7 +1310,14 @@ class LocalConnector(Connector):
             )
         if not idempotency_key.strip():
             raise InvalidInput("A note needs an idempotency key.")
-        record_id = _record_id(target.ref, target.kind.value)
+        record_id = _record_id(
+            target.ref, "ticket" if target.kind is TargetKind.TICKET else "person"
+        )
+        if target.kind is TargetKind.NEW_TICKET:
+            subject = new_ticket_subject(body, MAX_SUBJECT)
+            return await self._attempt(
+                lambda conn: self._open_ticket(conn, record_id, subject, body, idempotency_key)
+            )
         return await self._attempt(
             lambda conn: self._write_note(conn, target.kind, record_id, body, idempotency_key)
         )
@@ -1346,6 +1370,70 @@ class LocalConnector(Connector):
             assert receipt is not None
             return receipt
         return NoteReceipt(ref=self._ref(f"note-{note_id}", now), created=now)
+
+    def _open_ticket(
+        self,
+        conn: sqlite3.Connection,
+        person_id: int,
+        subject: str,
+        body: str,
+        idempotency_key: str,
+    ) -> NoteReceipt:
+        now = datetime.now(UTC)
+        receipt = self._existing_ticket(conn, idempotency_key, now)
+        if receipt is not None:
+            return receipt
+        try:
+            with _transaction(conn):
+                exists = conn.execute(
+                    "SELECT EXISTS (SELECT 1 FROM people WHERE id = ?)", (person_id,)
+                ).fetchone()[0]
+                if not exists:
+                    raise NotFound(f"Person {person_id} does not exist in {self.name}.")
+                ticket_id = _insert(
+                    conn,
+                    "tickets",
+                    requester_id=person_id,
+                    subject=subject,
+                    status=TicketStatus.NEW.value,
+                    tags="[]",
+                    created=to_iso(now),
+                    updated=to_iso(now),
+                )
+                # The key lives on the note, so the ticket and its note are one write.
+                _insert(
+                    conn,
+                    "notes",
+                    person_id=person_id,
+                    ticket_id=ticket_id,
+                    body=body,
+                    created=to_iso(now),
+                    idempotency_key=idempotency_key,
+                )
+        except sqlite3.IntegrityError:
+            # Another connection opened it with this key meanwhile; this ticket rolled back.
+            receipt = self._existing_ticket(conn, idempotency_key, now)
+            if receipt is None:
+                raise
+            return receipt
+        return NoteReceipt(ref=self._ref(str(ticket_id), now), created=now)
+
+    def _existing_ticket(
+        self, conn: sqlite3.Connection, idempotency_key: str, now: datetime
+    ) -> NoteReceipt | None:
+        """The ticket a key already opened (or, when the key wrote a plain note, that note)."""
+        row = conn.execute(
+            "SELECT ticket_id, created FROM notes WHERE idempotency_key = ?", (idempotency_key,)
+        ).fetchone()
+        if row is None:
+            return None
+        if row["ticket_id"] is None:
+            return self._existing_note(conn, idempotency_key, now)
+        return NoteReceipt(
+            ref=self._ref(str(row["ticket_id"]), now),
+            created=from_iso(row["created"]),
+            duplicate=True,
+        )
 
     def _existing_note(
         self, conn: sqlite3.Connection, idempotency_key: str, now: datetime

@@ -23,10 +23,13 @@ ticket's creation and its public replies, with the channel from the ticket's `vi
 **Writing.** An internal note on a ticket is `PUT /api/v2/tickets/{id}` with a private comment.
 Zendesk keeps no notes on people, so a note to a person is refused (`Unsupported`) with what to
 do instead; the user's single `notes` field is not used (it is overwritten as a whole, so two
-agents writing at once would lose one note). `create_ticket` opens a ticket for a new issue.
-Zendesk comments have no idempotency key: each note ends with the outbox's marker line
-(`cx-tui:<key>`), and the ticket's latest comments are read back before writing; a new ticket
-carries the marker as its `external_id` (and an `Idempotency-Key` header).
+agents writing at once would lose one note). A note to a new ticket (`TargetKind.NEW_TICKET`,
+the user as requester) is `POST /api/v2/tickets`: the note's first line is the subject (cut to
+150 characters), the whole note the first comment, private. Zendesk comments have no
+idempotency key: each note ends with the outbox's marker line (`cx-tui:<key>`), and the
+ticket's latest comments are read back before writing; a new ticket carries the marker as its
+`external_id` (and an `Idempotency-Key` header), and `GET /api/v2/tickets?external_id=` is
+asked first, so a retry returns the ticket already opened.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ from cx_tui.connectors.base import (
     Option,
     Unavailable,
     Unsupported,
+    new_ticket_subject,
 )
 from cx_tui.connectors.http import (
     BACKGROUND,
@@ -301,6 +305,7 @@ class ZendeskConnector(Connector):
         | Capability.TICKETS
         | Capability.TICKET_NOTES
         | Capability.CREATE_CONTACT
+        | Capability.CREATE_TICKET
     )
     options: ClassVar[tuple[Option, ...]] = (
         Option(
@@ -791,33 +796,38 @@ class ZendeskConnector(Connector):
     # --- writes --------------------------------------------------------------------------
 
     async def add_note(self, target: NoteTarget, text: str, idempotency_key: str) -> NoteReceipt:
-        """Add an internal note (a private comment) to a ticket, at most once per key.
+        """Add an internal note (a private comment) to a ticket, or open a ticket with it, at
+        most once per key.
 
         Args:
-            target: A ticket of this connector. A person is refused: Zendesk keeps no notes
-                on people.
-            text: Plain text, at most `note_limit` characters.
-            idempotency_key: The outbox's key; the comment's last line is `cx-tui:<key>`.
+            target: A ticket of this connector, or (`TargetKind.NEW_TICKET`) the user who
+                requests a new ticket. A person is refused: Zendesk keeps no notes on people.
+            text: Plain text, at most `note_limit` characters. A new ticket's subject is its
+                first line (cut to `MAX_SUBJECT` characters); the whole text is its first
+                comment, private.
+            idempotency_key: The outbox's key; the comment's last line is `cx-tui:<key>`, a
+                new ticket's `external_id` is `cx-tui:<key>`.
 
         Returns:
-            The comment's receipt; `duplicate` when the ticket already had it.
+            The comment's receipt, or the new ticket's (its agent-interface link); `duplicate`
+            when the ticket already had the comment, or the key had already opened a ticket.
 
         Raises:
             Unsupported: the target is a person.
             InvalidInput: an empty or too long note, a bad key, another source's target.
             NotFound: the ticket does not exist.
-            AuthError, RateLimited, Unavailable, Timeout, BadResponse: see `connectors.http`.
+            BadResponse: Zendesk refused the new ticket (a 422 names the field).
+            AuthError, RateLimited, Unavailable, Timeout: see `connectors.http`.
         """
         if target.ref.connector != self.name:
             raise InvalidInput(
                 f"That {target.kind.value} belongs to {target.ref.connector}, not {self.name}."
             )
-        if target.kind is not TargetKind.TICKET:
+        if target.kind is TargetKind.PERSON:
             raise Unsupported(
                 "Zendesk keeps no notes on people: add the note to one of their tickets as an "
-                "internal note, or open a ticket with it."
+                "internal note, or open a new ticket with it."
             )
-        ticket_id = _id(target.ref.record_id, "ticket", self.name)
         body = text.strip()
         if not body:
             raise InvalidInput("The note is empty.")
@@ -830,6 +840,17 @@ class ZendeskConnector(Connector):
             mark = marker(idempotency_key)
         except ValueError as exc:
             raise InvalidInput(str(exc)) from None
+        if target.kind is TargetKind.NEW_TICKET:
+            ticket, opened = await self._open_ticket(
+                target.ref,
+                new_ticket_subject(body, MAX_SUBJECT),
+                body,
+                public=False,
+                priority=None,
+                idempotency_key=idempotency_key,
+            )
+            return NoteReceipt(ref=ticket.ref, created=ticket.created, duplicate=not opened)
+        ticket_id = _id(target.ref.record_id, "ticket", self.name)
         url = self._ticket_url(ticket_id)
         existing, _ = await self._comments({"id": int(ticket_id)}, BACKGROUND)
         for comment in existing:
@@ -874,6 +895,8 @@ class ZendeskConnector(Connector):
     ) -> Ticket:
         """Open a ticket for a new issue, requested by a person of this account.
 
+        The note editor reaches this through `add_note` with a `TargetKind.NEW_TICKET`.
+
         Args:
             requester: The person (or their record reference) in this Zendesk.
             subject: One line, at most 150 characters.
@@ -892,6 +915,28 @@ class ZendeskConnector(Connector):
             BadResponse: Zendesk refused it (a 422 names the field).
             AuthError, RateLimited, Unavailable, Timeout: see `connectors.http`.
         """
+        ticket, _ = await self._open_ticket(
+            requester,
+            subject,
+            body,
+            public=public,
+            priority=priority,
+            idempotency_key=idempotency_key,
+        )
+        return ticket
+
+    async def _open_ticket(
+        self,
+        requester: Person | SourceRef,
+        subject: str,
+        body: str,
+        *,
+        public: bool,
+        priority: Priority | None,
+        idempotency_key: str | None,
+    ) -> tuple[Ticket, bool]:
+        """`create_ticket`, also saying whether this call opened the ticket (False: the key
+        had already opened it, and nothing was sent)."""
         ref = requester.ref if isinstance(requester, Person) else requester
         if ref.connector != self.name:
             raise InvalidInput(f"That person belongs to {ref.connector}, not {self.name}.")
@@ -922,9 +967,8 @@ class ZendeskConnector(Connector):
             found = await self._get("/api/v2/tickets", BACKGROUND, external_id=mark)
             existing = expect_list(found.get("tickets"), "Zendesk", "tickets")
             if existing:
-                return self._ticket(
-                    expect_dict(existing[0], "Zendesk", "a ticket"), [], {}, datetime.now(UTC)
-                )
+                item = expect_dict(existing[0], "Zendesk", "a ticket")
+                return self._ticket(item, [], {}, datetime.now(UTC)), False
         reply = await self._client().request(
             "POST",
             "/api/v2/tickets",
@@ -935,9 +979,8 @@ class ZendeskConnector(Connector):
             safe=False,
         )
         data = expect_dict(reply.data, "Zendesk", "the new ticket")
-        return self._ticket(
-            expect_dict(data.get("ticket"), "Zendesk", "the new ticket"), [], {}, datetime.now(UTC)
-        )
+        item = expect_dict(data.get("ticket"), "Zendesk", "the new ticket")
+        return self._ticket(item, [], {}, datetime.now(UTC)), True
 
     async def create_person(
         self, name: str | None, contact_points: Sequence[ContactPoint]

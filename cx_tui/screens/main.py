@@ -544,10 +544,12 @@ class MainScreen(Screen[None]):
     # --- writing --------------------------------------------------------------------------
 
     def note_choices(self, profile: Profile) -> list[TargetChoice]:
-        """The person in each source that takes notes, then open tickets as internal notes.
+        """The person in each source that takes notes, then open tickets as internal notes,
+        then a new ticket for the person in each source that opens tickets.
 
         Checked by default: the most relevant open ticket plus the CRM person (the first
-        configured source that takes person notes).
+        configured source that takes person notes). A new ticket is never checked by default:
+        opening one is the agent's decision.
         """
         from cx_tui.connectors.base import Capability
         from cx_tui.screens.note import TargetChoice, target_label
@@ -580,6 +582,18 @@ class MainScreen(Screen[None]):
                     target,
                     engine.note_limit(source),
                     default=index == 0,
+                )
+            )
+        for match in profile.matches:
+            source = match.source
+            if not engine.capabilities(source) & Capability.CREATE_TICKET:
+                continue
+            target = NoteTarget(TargetKind.NEW_TICKET, match.person.ref)
+            choices.append(
+                TargetChoice(
+                    f"New ticket in {source}: {match.person.name or 'unnamed'}",
+                    target,
+                    engine.note_limit(source),
                 )
             )
         return choices

@@ -42,7 +42,13 @@ _STATE_STYLE = {"delivered": "green", "failed": "bold red", "queued": "yellow"}
 
 
 def target_label(target: NoteTarget) -> str:
-    what = "person" if target.kind is TargetKind.PERSON else f"ticket #{target.ref.record_id}"
+    """`Demo CRM person`, `Zendesk ticket #12` or `Zendesk new ticket`."""
+    if target.kind is TargetKind.PERSON:
+        what = "person"
+    elif target.kind is TargetKind.NEW_TICKET:
+        what = "new ticket"
+    else:
+        what = f"ticket #{target.ref.record_id}"
     return f"{target.ref.connector} {what}"
 
 
