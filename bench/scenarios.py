@@ -397,15 +397,18 @@ async def _cache_runs(fake: FakeServers, root: Path, runs: int) -> dict[str, Any
         async def look_up(number: str) -> float:
             """Enter `number`; ms until a frame shows this lookup's resolved person."""
             await type_number(pilot, number)
-            old = screen.builder
+            old, before = screen.builder, screen.profile
             marks.clear()
             started = time.monotonic()
             send_key(app, "enter")
 
             def painted() -> bool:
+                # A profile this lookup painted: the one on screen before Enter (the same
+                # caller, resolved) stays there until the new lookup paints.
                 profile = screen.profile
                 return (
                     screen.builder is not old
+                    and profile is not before
                     and profile is not None
                     and profile.state is ProfileState.RESOLVED
                 )
@@ -980,12 +983,13 @@ async def _keys_once(endpoints: list[Endpoint], root: Path, presses: int) -> dic
         await type_number(pilot, number)
         screen = app.main
         bar = screen.query_one("#lookup-bar", Input)
-        old = screen.builder
+        old, before = screen.builder, screen.profile
 
         def match_shown() -> bool:
-            profile = screen.profile
+            profile = screen.profile  # painted by this lookup, not the one before (as in c)
             return (
                 screen.builder is not old
+                and profile is not before
                 and profile is not None
                 and any(s.state is SourceState.FOUND for s in profile.sources.values())
             )
