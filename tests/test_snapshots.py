@@ -80,6 +80,20 @@ def then(
     return run
 
 
+def store_at_frozen_time(
+    first: Callable[[Pilot[Any]], Awaitable[None]],
+) -> Callable[[Pilot[Any]], Awaitable[None]]:
+    """The local store stamps what it records (lookups, calls) with the frozen time too."""
+
+    async def run(pilot: Pilot[Any]) -> None:
+        store = pilot.app.store
+        assert store is not None
+        store.clock = lambda: FROZEN
+        await first(pilot)
+
+    return run
+
+
 SCREENS: dict[str, Callable[[Pilot[Any]], Awaitable[None]]] = {
     "empty": _steady,
     "profile": lookup("+14155550132"),
@@ -89,6 +103,10 @@ SCREENS: dict[str, Callable[[Pilot[Any]], Awaitable[None]]] = {
     "note": then(lookup("+14155550132"), "n", *"Customer asked for a callback"),
     "ticket": then(lookup("+14155550132"), "2", "enter"),
     "help": then(_steady, "f1"),
+    "recent": then(store_at_frozen_time(lookup("+14155550132")), "r"),
+    "create-contact": then(lookup("+14155550199"), "a"),
+    "outbox": then(lookup("+14155550132"), "b"),
+    "calls": then(lookup("+14155550132"), "h"),
 }
 
 

@@ -146,3 +146,24 @@ async def test_pending_notes_from_an_earlier_run_are_delivered_on_start() -> Non
                 break
             await pilot.pause(0.05)
         assert source.received == ["left behind"]
+
+
+async def test_a_read_only_store_keeps_the_note_on_screen_with_a_clear_error() -> None:
+    """A read-only data dir (or a full disk): nothing is queued, nothing typed is lost."""
+    source = crm()
+    app = CxApp(load_config(), engine=LookupEngine([source]))
+    async with app.run_test(size=SIZE) as pilot:
+        editor = await open_editor(app, pilot)
+        assert app.store is not None
+        app.store._connection().execute("PRAGMA query_only = ON")  # SQLite's read-only refusal
+        await save(app, pilot, editor, "customer will send the pcap tonight")
+        assert app.screen is editor  # the editor stays open
+        assert editor.query_one(TextArea).text == "customer will send the pcap tonight"
+        message = str(editor.query_one("#note-message", Static).content)
+        assert "the store is read-only" in message and "Nothing was saved." in message, message
+        assert message.endswith("The text is still here.") and ".." not in message
+        assert source.received == []
+        app.store._connection().execute("PRAGMA query_only = OFF")  # the disk is back
+        await save(app, pilot, editor, editor.query_one(TextArea).text)
+        assert list(editor.states.values()) == [("delivered", "")]
+        assert source.received == ["customer will send the pcap tonight"]

@@ -144,7 +144,8 @@ class NoteEditor(ModalScreen[None]):
                 self.states[target] = (state, message)
                 self._show_states()
         except Exception as error:  # the note stays in the editor: nothing is lost
-            self._say(f"Could not save the note: {error}. The text is still here.")
+            reason = str(error).rstrip(". ")
+            self._say(f"Could not save the note: {reason}. The text is still here.")
             return
         if all(state != "failed" for state, _ in self.states.values()):
             self.query_one("#note-text", TextArea).text = ""
