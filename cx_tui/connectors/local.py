@@ -277,6 +277,7 @@ def load_demo() -> dict[str, Any]:
     return data
 
 
+@cache
 def demo_region() -> str | None:
     """The region the demo data's phone numbers were written in ("US")."""
     region = load_demo().get("region")
