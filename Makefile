@@ -25,7 +25,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 # Performance figures (not part of `make test`): about 3 minutes; writes bench/results/latest.md
 bench: $(STAMP)
