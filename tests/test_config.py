@@ -533,6 +533,41 @@ def test_unreadable_file(tmp_path: Path, make: Any, expected: str) -> None:
     assert str(info.value) == f"{path}: {expected}"
 
 
+DEEP = 100_000
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x = " + "[" * DEEP + "]" * DEEP + "\n",
+        "x = " + "{a = " * DEEP + "1" + "}" * DEEP + "\n",
+        ".".join(["a"] * DEEP) + " = 1\n",
+        "[" + ".".join(["a"] * DEEP) + "]\n",
+        '[[connectors]]\nname = "A"\ntype = "fake"\nlabel = ' + "[" * DEEP + "]" * DEEP,
+    ],
+    ids=["arrays", "inline-tables", "dotted-key", "table-header", "in-a-connector"],
+)
+def test_a_config_nested_100_000_levels_deep_is_a_config_error(tmp_path: Path, text: str) -> None:
+    # tomllib recurses per level of arrays (a RecursionError, once called "a bug") and spends
+    # memory growing with the square of a dotted key's length (gigabytes at this depth).
+    message = error_for(tmp_path, text)
+    assert message.endswith(
+        ": expected at most 100 levels of nested tables, arrays and dotted keys, "
+        "found more at line " + ("4" if text.startswith("[[") else "1")
+    ), message
+
+
+def test_nesting_inside_strings_and_comments_is_not_counted(tmp_path: Path) -> None:
+    deep = "[" * 500 + "." * 500
+    cfg = load_text(
+        tmp_path,
+        ACME + f'label = "{deep}"  # {deep}\n' + f"ratio = 2.5 # {deep}\n"
+        f"# {deep}\n[keymap]\n'focus-lookup' = 'f2'\n",
+    )
+    assert cfg.connectors[0].settings["label"] == deep
+    assert cfg.keymap == {"focus-lookup": "f2"}
+
+
 @pytest.mark.skipif(
     sys.platform == "win32" or os.geteuid() == 0, reason="root (or Windows) reads any file"
 )
