@@ -38,12 +38,12 @@ class TomlProblem(ValueError):
     """The text cannot be used as TOML; `str(problem)` says why, in one line."""
 
 
-def parse(text: str) -> dict[str, Any]:
+def parse(text: str, *, invalid: str = "invalid TOML") -> dict[str, Any]:
     """The document in `text`, as `tomllib.loads` reads it.
 
     Raises:
-        TomlProblem: the text is not TOML ("invalid TOML: ... (at line L, column C)"), or it is
-            nested more than `MAX_NESTING` levels deep.
+        TomlProblem: the text is not TOML (`invalid`, then tomllib's words, which end with
+            "(at line L, column C)"), or it is nested more than `MAX_NESTING` levels deep.
     """
     line = _too_deep(text)
     if line is not None:
@@ -55,7 +55,7 @@ def parse(text: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         # tomllib's message ends with "(at line L, column C)".
-        raise TomlProblem(f"invalid TOML: {exc}") from None
+        raise TomlProblem(f"{invalid}: {exc}") from None
     except RecursionError:  # the guard above should make this unreachable
         raise TomlProblem("nested too deeply to read") from None
 
