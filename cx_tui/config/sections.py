@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from cx_tui.config import model
 from cx_tui.config.checks import (
     ConfigError,
     dotted,
@@ -19,20 +20,6 @@ from cx_tui.config.checks import (
     name,
     reject_secrets,
     reject_unknown,
-)
-from cx_tui.config.model import (
-    DEFAULT_CACHE_TTL,
-    DEFAULT_DETAILS_DEADLINE,
-    DEFAULT_DISPOSITIONS,
-    DEFAULT_HTTP_PORT,
-    DEFAULT_HTTP_TOKEN_NAME,
-    DEFAULT_LOOKUP_DEADLINE,
-    MAX_CACHE_TTL,
-    MAX_DEADLINE,
-    MAX_DISPOSITION_LENGTH,
-    MAX_DISPOSITIONS,
-    MIN_HTTP_PORT,
-    SoftphoneConfig,
 )
 from cx_tui.keytable import BINDING_IDS
 from cx_tui.tomltext import describe
@@ -82,9 +69,9 @@ def deadline(value: object, key: str, path: Path | None) -> float:
     # bool is an int in Python; `deadline = true` is a mistake, not 1 second.
     if isinstance(value, int | float) and not isinstance(value, bool):
         seconds = float(value)
-        if 0 < seconds <= MAX_DEADLINE:  # also refuses nan
+        if 0 < seconds <= model.MAX_DEADLINE:  # also refuses nan
             return seconds
-    raise expected(key, f"a number of seconds > 0 and <= {MAX_DEADLINE:g}", value, path)
+    raise expected(key, f"a number of seconds > 0 and <= {model.MAX_DEADLINE:g}", value, path)
 
 
 def lookup(table: Mapping[str, Any], path: Path | None) -> tuple[float, float, float]:
@@ -92,20 +79,22 @@ def lookup(table: Mapping[str, Any], path: Path | None) -> tuple[float, float, f
     reject_secrets(table, ("lookup",), path, None)
     reject_unknown(table, _LOOKUP_KEYS, ("lookup",), path)
     lookup_deadline = deadline(
-        table.get("deadline", DEFAULT_LOOKUP_DEADLINE), "lookup.deadline", path
+        table.get("deadline", model.DEFAULT_LOOKUP_DEADLINE), "lookup.deadline", path
     )
     details_deadline = deadline(
-        table.get("details_deadline", DEFAULT_DETAILS_DEADLINE), "lookup.details_deadline", path
+        table.get("details_deadline", model.DEFAULT_DETAILS_DEADLINE),
+        "lookup.details_deadline",
+        path,
     )
-    cache_ttl = table.get("cache_ttl", DEFAULT_CACHE_TTL)
+    cache_ttl = table.get("cache_ttl", model.DEFAULT_CACHE_TTL)
     if (
         isinstance(cache_ttl, bool)
         or not isinstance(cache_ttl, int | float)
-        or not (0 <= cache_ttl <= MAX_CACHE_TTL)
+        or not (0 <= cache_ttl <= model.MAX_CACHE_TTL)
     ):
         raise expected(
             "lookup.cache_ttl",
-            f"a number of seconds from 0 (off) to {MAX_CACHE_TTL:g}",
+            f"a number of seconds from 0 (off) to {model.MAX_CACHE_TTL:g}",
             cache_ttl,
             path,
         )
@@ -138,34 +127,44 @@ def keymap(table: Mapping[str, Any], path: Path | None) -> dict[str, str]:
     return bindings
 
 
-def softphone(table: Mapping[str, Any], path: Path | None) -> SoftphoneConfig:
+def softphone(table: Mapping[str, Any], path: Path | None) -> model.SoftphoneConfig:
     """`[softphone]`: the loopback HTTP endpoint for CTI events."""
     reject_secrets(table, ("softphone",), path, None)
     reject_unknown(table, _SOFTPHONE_KEYS, ("softphone",), path)
     enabled = table.get("http_enabled", False)
     if not isinstance(enabled, bool):
         raise expected("softphone.http_enabled", "true or false", enabled, path)
-    port = table.get("http_port", DEFAULT_HTTP_PORT)
-    if isinstance(port, bool) or not isinstance(port, int) or not MIN_HTTP_PORT <= port <= 65535:
-        raise expected("softphone.http_port", f"a port from {MIN_HTTP_PORT} to 65535", port, path)
-    token_name = table.get("http_token_name", DEFAULT_HTTP_TOKEN_NAME)
+    port = table.get("http_port", model.DEFAULT_HTTP_PORT)
+    if (
+        isinstance(port, bool)
+        or not isinstance(port, int)
+        or not model.MIN_HTTP_PORT <= port <= 65535
+    ):
+        raise expected(
+            "softphone.http_port", f"a port from {model.MIN_HTTP_PORT} to 65535", port, path
+        )
+    token_name = table.get("http_token_name", model.DEFAULT_HTTP_TOKEN_NAME)
     token_name = name(token_name, "softphone.http_token_name", path)
-    return SoftphoneConfig(http_enabled=enabled, http_port=port, http_token_name=token_name)
+    return model.SoftphoneConfig(http_enabled=enabled, http_port=port, http_token_name=token_name)
 
 
 def dispositions(table: Mapping[str, Any], path: Path | None) -> tuple[str, ...]:
     """`[calls] dispositions`: the wrap-up's choices, whitespace collapsed, distinct."""
     reject_unknown(table, _CALLS_KEYS, ("calls",), path)
-    value = table.get("dispositions", list(DEFAULT_DISPOSITIONS))
+    value = table.get("dispositions", list(model.DEFAULT_DISPOSITIONS))
     wanted = (
-        f"a list of 1 to {MAX_DISPOSITIONS} distinct non-empty strings of at most "
-        f"{MAX_DISPOSITION_LENGTH} characters"
+        f"a list of 1 to {model.MAX_DISPOSITIONS} distinct non-empty strings of at most "
+        f"{model.MAX_DISPOSITION_LENGTH} characters"
     )
-    if not isinstance(value, list) or not 1 <= len(value) <= MAX_DISPOSITIONS:
+    if not isinstance(value, list) or not 1 <= len(value) <= model.MAX_DISPOSITIONS:
         raise expected("calls.dispositions", wanted, value, path)
     cleaned: list[str] = []
     for item in value:
-        if not isinstance(item, str) or not item.strip() or len(item) > MAX_DISPOSITION_LENGTH:
+        if (
+            not isinstance(item, str)
+            or not item.strip()
+            or len(item) > model.MAX_DISPOSITION_LENGTH
+        ):
             raise expected("calls.dispositions", wanted, item, path)
         text = " ".join(item.split())
         if text.casefold() in (c.casefold() for c in cleaned):

@@ -16,19 +16,15 @@ import uuid
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
-from cx_tui.connectors.base import Unsupported
+from cx_tui.connectors.base import Connector, Unsupported
+from cx_tui.models import NoteReceipt
 from cx_tui.outbox.common import Backoff, Clock, OnChange, Sleep, log, notify
 from cx_tui.outbox.retry import Verdict, exponential_backoff, judge
 from cx_tui.outbox.testhold import hold_for_test
 from cx_tui.outbox.texts import call_note_text
-from cx_tui.store import ItemKind, ItemState, OutboxItem, StoreError
-
-if TYPE_CHECKING:
-    from cx_tui.connectors.base import Connector
-    from cx_tui.models import NoteReceipt
-    from cx_tui.store import Store
+from cx_tui.store import ItemKind, ItemState, OutboxItem, Store, StoreError
 
 UNROUTABLE_RETRY_DELAY: Final = 300.0
 """Seconds before looking again at items for a source that is not configured."""
