@@ -501,6 +501,36 @@ def test_local_sources_with_their_own_files_are_fine(tmp_path: Path) -> None:
     assert len(cfg.connectors) == 3
 
 
+def _room(name: str, settings: Any) -> str:
+    return str(settings.get("room", name)).casefold()
+
+
+class RoomConnector(FakeConnector):
+    """A type whose option one account alone may use (as the local type's database file)."""
+
+    type_name = "room"
+    options = (Option("room", "Meeting room", "The room this account books.", unique=_room),)
+
+
+@pytest.mark.parametrize(
+    ("second", "key"),
+    [('name = "B"\nroom = "blue"', '("B").room'), ('name = "Blue"', '("Blue").name')],
+    ids=["set", "derived-from-the-name"],
+)
+def test_any_type_can_declare_an_option_no_two_accounts_share(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, second: str, key: str
+) -> None:
+    point = EntryPoint("room", f"{__name__}:RoomConnector", registry.ENTRY_POINT_GROUP)
+    monkeypatch.setitem(registry._entry_points(), "room", point)
+    first = '[[connectors]]\nname = "A"\ntype = "room"\nroom = "Blue"\n'
+    message = error_for(tmp_path, first + f'[[connectors]]\ntype = "room"\n{second}\n')
+    assert f'connectors[2] {key}: the same meeting room as connectors[1] ("A") (blue)' in message
+    assert (
+        len(load_text(tmp_path, first + '[[connectors]]\nname = "B"\ntype = "room"\n').connectors)
+        == 2
+    )
+
+
 def test_keys_that_merely_mention_token_are_not_secrets(tmp_path: Path) -> None:
     message = error_for(tmp_path, ACME + 'token_url = "https://x"\n')
     assert "token_url: unknown key" in message
