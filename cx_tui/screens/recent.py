@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from typing import ClassVar
 
 from rich.text import Text
@@ -15,16 +13,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
+from cx_tui.history import RecentLookup
 from cx_tui.keys import CLOSE_KEYS, bindings
 from cx_tui.phrases import ago
-
-
-@dataclass(frozen=True, slots=True)
-class RecentLookup:
-    query: str
-    at: datetime
-    summary: str
-    """Who it resolved to, or "2 candidates", "nobody"."""
 
 
 class RecentLookups(ModalScreen[str | None]):
