@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import Enum
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from cx_tui.calls import Call, CallState
 from cx_tui.models import NoteTarget, Profile, ProfileState
@@ -27,16 +26,10 @@ if TYPE_CHECKING:
     from cx_tui.store import CallRecord, Store
 
 
-class Step(Enum):
-    """What the screen does after a call changed."""
-
-    NOTHING = "nothing"
-    LOOK_UP = "look up"
-    """Look the caller up now (the profile is ready before the agent answers)."""
-    ANOTHER_CALL = "another call"
-    """Tell the agent another call rings (a key switches to it)."""
-    MISSED = "missed"
-    WRAP_UP = "wrap up"
+Step = Literal["nothing", "look up", "another call", "missed", "wrap up"]
+"""What the screen does after a call changed: nothing; look the caller up now (the profile is
+ready before the agent answers); tell the agent another call rings (a key switches to it) or
+that a call was missed; open the wrap-up form."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,20 +87,20 @@ class CallFlow:
         focused = self.calls.focus == call.call_id
         if kind is CallKind.RING:
             if focused and call.lookup_text:
-                return Step.LOOK_UP
+                return "look up"
             if not focused:
-                return Step.ANOTHER_CALL
+                return "another call"
         elif kind is CallKind.ANSWER:
             # Answered while another caller held the screen (no ring lookup ran): the agent
             # is talking to this one now, so show them.
             if focused and call.lookup_text and call.call_id not in self.targets:
-                return Step.LOOK_UP if shown != call.lookup_text else Step.NOTHING
+                return "look up" if shown != call.lookup_text else "nothing"
         elif kind is CallKind.HANGUP:
             if call.missed:
-                return Step.MISSED
+                return "missed"
             if not call.wrapped_up:
-                return Step.WRAP_UP
-        return Step.NOTHING
+                return "wrap up"
+        return "nothing"
 
     def identify(self, text: str, profile: Profile) -> None:
         """A lookup finished: the calls from `text` now know their caller and where to log."""

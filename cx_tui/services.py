@@ -22,13 +22,25 @@ if TYPE_CHECKING:
     from cx_tui.calls import CallTracker
     from cx_tui.config import Config
     from cx_tui.delivery import Delivery
-    from cx_tui.history import RecentLookup
     from cx_tui.identity import Query
     from cx_tui.lookup import LookupEngine
     from cx_tui.models import NoteTarget, Profile
     from cx_tui.softphone.events import CallEvent
     from cx_tui.softphone.service import SoftphoneService
-    from cx_tui.store import Store, StoreError
+    from cx_tui.store import LookupRecord, Store, StoreError
+
+
+def summarise(profile: Profile) -> str:
+    """A few words for the history: who it was, or why nobody."""
+    if profile.state is ProfileState.RESOLVED:
+        return profile.value("name") or "unnamed person"
+    if profile.state is ProfileState.AMBIGUOUS:
+        count = len(profile.candidates)
+        return f"{count} candidates" if count != 1 else "1 candidate to confirm"
+    if any(status.state.is_failure for status in profile.sources.values()):
+        return "not found; some sources could not be searched"
+    return "nobody found"
+
 
 Report = Callable[[str], None]
 """Shows the agent a problem with the local store (the message says what and why)."""
@@ -189,7 +201,6 @@ class Services:
 
     def record_lookup(self, query: Query, profile: Profile) -> None:
         """Add a finished lookup to the history."""
-        from cx_tui.history import summarise
         from cx_tui.store import StoreError
 
         if self.store is None:
@@ -206,18 +217,21 @@ class Services:
         except StoreError as error:
             self._failed(error)
 
-    def recent(self) -> list[RecentLookup]:
-        """Earlier lookups, newest first, one per query."""
-        from cx_tui.history import recent_lookups
+    def recent(self) -> list[LookupRecord]:
+        """Earlier lookups, newest first, one per query (its latest)."""
         from cx_tui.store import StoreError
 
         if self.store is None:
             return []
         try:
-            return recent_lookups(self.store.lookups())
+            records = self.store.lookups()
         except StoreError as error:
             self._failed(error)
             return []
+        latest: dict[str, LookupRecord] = {}
+        for record in records:
+            latest.setdefault(record.query, record)
+        return list(latest.values())
 
     async def deliver_note(
         self, text: str, targets: Sequence[NoteTarget]

@@ -27,7 +27,6 @@ HEADLESS = [
     "cx_tui.delivery",
     "cx_tui.calls",
     "cx_tui.call_flow",
-    "cx_tui.history",
     "cx_tui.note_targets",
     "cx_tui.pacing",
     "cx_tui.services",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
-from cx_tui.call_flow import Step, WrapUpResult, draft_key, follow
+from cx_tui.call_flow import WrapUpResult, draft_key, follow
 from cx_tui.screens.call_history import CallHistory, HistoryPick
 from cx_tui.screens.wrap_up import WrapUp
 
@@ -75,14 +75,14 @@ class CallDesk:
         """A call rang, was answered or ended: banner, lookup, wrap-up."""
         self.banner.show_calls(self.flow.calls)
         step = self.flow.next_step(call, kind, self._shown_text())
-        if step is Step.LOOK_UP and call.lookup_text:
+        if step == "look up" and call.lookup_text:
             self.lookups.look_up_caller(call.lookup_text)
-        elif step is Step.ANOTHER_CALL:
+        elif step == "another call":
             self.screen.notify(f"Another call: {call.who()}. Press k to switch.", timeout=6)
-        elif step is Step.MISSED:
+        elif step == "missed":
             message = f"Missed call from {call.who()} (h lists missed calls)."
             self.screen.notify(message, severity="warning", timeout=10)
-        elif step is Step.WRAP_UP:
+        elif step == "wrap up":
             self.wrap_up(call)
 
     def identify(self, text: str, profile: Profile) -> None:

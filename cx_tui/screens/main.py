@@ -55,6 +55,7 @@ MIN_WIDTH, MIN_HEIGHT = 60, 18
 class MainScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = bindings(MAIN_KEYS)
 
+    bar = getters.query_one("#lookup-bar", Input)
     view = getters.query_one("#columns", ProfileView)
     banner = getters.query_one("#call-banner", CallBanner)
 
@@ -105,7 +106,7 @@ class MainScreen(Screen[None]):
         yield CxFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#lookup-bar", Input).focus()
+        self.bar.focus()
         self._check_size()
 
     def services_started(self) -> None:
@@ -143,7 +144,7 @@ class MainScreen(Screen[None]):
             before = self._focus_before_small
             self.set_focus(before if before is not None and before.is_attached else None)
             if self.focused is None:
-                self.set_focus(self.query_one("#lookup-bar", Input))
+                self.set_focus(self.bar)
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:  # noqa: ARG002
@@ -156,9 +157,8 @@ class MainScreen(Screen[None]):
     def action_focus_lookup(self) -> None:
         # set_focus, not focus(): focus() is deferred, and keys typed right after `/` would
         # still reach the previously focused widget (where `1` or `n` are commands).
-        bar = self.query_one("#lookup-bar", Input)
-        self.set_focus(bar)
-        bar.select_all()
+        self.set_focus(self.bar)
+        self.bar.select_all()
 
     @on(Input.Submitted, "#lookup-bar")
     def _submitted(self, event: Input.Submitted) -> None:
@@ -169,16 +169,15 @@ class MainScreen(Screen[None]):
         from cx_tui.identity import QueryError
 
         message = self.query_one("#lookup-message", Static)
-        bar = self.query_one("#lookup-bar", Input)
         try:
             query = self.session.parse(text)
         except QueryError as error:
             message.update(Text(str(error), style="bold"))
-            self.set_focus(bar)
+            self.set_focus(self.bar)
             return False
         message.update("")
-        if bar.value != text:
-            bar.value = text
+        if self.bar.value != text:
+            self.bar.value = text
         self._lookup(self.session.begin(query))
         if move_focus:
             self.set_focus(self.query_one("#actions", ActionList))
@@ -271,22 +270,10 @@ class MainScreen(Screen[None]):
         self.app.push_screen(CandidatePicker(profile.query, profile.candidates), picked)
 
     def action_open_record(self) -> None:
-        from cx_tui.screens.detail import open_record
-
-        ref = self.view.current_ref(self.focused)
-        if ref is None:
-            self.notify("Nothing to open yet.")
-            return
-        open_record(self, ref)
+        self.view.use_link(self.focused)
 
     def action_copy_link(self) -> None:
-        from cx_tui.screens.detail import copy_link
-
-        ref = self.view.current_ref(self.focused)
-        if ref is None:
-            self.notify("Nothing to copy yet.")
-            return
-        copy_link(self, ref)
+        self.view.use_link(self.focused, copy=True)
 
     def action_focus_panel(self, panel: str) -> None:
         self.set_focus(self.query_one(f"#{panel}"))
@@ -373,7 +360,7 @@ class MainScreen(Screen[None]):
         """Look a caller up; focus leaves the lookup bar, so the call keys (k, t, h, b, n)
         work at once, unless the agent is typing another query there: the caller's profile
         still comes up, and what they typed stays in the bar, with the cursor where it was."""
-        bar = self.query_one("#lookup-bar", Input)
+        bar = self.bar
         typed, last = bar.value.strip(), self.session.query
         if self.focused is not bar or not typed or (last is not None and typed == last.text):
             self.look_up(text, move_focus=True)

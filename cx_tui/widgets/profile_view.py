@@ -161,3 +161,13 @@ class ProfileView(Horizontal):
             with_url = [m.person.ref for m in self.profile.matches if m.person.ref.url]
             return with_url[0] if with_url else self.profile.matches[0].person.ref
         return None
+
+    def use_link(self, focused: Widget | None, *, copy: bool = False) -> None:
+        """Open the current record's deep link in the browser, or copy it (`current_ref`)."""
+        from cx_tui.screens.detail import copy_link, open_record
+
+        ref = self.current_ref(focused)
+        if ref is None:
+            self.notify(f"Nothing to {'copy' if copy else 'open'} yet.")
+            return
+        (copy_link if copy else open_record)(self.screen, ref)
