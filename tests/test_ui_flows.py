@@ -450,7 +450,7 @@ async def test_recent_lookups_and_drafts_survive_a_restart() -> None:
         await pilot.pause()
         assert isinstance(second.screen, RecentLookups)
         [recent] = second.screen.lookups
-        assert (recent.query, recent.summary) == (HERO, "Maria Gonzalez")
+        assert (recent.query, recent.person_name) == (HERO, "Maria Gonzalez")
         await pilot.press("enter")
         await second.main.workers.wait_for_complete()
         await pilot.pause()
