@@ -88,17 +88,9 @@ __all__ = [
 
 
 class Store(OutboxRows, Drafts, Links, Calls, Lookups):
-    """The local SQLite store, opened (created, migrated) on construction.
-
-    Args:
-        path: The store file; default `default_path()`.
-        busy_timeout: Seconds a write waits for another process holding the store.
-        clock: Returns the current time (aware, UTC); tests pass a fake one.
-
-    Raises:
-        StoreError: the file cannot be created or opened, is not a cx-tui store, is damaged, or
-            was written by a newer cx-tui. An existing file is then left exactly as it was.
-    """
+    """The local SQLite store: the file, opened (created, migrated) on construction, with
+    every table family's methods. `Store(path, busy_timeout=..., clock=...)`; see `StoreFile`
+    for the arguments and the `StoreError` it raises when the file cannot be used."""
 
     def __enter__(self) -> Store:
         return self
