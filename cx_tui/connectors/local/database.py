@@ -20,7 +20,7 @@ from typing import Literal
 
 from cx_tui import sqlite_files
 from cx_tui.connectors.base import Unavailable
-from cx_tui.connectors.local.schema import SCHEMA_VERSION, TABLES, fold_text
+from cx_tui.connectors.local.schema import SCHEMA_VERSION, TABLES, sql_fold
 from cx_tui.sqlite_files import FileProblem, SQLiteFileError
 
 BUSY_WAIT = 1.0
@@ -135,7 +135,7 @@ def connect(
         if sqlite_files.is_busy(exc):
             raise busy(path) from exc
         raise unusable(path, f"SQLite cannot open it ({exc})", fix) from exc
-    conn.create_function("cx_fold", 1, fold_text, deterministic=True)
+    conn.create_function("cx_fold", 1, sql_fold, deterministic=True)
     return conn
 
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
+from cx_tui.connectors.kit.readers import fold_text
 from cx_tui.identity import fold_email, phone_e164
 from cx_tui.models import Channel, ContactKind, Direction, Priority, TicketStatus
 
@@ -183,12 +183,9 @@ def insert_contact(
     )
 
 
-def fold_text(value: Any) -> str | None:
-    """Case- and accent-insensitive form of a name, so "gonzalez" finds "González"."""
-    if value is None:
-        return None
-    decomposed = unicodedata.normalize("NFKD", str(value))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+def sql_fold(value: Any) -> str | None:
+    """`cx_fold(name)` in SQL: the kit's `fold_text`, so "gonzalez" finds "González"."""
+    return None if value is None else fold_text(str(value))
 
 
 def _like_pattern(token: str) -> str:

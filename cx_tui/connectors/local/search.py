@@ -6,8 +6,10 @@ import sqlite3
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from cx_tui.connectors.kit.matching import extension_confidence
+from cx_tui.connectors.kit.readers import fold_text
 from cx_tui.connectors.local.connection import LocalBase
-from cx_tui.connectors.local.schema import fold_text, tags_of, text_or_none
+from cx_tui.connectors.local.schema import tags_of, text_or_none
 from cx_tui.identity import compare_phone, fold_email
 from cx_tui.models import ContactKind, ContactPoint, Evidence, Match, MatchReason, Person
 from cx_tui.utc import from_iso_or_none
@@ -76,7 +78,7 @@ class Search(LocalBase):
         for row in rows:
             shared = bool(row["shared"])
             stored_ext = text_or_none(row["extension"])
-            confidence = _extension_confidence(phone.extension, stored_ext, shared)
+            confidence = extension_confidence(phone.extension, stored_ext, shared)
             if confidence is None:
                 continue
             keep(
@@ -99,7 +101,7 @@ class Search(LocalBase):
             if reason is None:
                 continue
             if reason is MatchReason.EXACT_E164:
-                confidence = _extension_confidence(phone.extension, None, bool(row["shared"]))
+                confidence = extension_confidence(phone.extension, None, bool(row["shared"]))
                 assert confidence is not None  # a stored value without extension never differs
             else:
                 confidence = 0.8 if reason is MatchReason.NATIONAL_DIGITS else 0.5
@@ -134,7 +136,7 @@ class Search(LocalBase):
         return found
 
     def _match_name(self, conn: sqlite3.Connection, name: str) -> dict[int, Evidence]:
-        tokens = [token for token in (fold_text(name) or "").split() if token]
+        tokens = fold_text(name).split()
         if not tokens:
             return {}
         where = " AND ".join("cx_fold(name) LIKE ? ESCAPE '\\'" for _ in tokens)
@@ -195,18 +197,6 @@ class Search(LocalBase):
 def _like_pattern(token: str) -> str:
     escaped = token.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
-
-
-def _extension_confidence(
-    query_ext: str | None, stored_ext: str | None, shared: bool
-) -> float | None:
-    """How sure a same-number match is, given both extensions; None when they differ."""
-    if query_ext and stored_ext:
-        return 1.0 if query_ext == stored_ext else None
-    if query_ext or stored_ext:
-        return 0.7 if shared else 0.9
-    # Same line, no extension on either side: a shared line still does not single anyone out.
-    return 0.7 if shared else 1.0
 
 
 def _phone_detail(raw: str, query_ext: str | None, stored_ext: str | None, shared: bool) -> str:
