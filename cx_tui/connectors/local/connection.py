@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from cx_tui.connectors.base import Capability, Connector, NotFound, Unavailable
 from cx_tui.connectors.local import database
@@ -19,9 +19,6 @@ from cx_tui.connectors.local.seed import seed_database
 from cx_tui.models import SourceRef
 from cx_tui.sqlite_files import is_busy, transaction
 
-if TYPE_CHECKING:
-    import httpx
-
 _T = TypeVar("_T")
 
 
@@ -29,14 +26,10 @@ class LocalBase(Connector):
     """What every part of `LocalConnector` stands on (see there for the arguments)."""
 
     def __init__(
-        self,
-        name: str,
-        settings: Mapping[str, Any],
-        secret: str | None = None,
-        *,
-        transport: httpx.AsyncBaseTransport | None = None,
+        self, name: str, settings: Mapping[str, Any], *unused: Any, **ignored: Any
     ) -> None:
-        super().__init__(name, settings, secret, transport=transport)
+        # `secret` and `transport` are taken, as every connector takes them, and not used.
+        super().__init__(name, settings, *unused, **ignored)
         self.path: Path = database_path(name, self.settings)
         dataset = self.settings.get("dataset")
         self.dataset: str | None = None if dataset is None else validate_dataset(dataset)

@@ -4,7 +4,7 @@ people. Each write is one transaction, keyed so that a repeat writes nothing."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from cx_tui.connectors.base import InvalidInput, NotFound, new_ticket_subject
@@ -68,14 +68,39 @@ class Writes(Search):
         if not idempotency_key.strip():
             raise InvalidInput("A note needs an idempotency key.")
         record_id = row_id(target.ref, "ticket" if target.kind is TargetKind.TICKET else "person")
-        if target.kind is TargetKind.NEW_TICKET:
-            subject = new_ticket_subject(body, MAX_SUBJECT)
-            return await self._attempt(
-                lambda conn: self._open_ticket(conn, record_id, subject, body, idempotency_key)
-            )
+
+        def write(conn: sqlite3.Connection, now: datetime) -> NoteReceipt:
+            if target.kind is TargetKind.NEW_TICKET:
+                return self._open_ticket(conn, record_id, body, idempotency_key, now)
+            return self._write_note(conn, target.kind, record_id, body, idempotency_key, now)
+
+        opened_ticket = target.kind is TargetKind.NEW_TICKET
         return await self._attempt(
-            lambda conn: self._write_note(conn, target.kind, record_id, body, idempotency_key)
+            lambda conn: self._once(conn, idempotency_key, write, opened_ticket=opened_ticket)
         )
+
+    def _once(
+        self,
+        conn: sqlite3.Connection,
+        idempotency_key: str,
+        write: Callable[[sqlite3.Connection, datetime], NoteReceipt],
+        *,
+        opened_ticket: bool,
+    ) -> NoteReceipt:
+        """`write`, unless the key already wrote: then the receipt of what it wrote."""
+        now = datetime.now(UTC)
+        receipt = self._existing(conn, idempotency_key, now, opened_ticket=opened_ticket)
+        if receipt is not None:
+            return receipt
+        try:
+            with transaction(conn):
+                return write(conn, now)
+        except sqlite3.IntegrityError:
+            # Another connection wrote with this key meanwhile; this write rolled back whole.
+            receipt = self._existing(conn, idempotency_key, now, opened_ticket=opened_ticket)
+            if receipt is None:
+                raise
+            return receipt
 
     def _write_note(
         self,
@@ -84,68 +109,38 @@ class Writes(Search):
         record_id: int,
         body: str,
         idempotency_key: str,
+        now: datetime,
     ) -> NoteReceipt:
-        now = datetime.now(UTC)
-        receipt = self._existing(conn, idempotency_key, now, opened_ticket=False)
-        if receipt is not None:
-            return receipt
-        with transaction(conn):
-            ticket_id: int | None = None
-            if kind is TargetKind.TICKET:
-                row = conn.execute(
-                    "SELECT requester_id FROM tickets WHERE id = ?", (record_id,)
-                ).fetchone()
-                if row is None:
-                    raise NotFound(f"Ticket {record_id} does not exist in {self.name}.")
-                person_id, ticket_id = int(row["requester_id"]), record_id
-                conn.execute(
-                    "UPDATE tickets SET updated = ? WHERE id = ?", (to_iso(now), ticket_id)
-                )
-            else:
-                person_id = self._person_id(conn, record_id)
-            try:
-                note_id = _insert_note(conn, person_id, ticket_id, body, idempotency_key, now)
-            except sqlite3.IntegrityError:
-                note_id = None  # another connection wrote the same key meanwhile
-        if note_id is None:
-            receipt = self._existing(conn, idempotency_key, now, opened_ticket=False)
-            assert receipt is not None
-            return receipt
+        ticket_id: int | None = None
+        if kind is TargetKind.TICKET:
+            row = conn.execute(
+                "SELECT requester_id FROM tickets WHERE id = ?", (record_id,)
+            ).fetchone()
+            if row is None:
+                raise NotFound(f"Ticket {record_id} does not exist in {self.name}.")
+            person_id, ticket_id = int(row["requester_id"]), record_id
+            conn.execute("UPDATE tickets SET updated = ? WHERE id = ?", (to_iso(now), ticket_id))
+        else:
+            person_id = self._person_id(conn, record_id)
+        note_id = _insert_note(conn, person_id, ticket_id, body, idempotency_key, now)
         return NoteReceipt(ref=self._ref(f"note-{note_id}", now), created=now)
 
     def _open_ticket(
-        self,
-        conn: sqlite3.Connection,
-        person_id: int,
-        subject: str,
-        body: str,
-        idempotency_key: str,
+        self, conn: sqlite3.Connection, person_id: int, body: str, key: str, now: datetime
     ) -> NoteReceipt:
-        now = datetime.now(UTC)
-        receipt = self._existing(conn, idempotency_key, now, opened_ticket=True)
-        if receipt is not None:
-            return receipt
-        try:
-            with transaction(conn):
-                self._person_id(conn, person_id)
-                ticket_id = insert(
-                    conn,
-                    "tickets",
-                    requester_id=person_id,
-                    subject=subject,
-                    status=TicketStatus.NEW.value,
-                    tags="[]",
-                    created=to_iso(now),
-                    updated=to_iso(now),
-                )
-                # The key lives on the note, so the ticket and its note are one write.
-                _insert_note(conn, person_id, ticket_id, body, idempotency_key, now)
-        except sqlite3.IntegrityError:
-            # Another connection opened it with this key meanwhile; this ticket rolled back.
-            receipt = self._existing(conn, idempotency_key, now, opened_ticket=True)
-            if receipt is None:
-                raise
-            return receipt
+        self._person_id(conn, person_id)
+        ticket_id = insert(
+            conn,
+            "tickets",
+            requester_id=person_id,
+            subject=new_ticket_subject(body, MAX_SUBJECT),
+            status=TicketStatus.NEW.value,
+            tags="[]",
+            created=to_iso(now),
+            updated=to_iso(now),
+        )
+        # The key lives on the note, so the ticket and its note are one write.
+        _insert_note(conn, person_id, ticket_id, body, key, now)
         return NoteReceipt(ref=self._ref(str(ticket_id), now), created=now)
 
     def _person_id(self, conn: sqlite3.Connection, person_id: int) -> int:
