@@ -7,12 +7,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from cx_tui.connectors.http import MARKER_PREFIX
+from cx_tui.connectors.kit.markers import marker as delivery_marker
 
-
-def delivery_marker(idempotency_key: str) -> str:
-    """The text a connector without native idempotency writes into a note to find it again."""
-    return f"{MARKER_PREFIX}{idempotency_key}"
+__all__ = ["call_note_text", "delivery_marker"]
 
 
 def call_note_text(
