@@ -1,4 +1,4 @@
-"""The vendor connectors are headless (DESIGN.md): importing them pulls in neither Textual nor
+"""The vendor connectors are headless (docs/ARCHITECTURE.md, "Layers"): importing them pulls in neither Textual nor
 keyring, proven in a fresh interpreter."""
 
 from __future__ import annotations
