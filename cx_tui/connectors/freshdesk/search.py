@@ -15,7 +15,7 @@ from cx_tui.connectors.base import InvalidInput
 from cx_tui.connectors.freshdesk.options import SEARCH_QUERY_LIMIT
 from cx_tui.identity import PhoneQuery
 
-PHONE_CHARS: Final = re.compile(r"\+?[0-9][0-9 ().\-]{3,30}")
+PHONE_CHARS: Final = re.compile(r"[+(0-9][0-9 ().\-]{3,30}")
 EMAIL_CHARS: Final = re.compile(r"[A-Za-z0-9._%+'\-]{1,64}@[A-Za-z0-9.\-]{1,253}")
 MAX_FILTER_FORMS: Final = 3
 """Written forms asked through the exact list filters (each costs a request per field)."""
