@@ -74,9 +74,9 @@ async def test_hostile_values_never_reach_the_query_language(api: FreshdeskFake)
     from cx_tui.connectors.freshdesk import search
 
     with pytest.raises(InvalidInput):
-        search.quoted("x' OR active:true OR email:'y")
+        search.filter_value("x' OR active:true OR email:'y")
     with pytest.raises(InvalidInput):
-        search.quoted("a\\b")
+        search.filter_value("a\\b")
     with pytest.raises(Unsupported):
         await make(api).find_people(parse_query("Maria Gonzalez"))
     assert api.calls == []
@@ -94,8 +94,11 @@ async def test_details_open_first_sla_and_private_notes(api: FreshdeskFake) -> N
     assert router.ref.url == "https://acme.freshdesk.com/a/tickets/10"
     assert [c.public for c in router.comments] == [True, False]
     assert details.companies[0].plan == "Enterprise"
+    # An email lookup lists the requester's tickets by email beside the contact filter (one
+    # round trip fewer); no embed is paid for.
     listed = api.calls_to("GET", r"^/api/v2/tickets$")[0].params
-    assert listed["requester_id"] == "1" and "include" not in listed
+    assert listed["email"] == "maria@example.com" and "include" not in listed
+    assert all(t.ref.record_id in {"10", "11", "12"} for t in details.tickets)
 
 
 async def test_conversations_follow_link_pages(api: FreshdeskFake) -> None:

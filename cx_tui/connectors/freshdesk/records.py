@@ -15,7 +15,7 @@ from typing import Any, Final
 
 from cx_tui.connectors.base import BadResponse
 from cx_tui.connectors.freshdesk.options import MAX_SUMMARY
-from cx_tui.connectors.http import (
+from cx_tui.connectors.kit import (
     email_point,
     html_to_text,
     parse_time,
@@ -194,11 +194,12 @@ def comment(site: Site, conv: Mapping[str, Any], url: str, now: datetime) -> Com
 
 
 def body_of(conv: Mapping[str, Any]) -> str:
-    text = text_or_none(conv.get("body_text"))
-    if text is not None:
-        return text
+    """The conversation's text: its HTML `body` read line by line (so a marker line can be
+    stripped), else `body_text`."""
     html = text_or_none(conv.get("body"))
-    return html_to_text(html) if html else ""
+    if html is not None:
+        return html_to_text(html)
+    return text_or_none(conv.get("body_text")) or ""
 
 
 def ticket(

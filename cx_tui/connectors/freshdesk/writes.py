@@ -1,13 +1,17 @@
 """Writes to Freshdesk, each at most once per outbox key.
 
 Freshdesk has no idempotency header, so every write carries the outbox's marker line
-(`cx-tui:<key>`) in its body and is looked up before it is sent again:
-- a note is `POST /api/v2/tickets/{id}/notes` with `{"body": <html>, "private": true}` (private
-  always sent explicitly); the ticket's conversations are paged for the marker first;
-- a new ticket is `POST /api/v2/tickets` with `requester_id`, `subject`, `description`
-  (the note, marker last), `status` 2 (open), `priority` and `source` 3 (phone); the requester's
-  most recently created tickets are read first (`include=description`) for the marker;
+(`cx-tui:<key>`) as the last line of its HTML body and is looked up before it is sent again:
+
+- a note is `POST /api/v2/tickets/{id}/notes` with `{"body": <html>, "private": true}`
+  (`private` is always sent, though it defaults to true); the ticket's conversations are paged
+  for the marker first;
+- a new ticket is `POST /api/v2/tickets` with `requester_id`, `subject` (the note's first
+  line), `description` (the note, marker last), `status` 2 (open), `priority` 1 (low) and
+  `source` 3 (phone); the requester's 30 most recently created tickets are read first
+  (`include=description`, 2 more credits) for the marker;
 - a contact is `POST /api/v2/contacts` (a 409 names the contact already holding the email).
+
 Freshdesk keeps no notes on contacts, so a note to a person is refused with what to do.
 """
 
@@ -15,206 +19,187 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
-from cx_tui.connectors.base import InvalidInput, Unsupported, new_ticket_subject
+from cx_tui.connectors.base import InvalidInput, new_ticket_subject
 from cx_tui.connectors.freshdesk import records
+from cx_tui.connectors.freshdesk.account import FreshdeskAccount
 from cx_tui.connectors.freshdesk.options import MAX_MARKER_PAGES, MAX_SUBJECT
-from cx_tui.connectors.http import (
+from cx_tui.connectors.kit import (
     BACKGROUND,
+    checked_marker,
     expect_dict,
-    expect_list,
+    expect_dicts,
+    has_marker,
+    html_to_text,
     marker,
     parse_time,
     record_id,
+    strip_marker,
     text_to_html,
 )
-from cx_tui.identity import phone_e164
-from cx_tui.models import (
-    ContactKind,
-    ContactPoint,
-    NoteReceipt,
-    NoteTarget,
-    Person,
-    Priority,
-    SourceRef,
-    TargetKind,
-    Ticket,
-)
+from cx_tui.models import NoteReceipt, Person, Priority, SourceRef, TargetKind
 
 if TYPE_CHECKING:
-    from cx_tui.connectors.freshdesk.connector import FreshdeskConnector
+    from cx_tui.models import ContactPoint, NoteTarget, Ticket
 
-RECENT_TICKETS = 30
+RECENT_TICKETS: Final = 30
 """The requester's newest tickets read for a marker before a ticket is opened again."""
-
-
-def _mark(idempotency_key: str) -> str:
-    try:
-        return marker(idempotency_key)
-    except ValueError as exc:
-        raise InvalidInput(str(exc)) from None
-
-
-def _checked_text(fd: FreshdeskConnector, text: str) -> str:
-    body = text.strip()
-    if not body:
-        raise InvalidInput("The note is empty.")
-    if len(text) > fd.note_limit:
-        raise InvalidInput(
-            f"The note is {len(text):,} characters; {fd.name} takes at most {fd.note_limit:,}."
-        )
-    return body
+NO_PERSON_NOTES: Final = (
+    "Freshdesk keeps no notes on contacts: add the note to one of their tickets as a private "
+    "note, or open a new ticket with it."
+)
 
 
 def html_with_marker(body: str, mark: str) -> str:
+    """The note as HTML, its marker on a line of its own after a blank line."""
     return f"{text_to_html(body)}<br><br>{mark}"
 
 
-async def add_note(
-    fd: FreshdeskConnector, target: NoteTarget, text: str, idempotency_key: str
-) -> NoteReceipt:
-    if target.ref.connector != fd.name:
-        raise InvalidInput(
-            f"That {target.kind.value} belongs to {target.ref.connector}, not {fd.name}."
+class FreshdeskWrites(FreshdeskAccount):
+    """The template's note hooks, a new ticket, a new contact."""
+
+    def format_note(self, target: NoteTarget, body: str, key: str) -> str:  # noqa: ARG002
+        return html_with_marker(body, marker(key))
+
+    async def find_marker(self, target: NoteTarget, key: str) -> NoteReceipt | None:
+        if target.kind is TargetKind.NEW_TICKET:
+            requester = self.own_record(target.ref, "contact")
+            found = await self._ticket_with_marker(requester, key)
+            if found is None:
+                return None
+            ticket = records.ticket(self.site, found, [], datetime.now(UTC))
+            return NoteReceipt(ref=ticket.ref, created=ticket.created, duplicate=True)
+        ticket_id = self.own_record(target.ref, "ticket")
+        convs = await self._paged(
+            f"/api/v2/tickets/{ticket_id}/conversations",
+            policy=BACKGROUND,
+            max_pages=MAX_MARKER_PAGES,
         )
-    if target.kind is TargetKind.PERSON:
-        raise Unsupported(
-            "Freshdesk keeps no notes on contacts: add the note to one of their tickets as a "
-            "private note, or open a new ticket with it."
-        )
-    body = _checked_text(fd, text)
-    mark = _mark(idempotency_key)
-    if target.kind is TargetKind.NEW_TICKET:
-        ticket, opened = await open_ticket(
-            fd,
-            target.ref,
-            new_ticket_subject(body, MAX_SUBJECT),
-            body,
-            priority=None,
-            idempotency_key=idempotency_key,
-        )
-        return NoteReceipt(ref=ticket.ref, created=ticket.created, duplicate=not opened)
-    ticket_id = fd.own_id(target.ref, "ticket")
-    url = fd.site.ticket_url(ticket_id)
-    existing = await fd.conversations(int(ticket_id), BACKGROUND, max_pages=MAX_MARKER_PAGES)
-    for conv in existing:
-        if mark in f"{conv.get('body') or ''} {conv.get('body_text') or ''}":
-            conv_id = record_id(conv.get("id"), "Freshdesk", "a conversation")
-            return NoteReceipt(
-                ref=fd.site.ref(f"conversation-{conv_id}", url, datetime.now(UTC)),
-                created=parse_time(conv.get("created_at")) or datetime.now(UTC),
-                duplicate=True,
+        for conv in convs:
+            if has_marker(f"{conv.get('body') or ''}\n{conv.get('body_text') or ''}", key):
+                return self._note_receipt(ticket_id, conv, duplicate=True)
+        return None
+
+    async def write_note(self, target: NoteTarget, stored: str, key: str) -> NoteReceipt:  # noqa: ARG002
+        if target.kind is TargetKind.NEW_TICKET:
+            text = strip_marker(html_to_text(stored))
+            ticket = await self._open(
+                target.ref, new_ticket_subject(text, MAX_SUBJECT), stored, None
             )
-    reply = await fd.client().request(
-        "POST",
-        f"/api/v2/tickets/{ticket_id}/notes",
-        json_body={"body": html_with_marker(body, mark), "private": True},
-        limiter=fd.limiter,
-        policy=BACKGROUND,
-        safe=False,
-    )
-    note = expect_dict(reply.data, "Freshdesk", "the new note")
-    now = datetime.now(UTC)
-    note_id = record_id(note.get("id"), "Freshdesk", "the new note")
-    return NoteReceipt(
-        ref=fd.site.ref(f"conversation-{note_id}", url, now),
-        created=parse_time(note.get("created_at")) or now,
-    )
+            return NoteReceipt(ref=ticket.ref, created=ticket.created)
+        ticket_id = self.own_record(target.ref, "ticket")
+        reply = await self._client().request(
+            "POST",
+            f"/api/v2/tickets/{ticket_id}/notes",
+            json_body={"body": stored, "private": True},
+            limiter=self.limiter,
+            policy=BACKGROUND,
+            safe=False,
+        )
+        note = expect_dict(reply.data, "Freshdesk", "the new note")
+        return self._note_receipt(ticket_id, note)
 
+    def _note_receipt(
+        self, ticket_id: str, note: Mapping[str, Any], *, duplicate: bool = False
+    ) -> NoteReceipt:
+        now = datetime.now(UTC)
+        note_id = record_id(note.get("id"), "Freshdesk", "a note")
+        return NoteReceipt(
+            ref=self.site.ref(f"conversation-{note_id}", self.site.ticket_url(ticket_id), now),
+            created=parse_time(note.get("created_at")) or now,
+            duplicate=duplicate,
+        )
 
-async def open_ticket(
-    fd: FreshdeskConnector,
-    requester: Person | SourceRef,
-    subject: str,
-    body: str,
-    *,
-    priority: Priority | None,
-    idempotency_key: str | None,
-) -> tuple[Ticket, bool]:
-    """A new ticket, and whether this call opened it (False: the key had opened it before)."""
-    ref = requester.ref if isinstance(requester, Person) else requester
-    requester_id = fd.own_id(ref, "contact")
-    title = " ".join(subject.split())
-    if not title or len(title) > MAX_SUBJECT:
-        raise InvalidInput(f"A ticket needs a subject of 1 to {MAX_SUBJECT} characters.")
-    text = body.strip()
-    if not text or len(text) > fd.note_limit:
-        raise InvalidInput(f"A ticket needs a description of 1 to {fd.note_limit:,} characters.")
-    description = text_to_html(text)
-    if idempotency_key is not None:
-        mark = _mark(idempotency_key)
-        description = html_with_marker(text, mark)
-        found = await _ticket_with_marker(fd, requester_id, mark)
+    async def create_ticket(
+        self,
+        requester: Person | SourceRef,
+        subject: str,
+        body: str,
+        *,
+        public: bool = False,  # noqa: ARG002 - a Freshdesk description is the ticket's own text
+        priority: Priority | None = None,
+        idempotency_key: str | None = None,
+    ) -> Ticket:
+        """Open a ticket requested by a contact of this account, at most once per key.
+
+        Raises:
+            InvalidInput: an empty or too long subject or description, a bad key.
+        """
+        ref = requester.ref if isinstance(requester, Person) else requester
+        title = " ".join(subject.split())
+        if not title or len(title) > MAX_SUBJECT:
+            raise InvalidInput(f"A ticket needs a subject of 1 to {MAX_SUBJECT} characters.")
+        text = body.strip()
+        if not text or len(text) > self.note_limit:
+            raise InvalidInput(
+                f"A ticket needs a description of 1 to {self.note_limit:,} characters."
+            )
+        if idempotency_key is None:
+            return await self._open(ref, title, text_to_html(text), priority)
+        description = html_with_marker(text, checked_marker(idempotency_key))
+        found = await self._ticket_with_marker(self.own_record(ref, "contact"), idempotency_key)
         if found is not None:
-            return records.ticket(fd.site, found, [], datetime.now(UTC)), False
-    payload: dict[str, Any] = {
-        "requester_id": int(requester_id),
-        "subject": title,
-        "description": description,
-        "status": 2,
-        "priority": records.PRIORITY_NUMBERS.get(Priority(priority), 1) if priority else 1,
-        "source": records.SOURCE_PHONE,
-    }
-    reply = await fd.client().request(
-        "POST",
-        "/api/v2/tickets",
-        json_body=payload,
-        limiter=fd.limiter,
-        policy=BACKGROUND,
-        safe=False,
-    )
-    item = expect_dict(reply.data, "Freshdesk", "the new ticket")
-    return records.ticket(fd.site, item, [], datetime.now(UTC)), True
+            return records.ticket(self.site, found, [], datetime.now(UTC))
+        return await self._open(ref, title, description, priority)
 
+    async def _open(
+        self, requester: SourceRef, subject: str, description: str, priority: Priority | None
+    ) -> Ticket:
+        payload: dict[str, Any] = {
+            "requester_id": int(self.own_record(requester, "contact")),
+            "subject": subject,
+            "description": description,
+            "status": 2,
+            "priority": records.PRIORITY_NUMBERS.get(priority, 1) if priority else 1,
+            "source": records.SOURCE_PHONE,
+        }
+        reply = await self._client().request(
+            "POST",
+            "/api/v2/tickets",
+            json_body=payload,
+            limiter=self.limiter,
+            policy=BACKGROUND,
+            safe=False,
+        )
+        item = expect_dict(reply.data, "Freshdesk", "the new ticket")
+        return records.ticket(self.site, item, [], datetime.now(UTC))
 
-async def _ticket_with_marker(
-    fd: FreshdeskConnector, requester_id: str, mark: str
-) -> Mapping[str, Any] | None:
-    data = await fd.get(
-        "/api/v2/tickets",
-        BACKGROUND,
-        requester_id=requester_id,
-        include="description",
-        order_by="created_at",
-        order_type="desc",
-        per_page=RECENT_TICKETS,
-    )
-    for item in expect_list(data, "Freshdesk", "tickets"):
-        ticket = expect_dict(item, "Freshdesk", "a ticket")
-        if mark in f"{ticket.get('description') or ''} {ticket.get('description_text') or ''}":
-            return ticket
-    return None
+    async def _ticket_with_marker(self, requester_id: str, key: str) -> dict[str, Any] | None:
+        data = await self._get(
+            "/api/v2/tickets",
+            BACKGROUND,
+            requester_id=requester_id,
+            include="description",
+            order_by="created_at",
+            order_type="desc",
+            per_page=RECENT_TICKETS,
+        )
+        for ticket in expect_dicts(data, "Freshdesk", "tickets", "a ticket"):
+            text = f"{ticket.get('description') or ''}\n{ticket.get('description_text') or ''}"
+            if has_marker(text, key):
+                return ticket
+        return None
 
-
-async def create_person(
-    fd: FreshdeskConnector, name: str | None, contact_points: Sequence[ContactPoint]
-) -> Person:
-    emails = [p.value for p in contact_points if p.kind is ContactKind.EMAIL]
-    phones = []
-    for point in contact_points:
-        if point.kind is ContactKind.PHONE:
-            parsed = phone_e164(point.value, fd.site.region)
-            if parsed is None:
-                raise InvalidInput(f"'{point.value}' is not a valid phone number.")
-            phones.append(point.display())
-    clean = " ".join(name.split()) if name else ""
-    if not clean and not emails and not phones:
-        raise InvalidInput("A new contact needs a name, a phone number or an email.")
-    contact: dict[str, Any] = {"name": clean or (emails or phones)[0]}
-    if emails:
-        contact["email"] = emails[0]
-        if len(emails) > 1:
-            contact["other_emails"] = emails[1:]
-    if phones:
-        contact["phone"] = phones[0]
-    reply = await fd.client().request(
-        "POST",
-        "/api/v2/contacts",
-        json_body=contact,
-        limiter=fd.limiter,
-        policy=BACKGROUND,
-        safe=False,
-    )
-    created = expect_dict(reply.data, "Freshdesk", "the new contact")
-    return records.person(fd.site, created, datetime.now(UTC))
+    async def create_person(
+        self, name: str | None, contact_points: Sequence[ContactPoint]
+    ) -> Person:
+        """Create a contact with the name, the emails (first primary) and the first phone."""
+        new = self.new_person(name, contact_points)
+        contact: dict[str, Any] = {"name": new.name or (new.emails or new.phones)[0]}
+        if new.emails:
+            contact["email"] = new.emails[0]
+            if len(new.emails) > 1:
+                contact["other_emails"] = list(new.emails[1:])
+        if new.phones:
+            contact["phone"] = new.phones[0]
+        reply = await self._client().request(
+            "POST",
+            "/api/v2/contacts",
+            json_body=contact,
+            limiter=self.limiter,
+            policy=BACKGROUND,
+            safe=False,
+        )
+        created = expect_dict(reply.data, "Freshdesk", "the new contact")
+        return records.person(self.site, created, datetime.now(UTC))
