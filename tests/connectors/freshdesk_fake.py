@@ -41,6 +41,13 @@ Contacts
   "Given query is invalid..." message on field `query`. New contacts take a while to be indexed.
 
 Tickets
+- `GET /api/v2/tickets?email=` for an email no contact has is 400 `{"field": "email", "message":
+  "There is no contact matching the given email", "code": "invalid_value"}` (seen in client
+  code and recorded cassettes that handle exactly that body, e.g. a Freshdesk ruby client's
+  spec "view_all_by_email/with_no_tickets"); it resolves the contact by any of its emails here.
+- Embeds cost credits: "Each include consumes an additional 2 credits" on the ticket list
+  (developers.freshdesk.com "List All Tickets", as quoted by withone.ai's Freshdesk knowledge
+  page); 1 more on a single ticket's view.
 - `GET /api/v2/tickets?requester_id=|email=|company_id=` with `include=requester,stats,
   description,company`, `order_by=created_at|due_by|updated_at|status`, `order_type=asc|desc`,
   `per_page` (max 100), `page`; more pages are announced by `Link: <url>; rel="next"`
@@ -550,6 +557,17 @@ class FreshdeskFake(FakeApi):
                     )
                 ),
             )
+        email = call.params.get("email")
+        if email is not None and not any(
+            email.lower() in _emails(c) for c in self.contacts.values()
+        ):
+            # helpkit TicketFilterValidation: the email must name a contact.
+            return Resp(
+                400,
+                fd_validation(
+                    ("email", "There is no contact matching the given email", "invalid_value")
+                ),
+            )
         pool = list(self.tickets.values())
         filtered = False
         if "requester_id" in call.params:
@@ -806,13 +824,17 @@ def _includes(call: Call) -> set[str]:
 
 
 def _include_credits(call: Call) -> int:
-    return (
-        len(_includes(call)) if call.method == "GET" and call.path.startswith("/api/v2/tick") else 0
-    )
+    """Extra credits of `include=`: 2 per embed on the ticket list, 1 on a ticket's view."""
+    if call.method != "GET" or not call.path.startswith("/api/v2/tickets"):
+        return 0
+    per_embed = 2 if call.path.rstrip("/") == "/api/v2/tickets" else 1
+    return per_embed * len(_includes(call))
 
 
 def _strip_tags(html: str) -> str:
-    return re.sub(r"<[^>]+>", "", html)
+    """`body_text` as Freshdesk derives it: line breaks and block ends become new lines."""
+    text = re.sub(r"<br\s*/?>|</(?:div|p|li)>", "\n", html, flags=re.I)
+    return re.sub(r"<[^>]+>", "", text).strip()
 
 
 class _BadField(ValueError):

@@ -78,7 +78,7 @@ class FreshdeskAccount(VendorConnector[dict[str, Any]]):
             hooks=HOOKS,
         )
         self.budget = Budget()
-        self.limiter = self.account_limiter(LIMIT_PER_MINUTE, 60.0, label="Freshdesk")
+        self._limiter = self.account_limiter(LIMIT_PER_MINUTE, 60.0, label="Freshdesk")
         self._warming: dict[str, tuple[asyncio.Task[Details], float]] = {}
         """Details a lookup started, by contact id, with when (`details.py`)."""
 
@@ -98,7 +98,7 @@ class FreshdeskAccount(VendorConnector[dict[str, Any]]):
 
     async def _get(self, path: str, policy: RetryPolicy = LOOKUP, **params: str | int) -> Any:
         return await self._client().get(
-            path, limiter=self.limiter, params=params or None, policy=policy
+            path, limiter=self._limiter, params=params or None, policy=policy
         )
 
     async def _get_or_none(self, path: str, policy: RetryPolicy = LOOKUP) -> Any:
@@ -115,7 +115,7 @@ class FreshdeskAccount(VendorConnector[dict[str, Any]]):
         reply: Reply = await self._client().request(
             "GET",
             path,
-            limiter=self.limiter,
+            limiter=self._limiter,
             params={**params, "per_page": PER_PAGE, "page": page},
             policy=policy,
         )

@@ -93,7 +93,7 @@ class FreshdeskWrites(FreshdeskAccount):
             "POST",
             f"/api/v2/tickets/{ticket_id}/notes",
             json_body={"body": stored, "private": True},
-            limiter=self.limiter,
+            limiter=self._limiter,
             policy=BACKGROUND,
             safe=False,
         )
@@ -158,7 +158,7 @@ class FreshdeskWrites(FreshdeskAccount):
             "POST",
             "/api/v2/tickets",
             json_body=payload,
-            limiter=self.limiter,
+            limiter=self._limiter,
             policy=BACKGROUND,
             safe=False,
         )
@@ -197,7 +197,7 @@ class FreshdeskWrites(FreshdeskAccount):
             "POST",
             "/api/v2/contacts",
             json_body=contact,
-            limiter=self.limiter,
+            limiter=self._limiter,
             policy=BACKGROUND,
             safe=False,
         )
