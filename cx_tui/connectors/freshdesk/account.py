@@ -96,6 +96,10 @@ class FreshdeskAccount(VendorConnector[dict[str, Any]]):
 
         return observe
 
+    def _prefetch(self, contact: Mapping[str, Any], tickets: Page | None) -> None:
+        """Start reading the details of a contact the lookup found (`details.py` does; here
+        nothing). `tickets`: the first page of their tickets when already read."""
+
     async def _get(self, path: str, policy: RetryPolicy = LOOKUP, **params: str | int) -> Any:
         return await self._client().get(
             path, limiter=self._limiter, params=params or None, policy=policy

@@ -156,9 +156,6 @@ class FreshdeskLookup(FreshdeskAccount):
         person = records.person(self.site, candidate, now)
         return confirm_person(person, query, self.region, secondary="another email of theirs")
 
-    def _prefetch(self, contact: Mapping[str, Any], tickets: Page | None) -> None:
-        """Start reading what the details will need (see `details.py`); nothing here."""
-
     async def _search(self, query_text: str) -> list[Any]:
         """Filter-language results; a search the account refuses or lacks adds nothing (the
         exact filters asked beside it still answer)."""
