@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     import httpx
 
     from cx_tui.connectors.kit import Limiter
-    from cx_tui.models import Details
+    from cx_tui.models import Details, SourceRef
 
 Page = tuple[list[dict[str, Any]], int | None]
 """One page of a list: its items and the next page's number (None on the last)."""
@@ -95,6 +95,14 @@ class FreshdeskAccount(VendorConnector[dict[str, Any]]):
             HOOKS.observe(headers, limiter)
 
         return observe
+
+    def own_record(self, ref: SourceRef, what: str) -> str:
+        """The kit's check, and ASCII digits only: `str.isdigit` also takes "１０" or "٣",
+        which would reach the URL path as they are."""
+        record = super().own_record(ref, what)
+        if not (record.isascii() and record.isdigit()):
+            raise NotFound(f"There is no {what} {record!r} in {self.name}.")
+        return record
 
     def _prefetch(self, contact: Mapping[str, Any], tickets: Page | None) -> None:
         """Start reading the details of a contact the lookup found (`details.py` does; here
