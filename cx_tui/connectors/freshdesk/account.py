@@ -97,8 +97,8 @@ class FreshdeskAccount(VendorConnector[dict[str, Any]]):
         return observe
 
     def own_record(self, ref: SourceRef, what: str) -> str:
-        """The kit's check, and ASCII digits only: `str.isdigit` also takes "１０" or "٣",
-        which would reach the URL path as they are."""
+        """The kit's check, and ASCII digits only: `str.isdigit` also takes fullwidth or
+        Arabic-Indic digits, which would reach the URL path as they are."""
         record = super().own_record(ref, what)
         if not (record.isascii() and record.isdigit()):
             raise NotFound(f"There is no {what} {record!r} in {self.name}.")
