@@ -950,3 +950,20 @@ def _matches(tree: Any, contact: Mapping[str, Any]) -> bool:
 def when(moment: datetime) -> str:
     """A timestamp as Freshdesk writes it (seconds, `Z`)."""
     return iso(moment, millis=False)
+
+
+def seeded() -> FreshdeskFake:
+    """The account most tests start from: Maria (phone as typed, a secondary email, a company
+    with a plan) and Bob sharing her number as his mobile."""
+    fake = FreshdeskFake()
+    fake.add_company(5, "Acme Corp", plan="Enterprise")
+    fake.add_contact(
+        1,
+        "Maria Gonzalez",
+        "maria@example.com",
+        phone="(415) 555-0132",
+        other_emails=["mg@home.example"],
+        company_id=5,
+    )
+    fake.add_contact(2, "Bob Stone", "bob@example.com", mobile="+1 415-555-0132")
+    return fake

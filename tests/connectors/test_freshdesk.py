@@ -10,7 +10,7 @@ from cx_tui.connectors.base import AuthError, InvalidInput, RateLimited, Unavail
 from cx_tui.connectors.freshdesk import CONNECTOR, FreshdeskConnector
 from cx_tui.identity import parse_query
 from cx_tui.models import MatchReason, NoteTarget, SourceRef, TargetKind, TicketStatus
-from tests.connectors.freshdesk_fake import FRESHDESK_KEY, FreshdeskFake
+from tests.connectors.freshdesk_fake import FRESHDESK_KEY, FreshdeskFake, seeded
 from tests.connectors.vendor_fakes import Resp, ago
 
 pytestmark = pytest.mark.asyncio
@@ -23,17 +23,7 @@ def make(api: FreshdeskFake, **settings: Any) -> FreshdeskConnector:
 
 @pytest.fixture
 def api() -> FreshdeskFake:
-    fake = FreshdeskFake()
-    fake.add_company(5, "Acme Corp", plan="Enterprise")
-    fake.add_contact(
-        1,
-        "Maria Gonzalez",
-        "maria@example.com",
-        phone="(415) 555-0132",
-        other_emails=["mg@home.example"],
-        company_id=5,
-    )
-    fake.add_contact(2, "Bob Stone", "bob@example.com", mobile="+1 415-555-0132")
+    fake = seeded()
     fake.add_contact(3, "Other Person", "other@example.com", phone="+1 212 555 0100")
     fake.add_ticket(
         10, 1, "Router drops", 2, priority=3, due_by=ago(hours=-8), fr_due_by=ago(hours=-1)

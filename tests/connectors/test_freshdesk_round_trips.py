@@ -16,7 +16,7 @@ import pytest
 
 from cx_tui.connectors.freshdesk import CONNECTOR
 from cx_tui.identity import parse_query
-from tests.connectors.freshdesk_fake import FRESHDESK_KEY, FreshdeskFake
+from tests.connectors.freshdesk_fake import FRESHDESK_KEY, FreshdeskFake, seeded
 from tests.connectors.vendor_fakes import ago
 
 pytestmark = pytest.mark.asyncio
@@ -54,17 +54,7 @@ class Waves(httpx.AsyncBaseTransport):
 
 
 def account() -> FreshdeskFake:
-    fake = FreshdeskFake()
-    fake.add_company(5, "Acme Corp", plan="Enterprise")
-    fake.add_contact(
-        1,
-        "Maria Gonzalez",
-        "maria@example.com",
-        phone="(415) 555-0132",
-        other_emails=["mg@home.example"],
-        company_id=5,
-    )
-    fake.add_contact(2, "Bob Stone", "bob@example.com", mobile="+1 415-555-0132")
+    fake = seeded()
     fake.add_ticket(10, 1, "Router drops", 2, priority=3)
     fake.add_ticket(12, 1, "Waiting on carrier", 6)
     fake.add_ticket(11, 1, "Old invoice", 5, updated=ago(days=40))

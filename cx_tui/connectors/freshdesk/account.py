@@ -15,6 +15,7 @@ from cx_tui.connectors.freshdesk.hooks import HOOKS, Budget, next_page
 from cx_tui.connectors.freshdesk.options import LIMIT_PER_MINUTE, PER_PAGE
 from cx_tui.connectors.freshdesk.records import Site
 from cx_tui.connectors.kit import (
+    BACKGROUND,
     LOOKUP,
     Reply,
     RetryPolicy,
@@ -23,6 +24,7 @@ from cx_tui.connectors.kit import (
     basic,
     basic_value,
     collect,
+    expect_dict,
     expect_dicts,
 )
 from cx_tui.secrets import secret_set_command
@@ -112,6 +114,13 @@ class FreshdeskAccount(VendorConnector[dict[str, Any]]):
         return await self._client().get(
             path, limiter=self._limiter, params=params or None, policy=policy
         )
+
+    async def _write(self, path: str, body: Mapping[str, Any], what: str) -> dict[str, Any]:
+        """POST `body` once (sent again only when Freshdesk certainly did nothing)."""
+        reply = await self._client().request(
+            "POST", path, json_body=body, limiter=self._limiter, policy=BACKGROUND, safe=False
+        )
+        return expect_dict(reply.data, "Freshdesk", what)
 
     async def _get_or_none(self, path: str, policy: RetryPolicy = LOOKUP) -> Any:
         """The record at `path`, or None when Freshdesk has none (404)."""

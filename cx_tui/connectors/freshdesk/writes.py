@@ -28,7 +28,6 @@ from cx_tui.connectors.freshdesk.options import MAX_MARKER_PAGES, MAX_SUBJECT
 from cx_tui.connectors.kit import (
     BACKGROUND,
     checked_marker,
-    expect_dict,
     expect_dicts,
     has_marker,
     html_to_text,
@@ -89,15 +88,8 @@ class FreshdeskWrites(FreshdeskAccount):
             )
             return NoteReceipt(ref=ticket.ref, created=ticket.created)
         ticket_id = self.own_record(target.ref, "ticket")
-        reply = await self._client().request(
-            "POST",
-            f"/api/v2/tickets/{ticket_id}/notes",
-            json_body={"body": stored, "private": True},
-            limiter=self._limiter,
-            policy=BACKGROUND,
-            safe=False,
-        )
-        note = expect_dict(reply.data, "Freshdesk", "the new note")
+        body = {"body": stored, "private": True}  # private is sent, never left to the default
+        note = await self._write(f"/api/v2/tickets/{ticket_id}/notes", body, "the new note")
         return self._note_receipt(ticket_id, note)
 
     def _note_receipt(
@@ -154,15 +146,7 @@ class FreshdeskWrites(FreshdeskAccount):
             "priority": records.PRIORITY_NUMBERS.get(priority, 1) if priority else 1,
             "source": records.SOURCE_PHONE,
         }
-        reply = await self._client().request(
-            "POST",
-            "/api/v2/tickets",
-            json_body=payload,
-            limiter=self._limiter,
-            policy=BACKGROUND,
-            safe=False,
-        )
-        item = expect_dict(reply.data, "Freshdesk", "the new ticket")
+        item = await self._write("/api/v2/tickets", payload, "the new ticket")
         return records.ticket(self.site, item, [], datetime.now(UTC))
 
     async def _ticket_with_marker(self, requester_id: str, key: str) -> dict[str, Any] | None:
@@ -193,13 +177,5 @@ class FreshdeskWrites(FreshdeskAccount):
                 contact["other_emails"] = list(new.emails[1:])
         if new.phones:
             contact["phone"] = new.phones[0]
-        reply = await self._client().request(
-            "POST",
-            "/api/v2/contacts",
-            json_body=contact,
-            limiter=self._limiter,
-            policy=BACKGROUND,
-            safe=False,
-        )
-        created = expect_dict(reply.data, "Freshdesk", "the new contact")
+        created = await self._write("/api/v2/contacts", contact, "the new contact")
         return records.person(self.site, created, datetime.now(UTC))
