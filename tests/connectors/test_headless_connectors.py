@@ -1,5 +1,5 @@
-"""The vendor connectors are headless (docs/ARCHITECTURE.md, "Layers"): importing them pulls in neither Textual nor
-keyring, proven in a fresh interpreter."""
+"""The vendor connectors are headless (docs/ARCHITECTURE.md, "Layers"): importing them pulls
+in neither Textual nor keyring, proven in a fresh interpreter."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import pytest
         "cx_tui.connectors.kit.template",
         "cx_tui.connectors.hubspot",
         "cx_tui.connectors.zendesk",
+        "cx_tui.connectors.freshdesk",
     ],
 )
 def test_vendor_modules_import_neither_textual_nor_keyring(module: str) -> None:
