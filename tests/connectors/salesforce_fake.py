@@ -144,6 +144,10 @@ PARENTS = {  # relationship name -> id field (polymorphic ones resolve by id pre
     "Owner": "OwnerId", "CreatedBy": "CreatedById", "Account": "AccountId",
     "Contact": "ContactId", "Who": "WhoId", "What": "WhatId", "Parent": "ParentId",
 }  # fmt: skip
+PARENT_TYPES = {
+    "Owner": "User", "CreatedBy": "User", "Account": "Account", "Contact": "Contact",
+    "Parent": "Case",
+}  # fmt: skip
 CHILDREN = {
     ("Account", "Contacts"): ("Contact", "AccountId"),
     ("Account", "Cases"): ("Case", "AccountId"),
@@ -402,8 +406,12 @@ class SalesforceFake(FakeApi):
         if rest:
             if head not in PARENTS or PARENTS[head] not in self._fields_of(sobject):
                 raise QueryError("INVALID_FIELD", f"Didn't understand relationship '{head}'")
-            if rest not in ("Name", "Id", "Email", "Type", "Phone"):
-                raise QueryError("INVALID_FIELD", f"No such column '{rest}' on entity 'Name'.")
+            target = PARENT_TYPES.get(head)
+            allowed = self._fields_of(target) if target else {"Id", "Name", "Type"}
+            if rest not in allowed:
+                raise QueryError(
+                    "INVALID_FIELD", f"No such column '{rest}' on entity '{target or 'Name'}'."
+                )
             return
         if name not in self._fields_of(sobject):
             raise QueryError(
