@@ -115,7 +115,7 @@ def _q(soql: str) -> str:
 
 def _results(answer: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     items = expect_list(answer.get("compositeResponse"), "Salesforce", "a composite answer")
-    out = {}
+    out: dict[str, Mapping[str, Any]] = {}
     for item in items:
         sub = expect_dict(item, "Salesforce", "a composite subresponse")
         ref = sub.get("referenceId")
