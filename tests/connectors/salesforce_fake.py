@@ -741,3 +741,77 @@ def _resolve(text: str, results: Mapping[str, Any]) -> str:
         return str(value)
 
     return re.sub(r"@\{([^}]+)\}", one, text)
+
+
+def acme_org() -> SalesforceFake:
+    """Maria Gonzalez of Acme Corp: an open case with an internal comment, a closed case, a
+    call; Acme's main line is (415) 555-0100."""
+    api = SalesforceFake()
+    agent = api.add("User", FirstName="Ana", LastName="Agent", Email="ana@acme.example")
+    acc = api.add(
+        "Account",
+        Name="Acme Corp",
+        Phone="(415) 555-0100",
+        Type="Customer",
+        Website="https://www.acme.example",
+        Tier__c="Enterprise",
+        OwnerId=agent,
+    )
+    maria = api.add(
+        "Contact",
+        Id="003000000000101AAA",
+        FirstName="Maria",
+        LastName="Gonzalez",
+        Phone="(415) 555-0132",
+        Email="maria@acme.example",
+        Secondary_Email__c="maria.g@gmail.example",
+        AccountId=acc,
+        OwnerId=agent,
+    )
+    case = api.add(
+        "Case",
+        Subject="Invoice shows the wrong plan",
+        Status="Working",
+        Priority="High",
+        ContactId=maria,
+        AccountId=acc,
+        OwnerId=agent,
+        LastModifiedDate=sf_ago(hours=1),
+    )
+    api.add(
+        "Case",
+        Subject="Password reset",
+        Status="Closed",
+        ContactId=maria,
+        AccountId=acc,
+        LastModifiedDate=sf_ago(days=20),
+    )
+    api.add(
+        "CaseComment",
+        ParentId=case,
+        CommentBody="Tried: resent the invoice",
+        IsPublished=False,
+        CreatedDate=sf_ago(days=1),
+        CreatedById=agent,
+    )
+    api.add(
+        "CaseComment",
+        ParentId=case,
+        CommentBody="We are on it",
+        IsPublished=True,
+        CreatedDate=sf_ago(hours=20),
+    )
+    api.add(
+        "Task",
+        Subject="Call",
+        TaskSubtype="Call",
+        Type="Call",
+        CallType="Inbound",
+        CallDurationInSeconds=245,
+        CallDisposition="Resolved",
+        Status="Completed",
+        WhoId=maria,
+        CreatedDate=sf_ago(days=2),
+        OwnerId=agent,
+    )
+    return api

@@ -13,82 +13,16 @@ from cx_tui.connectors.kit import limiter
 from cx_tui.connectors.salesforce import SalesforceConnector
 from cx_tui.identity import parse_query
 from cx_tui.models import MatchReason, TicketStatus
-from tests.connectors.salesforce_fake import CLIENT_ID, CLIENT_SECRET, SalesforceFake, sf_ago
+from tests.connectors.salesforce_fake import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    SalesforceFake,
+    acme_org,
+    sf_ago,
+)
 from tests.connectors.vendor_fakes import Resp
 
 BASE = "https://acme.my.salesforce.com"
-
-
-def org() -> SalesforceFake:
-    api = SalesforceFake()
-    agent = api.add("User", FirstName="Ana", LastName="Agent", Email="ana@acme.example")
-    acc = api.add(
-        "Account",
-        Name="Acme Corp",
-        Phone="(415) 555-0100",
-        Type="Customer",
-        Website="https://www.acme.example",
-        Tier__c="Enterprise",
-        OwnerId=agent,
-    )
-    maria = api.add(
-        "Contact",
-        Id="003000000000101AAA",
-        FirstName="Maria",
-        LastName="Gonzalez",
-        Phone="(415) 555-0132",
-        Email="maria@acme.example",
-        Secondary_Email__c="maria.g@gmail.example",
-        AccountId=acc,
-        OwnerId=agent,
-    )
-    case = api.add(
-        "Case",
-        Subject="Invoice shows the wrong plan",
-        Status="Working",
-        Priority="High",
-        ContactId=maria,
-        AccountId=acc,
-        OwnerId=agent,
-        LastModifiedDate=sf_ago(hours=1),
-    )
-    api.add(
-        "Case",
-        Subject="Password reset",
-        Status="Closed",
-        ContactId=maria,
-        AccountId=acc,
-        LastModifiedDate=sf_ago(days=20),
-    )
-    api.add(
-        "CaseComment",
-        ParentId=case,
-        CommentBody="Tried: resent the invoice",
-        IsPublished=False,
-        CreatedDate=sf_ago(days=1),
-        CreatedById=agent,
-    )
-    api.add(
-        "CaseComment",
-        ParentId=case,
-        CommentBody="We are on it",
-        IsPublished=True,
-        CreatedDate=sf_ago(hours=20),
-    )
-    api.add(
-        "Task",
-        Subject="Call",
-        TaskSubtype="Call",
-        Type="Call",
-        CallType="Inbound",
-        CallDurationInSeconds=245,
-        CallDisposition="Resolved",
-        Status="Completed",
-        WhoId=maria,
-        CreatedDate=sf_ago(days=2),
-        OwnerId=agent,
-    )
-    return api
 
 
 def connector(api: SalesforceFake, **settings: Any) -> SalesforceConnector:
@@ -104,7 +38,7 @@ def fresh_kit_limiters() -> None:
 
 @pytest.fixture
 async def fake() -> AsyncIterator[SalesforceFake]:
-    yield org()
+    yield acme_org()
 
 
 def q(text: str) -> Any:
@@ -274,7 +208,7 @@ async def test_refused_twice_is_an_auth_failure_with_the_fix(fake: SalesforceFak
 
 
 async def test_wrong_consumer_secret_names_the_fix() -> None:
-    api = org()
+    api = acme_org()
     sf = SalesforceConnector(
         "Acme SF",
         {"base_url": BASE, "client_id": CLIENT_ID},

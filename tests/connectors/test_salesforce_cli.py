@@ -9,52 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.connectors.salesforce_fake import CLIENT_ID, CLIENT_SECRET, SalesforceFake, sf_ago
+from tests.connectors.salesforce_fake import CLIENT_ID, CLIENT_SECRET, acme_org
 from tests.connectors.vendor_fakes import ZENDESK_AGENT, ZENDESK_TOKEN, LocalServer, ZendeskFake
 
 
-def salesforce() -> SalesforceFake:
-    api = SalesforceFake()
-    acc = api.add("Account", Name="Acme Corp", Phone="(415) 555-0100")
-    maria = api.add(
-        "Contact",
-        FirstName="Maria",
-        LastName="Gonzalez",
-        Phone="(415) 555-0132",
-        Email="maria.gonzalez@example.com",
-        AccountId=acc,
-    )
-    case = api.add(
-        "Case",
-        Subject="Invoice shows the wrong plan",
-        Status="New",
-        Priority="High",
-        ContactId=maria,
-        AccountId=acc,
-    )
-    api.add(
-        "CaseComment",
-        ParentId=case,
-        CommentBody="Tried: resent the invoice",
-        IsPublished=False,
-        CreatedDate=sf_ago(days=1),
-    )
-    api.add(
-        "Task",
-        Subject="Call",
-        TaskSubtype="Call",
-        CallType="Inbound",
-        CallDurationInSeconds=120,
-        Status="Completed",
-        WhoId=maria,
-        CreatedDate=sf_ago(days=2),
-    )
-    return api
-
-
 def test_lookup_merges_salesforce_and_zendesk(tmp_path: Path) -> None:
-    sf, zd = salesforce(), ZendeskFake()
-    zd.add_user(501, "Maria Gonzalez", "maria.gonzalez@example.com", "+1 415.555.0132")
+    sf, zd = acme_org(), ZendeskFake()
+    zd.add_user(501, "Maria Gonzalez", "maria@acme.example", "+1 415.555.0132")
     with LocalServer(sf) as sf_server, LocalServer(zd) as zd_server:
         config = tmp_path / "config.toml"
         config.write_text(
@@ -97,7 +58,10 @@ def test_lookup_merges_salesforce_and_zendesk(tmp_path: Path) -> None:
     sf_match = next(m for m in data["matches"] if m["source"] == "Acme Salesforce")
     assert sf_match["url"].endswith("/view") and "/lightning/r/Contact/" in sf_match["url"]
     assert [c["name"] for c in data["companies"]] == ["Acme Corp"]
-    assert [t["subject"] for t in data["tickets"]] == ["Invoice shows the wrong plan"]
+    assert [t["subject"] for t in data["tickets"]] == [
+        "Invoice shows the wrong plan",
+        "Password reset",
+    ]
     assert [i["text"] for i in data["already_tried"]] == ["resent the invoice"]
     assert [i["channel"] for i in data["timeline"]] == ["call"]
     data_calls = [(c.method, c.path.split("/")[-1]) for c in sf.calls]
