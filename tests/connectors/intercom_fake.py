@@ -99,7 +99,7 @@ def error(status: int, code: str, message: str, **headers: str) -> Resp:
 
 
 def as_html(text: str) -> str:
-    """How Intercom stores a plain-text note: paragraphs of escaped text ("Hello" → "<p>Hello</p>")."""
+    """A plain-text note as Intercom stores it: escaped paragraphs ("Hello" → "<p>Hello</p>")."""
     if text.lstrip().startswith("<"):
         return text
     return "".join(f"<p>{html.escape(line)}</p>" for line in text.split("\n"))
@@ -478,8 +478,7 @@ class IntercomFake(FakeApi):
             "tags": {
                 "type": "tag.list",
                 "tags": [
-                    {"type": "tag", "id": str(900 + i), "name": name}
-                    for i, name in enumerate(tags)
+                    {"type": "tag", "id": str(900 + i), "name": name} for i, name in enumerate(tags)
                 ],
             },
             "priority": priority,
