@@ -258,6 +258,8 @@ class IntercomFake(FakeApi):
         r("GET", r"/conversations/(\w+)", self._conversation)
         r("POST", r"/conversations/(\w+)/reply", self._reply)
         r("POST", r"/tickets/search", self._search_tickets)
+        r("GET", r"/tickets/(\w+)", self._ticket)
+        r("POST", r"/tickets/(\w+)/reply", self._ticket_reply)
         for method in ("GET", "POST", "PUT", "DELETE"):
             r(method, r"/.*", self._unknown)
 
@@ -875,3 +877,35 @@ class IntercomFake(FakeApi):
                 pool.append(ticket)
         pool.sort(key=lambda t: t["updated_at"], reverse=True)
         return self._page(call, pool, 20, "tickets", "ticket.list")
+
+    def _ticket(self, call: Call, match: re.Match[str]) -> Resp:
+        ticket = self.tickets.get(match.group(1))
+        if ticket is None:
+            return error(404, "ticket_not_found", "Ticket not found")
+        return Resp(200, ticket)
+
+    def _ticket_reply(self, call: Call, match: re.Match[str]) -> Resp:
+        """POST /tickets/{id}/reply: answers with the new part itself (spec `ticket_reply`)."""
+        ticket = self.tickets.get(match.group(1))
+        body = call.json or {}
+        if ticket is None:
+            return error(404, "ticket_not_found", "Ticket not found")
+        if body.get("type") != "admin" or str(body.get("admin_id")) != self.admin["id"]:
+            return error(400, "parameter_invalid", "admin_id is invalid")
+        if body.get("message_type") not in ("comment", "note") or not body.get("body"):
+            return error(400, "parameter_invalid", "message_type and body are required")
+        part = {
+            "type": "ticket_part",
+            "id": str(next(self._ids)),
+            "part_type": body["message_type"],
+            "body": as_html(str(body["body"])),
+            "created_at": T0,
+            "updated_at": T0,
+            "author": self._author(),
+            "attachments": [],
+            "redacted": False,
+        }
+        parts = ticket["ticket_parts"]
+        parts["ticket_parts"].append(part)
+        parts["total_count"] = len(parts["ticket_parts"])
+        return Resp(200, part)
