@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
-from cx_tui.connectors.base import RateLimited
+from cx_tui.connectors.base import BadResponse, RateLimited
 from cx_tui.connectors.http import (
     LOOKUP,
     HttpClient,
@@ -23,7 +23,6 @@ from cx_tui.connectors.http import (
     expect_dict,
     expect_list,
     fingerprint,
-    record_id,
     shared_limiter,
     text_or_none,
 )
@@ -39,6 +38,15 @@ def checked_id(value: str, what: str) -> str:
     if not _ID.fullmatch(value):
         raise ValueError(f"'{value}' is not an Intercom {what} id")
     return value
+
+
+def record_id(value: Any, vendor: str, what: str) -> str:
+    """An Intercom id (a string such as "6762f0d01bb69f9f2193bb7d", or a number) fit for a
+    URL path; anything else is a `BadResponse`."""
+    text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
+    if not _ID.fullmatch(text):
+        raise BadResponse(f"{vendor} sent {what} without a usable id")
+    return text
 
 
 @dataclass(frozen=True, slots=True)

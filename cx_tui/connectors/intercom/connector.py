@@ -206,6 +206,7 @@ class IntercomConnector(Connector):
                 f"{self.note_limit:,}."
             )
         try:
+            writes.target_of(target)
             return await writes.add_note(
                 self.api, self.name, await self._links(), target, text, idempotency_key
             )

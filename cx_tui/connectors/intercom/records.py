@@ -20,11 +20,11 @@ from cx_tui.connectors.http import (
     expect_list,
     html_to_text,
     phone_point,
-    record_id,
     shorten,
     strip_marker,
     text_or_none,
 )
+from cx_tui.connectors.intercom.client import record_id
 from cx_tui.models import (
     Channel,
     Comment,

@@ -1,9 +1,9 @@
 """The contact search Intercom is asked, built only from re-checked values.
 
 POST /contacts/search compares `phone` as a plain string (no normalisation is documented), so
-one OR group asks for every written form the kit knows (`=`) plus the national digits at the
-end of the stored string (`$`, which catches "+14155550132", "0014155550132", "1-4155550132"
-...); an email is asked lowercased, as typed forms differ only in case. Both roles (users and
+one OR group asks for the national number, as people write it, at the end of the stored string
+(`$` "4155550132", "415-555-0132", "415.555.0132", "415 555 0132", "(415) 555-0132": whatever
+prefix a country code took) and for the whole canonical forms (`=` "+14155550132" ...); an email is asked lowercased, as typed forms differ only in case. Both roles (users and
 leads) are contacts, so no `role` filter is added. Intercom allows at most 15 filters per
 group; candidates are confirmed locally before they become matches.
 """
@@ -24,21 +24,24 @@ MAX_FILTERS: Final = 15
 _PHONE_CHARS = re.compile(r"[0-9 +().\-]{4,40}")
 
 
-def phone_forms(phone: PhoneQuery) -> list[str]:
-    """Written forms a person may have typed into Intercom's phone field, canonical first."""
+def national_tails(phone: PhoneQuery) -> list[str]:
+    """The national number as people write it, without country code or trunk prefix: a
+    stored string that ends with one of these holds the number whatever came before it
+    ("+1 ", "1-", "001 ", "+44 (0)")."""
     groups = re.split(r"[ \-]", phone.international_formatted.split(" ", 1)[-1])
-    cc = str(phone.country_code)
     forms = [
-        *phone.candidate_forms(),
+        phone.national_digits,
         "-".join(groups),
         ".".join(groups),
         " ".join(groups),
-        f"+{cc} {' '.join(groups)}",
-        f"+{cc} {phone.national_formatted}",
-        f"+{cc}{phone.national_digits}",
-        f"00{cc}{phone.national_digits}",
+        phone.national_formatted,
     ]
     return list(dict.fromkeys(f for f in forms if f))
+
+
+def phone_forms(phone: PhoneQuery) -> list[str]:
+    """Whole written forms a person may have typed into Intercom's phone field."""
+    return list(dict.fromkeys(f for f in phone.candidate_forms() if f))
 
 
 def _checked_phone(phone: PhoneQuery) -> PhoneQuery:
@@ -71,7 +74,7 @@ def contact_query(query: Query) -> dict[str, Any]:
     if query.phone is not None:
         phone = _checked_phone(query.phone)
         filters: list[dict[str, Any]] = [
-            {"field": "phone", "operator": "$", "value": phone.national_digits}
+            {"field": "phone", "operator": "$", "value": tail} for tail in national_tails(phone)
         ]
         for form in phone_forms(phone):
             if len(filters) >= MAX_FILTERS:

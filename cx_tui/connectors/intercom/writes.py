@@ -23,9 +23,8 @@ from cx_tui.connectors.http import (
     expect_list,
     html_to_text,
     marker,
-    record_id,
 )
-from cx_tui.connectors.intercom.client import NAME, IntercomApi, checked_id, next_page
+from cx_tui.connectors.intercom.client import NAME, IntercomApi, checked_id, next_page, record_id
 from cx_tui.connectors.intercom.records import Links, unix
 from cx_tui.models import NoteReceipt, NoteTarget, SourceRef, TargetKind
 
@@ -52,7 +51,7 @@ def carries(body: Any, mark: str) -> bool:
     return re.search(pattern, text) is not None or re.search(pattern, body) is not None
 
 
-def _target(target: NoteTarget) -> tuple[str, str]:
+def target_of(target: NoteTarget) -> tuple[str, str]:
     """(kind, id) of a note target: contact, conversation or ticket."""
     record = target.ref.record_id
     if target.kind is TargetKind.PERSON:
@@ -100,7 +99,7 @@ async def add_note(
     idempotency_key: str,
 ) -> NoteReceipt:
     """Write `text` once; see the module docstring."""
-    kind, ident = _target(target)
+    kind, ident = target_of(target)
     try:
         mark = marker(idempotency_key)
     except ValueError as exc:
