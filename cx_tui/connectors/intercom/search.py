@@ -3,8 +3,9 @@
 POST /contacts/search compares `phone` as a plain string (no normalisation is documented), so
 one OR group asks for the national number, as people write it, at the end of the stored string
 (`$` "4155550132", "415-555-0132", "415.555.0132", "415 555 0132", "(415) 555-0132": whatever
-prefix a country code took) and for the whole canonical forms (`=` "+14155550132" ...); an email is asked lowercased, as typed forms differ only in case. Both roles (users and
-leads) are contacts, so no `role` filter is added. Intercom allows at most 15 filters per
+prefix a country code took) and for the whole canonical forms (`=` "+14155550132" ...). An
+email is asked lowercased (typed forms differ only in case). Both roles (users and leads) are
+contacts, so no `role` filter is added. Intercom allows at most 15 filters per
 group; candidates are confirmed locally before they become matches.
 """
 
