@@ -67,6 +67,7 @@ from cx_tui.connectors.base import (
     Unavailable,
     Unsupported,
 )
+from cx_tui.connectors.kit.markers import MARKER_PREFIX
 from cx_tui.models import NoteTarget, SourceRef, TargetKind
 from cx_tui.store import ItemKind, ItemState, OutboxItem, StoreError, target_label
 
@@ -94,7 +95,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-MARKER_PREFIX: Final = "cx-tui:"
 AUTH_RETRY_DELAY: Final = 300.0
 """Seconds at least between attempts while a source refuses the credentials (an admin may fix
 them; hammering a login endpoint would not)."""

@@ -1,17 +1,38 @@
-"""Find connector classes by their config `type`, through the `cx_tui.connectors` entry points.
+"""Find connector classes by their config `type`: built-in vendor packages, then plugins.
 
-Built-in connectors register exactly as a third-party package would (see pyproject.toml), and
-only the types a config names are imported, so an unused vendor module costs nothing at start.
+**Built-in connectors are discovered, not listed.** Every module or package directly under
+`cx_tui.connectors` (other than the plumbing: `base`, `registry`, `kit`) is a connector type
+named after it: `cx_tui/connectors/hubspot/` is `type = "hubspot"`. Its class is the module's
+`CONNECTOR` (a `Connector` subclass whose `type_name` is the module's name), or, for a module
+that declares none, the one `Connector` subclass defined in it under that `type_name`. Adding a
+vendor package therefore edits no shared file.
+
+**Third-party connectors** register under the `cx_tui.connectors` entry-point group, as before:
+`[project.entry-points."cx_tui.connectors"] acme = "acme_cx:AcmeConnector"`.
+
+**On a name clash the built-in wins**, and the plugin's entry point is ignored: a config file's
+`type = "hubspot"` must mean the same connector, holding the same token, on every machine
+running this version of cx-tui; a plugin picks a name of its own.
+
+Only the types a config names are imported (listing the types imports nothing), so an unused
+vendor package costs nothing at start-up.
 """
 
 from __future__ import annotations
 
+import importlib
+import inspect
+import pkgutil
 from functools import cache
 from importlib.metadata import EntryPoint, entry_points
+from types import ModuleType
 
 from cx_tui.connectors.base import Connector
 
 ENTRY_POINT_GROUP = "cx_tui.connectors"
+PACKAGE = "cx_tui.connectors"
+NOT_CONNECTORS = frozenset({"base", "registry", "kit"})
+"""Modules of `cx_tui.connectors` that are plumbing, not connector types."""
 
 
 class UnknownConnectorType(LookupError):
@@ -27,22 +48,54 @@ def _entry_points() -> dict[str, EntryPoint]:
     return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
 
 
+@cache
+def _builtin_types() -> tuple[str, ...]:
+    """The names of the connector modules and packages shipped in `cx_tui.connectors`."""
+    package = importlib.import_module(PACKAGE)
+    return tuple(
+        sorted(
+            info.name
+            for info in pkgutil.iter_modules(package.__path__)
+            if info.name not in NOT_CONNECTORS and not info.name.startswith("_")
+        )
+    )
+
+
 def available_types() -> list[str]:
-    """Every connector type installed, sorted."""
-    return sorted(_entry_points())
+    """Every connector type installed (built-in and plugins), sorted."""
+    return sorted({*_builtin_types(), *_entry_points()})
 
 
 def connector_class(type_name: str) -> type[Connector]:
-    """Load the connector class registered for `type_name`.
+    """Load the connector class of `type_name`.
 
     Raises:
-        UnknownConnectorType: nothing is registered under that name, or the entry point does
-            not name a Connector subclass.
+        UnknownConnectorType: no built-in package nor entry point has that name, or what it
+            names is not a Connector subclass.
     """
-    ep = _entry_points().get(type_name)
-    if ep is None:
+    if type_name in _builtin_types():
+        found = _exported(importlib.import_module(f"{PACKAGE}.{type_name}"), type_name)
+    else:
+        ep = _entry_points().get(type_name)
+        if ep is None:
+            raise UnknownConnectorType(type_name, available_types())
+        found = ep.load()
+    if not (isinstance(found, type) and issubclass(found, Connector)):
         raise UnknownConnectorType(type_name, available_types())
-    cls = ep.load()
-    if not (isinstance(cls, type) and issubclass(cls, Connector)):
-        raise UnknownConnectorType(type_name, available_types())
-    return cls
+    return found
+
+
+def _exported(module: ModuleType, type_name: str) -> object:
+    """The connector class a built-in module provides: `CONNECTOR`, else the one `Connector`
+    subclass defined in it whose `type_name` is the module's name (None when there is none)."""
+    declared = getattr(module, "CONNECTOR", None)
+    if declared is not None:
+        return declared if getattr(declared, "type_name", None) == type_name else None
+    defined = [
+        cls
+        for _, cls in inspect.getmembers(module, inspect.isclass)
+        if issubclass(cls, Connector)
+        and cls.__module__ == module.__name__
+        and getattr(cls, "type_name", None) == type_name
+    ]
+    return defined[0] if len(defined) == 1 else None

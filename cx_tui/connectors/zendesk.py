@@ -56,25 +56,29 @@ from cx_tui.connectors.base import (
     Unsupported,
     new_ticket_subject,
 )
-from cx_tui.connectors.http import (
+from cx_tui.connectors.kit import (
     BACKGROUND,
     LOOKUP,
     HeaderAuth,
     HttpClient,
-    RateLimiter,
+    Limiter,
     RetryPolicy,
     Vendor,
+    VendorHooks,
     bearer,
     email_point,
     expect_dict,
     expect_list,
     fingerprint,
+    first_error_item,
     gather_all,
+    header_int,
     marker,
     match_phone,
     name_matches,
     pages,
     parse_time,
+    pause_when_spent,
     phone_point,
     record_id,
     shared_limiter,
@@ -153,6 +157,47 @@ _CHANNELS: Final[Mapping[str, Channel]] = {
     "instagram_dm": Channel.SOCIAL,
 }
 """Zendesk `via.channel` → timeline channel; anything else (web, mobile, api, rule) is web."""
+
+
+class ZendeskHooks(VendorHooks):
+    """Zendesk's error bodies and rate-limit headers."""
+
+    def error_detail(self, data: Any) -> str:
+        """`{"error": "...", "description": "..."}`, `{"error": {"title", "message"}}`, or
+        JSON:API style `{"errors": [{"title", "detail"}]}`."""
+        if not isinstance(data, Mapping):
+            return super().error_detail(data)
+        parts = [
+            value
+            for key in ("message", "description")
+            if isinstance(value := data.get(key), str) and value.strip()
+        ]
+        error = data.get("error")
+        if isinstance(error, str) and error.strip() and not parts:
+            parts.append(error)
+        elif isinstance(error, Mapping):
+            parts += [
+                value
+                for key in ("title", "message")
+                if isinstance(value := error.get(key), str) and value.strip()
+            ]
+        if not parts:
+            parts.append(first_error_item(data.get("errors")))
+        return " ".join(parts)
+
+    def observe(self, headers: httpx.Headers, limiter: Limiter) -> None:
+        """`X-Rate-Limit` (the account's per-minute limit), `X-Rate-Limit-Remaining` and, on
+        ticketing endpoints, `ratelimit-remaining` / `ratelimit-reset` (seconds)."""
+        limit = header_int(headers, "x-rate-limit")
+        if limit is not None and limiter.window == 60.0:
+            limiter.set_limit(limit)
+        remaining = header_int(headers, "x-rate-limit-remaining")
+        if remaining is None:
+            remaining = header_int(headers, "ratelimit-remaining")
+        pause_when_spent(limiter, remaining, headers, default=60.0)
+
+
+HOOKS: Final = ZendeskHooks()
 
 
 # --- Options -----------------------------------------------------------------------------------
@@ -390,8 +435,9 @@ class ZendeskConnector(Connector):
             auth_hint=auth_hint,
             scope_hint="the token's user needs an agent role that may see these users and "
             "tickets and add private comments",
+            hooks=HOOKS,
         )
-        self._limiter: RateLimiter = shared_limiter(
+        self._limiter: Limiter = shared_limiter(
             ("zendesk", host, fingerprint(secret)), LIMIT_PER_MINUTE, 60.0, label="Zendesk"
         )
         self._http: HttpClient | None = None

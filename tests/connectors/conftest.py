@@ -6,22 +6,22 @@ from collections.abc import Iterator
 
 import pytest
 
-from cx_tui.connectors import http
+from cx_tui.connectors.kit import limiter, retry
 
 
 @pytest.fixture(autouse=True)
 def fresh_limiters() -> Iterator[None]:
     """Limiters are shared per account across a process; each test starts with none."""
-    http._LIMITERS.clear()
+    limiter._LIMITERS.clear()
     yield
-    http._LIMITERS.clear()
+    limiter._LIMITERS.clear()
 
 
 @pytest.fixture(autouse=True)
 def no_jitter(monkeypatch: pytest.MonkeyPatch) -> None:
     """Backoff becomes 0 s (full jitter times 0); `Retry-After` waits stay real unless
     a test also takes `waits`."""
-    monkeypatch.setattr(http, "jitter", lambda: 0.0)
+    monkeypatch.setattr(retry, "jitter", lambda: 0.0)
 
 
 @pytest.fixture
@@ -32,5 +32,5 @@ def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     async def record(seconds: float) -> None:
         recorded.append(round(seconds, 3))
 
-    monkeypatch.setattr(http, "sleep", record)
+    monkeypatch.setattr(retry, "sleep", record)
     return recorded

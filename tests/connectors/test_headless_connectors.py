@@ -10,7 +10,13 @@ import pytest
 
 
 @pytest.mark.parametrize(
-    "module", ["cx_tui.connectors.http", "cx_tui.connectors.hubspot", "cx_tui.connectors.zendesk"]
+    "module",
+    [
+        "cx_tui.connectors.kit",
+        "cx_tui.connectors.kit.template",
+        "cx_tui.connectors.hubspot",
+        "cx_tui.connectors.zendesk",
+    ],
 )
 def test_vendor_modules_import_neither_textual_nor_keyring(module: str) -> None:
     code = (

@@ -23,6 +23,8 @@ from cx_tui.connectors.base import (
     Unavailable,
 )
 from cx_tui.connectors.hubspot import HubSpotConnector, check_search_limits, search_request
+from cx_tui.connectors.hubspot import account as hubspot_account
+from cx_tui.connectors.hubspot import search as hubspot_search
 from cx_tui.connectors.registry import connector_class
 from cx_tui.identity import PhoneQuery, Query, QueryKind, parse_query
 from cx_tui.models import (
@@ -352,11 +354,11 @@ async def test_a_configured_portal_id_makes_links_without_asking(fake: HubSpotFa
 async def test_search_pages_are_followed_up_to_the_cap(
     connector: HubSpotConnector, fake: HubSpotFake, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(hubspot_module, "SEARCH_PAGE", 2)
+    monkeypatch.setattr(hubspot_search, "SEARCH_PAGE", 2)
     for n in range(5):
         fake.add("contacts", f"30{n}", firstname=f"Desk {n}", phone="+1 650 555 0100")
     body = search_request(q("+1 650 555 0100"), connector.contact_properties, limit=2)
-    monkeypatch.setattr(hubspot_module, "search_request", lambda *a, **k: body)
+    monkeypatch.setattr(hubspot_search, "search_request", lambda *a, **k: body)
     matches = await connector.find_people(q("+1 650 555 0100"))
     assert len(matches) == 5
     assert [s.get("after") for s in searches(fake)] == [None, "2", "4"]
@@ -854,7 +856,7 @@ async def test_a_name_search_sends_the_validated_name_as_free_text(
 async def test_association_pages_are_followed(
     connector: HubSpotConnector, fake: HubSpotFake, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(hubspot_module, "ASSOCIATION_PAGE", 2)
+    monkeypatch.setattr(hubspot_account, "ASSOCIATION_PAGE", 2)
     for n in range(5):
         fake.add("companies", f"50{n}", name=f"Company {n}")
         fake.associate("contacts", "101", "companies", f"50{n}")

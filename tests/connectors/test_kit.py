@@ -1,4 +1,4 @@
-"""The shared HTTP layer: limiter, retry policy, error mapping, size caps, secrets, pagination."""
+"""The connector kit: limiter, retry policy, error mapping, size caps, secrets, pagination."""
 
 from __future__ import annotations
 
@@ -11,22 +11,22 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from cx_tui.connectors import http
+from cx_tui.connectors import kit
 from cx_tui.connectors.base import (
     AuthError,
     BadResponse,
-    NotFound,
     RateLimited,
     Timeout,
     Unavailable,
 )
-from cx_tui.connectors.http import (
+from cx_tui.connectors.kit import (
     BACKGROUND,
     LOOKUP,
     HttpClient,
     RateLimiter,
     Vendor,
     bearer,
+    retry,
 )
 
 TOKEN = "pat-na1-aaaabbbb-cccc-dddd-eeee-ffff00001111"
@@ -139,88 +139,12 @@ async def test_a_cancelled_wait_gives_its_place_back() -> None:
     assert asyncio.get_running_loop().time() - started < 0.45
 
 
-def test_vendor_headers_feed_the_limiter() -> None:
-    clock = [0.0]
-    hubspot = RateLimiter(5, 1.0, label="HubSpot search", clock=lambda: clock[0])
-    http.observe_rate_headers(
-        httpx.Headers({"X-HubSpot-RateLimit-Secondly-Remaining": "0"}), hubspot
-    )
-    assert hubspot.paused_for() == 1.0
-    burst = RateLimiter(100, 10.0, label="HubSpot", clock=lambda: clock[0])
-    http.observe_rate_headers(
-        httpx.Headers(
-            {
-                "X-HubSpot-RateLimit-Remaining": "0",
-                "X-HubSpot-RateLimit-Interval-Milliseconds": "10000",
-            }
-        ),
-        burst,
-    )
-    assert burst.paused_for() == 10.0
-    zendesk = RateLimiter(200, 60.0, label="Zendesk", clock=lambda: clock[0])
-    http.observe_rate_headers(
-        httpx.Headers({"X-Rate-Limit": "700", "X-Rate-Limit-Remaining": "699"}), zendesk
-    )
-    assert zendesk.limit == 700 and zendesk.paused_for() == 0.0
-    http.observe_rate_headers(
-        httpx.Headers({"X-Rate-Limit-Remaining": "0", "ratelimit-reset": "12"}), zendesk
-    )
-    assert zendesk.paused_for() == 12.0
-
-
-def test_account_headers_reach_the_account_limiter() -> None:
-    """HubSpot's burst and daily headers describe the account: an answer that came through the
-    search limiter must hold the account's burst limiter, not the search one."""
-    clock = [0.0]
-    search = RateLimiter(5, 1.0, label="HubSpot search", clock=lambda: clock[0])
-    burst = RateLimiter(100, 10.0, label="HubSpot", clock=lambda: clock[0])
-    http.observe_rate_headers(
-        httpx.Headers(
-            {
-                "X-HubSpot-RateLimit-Max": "190",
-                "X-HubSpot-RateLimit-Remaining": "0",
-                "X-HubSpot-RateLimit-Interval-Milliseconds": "10000",
-            }
-        ),
-        search,
-        account=burst,
-    )
-    assert burst.limit == 190 and burst.paused_for() == 10.0
-    assert search.limit == 5 and search.paused_for() == 0.0
-    # A window other than the limiter's own says nothing about its limit.
-    http.observe_rate_headers(
-        httpx.Headers(
-            {"X-HubSpot-RateLimit-Max": "7", "X-HubSpot-RateLimit-Interval-Milliseconds": "1000"}
-        ),
-        search,
-        account=burst,
-    )
-    assert burst.limit == 190
-    http.observe_rate_headers(
-        httpx.Headers({"X-HubSpot-RateLimit-Daily-Remaining": "0"}), search, account=burst
-    )
-    assert burst.paused_for() == http.DAILY_PAUSE and search.paused_for() == http.DAILY_PAUSE
-
-
-def test_zendesk_ticketing_headers_pause_the_limiter() -> None:
-    clock = [0.0]
-    zendesk = RateLimiter(200, 60.0, label="Zendesk", clock=lambda: clock[0])
-    http.observe_rate_headers(
-        httpx.Headers({"ratelimit-remaining": "3", "ratelimit-reset": "20"}), zendesk
-    )
-    assert zendesk.paused_for() == 0.0
-    http.observe_rate_headers(
-        httpx.Headers({"ratelimit-remaining": "0", "ratelimit-reset": "20"}), zendesk
-    )
-    assert zendesk.paused_for() == 20.0
-
-
 def test_retry_after_as_seconds_or_http_date() -> None:
     now = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)
-    assert http.parse_retry_after("7", now) == 7.0
-    assert http.parse_retry_after("Sun, 22 Nov 2026 15:00:30 GMT", now) == 30.0
-    assert http.parse_retry_after("soon", now) is None
-    assert http.parse_retry_after("999999", now) == http.MAX_RETRY_AFTER
+    assert kit.parse_retry_after("7", now) == 7.0
+    assert kit.parse_retry_after("Sun, 22 Nov 2026 15:00:30 GMT", now) == 30.0
+    assert kit.parse_retry_after("soon", now) is None
+    assert kit.parse_retry_after("999999", now) == kit.MAX_RETRY_AFTER
 
 
 # --- retries ------------------------------------------------------------------------------------
@@ -314,10 +238,10 @@ async def test_lookups_do_not_retry_timeouts_but_background_reads_do(waits: list
 
 
 async def test_backoff_is_exponential_with_full_jitter(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(http, "jitter", lambda: 1.0)
-    assert [http.backoff_delay(BACKGROUND, n) for n in (1, 2, 3, 4, 5)] == [0.5, 1.0, 2.0, 4.0, 8.0]
-    monkeypatch.setattr(http, "jitter", lambda: 0.25)
-    assert http.backoff_delay(LOOKUP, 1) == pytest.approx(0.05)
+    monkeypatch.setattr(retry, "jitter", lambda: 1.0)
+    assert [kit.backoff_delay(BACKGROUND, n) for n in (1, 2, 3, 4, 5)] == [0.5, 1.0, 2.0, 4.0, 8.0]
+    monkeypatch.setattr(retry, "jitter", lambda: 0.25)
+    assert kit.backoff_delay(LOOKUP, 1) == pytest.approx(0.05)
 
 
 # --- error mapping --------------------------------------------------------------------------
@@ -331,28 +255,6 @@ async def test_backoff_is_exponential_with_full_jitter(monkeypatch: pytest.Monke
             {"message": "Authentication credentials not found."},
             AuthError,
             'rejected the token (401): run `cx-tui secret set "Acme"`',
-        ),
-        (
-            403,
-            {
-                "status": "error",
-                "message": "This app hasn't been granted all required scopes to make this call.",
-                "category": "MISSING_SCOPES",
-                "errors": [
-                    {
-                        "message": "One or more of the following scopes are required.",
-                        "context": {"requiredGranularScopes": ["tickets"]},
-                    }
-                ],
-            },
-            AuthError,
-            "refused this request (403): the token lacks tickets; grant the missing scopes",
-        ),
-        (
-            404,
-            {"error": "RecordNotFound", "description": "Not found"},
-            NotFound,
-            "has no such record (404): Not found",
         ),
         (
             422,
@@ -479,11 +381,11 @@ async def test_pages_follow_cursors_and_stop_at_the_cap() -> None:
     def next_cursor(page: dict[str, object]) -> str | None:
         return str(page["next"])
 
-    seen = [p async for p in http.pages(fetch, next_cursor, max_pages=3)]
+    seen = [p async for p in kit.pages(fetch, next_cursor, max_pages=3)]
     assert [p["items"] for p in seen] == [[0], [1], [2]] and requested == [None, "1", "2"]
 
     requested.clear()
-    async with contextlib.aclosing(http.pages(fetch, next_cursor, max_pages=50)) as found:
+    async with contextlib.aclosing(kit.pages(fetch, next_cursor, max_pages=50)) as found:
         async for page in found:
             if page["items"] == [1]:
                 break  # the caller caps
@@ -502,7 +404,7 @@ async def test_gather_all_cancels_the_rest_and_raises_the_first_error() -> None:
         raise Unavailable("down")
 
     with pytest.raises(Unavailable):
-        await http.gather_all(slow(), failing())
+        await kit.gather_all(slow(), failing())
     await asyncio.sleep(0)
     assert finished == []
 
@@ -515,27 +417,7 @@ def test_html_bodies_become_lines_and_markers_disappear() -> None:
         "<p>Tried:</p><ul><li>restart &amp; reset</li><li>new cable</li></ul>"
         "<p>cx-tui:0b7e4c2a-5d2f-4f57-9a0c-3c1f7d2e9b41</p>"
     )
-    assert (
-        http.strip_marker(http.html_to_text(html_body)) == "Tried:\n- restart & reset\n- new cable"
-    )
-    assert http.text_to_html("a < b\nnext") == "a &lt; b<br>next"
+    assert kit.strip_marker(kit.html_to_text(html_body)) == "Tried:\n- restart & reset\n- new cable"
+    assert kit.text_to_html("a < b\nnext") == "a &lt; b<br>next"
     with pytest.raises(ValueError):
-        http.marker("</p><script>")
-
-
-async def test_a_hubspot_429_without_retry_after_waits_for_its_named_window(
-    waits: list[float],
-) -> None:
-    body = {
-        "status": "error",
-        "message": "You have reached your secondly limit.",
-        "policyName": "SECONDLY",
-    }
-    handler, seen = answers(httpx.Response(429, json=body), ok())
-    assert await client(handler).get("/x", limiter=limiter()) == {"ok": True}
-    assert len(seen) == 2 and any(0.9 <= w <= 1.0 for w in waits)
-    body["policyName"] = "TEN_SECONDLY_ROLLING"
-    handler, seen = answers(httpx.Response(429, json=body))
-    with pytest.raises(RateLimited) as caught:
-        await client(handler).get("/x", limiter=limiter())
-    assert caught.value.retry_after == 10.0 and len(seen) == 1
+        kit.marker("</p><script>")

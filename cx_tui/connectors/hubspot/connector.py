@@ -1,0 +1,45 @@
+"""`HubSpotConnector`: the lookup, details, writes and admin parts over one account."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from cx_tui.connectors.base import Capability, Option
+from cx_tui.connectors.hubspot.admin import HubSpotAdmin
+from cx_tui.connectors.hubspot.details import HubSpotDetails
+from cx_tui.connectors.hubspot.options import OPTIONS
+from cx_tui.connectors.hubspot.search import HubSpotLookup
+from cx_tui.connectors.hubspot.writes import NO_NEW_TICKETS, NOTE_BODY_LIMIT, HubSpotWrites
+from cx_tui.models import TargetKind
+
+
+class HubSpotConnector(HubSpotLookup, HubSpotDetails, HubSpotWrites, HubSpotAdmin):
+    """One HubSpot account (portal).
+
+    Args:
+        name: The configured name (the keyring user of the token).
+        settings: Validated options, plus `default_region` from the app for stored numbers
+            written without a country code.
+        secret: The private-app or OAuth access token.
+        transport: An httpx transport for tests.
+
+    Raises:
+        AuthError: no token.
+    """
+
+    type_name: ClassVar[str] = "hubspot"
+    display_name: ClassVar[str] = "HubSpot CRM"
+    note_limit: ClassVar[int] = NOTE_BODY_LIMIT - 200
+    """Room is kept for the delivery marker and the HTML line breaks."""
+    capabilities: ClassVar[Capability] = (
+        Capability.LOOKUP_PHONE
+        | Capability.LOOKUP_EMAIL
+        | Capability.LOOKUP_NAME
+        | Capability.TICKETS
+        | Capability.PERSON_NOTES
+        | Capability.TICKET_NOTES
+        | Capability.CALLS
+        | Capability.CREATE_CONTACT
+    )
+    options: ClassVar[tuple[Option, ...]] = OPTIONS
+    unsupported_targets: ClassVar[dict[TargetKind, str]] = {TargetKind.NEW_TICKET: NO_NEW_TICKETS}

@@ -1,0 +1,248 @@
+"""Writing to HubSpot: notes and call logs on contacts and tickets, at most once; new contacts.
+
+A note is `POST /crm/v3/objects/notes` associated to the contact (type 202) or to a ticket
+(type 228); a call log is `POST /crm/v3/objects/calls` (194 to a contact, 220 to a ticket)
+through `add_call`. HubSpot has no idempotency key, so each carries the outbox's marker line
+(`cx-tui:<key>`), and before writing, the target's most recent notes (or calls) are read back:
+when one carries the marker, its receipt is returned with `duplicate=True`. Opening a ticket
+(`TargetKind.NEW_TICKET`) is refused (`Unsupported`), never written as a contact note.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Final
+
+from cx_tui.connectors.base import InvalidInput, Unsupported
+from cx_tui.connectors.hubspot.account import HubSpotAccount
+from cx_tui.connectors.hubspot.records import activity_time, iso, properties
+from cx_tui.connectors.kit import (
+    BACKGROUND,
+    checked_marker,
+    digits_id,
+    has_marker,
+    marker,
+    parse_time,
+    record_id,
+    text_to_html,
+)
+from cx_tui.models import NoteReceipt, TargetKind
+
+if TYPE_CHECKING:
+    from cx_tui.models import ContactPoint, NoteTarget, Person
+
+NOTE_BODY_LIMIT: Final = 65_536
+"""`hs_note_body` holds at most 65,536 characters (doc)."""
+MAX_MARKER_SCAN: Final = 100
+"""Most recent notes (or calls) of a target searched for a delivery marker before writing."""
+NOTE_TO_CONTACT: Final = 202
+NOTE_TO_TICKET: Final = 228
+CALL_TO_CONTACT: Final = 194
+CALL_TO_TICKET: Final = 220
+NO_NEW_TICKETS: Final = (
+    "{name} cannot open HubSpot tickets from cx-tui: add the note to the contact or to one of "
+    "their open tickets."
+)
+CALL_OUTCOMES: Final[Mapping[str, str]] = {
+    "busy": "9d9162e7-6cf3-4944-bf63-4dff82258764",
+    "connected": "f240bbac-87c9-4f6e-bf70-924b57d47db7",
+    "left live message": "a4c4c377-d246-4b32-a13b-75a56a4cd0ff",
+    "left voicemail": "b2cf5968-551e-4856-9783-52b3da59a7d0",
+    "no answer": "73a0d17f-1163-4015-bdd5-ec830791da20",
+    "wrong number": "17b47fee-58de-441e-a44c-c6300d46f273",
+}
+"""HubSpot's default call outcomes (`hs_call_disposition` takes their internal ids)."""
+_OUTCOME_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+class HubSpotWrites(HubSpotAccount):
+    """The template's note hooks, `add_call` and `create_person`."""
+
+    def _target(self, target: NoteTarget) -> tuple[str, str]:
+        """(HubSpot object type, record id) of a note target of this connector."""
+        if target.ref.connector != self.name:
+            raise InvalidInput(
+                f"That {target.kind.value} belongs to {target.ref.connector}, not {self.name}."
+            )
+        if target.kind is TargetKind.TICKET:
+            return "tickets", digits_id(target.ref.record_id, "ticket", self.name)
+        if target.kind is TargetKind.PERSON:
+            return "contacts", digits_id(target.ref.record_id, "contact", self.name)
+        # Never a note on the contact instead: the agent asked for a ticket.
+        raise Unsupported(NO_NEW_TICKETS.format(name=self.name))
+
+    def format_note(self, target: NoteTarget, body: str, key: str) -> str:  # noqa: ARG002
+        """The note as HTML paragraphs, the marker last; refused when too long once escaped."""
+        html_body = f"<p>{text_to_html(body)}</p><p>{marker(key)}</p>"
+        if len(html_body) > NOTE_BODY_LIMIT:
+            # Escaping (< becomes &lt;) can push a note that fits as text over HubSpot's limit.
+            raise InvalidInput(
+                f"The note is too long for HubSpot once formatted ({len(html_body):,} of "
+                f"{NOTE_BODY_LIMIT:,} characters); shorten it."
+            )
+        return html_body
+
+    async def find_marker(self, target: NoteTarget, key: str) -> NoteReceipt | None:
+        return await self._already_written("notes", self._target(target), "hs_note_body", key)
+
+    async def write_note(self, target: NoteTarget, stored: str, key: str) -> NoteReceipt:  # noqa: ARG002
+        where = self._target(target)
+        properties = {"hs_timestamp": iso(datetime.now(UTC)), "hs_note_body": stored}
+        association = NOTE_TO_TICKET if where[0] == "tickets" else NOTE_TO_CONTACT
+        return await self._create("notes", properties, where, association)
+
+    def _link(self, target: tuple[str, str]) -> str | None:
+        """The target's link, when the portal is known (`_already_written` asked for it)."""
+        if self._portal is None:
+            return None
+        return self._portal.link("0-5" if target[0] == "tickets" else "0-1", target[1])
+
+    async def _already_written(
+        self, object_type: str, target: tuple[str, str], body_property: str, key: str
+    ) -> NoteReceipt | None:
+        """The receipt of a note (or call) that already carries this key's marker, if any."""
+        await self._portal_info(BACKGROUND)
+        url = self._link(target)
+        ids = await self._associated(target[0], target[1], object_type, BACKGROUND, max_pages=1)
+        recent = ids[:MAX_MARKER_SCAN]
+        if not recent:
+            return None
+        wanted = (body_property, "hs_timestamp", "hs_createdate")
+        for record in await self._batch_read(object_type, recent, wanted, BACKGROUND):
+            props = properties(record)
+            if has_marker(str(props.get(body_property) or ""), key):
+                found_id = record_id(record.get("id"), "HubSpot", "a note")
+                prefix = "note" if object_type == "notes" else "call"
+                return NoteReceipt(
+                    ref=self._ref(f"{prefix}-{found_id}", url, datetime.now(UTC)),
+                    created=activity_time(props, record),
+                    duplicate=True,
+                )
+        return None
+
+    async def _create(
+        self,
+        object_type: str,
+        properties: Mapping[str, str],
+        target: tuple[str, str],
+        association: int,
+    ) -> NoteReceipt:
+        url = self._link(target)
+        types = [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": association}]
+        body = {
+            "properties": dict(properties),
+            "associations": [{"to": {"id": target[1]}, "types": types}],
+        }
+        # Not idempotent: sent again only when HubSpot certainly did nothing (429, no connection).
+        data = await self._post(f"/crm/v3/objects/{object_type}", body, BACKGROUND, safe=False)
+        created_id = record_id(data.get("id"), "HubSpot", f"the new {object_type[:-1]}")
+        prefix = "note" if object_type == "notes" else "call"
+        now = datetime.now(UTC)
+        return NoteReceipt(
+            ref=self._ref(f"{prefix}-{created_id}", url, now),
+            created=parse_time(data.get("createdAt")) or now,
+        )
+
+    async def add_call(
+        self,
+        target: NoteTarget,
+        *,
+        body: str,
+        duration_s: float | None = None,
+        direction: str | None = None,
+        disposition: str | None = None,
+        at: datetime | None = None,
+        idempotency_key: str,
+    ) -> NoteReceipt:
+        """Log a call on a contact (or a ticket) as a HubSpot call engagement, at most once.
+
+        Args:
+            target: A contact or ticket of this connector.
+            body: What the call was about (plain text).
+            duration_s: How long it lasted, in seconds.
+            direction: "inbound" or "outbound".
+            disposition: A call outcome: busy, connected, left live message, left voicemail,
+                no answer, wrong number, or an outcome id of the account. Other text is kept
+                in the body as "Outcome: ...".
+            at: When the call happened (default: now).
+            idempotency_key: The outbox's key; the body's last line is `cx-tui:<key>`.
+
+        Returns:
+            The call's receipt; `duplicate` when a call with this key already existed.
+
+        Raises:
+            InvalidInput: a bad value (nothing is sent).
+            AuthError, NotFound, RateLimited, Unavailable, Timeout, BadResponse: as `add_note`.
+        """
+        where = self._target(target)
+        properties: dict[str, str] = {"hs_call_status": "COMPLETED"}
+        text = body.strip()
+        if direction is not None:
+            if direction.lower() not in ("inbound", "outbound"):
+                raise InvalidInput('A call direction is "inbound" or "outbound".')
+            properties["hs_call_direction"] = direction.upper()
+            properties["hs_call_title"] = f"{direction.capitalize()} call"
+        if duration_s is not None:
+            if isinstance(duration_s, bool) or not 0 <= float(duration_s) < 86_400:
+                raise InvalidInput("A call lasts between 0 seconds and a day.")
+            properties["hs_call_duration"] = str(round(float(duration_s) * 1000))
+        if disposition is not None and disposition.strip():
+            outcome = self._outcome(disposition)
+            if outcome is not None:
+                properties["hs_call_disposition"] = outcome
+            else:
+                text = f"{text}\nOutcome: {' '.join(disposition.split())}".strip()
+        when = at or datetime.now(UTC)
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        properties["hs_timestamp"] = iso(when)
+        checked_marker(idempotency_key)
+        properties["hs_call_body"] = self.format_note(
+            target, self.note_text(text or "Call"), idempotency_key
+        )
+        found = await self._already_written("calls", where, "hs_call_body", idempotency_key)
+        if found is not None:
+            return found
+        association = CALL_TO_TICKET if where[0] == "tickets" else CALL_TO_CONTACT
+        return await self._create("calls", properties, where, association)
+
+    @staticmethod
+    def _outcome(disposition: str) -> str | None:
+        folded = " ".join(disposition.replace("_", " ").split()).casefold()
+        if folded in CALL_OUTCOMES:
+            return CALL_OUTCOMES[folded]
+        return folded if _OUTCOME_ID.fullmatch(folded) else None
+
+    async def create_person(
+        self, name: str | None, contact_points: Sequence[ContactPoint]
+    ) -> Person:
+        """Create a contact with a name, the first email (others as additional emails) and up
+        to two phones (`phone`, then `mobilephone`).
+
+        Raises:
+            InvalidInput: nothing to create, or an invalid phone or email.
+            BadResponse: HubSpot refused it (a 409 when the email belongs to another contact).
+            AuthError, RateLimited, Unavailable, Timeout: see `connectors.kit`.
+        """
+        new = self.new_person(name, contact_points)
+        first, _, last = new.name.rpartition(" ") if " " in new.name else (new.name, "", "")
+        properties: dict[str, str] = {}
+        if first:
+            properties["firstname"] = first
+        if last:
+            properties["lastname"] = last
+        if new.emails:
+            properties["email"] = new.emails[0]
+        if len(new.emails) > 1:
+            properties["hs_additional_emails"] = ";".join(new.emails[1:])
+        for prop, value in zip(("phone", "mobilephone"), new.phones, strict=False):
+            properties[prop] = value
+        data = await self._post(
+            "/crm/v3/objects/contacts", {"properties": properties}, BACKGROUND, safe=False
+        )
+        if not isinstance(data.get("properties"), dict):
+            data = {**data, "properties": properties}
+        await self._portal_info(BACKGROUND)
+        return self._reader(datetime.now(UTC)).person(data)

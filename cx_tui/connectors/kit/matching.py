@@ -1,0 +1,136 @@
+"""Confirming a vendor's candidates client-side: one phone matcher, one email and name rule.
+
+Vendors search loosely (a phone field holds whatever people typed); every candidate is checked
+here before it becomes a `Match`, with the same rules the local connector uses, so the same
+caller gets the same confidence from every source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from cx_tui.connectors.kit.readers import fold_text
+from cx_tui.identity import SUFFIX_DIGITS, PhoneQuery, compare_phone, fold_email, phone_e164
+from cx_tui.models import ContactKind, ContactPoint, Evidence, Match, MatchReason
+
+if TYPE_CHECKING:
+    from cx_tui.identity import Query
+    from cx_tui.models import Person
+
+
+def phone_point(
+    raw: str, region: str | None, *, label: str | None = None, shared: bool = False
+) -> ContactPoint:
+    """A stored phone as a contact point: E.164 plus extension when it parses, raw kept."""
+    parsed = phone_e164(raw, region)
+    value = parsed[0] if parsed else raw.strip()
+    extension = parsed[1] if parsed else None
+    return ContactPoint(
+        ContactKind.PHONE,
+        value,
+        extension=extension,
+        label=label,
+        raw=raw if raw != value else None,
+        shared=shared,
+    )
+
+
+def email_point(raw: str, *, label: str | None = None) -> ContactPoint:
+    """A stored email as a contact point (case-folded, raw kept when it differs)."""
+    value = raw.strip().casefold()
+    return ContactPoint(ContactKind.EMAIL, value, label=label, raw=raw if raw != value else None)
+
+
+def extension_confidence(
+    query_ext: str | None, stored_ext: str | None, shared: bool
+) -> float | None:
+    """Confidence of an exact number match given both extensions: None when they differ (a
+    different extension is another person), lower when one side has none or the line is
+    shared."""
+    if query_ext and stored_ext:
+        return 1.0 if query_ext == stored_ext else None
+    if query_ext or stored_ext:
+        return 0.7 if shared else 0.9
+    return 0.7 if shared else 1.0
+
+
+def match_phone(
+    stored: Iterable[ContactPoint], query: PhoneQuery, region: str | None
+) -> Evidence | None:
+    """The best confirmation, client-side, that one of a person's numbers is the query's.
+
+    An exact E.164 match is certain unless extensions differ (a different extension is another
+    person) or the line is shared; a number stored without its country code is a strong match;
+    the last seven digits alone are a weak one.
+    """
+    best: Evidence | None = None
+    for point in stored:
+        if point.kind is not ContactKind.PHONE:
+            continue
+        raw = point.raw or point.value
+        reason = compare_phone(raw, query, region)
+        if reason is None:
+            continue
+        notes: list[str] = []
+        if reason is MatchReason.EXACT_E164:
+            confidence = extension_confidence(query.extension, point.extension, point.shared)
+            if confidence is None:
+                continue
+            if point.shared:
+                notes.append("a shared line")
+            if point.extension and not query.extension:
+                notes.append(f"extension {point.extension}; the call gave none")
+            elif query.extension and not point.extension:
+                notes.append(f"stored without extension {query.extension}")
+        elif reason is MatchReason.NATIONAL_DIGITS:
+            confidence = 0.7 if point.shared else 0.8
+            notes.append("without its country code")
+        else:
+            confidence = 0.5
+            notes.append(f"only the last {SUFFIX_DIGITS} digits agree")
+        detail = f"stored as '{raw}'" + (f" ({'; '.join(notes)})" if notes else "")
+        hit = Evidence(confidence, reason, detail)
+        if hit.beats(best):
+            best = hit
+    return best
+
+
+def name_matches(query: str, name: str | None) -> bool:
+    """Every word of the query appears in the name (case and accents ignored)."""
+    if not name:
+        return False
+    folded = fold_text(name)
+    return all(token in folded for token in fold_text(query).split())
+
+
+def confirm_person(
+    person: Person, query: Query, region: str | None, *, secondary: str = "a secondary email"
+) -> Match | None:
+    """The match a vendor's candidate really is for `query`, or None to drop it.
+
+    A phone must pass `match_phone`; an email must equal a stored one (the one labelled
+    "primary" is certain, others 0.9, described as `secondary`); a name must contain every
+    word of the query (a weak 0.4).
+    """
+    if query.phone is not None:
+        hit = match_phone(person.contact_points, query.phone, region)
+        return None if hit is None else Match(person, hit.reason, hit.confidence, hit.detail)
+    if query.email is not None:
+        wanted = fold_email(query.email)
+        for point in person.contact_points:
+            if point.kind is ContactKind.EMAIL and point.value == wanted:
+                stored = point.raw or point.value
+                if point.label == "primary":
+                    return Match(person, MatchReason.PRIMARY_EMAIL, 1.0, f"stored as '{stored}'")
+                detail = f"stored as '{stored}' ({secondary})"
+                return Match(person, MatchReason.SECONDARY_EMAIL, 0.9, detail)
+        return None
+    if query.name is not None and name_matches(query.name, person.name):
+        return Match(person, MatchReason.NAME, 0.4, f"name '{person.name}'")
+    return None
+
+
+def unique_points(points: Iterable[ContactPoint]) -> tuple[ContactPoint, ...]:
+    """Contact points without repeats (same line or mailbox), first kept, order kept."""
+    return tuple(dict((p.key, p) for p in reversed(list(points))).values())[::-1]
