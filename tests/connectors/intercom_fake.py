@@ -84,7 +84,9 @@ T0 = int(NOW.timestamp())
 
 STRING_OPS = frozenset({"=", "!=", "IN", "NIN", "~", "!~", "^", "$"})
 CONTACT_FIELDS = frozenset({"id", "role", "name", "email", "email_domain", "phone", "external_id"})
-CONVERSATION_FIELDS = frozenset({"id", "contact_ids", "state", "open", "priority"})
+CONVERSATION_FIELDS = frozenset(
+    {"id", "contact_ids", "state", "open", "priority", "source.author.email"}
+)
 TICKET_FIELDS = frozenset({"id", "contact_ids", "state", "open", "category"})
 
 
@@ -193,9 +195,10 @@ def matches(record_value: Any, op: str, wanted: Any, *, fold: bool = False) -> b
 def evaluate(node: Mapping[str, Any], record: Mapping[str, Any]) -> bool:
     if "field" in node:
         field_name = node["field"]
-        return matches(
-            record.get(field_name), node["operator"], node["value"], fold=field_name == "email"
-        )
+        value: Any = record
+        for step in field_name.split("."):  # "source.author.email" reads nested objects
+            value = value.get(step) if isinstance(value, Mapping) else None
+        return matches(value, node["operator"], node["value"], fold=field_name.endswith("email"))
     results = (evaluate(child, record) for child in node["value"])
     return all(results) if node["operator"] == "AND" else any(results)
 
@@ -252,6 +255,7 @@ class IntercomFake(FakeApi):
         r("GET", r"/contacts/(\w+)", self._contact)
         r("GET", r"/contacts/(\w+)/companies", self._companies_of)
         r("GET", r"/contacts/(\w+)/tags", self._tags_of)
+        r("GET", r"/tags", self._all_tags)
         r("GET", r"/contacts/(\w+)/notes", self._notes_of)
         r("POST", r"/contacts/(\w+)/notes", self._create_note)
         r("POST", r"/conversations/search", self._search_conversations)
@@ -759,6 +763,10 @@ class IntercomFake(FakeApi):
         return Resp(
             200, {"type": "list", "data": [self.tags[t] for t in self.contact_tags.get(cid, [])]}
         )
+
+    def _all_tags(self, call: Call, _: re.Match[str]) -> Resp:
+        """GET /tags (spec `listTags`): every tag of the workspace, `{"type": "list", "data"}`."""
+        return Resp(200, {"type": "list", "data": list(self.tags.values())})
 
     def _notes_of(self, call: Call, match: re.Match[str]) -> Resp:
         cid = match.group(1)

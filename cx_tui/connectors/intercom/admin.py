@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Final
 
-from cx_tui.connectors.base import AuthError, Capability, CheckResult, ConnectorError
-from cx_tui.connectors.http import BACKGROUND
-from cx_tui.connectors.intercom.client import IntercomApi
+from cx_tui.connectors.base import AuthError, Capability, ConnectorError
+from cx_tui.connectors.intercom.account import IntercomAccount
 from cx_tui.connectors.intercom.options import API_VERSION
+from cx_tui.connectors.kit import BACKGROUND, CheckFailed, CheckReport
 
 PROBES: Final = (
     (
@@ -25,48 +25,57 @@ PROBES: Final = (
     ("/conversations/search", "read conversations", Capability.TICKETS | Capability.TICKET_NOTES),
     ("/tickets/search", "read tickets", Capability.NONE),
 )
-_ANY = {"field": "id", "operator": "!=", "value": "0"}
+_ANY: Final = {"field": "id", "operator": "!=", "value": "0"}
 
 
-async def check(api: IntercomApi, declared: Capability) -> CheckResult:
-    try:
-        admin = await api.admin(BACKGROUND)
-    except ConnectorError as exc:
-        return CheckResult(ok=False, summary=exc.message)
-    who = admin.name or admin.email or f"admin {admin.id}"
-    mail = f" <{admin.email}>" if admin.email and admin.name else ""
-    workspace = admin.app_name or "its workspace"
-    where = f" ({admin.app_id})" if admin.app_id else ""
-    allowed: list[str] = []
-    refused: list[str] = []
-    offered = declared
-    for path, what, needs in PROBES:
+class IntercomAdmin(IntercomAccount):
+    """The template's `check()` steps."""
+
+    _refused: list[str]
+
+    async def check_identity(self, report: CheckReport) -> None:
+        """GET /me: the admin the token acts as, and its workspace."""
         try:
-            await api.call(
-                "POST",
-                path,
-                policy=BACKGROUND,
-                body={"query": _ANY, "pagination": {"per_page": 1}},
-                safe=True,
-            )
-        except AuthError:
-            refused.append(what)
-            offered &= ~needs
-        except ConnectorError as exc:
-            refused.append(f"{what} (unchecked: {exc.message})")
-        else:
-            allowed.append(what)
-    details = [f"API version {API_VERSION} at {api.base_url}"]
-    if refused:
-        details.append("may not: " + "; ".join(refused))
-    details.append("writes (notes) are not probed: they need the app's write permissions")
-    budget = api.budget.describe()
-    if budget:
-        details.append(f"rate budget: {budget}")
-    return CheckResult(
-        ok=not refused,
-        summary=f"authenticated as {who}{mail} in {workspace}{where}",
-        details=tuple(details),
-        permissions=tuple(allowed),
-        capabilities=offered,
-    )
+            admin = await self.admin(BACKGROUND)
+        except ConnectorError as error:
+            raise CheckFailed(error.message) from None
+        who = admin.name or admin.email or f"admin {admin.id}"
+        mail = f" <{admin.email}>" if admin.email and admin.name else ""
+        where = f" ({admin.app_id})" if admin.app_id else ""
+        report.who = f"{who}{mail} in {admin.app_name or 'its workspace'}{where}"
+        report.details.append(f"API version {API_VERSION} at {self.base_url}")
+
+    async def check_scopes(self, report: CheckReport) -> None:
+        """One single-item search per kind read: what is refused is what the app may not."""
+        allowed: list[str] = []
+        self._refused = []
+        offered = self.capabilities
+        for path, what, needs in PROBES:
+            try:
+                body = {"query": _ANY, "pagination": {"per_page": 1}}
+                await self._call("POST", path, BACKGROUND, body=body, safe=True)
+            except AuthError:
+                self._refused.append(what)
+                offered &= ~needs
+            except ConnectorError as exc:
+                self._refused.append(f"{what} (unchecked: {exc.message})")
+            else:
+                allowed.append(what)
+        if self._refused:
+            report.details.append("may not: " + "; ".join(self._refused))
+        report.details.append(
+            "writes (notes) are not probed: they need the app's write permissions"
+        )
+        report.permissions = tuple(allowed)
+        report.capabilities = offered
+
+    async def check_access(self, report: CheckReport) -> None:
+        """The probes were the access check: say the budget they left, fail if any was refused."""
+        budget = self.budget.describe()
+        if budget:
+            report.details.append(f"rate budget: {budget}")
+        if self._refused:
+            raise CheckFailed(self.check_summary(report))
+
+    def check_summary(self, report: CheckReport) -> str:
+        return f"authenticated as {report.who}"

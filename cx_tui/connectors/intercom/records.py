@@ -11,11 +11,13 @@ active, hit or missed; the API gives no due time, so a missed SLA is said in the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from cx_tui.connectors.http import (
+from cx_tui.connectors.base import BadResponse
+from cx_tui.connectors.kit import (
     email_point,
     expect_list,
     html_to_text,
@@ -24,7 +26,6 @@ from cx_tui.connectors.http import (
     strip_marker,
     text_or_none,
 )
-from cx_tui.connectors.intercom.client import record_id
 from cx_tui.models import (
     Channel,
     Comment,
@@ -63,6 +64,17 @@ CHANNELS: Final = {
     "twitter": Channel.SOCIAL,
 }
 MAX_SUBJECT: Final = 120
+ID: Final = re.compile(r"[A-Za-z0-9_-]{1,64}")
+"""An Intercom id: contacts are 24 hex characters, conversations and parts digits."""
+
+
+def intercom_id(value: Any, what: str) -> str:
+    """An id Intercom sent, fit for a URL path; anything else is a `BadResponse` (the kit's
+    `record_id` takes digits only)."""
+    text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
+    if not ID.fullmatch(text):
+        raise BadResponse(f"{NAME} sent {what} without a usable id")
+    return text
 
 
 def unix(value: Any) -> datetime | None:
@@ -97,10 +109,11 @@ def person(
     links: Links,
     region: str | None,
     tags: tuple[str, ...],
+    now: datetime | None = None,
 ) -> Person:
     """A contact (user or lead) as a person."""
-    contact_id = record_id(contact.get("id"), NAME, "a contact")
-    now = datetime.now(UTC)
+    contact_id = intercom_id(contact.get("id"), "a contact")
+    now = now or datetime.now(UTC)
     points = []
     email = text_or_none(contact.get("email"))
     if email:
@@ -131,7 +144,7 @@ def person(
 
 
 def company(data: Mapping[str, Any], account: str) -> Company:
-    company_id = record_id(data.get("id"), NAME, "a company")
+    company_id = intercom_id(data.get("id"), "a company")
     plan_data = data.get("plan")
     plan = text_or_none(plan_data.get("name")) if isinstance(plan_data, Mapping) else None
     custom = data.get("custom_attributes")
@@ -179,7 +192,7 @@ def comment(part: Mapping[str, Any], account: str, url: str | None) -> Comment |
     if not text:
         return None
     author = part.get("author")
-    part_id = record_id(part.get("id"), NAME, "a conversation part")
+    part_id = intercom_id(part.get("id"), "a conversation part")
     return Comment(
         ref=SourceRef(account, f"part-{part_id}", url, datetime.now(UTC)),
         body=text,
@@ -192,7 +205,7 @@ def comment(part: Mapping[str, Any], account: str, url: str | None) -> Comment |
 def conversation_ticket(
     data: Mapping[str, Any], account: str, links: Links, parts: list[Any] | None = None
 ) -> Ticket:
-    conversation_id = record_id(data.get("id"), NAME, "a conversation")
+    conversation_id = intercom_id(data.get("id"), "a conversation")
     url = links.conversation(conversation_id)
     created = unix(data.get("created_at")) or datetime.now(UTC)
     source = data.get("source") if isinstance(data.get("source"), Mapping) else {}
@@ -217,7 +230,7 @@ def conversation_ticket(
 
 
 def ticket_ticket(data: Mapping[str, Any], account: str, links: Links) -> Ticket:
-    ticket_id = record_id(data.get("id"), NAME, "a ticket")
+    ticket_id = intercom_id(data.get("id"), "a ticket")
     url = links.conversation(ticket_id)
     created = unix(data.get("created_at")) or datetime.now(UTC)
     attributes = data.get("ticket_attributes")
