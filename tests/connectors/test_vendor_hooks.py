@@ -12,7 +12,7 @@ from cx_tui.connectors.hubspot.hooks import DAILY_PAUSE
 from cx_tui.connectors.hubspot.hooks import HOOKS as HUBSPOT_HOOKS
 from cx_tui.connectors.hubspot.hooks import observe_rate_headers as hubspot_headers
 from cx_tui.connectors.kit import HttpClient, RateLimiter, Vendor, VendorHooks, bearer
-from cx_tui.connectors.zendesk import HOOKS as ZENDESK_HOOKS
+from cx_tui.connectors.zendesk.hooks import HOOKS as ZENDESK_HOOKS
 
 TOKEN = "pat-na1-aaaabbbb-cccc-dddd-eeee-ffff00001111"
 

@@ -95,7 +95,7 @@ class HubSpotAccount(VendorConnector[dict[str, Any]]):
         self._search_limiter = self.account_limiter(
             *SEARCH_RATE, bucket="search", label="HubSpot search"
         )
-        self.limiter = self.account_limiter(*BURST_RATE, bucket="burst", label="HubSpot")
+        self._limiter = self.account_limiter(*BURST_RATE, bucket="burst", label="HubSpot")
         portal_id = self.option("portal_id")
         self._app_domain: str | None = self.option("app_domain")
         self._portal: Portal | None = (
@@ -115,11 +115,11 @@ class HubSpotAccount(VendorConnector[dict[str, Any]]):
 
     def on_headers(self) -> Callable[[httpx.Headers, Limiter], None]:
         # Search answers carry the account's burst headers too: they go to the burst limiter.
-        return partial(observe_rate_headers, account=self.limiter)
+        return partial(observe_rate_headers, account=self._limiter)
 
     async def _get(self, path: str, policy: RetryPolicy, **params: str | int) -> dict[str, Any]:
         data = await self._client().get(
-            path, limiter=self.limiter, params=params or None, policy=policy
+            path, limiter=self._limiter, params=params or None, policy=policy
         )
         return expect_dict(data, "HubSpot", "an answer")
 
@@ -130,7 +130,7 @@ class HubSpotAccount(VendorConnector[dict[str, Any]]):
             "POST",
             path,
             json_body=body,
-            limiter=self._search_limiter if search else self.limiter,
+            limiter=self._search_limiter if search else self._limiter,
             policy=policy,
             safe=safe,
         )

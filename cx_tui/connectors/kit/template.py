@@ -127,7 +127,7 @@ class VendorConnector(Connector, Generic[Candidate]):
 
     vendor: Vendor
     base_url: str
-    limiter: Limiter
+    _limiter: Limiter
     """The account budget every request spends unless the vendor picks another."""
 
     def __init__(
@@ -365,10 +365,10 @@ class VendorConnector(Connector, Generic[Candidate]):
 
     def check_budget(self, report: CheckReport) -> None:
         """Say when the account's budget is paused (the vendor asked cx-tui to slow down)."""
-        paused = self.limiter.paused_for()
+        paused = self._limiter.paused_for()
         if paused > 0:
             report.details.append(
-                f"{self.limiter.label} is rate limited: the next request goes in "
+                f"{self._limiter.label} is rate limited: the next request goes in "
                 f"{seconds_text(paused)}"
             )
 

@@ -1,0 +1,41 @@
+"""`ZendeskConnector`: the lookup, details, writes and admin parts over one account."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from cx_tui.connectors.base import Capability, Option
+from cx_tui.connectors.zendesk.admin import ZendeskAdmin
+from cx_tui.connectors.zendesk.options import OPTIONS
+from cx_tui.connectors.zendesk.writes import NO_PERSON_NOTES, ZendeskWrites
+from cx_tui.models import TargetKind
+
+
+class ZendeskConnector(ZendeskWrites, ZendeskAdmin):
+    """One Zendesk Support account.
+
+    Args:
+        name: The configured name (the keyring user of the token).
+        settings: Validated options, plus `default_region` from the app.
+        secret: The API token (with `email`) or an OAuth access token.
+        transport: An httpx transport for tests.
+
+    Raises:
+        AuthError: no token.
+        ConnectorError: neither `subdomain` nor `base_url` is configured.
+    """
+
+    type_name: ClassVar[str] = "zendesk"
+    display_name: ClassVar[str] = "Zendesk Support"
+    note_limit: ClassVar[int] = 64_000
+    capabilities: ClassVar[Capability] = (
+        Capability.LOOKUP_PHONE
+        | Capability.LOOKUP_EMAIL
+        | Capability.LOOKUP_NAME
+        | Capability.TICKETS
+        | Capability.TICKET_NOTES
+        | Capability.CREATE_CONTACT
+        | Capability.CREATE_TICKET
+    )
+    options: ClassVar[tuple[Option, ...]] = OPTIONS
+    unsupported_targets: ClassVar[dict[TargetKind, str]] = {TargetKind.PERSON: NO_PERSON_NOTES}

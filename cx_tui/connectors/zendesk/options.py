@@ -1,0 +1,62 @@
+"""Zendesk's options, declared once: config validates them from here, the connector reads them."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Final
+
+from cx_tui.connectors.base import Option
+from cx_tui.identity import QueryError, normalize_email
+
+_SUBDOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+_FIELD = re.compile(r"[A-Za-z0-9_]{1,64}")
+
+
+def validate_subdomain(value: Any) -> str:
+    text = value.strip().lower() if isinstance(value, str) else ""
+    text = re.sub(r"^https?://", "", text).rstrip("/")
+    text = text.removesuffix(".zendesk.com")
+    if not _SUBDOMAIN.fullmatch(text):
+        raise ValueError('expected the Zendesk subdomain, e.g. "acme" for acme.zendesk.com')
+    return text
+
+
+def validate_email(value: Any) -> str:
+    try:
+        return normalize_email(value if isinstance(value, str) else "")
+    except QueryError:
+        raise ValueError(
+            'expected the email address of the agent the API token belongs to, e.g. "ana@acme.com"'
+        ) from None
+
+
+def validate_field(value: Any) -> str:
+    text = value.strip() if isinstance(value, str) else ""
+    if not _FIELD.fullmatch(text):
+        raise ValueError('expected the key of a user or organization field, e.g. "plan"')
+    return text
+
+
+OPTIONS: Final[tuple[Option, ...]] = (
+    Option(
+        "subdomain",
+        "Subdomain",
+        'The account\'s Zendesk subdomain: "acme" for acme.zendesk.com. Needed unless '
+        "base_url is set.",
+        validator=validate_subdomain,
+    ),
+    Option(
+        "email",
+        "Agent email",
+        "The email address of the agent the API token belongs to (API-token auth). Leave "
+        "it out when the secret is an OAuth access token.",
+        validator=validate_email,
+    ),
+    Option(
+        "plan_field",
+        "Plan field",
+        "Key of the user field (or organization field) that holds the customer's plan.",
+        default="plan",
+        validator=validate_field,
+    ),
+)
