@@ -16,6 +16,7 @@ import pytest
         "cx_tui.connectors.kit.template",
         "cx_tui.connectors.hubspot",
         "cx_tui.connectors.zendesk",
+        "cx_tui.connectors.intercom",
     ],
 )
 def test_vendor_modules_import_neither_textual_nor_keyring(module: str) -> None:
