@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -64,11 +67,37 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
     return code, out
 
 
-def test_lookup_through_intercom_alone(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, intercom: LocalServer
-) -> None:
+def run_process(tmp_path: Path, *argv: str) -> tuple[int, str]:
+    """`python -m cx_tui ARGV` as its own process: the config and every state directory in
+    `tmp_path`, no keyring, the token only in `CX_TUI_SECRET_ACME_INTERCOM`."""
+    home = tmp_path / "home"
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("CX_TUI_", "XDG_"))},
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / "config"),
+        "XDG_DATA_HOME": str(home / "data"),
+        "XDG_STATE_HOME": str(home / "state"),
+        "XDG_CACHE_HOME": str(home / "cache"),
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+        "CX_TUI_SECRET_ACME_INTERCOM": INTERCOM_TOKEN,
+        "NO_PROXY": "127.0.0.1",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "cx_tui", *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert INTERCOM_TOKEN not in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    return result.returncode, result.stdout
+
+
+def test_lookup_through_intercom_alone_as_a_process(tmp_path: Path, intercom: LocalServer) -> None:
     path = config(tmp_path, intercom_table(intercom.base_url))
-    code, out = run(capsys, "lookup", "415.555.0132", "--json", "--config", path)
+    code, out = run_process(tmp_path, "lookup", "415.555.0132", "--json", "--config", path)
     data: dict[str, Any] = json.loads(out)
     assert code == 0 and data["state"] == "resolved"
     assert data["person"]["name"] == "Maria Gonzalez"
@@ -83,6 +112,9 @@ def test_lookup_through_intercom_alone(
     assert [i["text"] for i in data["already_tried"]] == ["power cycle", "firmware update"]
     assert [c["name"] for c in data["companies"]] == ["Acme Corp"]
     assert {c.headers.get("intercom-version") for c in intercom.api.calls} == {"2.15"}
+    assert {c.headers.get("authorization") for c in intercom.api.calls} == {
+        f"Bearer {INTERCOM_TOKEN}"
+    }
 
 
 def test_lookup_merges_a_crm_with_intercom(

@@ -121,7 +121,7 @@ class IntercomAccount(VendorConnector[dict[str, Any]]):
             "write users for notes)",
             hooks=HOOKS,
         )
-        self.limiter = self.account_limiter(LIMIT_PER_WINDOW, WINDOW_S, label=NAME)
+        self._limiter = self.account_limiter(LIMIT_PER_WINDOW, WINDOW_S, label=NAME)
         self.budget = Budget()
         self._app_id: str | None = self.settings.get("app_id")
         self._admin: asyncio.Task[Admin] | None = None
@@ -163,7 +163,7 @@ class IntercomAccount(VendorConnector[dict[str, Any]]):
         reply = await self._client().request(
             method,
             path,
-            limiter=self.limiter,
+            limiter=self._limiter,
             params=params,
             json_body=body,
             headers=VERSION_HEADER,
