@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 from urllib.parse import parse_qsl, urlsplit
 
@@ -93,51 +94,65 @@ def next_page(page: Mapping[str, Any]) -> dict[str, str] | None:
     return None
 
 
+@dataclass(slots=True)
+class Memory:
+    """What one workspace's connector keeps between calls."""
+
+    app_id: str | None
+    """The workspace id of inbox links: configured, else read from GET /me."""
+    admin: asyncio.Task[Admin] | None = None
+    budget: Budget = field(default_factory=Budget)
+    created: dict[str, tuple[float, tuple[ContactPoint, ...]]] = field(default_factory=dict)
+    """Contacts this process created: Intercom's search may not list them for minutes."""
+    tag_names: dict[str, str] = field(default_factory=dict)
+    tags_read_at: float = float("-inf")
+    tags_denied: bool = False
+    started: dict[str, asyncio.Task[list[dict[str, Any]]]] = field(default_factory=dict)
+    """Round one's searches of the open conversations an email started, by email."""
+
+
 class IntercomAccount(VendorConnector[dict[str, Any]]):
     """The plumbing of one Intercom workspace."""
 
     vendor_name: ClassVar[str] = NAME
 
-    def __init__(
-        self,
-        name: str,
-        settings: Mapping[str, Any],
-        secret: str | None = None,
-        *,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        super().__init__(name, settings, secret, transport=transport)
-        self.hosting: str = self.option("region")
-        configured = self.settings.get("base_url")
-        self.base_url = str(configured or API_HOSTS[self.hosting]).rstrip("/")
-        self.vendor = Vendor(
+    @cached_property
+    def hosting(self) -> str:
+        """The hosting region ("us", "eu", "au"): the API host unless `base_url` says, and the
+        inbox host of links."""
+        return str(self.option("region"))
+
+    @cached_property
+    def base_url(self) -> str:  # type: ignore[override]
+        return str(self.settings.get("base_url") or API_HOSTS[self.hosting]).rstrip("/")
+
+    @cached_property
+    def vendor(self) -> Vendor:  # type: ignore[override]
+        return Vendor(
             name=NAME,
             host=self.host_of(self.base_url),
-            reach_hint="check `base_url`" if configured else "check `region`",
-            auth_hint=f"run `{secret_set_command(name)}` with a valid Intercom access token "
-            "(Developer Hub → your app → Authentication)",
+            reach_hint="check `base_url`" if self.settings.get("base_url") else "check `region`",
+            auth_hint=f"run `{secret_set_command(self.name)}` with a valid Intercom access "
+            "token (Developer Hub → your app → Authentication)",
             scope_hint="give the app the permissions cx-tui needs in Intercom's Developer Hub "
-            "(read users and companies, read conversations, read tickets, write conversations, "
-            "write users for notes)",
+            "(read users and companies, read tags, read conversations, read tickets, write "
+            "conversations, write users for notes)",
             hooks=HOOKS,
         )
-        self._limiter = self.account_limiter(LIMIT_PER_WINDOW, WINDOW_S, label=NAME)
-        self.budget = Budget()
-        self._app_id: str | None = self.settings.get("app_id")
-        self._admin: asyncio.Task[Admin] | None = None
-        # What the lookup keeps between calls (search.py):
-        self.created: dict[str, tuple[float, tuple[ContactPoint, ...]]] = {}
-        """Contacts this process created: Intercom's search may not list them for minutes."""
-        self._tag_names: dict[str, str] = {}
-        self._tags_read_at = float("-inf")
-        self._tags_denied = False
-        self._started: dict[str, asyncio.Task[list[dict[str, Any]]]] = {}
-        """Round one's searches of the open conversations an email started, by email."""
+
+    @cached_property
+    def _limiter(self) -> Limiter:  # type: ignore[override]
+        return self.account_limiter(LIMIT_PER_WINDOW, WINDOW_S, label=NAME)
+
+    @cached_property
+    def memory(self) -> Memory:
+        """What this connector keeps between calls."""
+        return Memory(app_id=self.settings.get("app_id"))
 
     def on_headers(self) -> Callable[[httpx.Headers, Limiter], None]:
         def observe(headers: httpx.Headers, limiter: Limiter) -> None:
             HOOKS.observe(headers, limiter)
-            self.budget.record(headers)
+            self.memory.budget.record(headers)
 
         return observe
 
@@ -199,9 +214,10 @@ class IntercomAccount(VendorConnector[dict[str, Any]]):
     async def admin(self, policy: RetryPolicy = LOOKUP) -> Admin:
         """GET /me, once per connector (requests asking at once share one): the admin notes are
         written as, and the workspace id inbox links use. A failure is asked again next time."""
-        if self._admin is None or (self._admin.done() and self._admin.exception() is not None):
-            self._admin = asyncio.ensure_future(self._read_admin(policy))
-        return await asyncio.shield(self._admin)
+        memory = self.memory
+        if memory.admin is None or (memory.admin.done() and memory.admin.exception() is not None):
+            memory.admin = asyncio.ensure_future(self._read_admin(policy))
+        return await asyncio.shield(memory.admin)
 
     async def _read_admin(self, policy: RetryPolicy) -> Admin:
         me = await self._call("GET", "/me", policy)
@@ -217,20 +233,22 @@ class IntercomAccount(VendorConnector[dict[str, Any]]):
 
     async def links(self) -> Links:
         """Inbox links; the workspace id comes from `app_id` or, once, from GET /me."""
-        if self._app_id is None:
+        if self.memory.app_id is None:
             try:
-                self._app_id = (await self.admin()).app_id
+                self.memory.app_id = (await self.admin()).app_id
             except NotFound:
-                self._app_id = None
-        return Links(INBOX_HOSTS[self.hosting], self._app_id)
+                self.memory.app_id = None
+        return Links(INBOX_HOSTS[self.hosting], self.memory.app_id)
 
     def take_started(self, emails: list[str]) -> list[asyncio.Task[list[dict[str, Any]]]]:
         """Round one's searches of the open conversations these addresses started (once)."""
-        return [task for e in emails if (task := self._started.pop(e, None)) is not None]
+        started = self.memory.started
+        return [task for e in emails if (task := started.pop(e, None)) is not None]
 
     async def aclose(self) -> None:
-        for task in (self._admin, *self._started.values()):
+        memory = self.memory
+        for task in (memory.admin, *memory.started.values()):
             if task is not None and not task.done():
                 task.cancel()
-        self._started.clear()
+        memory.started.clear()
         await super().aclose()

@@ -71,7 +71,7 @@ class IntercomAdmin(IntercomAccount):
 
     async def check_access(self, report: CheckReport) -> None:
         """The probes were the access check: say the budget they left, fail if any was refused."""
-        budget = self.budget.describe()
+        budget = self.memory.budget.describe()
         if budget:
             report.details.append(f"rate budget: {budget}")
         if self._refused:

@@ -139,7 +139,7 @@ class IntercomLookup(IntercomAccount):
         Intercom's search does not list yet, fetched directly and said "not yet searchable"."""
         matches = await super().find_people(query)
         seen = {m.person.ref.record_id for m in matches}
-        for contact_id, (created_at, points) in self.created.items():
+        for contact_id, (created_at, points) in self.memory.created.items():
             if contact_id in seen or not self._made_for(points, query):
                 continue
             try:
@@ -167,9 +167,9 @@ class IntercomLookup(IntercomAccount):
     # --- round-one prefetches ------------------------------------------------------------
 
     def _prefetch_started(self, email: str) -> None:
-        old = self._started.pop(email, None)
-        while old is not None or len(self._started) >= MAX_PREFETCHED:
-            (old or self._started.pop(next(iter(self._started)))).cancel()
+        old = self.memory.started.pop(email, None)
+        while old is not None or len(self.memory.started) >= MAX_PREFETCHED:
+            (old or self.memory.started.pop(next(iter(self.memory.started)))).cancel()
             old = None
         task = asyncio.ensure_future(
             self._search("/conversations/search", started_by(email), "conversations",
@@ -177,21 +177,21 @@ class IntercomLookup(IntercomAccount):
         )  # fmt: skip
         # Its error, if any, is details' to report; never "exception was never retrieved".
         task.add_done_callback(lambda done: done.cancelled() or done.exception())
-        self._started[email] = task
+        self.memory.started[email] = task
 
     async def _refresh_tags(self) -> None:
-        if self._tags_denied or time.monotonic() - self._tags_read_at < TAG_TTL:
+        if self.memory.tags_denied or time.monotonic() - self.memory.tags_read_at < TAG_TTL:
             return
         try:
             data = await self._call("GET", "/tags", LOOKUP)
         except AuthError:
-            self._tags_denied = True  # no tag names, never a failed lookup
+            self.memory.tags_denied = True  # no tag names, never a failed lookup
             return
-        names = self._tag_names
+        names = self.memory.tag_names
         for tag in data.get("data") or []:
             if isinstance(tag, Mapping) and isinstance(tag.get("name"), str):
                 names[str(tag.get("id"))] = tag["name"]
-        self._tag_names, self._tags_read_at = names, time.monotonic()
+        self.memory.tag_names, self.memory.tags_read_at = names, time.monotonic()
 
     def _tag_refs(self, contact: Mapping[str, Any]) -> list[Mapping[str, Any]]:
         tags = contact.get("tags")
@@ -199,9 +199,9 @@ class IntercomLookup(IntercomAccount):
         return [t for t in data or [] if isinstance(t, Mapping)]
 
     def _missing_tags(self, contact: Mapping[str, Any]) -> bool:
-        if self._tags_denied:
+        if self.memory.tags_denied:
             return False
-        known = self._tag_names
+        known = self.memory.tag_names
         tags = contact.get("tags")
         more = isinstance(tags, Mapping) and tags.get("has_more") is True
         return more or any(
@@ -219,7 +219,7 @@ class IntercomLookup(IntercomAccount):
         contact["tags"] = {"data": [t for t in items or [] if isinstance(t, Mapping)]}
 
     def _tags_of(self, contact: Mapping[str, Any]) -> tuple[str, ...]:
-        known = self._tag_names
+        known = self.memory.tag_names
         names = (
             t["name"] if isinstance(t.get("name"), str) else known.get(str(t.get("id")))
             for t in self._tag_refs(contact)

@@ -143,5 +143,5 @@ class IntercomWrites(IntercomAccount):
             body["phone"] = new.phones[0]
         data = await self._call("POST", "/contacts", BACKGROUND, body=body, safe=False)
         created = person(data, self.name, await self.links(), self.region, ())
-        self.created[created.ref.record_id] = (time.time(), created.contact_points)
+        self.memory.created[created.ref.record_id] = (time.time(), created.contact_points)
         return created
