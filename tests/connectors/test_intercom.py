@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import replace
+from contextlib import aclosing
 
 import pytest
 
@@ -18,7 +18,7 @@ from cx_tui.connectors.base import (
 from cx_tui.connectors.intercom import CONNECTOR, IntercomConnector
 from cx_tui.connectors.intercom.account import next_page
 from cx_tui.connectors.registry import connector_class
-from cx_tui.identity import Query, QueryKind, parse_query
+from cx_tui.identity import Query, parse_query
 from cx_tui.models import ContactKind, ContactPoint, MatchReason, NoteTarget, TargetKind
 from tests.connectors.intercom_fake import (
     ADMIN_ID,
@@ -62,11 +62,9 @@ def fake() -> IntercomFake:
 
 @pytest.fixture
 async def connector(fake: IntercomFake) -> AsyncIterator[IntercomConnector]:
-    found = IntercomConnector(NAME, SETTINGS, INTERCOM_TOKEN, transport=fake.transport())
-    try:
+    new = IntercomConnector(NAME, SETTINGS, INTERCOM_TOKEN, transport=fake.transport())
+    async with aclosing(new) as found:
         yield found
-    finally:
-        await found.aclose()
 
 
 def q(text: str) -> Query:
@@ -160,28 +158,6 @@ async def test_search_pages_are_followed_with_starting_after(
     second = searches(fake)[1]
     assert second["pagination"]["starting_after"]
     assert second["query"] == searches(fake)[0]["query"]
-
-
-@pytest.mark.parametrize(
-    "query",
-    [
-        Query(QueryKind.EMAIL, "x", email='a@b.com" OR role:user'),
-        Query(QueryKind.EMAIL, "x", email="A@B.com"),
-        Query(QueryKind.NAME, "x", name="Maria\u0000"),
-        Query(QueryKind.NAME, "x", name="M" * 500),
-        Query(
-            QueryKind.PHONE,
-            "x",
-            phone=replace(q("+14155550132").phone, national_formatted='(415)" OR 1'),  # type: ignore[arg-type]
-        ),
-    ],
-)
-async def test_hostile_input_is_refused_before_any_request(
-    connector: IntercomConnector, fake: IntercomFake, query: Query
-) -> None:
-    with pytest.raises(InvalidInput):
-        await connector.find_people(query)
-    assert fake.calls == []
 
 
 async def test_json_values_keep_their_meaning(

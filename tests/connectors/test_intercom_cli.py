@@ -1,5 +1,6 @@
-"""`cx-tui lookup` and `cx-tui connectors` against the Intercom double served over real HTTP on
-127.0.0.1, configured through `base_url` as an admin would, the token from the environment."""
+"""`cx-tui lookup` and `cx-tui connectors`, each run as its own process, against the Intercom
+double served over real HTTP on 127.0.0.1, configured through `base_url` as an admin would, the
+token from the environment."""
 
 from __future__ import annotations
 
@@ -11,11 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import keyring
-import keyring.backends.fail
 import pytest
 
-from cx_tui import cli
 from tests.connectors.intercom_fake import APP_ID, INTERCOM_TOKEN, T0, IntercomFake
 from tests.connectors.vendor_fakes import HUBSPOT_TOKEN, HubSpotFake, LocalServer
 
@@ -35,18 +33,6 @@ def intercom() -> Iterator[LocalServer]:
         yield server
 
 
-@pytest.fixture(autouse=True)
-def tokens_from_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    previous = keyring.get_keyring()
-    keyring.set_keyring(keyring.backends.fail.Keyring())
-    monkeypatch.setenv("CX_TUI_SECRET_ACME_INTERCOM", INTERCOM_TOKEN)
-    monkeypatch.setenv("CX_TUI_SECRET_ACME_HUBSPOT", HUBSPOT_TOKEN)
-    try:
-        yield
-    finally:
-        keyring.set_keyring(previous)
-
-
 def config(tmp_path: Path, *tables: str) -> str:
     path = tmp_path / "config.toml"
     path.write_text('default_region = "US"\n\n' + "\n".join(tables), encoding="utf-8")
@@ -57,19 +43,10 @@ def intercom_table(base_url: str) -> str:
     return f'[[connectors]]\nname = "Acme Intercom"\ntype = "intercom"\nbase_url = "{base_url}"\n'
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
-    try:
-        code = cli.main(list(argv))
-    except SystemExit as exit_:
-        code = int(exit_.code or 0)
-    out, err = capsys.readouterr()
-    assert INTERCOM_TOKEN not in out + err
-    return code, out
-
-
-def run_process(tmp_path: Path, *argv: str) -> tuple[int, str]:
+def run_process(tmp_path: Path, *argv: str, **secrets: str) -> tuple[int, str]:
     """`python -m cx_tui ARGV` as its own process: the config and every state directory in
-    `tmp_path`, no keyring, the token only in `CX_TUI_SECRET_ACME_INTERCOM`."""
+    `tmp_path`, no keyring, the tokens only in `CX_TUI_SECRET_<NAME>` variables (Intercom's
+    and `secrets`)."""
     home = tmp_path / "home"
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("CX_TUI_", "XDG_"))},
@@ -81,6 +58,8 @@ def run_process(tmp_path: Path, *argv: str) -> tuple[int, str]:
         "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
         "CX_TUI_SECRET_ACME_INTERCOM": INTERCOM_TOKEN,
         "NO_PROXY": "127.0.0.1",
+        "COLUMNS": "400",
+        **{f"CX_TUI_SECRET_{name}": token for name, token in secrets.items()},
     }
     result = subprocess.run(
         [sys.executable, "-m", "cx_tui", *argv],
@@ -90,7 +69,8 @@ def run_process(tmp_path: Path, *argv: str) -> tuple[int, str]:
         timeout=60,
         check=False,
     )
-    assert INTERCOM_TOKEN not in result.stdout + result.stderr
+    for token in (INTERCOM_TOKEN, *secrets.values()):
+        assert token not in result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     return result.returncode, result.stdout
 
@@ -117,9 +97,7 @@ def test_lookup_through_intercom_alone_as_a_process(tmp_path: Path, intercom: Lo
     }
 
 
-def test_lookup_merges_a_crm_with_intercom(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, intercom: LocalServer
-) -> None:
+def test_lookup_merges_a_crm_with_intercom(tmp_path: Path, intercom: LocalServer) -> None:
     hubspot = HubSpotFake()
     hubspot.add("contacts", "101", firstname="Maria", lastname="Gonzalez",
                 email="maria.gonzalez@example.com", phone="(415) 555-0132")  # fmt: skip
@@ -129,22 +107,19 @@ def test_lookup_merges_a_crm_with_intercom(
             f'base_url = "{crm.base_url}"\n'
         )
         path = config(tmp_path, table, intercom_table(intercom.base_url))
-        code, out = run(capsys, "lookup", "maria.gonzalez@example.com", "--json", "--config", path)
+        code, out = run_process(
+            tmp_path, "lookup", "maria.gonzalez@example.com", "--json", "--config", path,
+            ACME_HUBSPOT=HUBSPOT_TOKEN,
+        )  # fmt: skip
     data = json.loads(out)
     assert code == 0 and data["state"] == "resolved"
     assert {m["source"] for m in data["matches"]} == {"Acme HubSpot", "Acme Intercom"}
     assert data["tickets"][0]["source"] == "Acme Intercom"
 
 
-def test_connectors_names_the_admin_and_the_budget(
-    capsys: pytest.CaptureFixture[str],
-    tmp_path: Path,
-    intercom: LocalServer,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("COLUMNS", "400")
+def test_connectors_names_the_admin_and_the_budget(tmp_path: Path, intercom: LocalServer) -> None:
     path = config(tmp_path, intercom_table(intercom.base_url))
-    code, out = run(capsys, "connectors", "--config", path)
+    code, out = run_process(tmp_path, "connectors", "--config", path)
     flat = " ".join(out.split())
     assert code == 0, out
     assert f"authenticated as Ana Agent <ana.agent@acme.example> in Acme Support ({APP_ID})" in flat

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from dataclasses import replace
 from typing import Any
 
@@ -30,7 +31,7 @@ VECTORS = [
     "\u216faria", "Maria\ufeff", "x" * 10_000,
     "M" * 101, "<script>alert(1)</script>", "maria@example.com,bob@example.com",
     "maria@example.com OR 1", "4155550132*", "+1 (415) 555-0132 OR 1", "0x1F",
-    "١٢٣٤٥٦٧٨٩٠", "../../me", "%00", "null", "true", "O'Brien",
+    "١٢٣٤٥٦٧٨٩٠", "../../me", "%00", "null", "true", "O'Brien", "A@B.com", "Maria@Example.com",
 ]  # fmt: skip
 PHONE_CHARS = set("0123456789 +().-")
 SAFE_NAME = re.compile(r"[^\W\d_]+(?:[ .'-]+[^\W\d_]*)*")
@@ -46,12 +47,10 @@ def fake() -> IntercomFake:
 
 @pytest.fixture
 async def connector(fake: IntercomFake) -> AsyncIterator[IntercomConnector]:
-    found = IntercomConnector("Acme Intercom", {"default_region": "US"}, INTERCOM_TOKEN,
-                              transport=fake.transport())  # fmt: skip
-    try:
+    settings = {"default_region": "US"}
+    new = IntercomConnector("Acme Intercom", settings, INTERCOM_TOKEN, transport=fake.transport())
+    async with aclosing(new) as found:
         yield found
-    finally:
-        await found.aclose()
 
 
 def received(fake: IntercomFake, path: str) -> list[Any]:

@@ -14,18 +14,8 @@ from cx_tui.models import TargetKind
 
 
 class IntercomConnector(IntercomLookup, IntercomDetails, IntercomWrites, IntercomAdmin):
-    """One Intercom workspace.
-
-    Args:
-        name: The configured name (the keyring user of the token).
-        settings: Validated options (`region`, `base_url`, `app_id`), plus `default_region`
-            from the app for stored numbers written without a country code.
-        secret: An Intercom access token.
-        transport: An httpx transport for tests.
-
-    Raises:
-        AuthError: no token.
-    """
+    """One Intercom workspace: see the package docstring for its options and parts; the
+    template (`kit.VendorConnector`) for its constructor."""
 
     type_name: ClassVar[str] = "intercom"
     display_name: ClassVar[str] = "Intercom"
