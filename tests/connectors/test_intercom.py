@@ -19,7 +19,14 @@ from cx_tui.connectors.intercom import CONNECTOR, IntercomConnector
 from cx_tui.connectors.intercom.account import next_page
 from cx_tui.connectors.registry import connector_class
 from cx_tui.identity import Query, parse_query
-from cx_tui.models import ContactKind, ContactPoint, MatchReason, NoteTarget, TargetKind
+from cx_tui.models import (
+    ContactKind,
+    ContactPoint,
+    MatchReason,
+    NoteTarget,
+    SourceRef,
+    TargetKind,
+)
 from tests.connectors.intercom_fake import (
     ADMIN_ID,
     APP_ID,
@@ -227,14 +234,10 @@ async def test_details_open_first_with_notes_tags_sla_company(
 
 
 def person_target(contact_id: str = "c1") -> NoteTarget:
-    from cx_tui.models import SourceRef
-
     return NoteTarget(TargetKind.PERSON, SourceRef(NAME, contact_id))
 
 
 def ticket_target(record: str) -> NoteTarget:
-    from cx_tui.models import SourceRef
-
     return NoteTarget(TargetKind.TICKET, SourceRef(NAME, record))
 
 

@@ -16,12 +16,12 @@ from cx_tui.connectors.intercom.account import IntercomAccount
 from cx_tui.connectors.intercom.options import API_VERSION
 from cx_tui.connectors.kit import BACKGROUND, CheckFailed, CheckReport
 
+READS: Final = Capability.LOOKUP_PHONE | Capability.LOOKUP_EMAIL | Capability.LOOKUP_NAME
+WRITES: Final = Capability.PERSON_NOTES | Capability.TICKET_NOTES | Capability.CREATE_CONTACT
+CAPABILITIES: Final = READS | Capability.TICKETS | WRITES
+"""What the connector does with an app that has every permission it asks for."""
 PROBES: Final = (
-    (
-        "/contacts/search",
-        "read contacts (users and leads)",
-        Capability.LOOKUP_PHONE | Capability.LOOKUP_EMAIL | Capability.LOOKUP_NAME,
-    ),
+    ("/contacts/search", "read contacts (users and leads)", READS),
     ("/conversations/search", "read conversations", Capability.TICKETS | Capability.TICKET_NOTES),
     ("/tickets/search", "read tickets", Capability.NONE),
 )

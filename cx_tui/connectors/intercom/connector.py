@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from cx_tui.connectors.base import Capability, Option
-from cx_tui.connectors.intercom.admin import IntercomAdmin
+from cx_tui.connectors.intercom.admin import CAPABILITIES, IntercomAdmin
 from cx_tui.connectors.intercom.details import IntercomDetails
 from cx_tui.connectors.intercom.options import OPTIONS
 from cx_tui.connectors.intercom.search import IntercomLookup
@@ -20,14 +20,6 @@ class IntercomConnector(IntercomLookup, IntercomDetails, IntercomWrites, Interco
     type_name: ClassVar[str] = "intercom"
     display_name: ClassVar[str] = "Intercom"
     note_limit: ClassVar[int] = 60_000
-    capabilities: ClassVar[Capability] = (
-        Capability.LOOKUP_PHONE
-        | Capability.LOOKUP_EMAIL
-        | Capability.LOOKUP_NAME
-        | Capability.TICKETS
-        | Capability.PERSON_NOTES
-        | Capability.TICKET_NOTES
-        | Capability.CREATE_CONTACT
-    )
+    capabilities: ClassVar[Capability] = CAPABILITIES
     options: ClassVar[tuple[Option, ...]] = OPTIONS
     unsupported_targets: ClassVar[dict[TargetKind, str]] = {TargetKind.NEW_TICKET: NO_NEW_TICKETS}
