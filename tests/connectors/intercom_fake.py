@@ -41,7 +41,9 @@ What it emulates, and where each behaviour comes from:
   minutes."): contacts made through POST /contacts stay out of search until `reindex()`.
   Merged contacts are excluded (spec "Merged Contacts"); `merged` ones here likewise.
 - **Conversations** (spec `searchConversations`, `retrieveConversation`, `replyConversation`):
-  search on `contact_ids`, `state` (open, closed, snoozed), `open`, `id`; 20 per page by default,
+  search on `contact_ids`, `source.author.email` (spec "Accepted Fields"; nested fields are
+  read by their dotted path; no case rule is documented, so it is compared like `email`),
+  `state` (open, closed, snoozed), `open`, `id`; 20 per page by default,
   at most 150; search results carry no parts ("only returned when Retrieving a Conversation").
   GET returns `conversation_parts` (`conversation_part.list`); a part's `part_type` "note" is an
   internal note. `display_as=plaintext` strips the HTML. POST .../reply with
@@ -58,6 +60,10 @@ What it emulates, and where each behaviour comes from:
   unknown contact a 404 "User Not Found" (spec examples).
 - **Companies** (spec `listCompaniesForAContact`): `{"type": "list", "data": [company...],
   "pages", "total_count"}` (the spec's example uses `data`; its schema says `companies`).
+- **Tags** (spec `listTags`, GET /tags): every tag of the workspace, `{"type": "list", "data":
+  [{"type": "tag", "id", "name"}]}`. A contact's `tags` (spec `contact_tags`) holds only
+  `addressable_list` references (`type`, `id`, `url`), at most 10, with `has_more`; names come
+  from GET /tags or GET /contacts/{id}/tags.
 - **Me** (spec `identifyAdmin`): the admin plus `app.id_code`, the workspace id that inbox links
   use (`https://app.intercom.com/a/apps/{id_code}/conversations/{id}` is the `conversation_web`
   link Intercom puts in its own webhook payloads).
