@@ -1,4 +1,5 @@
-"""The layers below the UI never import Textual (DESIGN.md), proven in a fresh interpreter."""
+"""The layers below the UI never import Textual (docs/ARCHITECTURE.md, "Layers"), proven in a
+fresh interpreter."""
 
 from __future__ import annotations
 
@@ -26,6 +27,11 @@ HEADLESS = [
     "cx_tui.cache",
     "cx_tui.delivery",
     "cx_tui.calls",
+    "cx_tui.call_flow",
+    "cx_tui.note_targets",
+    "cx_tui.pacing",
+    "cx_tui.services",
+    "cx_tui.session",
     "cx_tui.utc",
     "cx_tui.softphone.client",
     "cx_tui.softphone.control",
@@ -35,8 +41,13 @@ HEADLESS = [
     "cx_tui.softphone.runtime",
     "cx_tui.softphone.service",
     "cx_tui.store",
+    "cx_tui.sqlite_files",
     "cx_tui.outbox",
-    "cx_tui.cli_outbox",
+    "cx_tui.cli.note",
+    "cx_tui.cli.outbox",
+    "cx_tui.cli.sending",
+    "cx_tui.outbox.worker",
+    "cx_tui.config.connectors",
 ]
 
 
