@@ -148,10 +148,11 @@ class VendorConnector(Connector, Generic[Candidate]):
         self._http: HttpClient | None = None
         self.configure()
 
-    @abstractmethod
     def configure(self) -> None:
         """Set `vendor`, `base_url` and `_limiter` (and the vendor's own state) from the
-        settings; raise `ConnectorError` when they cannot work."""
+        settings; raise `ConnectorError` when they cannot work. (A vendor may instead
+        override `__init__`, calling `super().__init__` first, as Freshdesk and Salesforce
+        do; the template needs one of the two.)"""
 
     # --- settings and plumbing ---------------------------------------------------------------
 
