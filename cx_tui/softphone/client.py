@@ -3,7 +3,10 @@
 A softphone runs these from its "on incoming call" hook and often waits for them (MicroSIP
 waits up to 10 s), so they must return at once whatever happens:
 
-- connecting and the reply share one deadline (`TIMEOUT`, 1 s); nothing here can hang;
+- connecting and the reply share one deadline (`TIMEOUT`, 1 s); nothing here can hang; a
+  connection the app's queue has no room for yet (a flood) is retried until that deadline;
+- the socket's directory must be ours alone (`runtime.check_runtime_dir`): an event is never
+  sent to a socket another user could have put there;
 - with no app running they say so and exit 1;
 - the app validates the number (it has `phonenumbers` and the configured region loaded); when
   it refuses, its message is printed and the exit code is 2.
@@ -26,7 +29,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from cx_tui.softphone import MAX_LINE_BYTES, PROTOCOL_VERSION
-from cx_tui.softphone.runtime import socket_path
+from cx_tui.softphone.runtime import RuntimeDirError, check_runtime_dir, socket_path
 
 if TYPE_CHECKING:
     import argparse
@@ -94,11 +97,14 @@ def send(
             "HTTP endpoint instead (README: Beside the softphone)"
         )
     deadline = time.monotonic() + timeout
+    try:
+        check_runtime_dir(os.path.dirname(target))
+    except RuntimeDirError as error:
+        raise NotRunningError(f"cx-tui is not running there: {error}") from None
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
-        sock.settimeout(timeout)
         try:
-            sock.connect(target)
+            _connect(sock, target, deadline)
         except (FileNotFoundError, NotADirectoryError):
             raise NotRunningError(not_running_message(target)) from None
         except ConnectionRefusedError:
@@ -126,6 +132,23 @@ def send(
     finally:
         sock.close()
     return _reply(raw)
+
+
+def _connect(sock: socket.socket, target: str, deadline: float) -> None:
+    """Connect before `deadline`. A Unix socket whose queue is full refuses at once (EAGAIN)
+    rather than waiting: while a flood fills it, try again until the deadline."""
+    pause = 0.002
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError
+        sock.settimeout(remaining)
+        try:
+            sock.connect(target)
+            return
+        except BlockingIOError:
+            time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
+            pause = min(pause * 2, 0.02)
 
 
 def _read_line(sock: socket.socket, deadline: float) -> bytes:
