@@ -132,42 +132,27 @@ async def _forever(make: Callable[[], Awaitable[None]]) -> None:
             await asyncio.sleep(0.01)
 
 
-def idle_socket(flood: Flood, path: str) -> Callable[[], Awaitable[None]]:
+def _held(
+    flood: Flood, opener: Callable[[], Awaitable[tuple[Any, Any]]], first: bytes, drip: bytes
+) -> Callable[[], Awaitable[None]]:
+    """One connection that sends `first`, then `drip` every 0.2 s until the server lets go."""
+
     async def one() -> None:
         try:
-            reader, writer = await asyncio.open_unix_connection(path)
+            reader, writer = await opener()
         except OSError:
             flood.refused += 1
             raise
         flood.connects += 1
         flood.open += 1
         try:
-            await reader.read()  # until the server closes it
-            flood.closed_by_server += 1
-        finally:
-            flood.open -= 1
-            writer.close()
-
-    return one
-
-
-def slowloris(flood: Flood, port: int) -> Callable[[], Awaitable[None]]:
-    async def one() -> None:
-        try:
-            reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            flood.refused += 1
-            raise
-        flood.connects += 1
-        flood.open += 1
-        try:
-            writer.write(b"POST /cti HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+            writer.write(first)
             while True:
                 try:
                     await asyncio.wait_for(reader.read(1), 0.2)
-                    break  # answered (408, 503) or closed: the server let go
+                    break  # answered (408, 503, a farewell) or closed: the server let go
                 except TimeoutError:
-                    writer.write(b"x")
+                    writer.write(drip)
                     await writer.drain()
             flood.closed_by_server += 1
         finally:
@@ -175,6 +160,15 @@ def slowloris(flood: Flood, port: int) -> Callable[[], Awaitable[None]]:
             writer.close()
 
     return one
+
+
+def idle_socket(flood: Flood, path: str) -> Callable[[], Awaitable[None]]:
+    return _held(flood, lambda: asyncio.open_unix_connection(path), b"", b"")
+
+
+def slowloris(flood: Flood, port: int) -> Callable[[], Awaitable[None]]:
+    head = b"POST /cti HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
+    return _held(flood, lambda: asyncio.open_connection("127.0.0.1", port), head, b"x")
 
 
 def storm(flood: Flood, path: str) -> Callable[[], Awaitable[None]]:

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,8 +27,8 @@ from cx_tui.softphone.control import ControlServer
 from cx_tui.softphone.cti_http import CtiHttpServer
 from cx_tui.softphone.events import CallEvent
 from cx_tui.softphone.gate import SHED_MESSAGE
-from tests.test_softphone_control import HERO, runtime  # noqa: F401 - a fixture
-from tests.test_softphone_http import NEW_CALL, TOKEN, Response, post
+from tests.test_softphone_control import HERO, runtime, server  # noqa: F401 - fixtures
+from tests.test_softphone_http import NEW_CALL, Response, endpoint, post  # noqa: F401 - a fixture
 
 REPO = Path(__file__).resolve().parent.parent
 SLACK = 2.0
@@ -36,25 +36,12 @@ SLACK = 2.0
 
 
 @pytest.fixture
-async def door(runtime: str) -> AsyncIterator[tuple[ControlServer, list[CallEvent]]]:  # noqa: F811
-    events: list[CallEvent] = []
-    srv = ControlServer(on_event=events.append, default_region="US")
-    await srv.start()
-    try:
-        yield srv, events
-    finally:
-        await srv.stop()
-
-
-@pytest.fixture
-async def endpoint() -> AsyncIterator[tuple[CtiHttpServer, list[CallEvent]]]:
-    events: list[CallEvent] = []
-    server = CtiHttpServer(0, TOKEN, events.append, default_region="US")
-    await server.start()
-    try:
-        yield server, events
-    finally:
-        await server.stop()
+def held() -> Iterator[list[socket.socket]]:
+    """Sockets a test holds open; closed when it ends."""
+    sockets: list[socket.socket] = []
+    yield sockets
+    for sock in sockets:
+        sock.close()
 
 
 def connect(family: socket.AddressFamily, address: object) -> socket.socket:
@@ -109,10 +96,10 @@ async def timed_ring(path: str, call_id: str) -> float:
 
 
 async def test_300_idle_connections_do_not_keep_ring_out(
-    door: tuple[ControlServer, list[CallEvent]],
+    server: tuple[ControlServer, list[CallEvent]],  # noqa: F811,
     runtime: str,  # noqa: F811
 ) -> None:
-    srv, events = door
+    srv, events = server
     idle = await asyncio.to_thread(hold, socket.AF_UNIX, srv.path, 300, b"")
     try:
         elapsed = [await timed_ring(srv.path, f"in-{index}") for index in range(5)]
@@ -137,64 +124,50 @@ async def test_300_idle_connections_do_not_keep_ring_out(
 
 
 async def test_the_longest_idle_is_shed_first_and_never_the_newcomer(
-    runtime: str,  # noqa: F811
+    server: tuple[ControlServer, list[CallEvent]],  # noqa: F811,
+    held: list[socket.socket],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(control, "MAX_CONNECTIONS", 4)
-    monkeypatch.setattr(control, "PER_PEER", 100)
+    srv, events = server
+    srv._gate.limit, srv._gate.ceiling = 4, 12  # a small door, same rules
     monkeypatch.setattr(control, "IDLE_TIMEOUT", 30.0)  # only shedding may close them here
-    events: list[CallEvent] = []
-    srv = ControlServer(on_event=events.append, default_region="US")
-    await srv.start()
-    idle: list[socket.socket] = []
-    try:
-        for _ in range(4):
-            idle += await asyncio.to_thread(hold, socket.AF_UNIX, srv.path, 1, b"")
-            await asyncio.sleep(0.05)
-        await asyncio.sleep(0.3)  # past the grace: all four are idle, the first the longest
-        await timed_ring(srv.path, "new")
-        assert [e.call_id for e in events] == ["new"]
-        said = await asyncio.to_thread(what_the_server_said, idle[0])
-        assert json.loads(said) == {"ok": False, "error": SHED_MESSAGE}
-        for sock in idle[1:]:  # the others are still served
-            sock.sendall(b'{"v":1,"event":"ping"}\n')
-            sock.settimeout(5)
-            assert json.loads(await asyncio.to_thread(sock.recv, 4096))["ok"] is True
-        assert srv.shed_count == 1
-    finally:
-        for sock in idle:
-            sock.close()
-        await srv.stop()
+    for _ in range(4):
+        held += await asyncio.to_thread(hold, socket.AF_UNIX, srv.path, 1, b"")
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.3)  # past the grace: all four are idle, the first the longest
+    await timed_ring(srv.path, "new")
+    assert [e.call_id for e in events] == ["new"]
+    said = await asyncio.to_thread(what_the_server_said, held[0])
+    assert json.loads(said) == {"ok": False, "error": SHED_MESSAGE}
+    for sock in held[1:]:  # the others are still served
+        sock.sendall(b'{"v":1,"event":"ping"}\n')
+        sock.settimeout(5)
+        assert json.loads(await asyncio.to_thread(sock.recv, 4096))["ok"] is True
+    assert srv.shed_count == 1
 
 
 async def test_one_process_holds_at_most_its_cap_of_idle_connections(
-    runtime: str,  # noqa: F811
+    server: tuple[ControlServer, list[CallEvent]],  # noqa: F811,
+    held: list[socket.socket],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The peer is known (SO_PEERCRED): past its cap, its own longest-idle goes, although the
     door has room for many more."""
-    monkeypatch.setattr(control, "PER_PEER", 3)
+    srv, _ = server
+    srv._gate.per_peer = 3
     monkeypatch.setattr(control, "IDLE_TIMEOUT", 30.0)
-    srv = ControlServer(on_event=lambda _e: None)
-    await srv.start()
-    idle: list[socket.socket] = []
-    try:
-        idle = await asyncio.to_thread(hold, socket.AF_UNIX, srv.path, 3, b"")
-        await asyncio.sleep(0.3)
-        idle += await asyncio.to_thread(hold, socket.AF_UNIX, srv.path, 1, b"")
-        said = await asyncio.to_thread(what_the_server_said, idle[0])
-        assert json.loads(said) == {"ok": False, "error": SHED_MESSAGE}
-        assert srv.shed_count == 1 and control.MAX_CONNECTIONS > 4
-    finally:
-        for sock in idle:
-            sock.close()
-        await srv.stop()
+    held += await asyncio.to_thread(hold, socket.AF_UNIX, srv.path, 3, b"")
+    await asyncio.sleep(0.3)
+    held += await asyncio.to_thread(hold, socket.AF_UNIX, srv.path, 1, b"")
+    said = await asyncio.to_thread(what_the_server_said, held[0])
+    assert json.loads(said) == {"ok": False, "error": SHED_MESSAGE}
+    assert srv.shed_count == 1 and len(srv._gate) == 3 < srv._gate.limit
 
 
 async def test_a_connection_that_sends_no_whole_line_within_a_second_is_closed(
-    door: tuple[ControlServer, list[CallEvent]],
+    server: tuple[ControlServer, list[CallEvent]],  # noqa: F811,
 ) -> None:
-    srv, _ = door
+    srv, _ = server
     start = time.perf_counter()
     [slow] = await asyncio.to_thread(hold, socket.AF_UNIX, srv.path, 1, b'{"v":1,"event":"ri')
     try:
@@ -219,9 +192,9 @@ def _storm(address: object, family: socket.AddressFamily, stop: threading.Event)
 
 
 async def test_ring_gets_through_a_reconnect_storm(
-    door: tuple[ControlServer, list[CallEvent]],
+    server: tuple[ControlServer, list[CallEvent]],  # noqa: F811,
 ) -> None:
-    srv, events = door
+    srv, events = server
     stop = threading.Event()
     storms = [
         asyncio.create_task(asyncio.to_thread(_storm, srv.path, socket.AF_UNIX, stop))
@@ -242,17 +215,17 @@ async def test_ring_gets_through_a_reconnect_storm(
 
 
 async def test_200_slowloris_connections_do_not_keep_a_valid_post_out(
-    endpoint: tuple[CtiHttpServer, list[CallEvent]],
+    endpoint: tuple[CtiHttpServer, list[CallEvent]],  # noqa: F811
 ) -> None:
-    server, events = endpoint
-    address = ("127.0.0.1", server.port)
+    http, events = endpoint
+    address = ("127.0.0.1", http.port)
     slow = await asyncio.to_thread(
         hold, socket.AF_INET, address, 200, b"POST /cti HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
     )
     try:
         for index in range(5):
             start = time.perf_counter()
-            response = await post(server.port, {**NEW_CALL, "callId": f"c-{index}"})
+            response = await post(http.port, {**NEW_CALL, "callId": f"c-{index}"})
             assert (response.status, response.json) == (200, {"ok": True})
             assert time.perf_counter() - start < SLACK
         assert [e.call_id for e in events] == [f"c-{index}" for index in range(5)]
@@ -266,17 +239,17 @@ async def test_200_slowloris_connections_do_not_keep_a_valid_post_out(
 
 
 async def test_a_valid_post_gets_through_a_reconnect_storm(
-    endpoint: tuple[CtiHttpServer, list[CallEvent]],
+    endpoint: tuple[CtiHttpServer, list[CallEvent]],  # noqa: F811
 ) -> None:
-    server, events = endpoint
+    http, events = endpoint
     stop = threading.Event()
-    address = ("127.0.0.1", server.port)
+    address = ("127.0.0.1", http.port)
     storm = asyncio.create_task(asyncio.to_thread(_storm, address, socket.AF_INET, stop))
     try:
         await asyncio.sleep(0.3)
         for index in range(5):
             start = time.perf_counter()
-            response = await post(server.port, {**NEW_CALL, "callId": f"s-{index}"})
+            response = await post(http.port, {**NEW_CALL, "callId": f"s-{index}"})
             assert response.status == 200 and time.perf_counter() - start < SLACK
     finally:
         stop.set()

@@ -145,17 +145,6 @@ async def test_a_lock_that_is_not_a_plain_file_is_refused(tmpdir_fallback: str) 
         await ControlServer(on_event=lambda _e: None).start()
 
 
-async def test_a_dir_of_ours_others_may_only_read_is_made_private(tmpdir_fallback: str) -> None:
-    os.mkdir(tmpdir_fallback)
-    os.chmod(tmpdir_fallback, 0o755)  # nobody else could have put anything inside
-    srv = ControlServer(on_event=lambda _e: None)
-    await srv.start()
-    try:
-        assert stat.S_IMODE(os.lstat(tmpdir_fallback).st_mode) == 0o700
-    finally:
-        await srv.stop()
-
-
 def test_the_cli_check_never_creates_the_directory_or_the_lock(tmpdir_fallback: str) -> None:
     ensure_single_instance()
     assert not os.path.lexists(tmpdir_fallback)

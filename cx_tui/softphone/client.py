@@ -134,15 +134,20 @@ def send(
     return _reply(raw)
 
 
+def _time_left(sock: socket.socket, deadline: float) -> None:
+    """Give the socket's next call what is left until `deadline`; TimeoutError when nothing."""
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise TimeoutError
+    sock.settimeout(remaining)
+
+
 def _connect(sock: socket.socket, target: str, deadline: float) -> None:
     """Connect before `deadline`. A Unix socket whose queue is full refuses at once (EAGAIN)
     rather than waiting: while a flood fills it, try again until the deadline."""
     pause = 0.002
     while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise TimeoutError
-        sock.settimeout(remaining)
+        _time_left(sock, deadline)
         try:
             sock.connect(target)
             return
@@ -155,10 +160,7 @@ def _read_line(sock: socket.socket, deadline: float) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise TimeoutError
-        sock.settimeout(remaining)
+        _time_left(sock, deadline)
         chunk = sock.recv(MAX_LINE_BYTES)
         if not chunk:
             break
