@@ -393,6 +393,5 @@ class ControlServer:
 
 def _farewell(writer: asyncio.StreamWriter) -> None:
     """The last line of a connection shed to make room (see `gate.Gate`)."""
-    writer.write(
-        json.dumps({"ok": False, "error": SHED_MESSAGE}, separators=(",", ":")).encode() + b"\n"
-    )
+    farewell = {"ok": False, "error": SHED_MESSAGE, "retry": True}  # its line was never read
+    writer.write(json.dumps(farewell, separators=(",", ":")).encode() + b"\n")

@@ -9,9 +9,10 @@ refuses the newcomer. Instead, when a connection arrives and:
 - its peer already has `per_peer` connections that have waited `grace` seconds or more for
   their request (the peer is known on the Unix socket: SO_PEERCRED's uid and pid), the gate
   sheds that peer's longest-idle one;
-- the door holds `limit` connections, it sheds the longest-idle one of anybody's that has
-  waited `grace` or more; at `ceiling` connections (3 x `limit`), the longest-idle whatever its
-  age (and, when none is waiting for a request, the oldest).
+- the door holds `limit` connections, it sheds the longest-idle one that has waited `grace` or
+  more, taken first from the peer holding the most idle connections; at `ceiling` connections
+  (3 x `limit`), that peer's (else anybody's) longest-idle whatever its age (and, when none is
+  waiting for a request, the oldest). A storm from one process thus sheds its own connections.
 
 "Idle" means waiting for (the rest of) a request; a connection being answered is busy. The
 grace exists because asyncio admits a whole batch of accepted connections before it reads any
@@ -105,6 +106,7 @@ class Gate:
         self._idle: dict[Seat, None] = {}  # in the order they became idle
         self._idle_by_peer: dict[Hashable, dict[Seat, None]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._closing = False
         self.shed_count = 0
         """Connections shed so far (for tests and benchmarks)."""
         self.served_count = 0
@@ -126,8 +128,9 @@ class Gate:
         try:
             await body(seat)
         except asyncio.CancelledError:
-            if not seat.shed:
+            if not (seat.shed or self._closing):
                 raise
+            # Ours: end normally (asyncio 3.11 logs a connection task that ends cancelled).
             task.uncancel()
         except (OSError, asyncio.IncompleteReadError):
             pass  # the peer went away, or broke the connection
@@ -140,11 +143,13 @@ class Gate:
 
     async def close_all(self) -> None:
         """Cancel every connection (the door is closing) and wait for them to end."""
+        self._closing = True
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
+        self._closing = False
 
     def _admit(
         self, task: asyncio.Task[None], writer: asyncio.StreamWriter, peer: Hashable | None
@@ -155,10 +160,11 @@ class Gate:
             if victim is not None:
                 self._shed(victim)
         if len(self._seats) >= self.limit:
-            victim = self._stalest(self._idle, now, 1)
+            greedy = self._greediest()
+            victim = self._stalest(greedy, now, 1) or self._stalest(self._idle, now, 1)
             if victim is None and len(self._seats) >= self.ceiling:
                 # The longest-idle whatever its age; without one, the oldest of all.
-                victim = next(iter(self._idle or self._seats.values()))
+                victim = next(iter(greedy or self._idle or self._seats.values()))
             if victim is not None:
                 self._shed(victim)
         seat = Seat(self, task, writer, peer)
@@ -167,6 +173,13 @@ class Gate:
         self.served_count += 1
         seat.waiting()
         return seat
+
+    def _greediest(self) -> dict[Seat, None]:
+        """The idle seats of the peer holding the most of them (when it holds several)."""
+        if not self._idle_by_peer:
+            return {}
+        idle = max(self._idle_by_peer.values(), key=len)
+        return idle if len(idle) > 1 else {}
 
     def _stalest(self, idle: dict[Seat, None], now: float, count: int) -> Seat | None:
         """The longest-idle of `idle`, when `count` of them have waited `grace` or more."""
