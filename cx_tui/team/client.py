@@ -128,7 +128,7 @@ class TeamRedis:
         except asyncio.CancelledError:
             raise
         except Exception as error:
-            self.health.failed(describe(error, self.settings))
+            self.health.failed(describe(error, self.settings, password=self._password is not None))
             raise TeamUnavailable(self.health.reason) from None
         self.health.answered()
         return result
@@ -146,8 +146,10 @@ class TeamRedis:
         except asyncio.CancelledError:
             raise
         except Exception as error:
-            self.health.failed(describe(error, self.settings))
-            raise TeamError(describe(error, self.settings)) from None
+            self.health.failed(describe(error, self.settings, password=self._password is not None))
+            raise TeamError(
+                describe(error, self.settings, password=self._password is not None)
+            ) from None
         self.health.answered()
 
     async def aclose(self) -> None:
@@ -161,20 +163,21 @@ class TeamRedis:
             await conn.redis.aclose(close_connection_pool=True)
 
 
-def describe(error: BaseException, settings: TeamSettings) -> str:
+def describe(error: BaseException, settings: TeamSettings, *, password: bool = True) -> str:
     """What went wrong with Redis, for the status line and `cx-tui connectors`: the setting
     to look at, never a password (redis-py's texts quote neither the URL nor the password)."""
     from redis import exceptions
 
     where = f"Redis at {settings.where} ([team] redis_url)"
-    if isinstance(error, exceptions.AuthenticationError | exceptions.AuthorizationError):
-        return (
-            f"{where} refused the password: check the `{SECRET_NAME}` secret "
-            f'(`cx-tui secret set "{SECRET_NAME}"` or CX_TUI_SECRET_TEAM_REDIS)'
-        )
-    if isinstance(error, exceptions.ResponseError) and "NOAUTH" in str(error).upper():
+    refused = isinstance(error, exceptions.AuthenticationError | exceptions.AuthorizationError)
+    if (refused and not password) or "noauth" in str(error).casefold():
         return (
             f"{where} wants a password: store it as the `{SECRET_NAME}` secret "
+            f'(`cx-tui secret set "{SECRET_NAME}"` or CX_TUI_SECRET_TEAM_REDIS)'
+        )
+    if refused:
+        return (
+            f"{where} refused the password: check the `{SECRET_NAME}` secret "
             f'(`cx-tui secret set "{SECRET_NAME}"` or CX_TUI_SECRET_TEAM_REDIS)'
         )
     if isinstance(error, TimeoutError | exceptions.TimeoutError):
@@ -182,4 +185,3 @@ def describe(error: BaseException, settings: TeamSettings) -> str:
     if isinstance(error, exceptions.ConnectionError | OSError):
         return f"{where} cannot be reached"
     return f"{where} answered in a way cx-tui cannot use ({type(error).__name__})"
-

@@ -56,6 +56,10 @@ class TeamHealth:
         """The status line's text while offline, else None."""
         return None if self.online else f"{OFFLINE} ({self.reason})"
 
+    def due(self) -> bool:
+        """Whether the next Redis call would be tried (online, or time to try again)."""
+        return self.online or self._clock() >= self._next_try
+
     def usable(self) -> bool:
         """Whether to try Redis now: online, or offline long enough to try again."""
         if self.online:

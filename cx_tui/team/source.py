@@ -168,7 +168,8 @@ class TeamResultCache(ResultCache):
         self.shared = frozenset(shared)
 
     def _team_reads(self, source: str) -> bool:
-        return self.health.online and source in self.shared
+        # Offline, a read that is due to try Redis again goes through, so the team rejoins.
+        return source in self.shared and self.health.due()
 
     def matches(self, source: str, key: str) -> Entry[tuple[Match, ...]] | None:
         return None if self._team_reads(source) else super().matches(source, key)
