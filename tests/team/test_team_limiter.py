@@ -138,10 +138,15 @@ def team_limiter(server: RedisServer, limit: int = 5, **settings: float) -> Team
     return TeamLimiter(KEY, limit, 1.0, label="HubSpot search", team=team)
 
 
+async def settled(limiter: TeamLimiter) -> None:
+    """Wait for what the limiter writes in the background (the interface's calls are sync)."""
+    await asyncio.wait_for(asyncio.gather(*limiter._tasks), 2.0)
+
+
 async def test_a_vendor_pause_reaches_every_agent(redis_server: RedisServer) -> None:
     one, other = team_limiter(redis_server), team_limiter(redis_server)
     one.pause(5.0)
-    await asyncio.sleep(0.05)  # the pause is written in the background
+    await settled(one)
     with pytest.raises(RateLimited) as caught:
         await other.acquire(LOOKUP)
     assert caught.value.retry_after is not None and 4.0 < caught.value.retry_after <= 5.0
@@ -154,7 +159,7 @@ async def test_the_vendors_remaining_count_is_adopted_by_the_team(
     one, other = team_limiter(redis_server), team_limiter(redis_server)
     await one.acquire(LOOKUP)
     one.observe_remaining(1)  # someone outside cx-tui spent three
-    await asyncio.sleep(0.05)
+    await settled(one)
     budget = await other.budget()
     assert budget.shared and budget.used == 4 and budget.remaining == 1
 
