@@ -40,8 +40,8 @@ NAMESPACE = "bench-floor"
 
 
 async def _agent(config_path: Path, redis_url: str, lookups: int, callers: int, seed: int) -> None:
-    from bench.scenarios import _timed_lookup
     from bench.harness import query_for
+    from bench.scenarios import _timed_lookup
     from cx_tui.config import load_config
     from cx_tui.lookup import LookupEngine
     from cx_tui.sources import build_engine
@@ -113,8 +113,17 @@ def _start_redis(root: Path) -> tuple[subprocess.Popen[bytes], str]:
 def _floor(config: Path, env: dict[str, str], redis_url: str, args: argparse.Namespace) -> Any:
     procs = [
         subprocess.Popen(
-            [sys.executable, "-m", "bench.team", "agent", str(config), redis_url]
-            + [str(args.lookups), str(args.callers), str(1000 + i)],
+            [
+                sys.executable,
+                "-m",
+                "bench.team",
+                "agent",
+                str(config),
+                redis_url,
+                str(args.lookups),
+                str(args.callers),
+                str(1000 + i),
+            ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,

@@ -18,7 +18,7 @@ from typing import Final
 OFFLINE: Final = "team cache offline"
 """The status line's words while Redis cannot be used."""
 BACK: Final = "team cache back"
-RETRY_EVERY: Final = 5.0
+RETRY_EVERY: Final = 2.0
 """Seconds between two tries at a Redis that failed."""
 
 log = logging.getLogger(__name__)
