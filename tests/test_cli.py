@@ -325,7 +325,9 @@ def test_a_connector_error_escaping_a_command_is_not_called_a_bug(
     def refuse(*_: Any, **__: Any) -> None:
         raise Unavailable("the widget is unplugged")
 
-    monkeypatch.setattr(cli, "_connectors", refuse)
+    from cx_tui.cli import check
+
+    monkeypatch.setattr(check, "run", refuse)
     code, _, err = run(capsys, "connectors")
     assert (code, err) == (3, "cx-tui: the widget is unplugged\n")
 

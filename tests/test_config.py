@@ -501,6 +501,36 @@ def test_local_sources_with_their_own_files_are_fine(tmp_path: Path) -> None:
     assert len(cfg.connectors) == 3
 
 
+def _room(name: str, settings: Any) -> str:
+    return str(settings.get("room", name)).casefold()
+
+
+class RoomConnector(FakeConnector):
+    """A type whose option one account alone may use (as the local type's database file)."""
+
+    type_name = "room"
+    options = (Option("room", "Meeting room", "The room this account books.", unique=_room),)
+
+
+@pytest.mark.parametrize(
+    ("second", "key"),
+    [('name = "B"\nroom = "blue"', '("B").room'), ('name = "Blue"', '("Blue").name')],
+    ids=["set", "derived-from-the-name"],
+)
+def test_any_type_can_declare_an_option_no_two_accounts_share(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, second: str, key: str
+) -> None:
+    point = EntryPoint("room", f"{__name__}:RoomConnector", registry.ENTRY_POINT_GROUP)
+    monkeypatch.setitem(registry._entry_points(), "room", point)
+    first = '[[connectors]]\nname = "A"\ntype = "room"\nroom = "Blue"\n'
+    message = error_for(tmp_path, first + f'[[connectors]]\ntype = "room"\n{second}\n')
+    assert f'connectors[2] {key}: the same meeting room as connectors[1] ("A") (blue)' in message
+    assert (
+        len(load_text(tmp_path, first + '[[connectors]]\nname = "B"\ntype = "room"\n').connectors)
+        == 2
+    )
+
+
 def test_keys_that_merely_mention_token_are_not_secrets(tmp_path: Path) -> None:
     message = error_for(tmp_path, ACME + 'token_url = "https://x"\n')
     assert "token_url: unknown key" in message
@@ -531,6 +561,41 @@ def test_unreadable_file(tmp_path: Path, make: Any, expected: str) -> None:
     with pytest.raises(ConfigError) as info:
         load_config(path, env={})
     assert str(info.value) == f"{path}: {expected}"
+
+
+DEEP = 100_000
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x = " + "[" * DEEP + "]" * DEEP + "\n",
+        "x = " + "{a = " * DEEP + "1" + "}" * DEEP + "\n",
+        ".".join(["a"] * DEEP) + " = 1\n",
+        "[" + ".".join(["a"] * DEEP) + "]\n",
+        '[[connectors]]\nname = "A"\ntype = "fake"\nlabel = ' + "[" * DEEP + "]" * DEEP,
+    ],
+    ids=["arrays", "inline-tables", "dotted-key", "table-header", "in-a-connector"],
+)
+def test_a_config_nested_100_000_levels_deep_is_a_config_error(tmp_path: Path, text: str) -> None:
+    # tomllib recurses per level of arrays (a RecursionError, once called "a bug") and spends
+    # memory growing with the square of a dotted key's length (gigabytes at this depth).
+    message = error_for(tmp_path, text)
+    assert message.endswith(
+        ": expected at most 100 levels of nested tables, arrays and dotted keys, "
+        "found more at line " + ("4" if text.startswith("[[") else "1")
+    ), message
+
+
+def test_nesting_inside_strings_and_comments_is_not_counted(tmp_path: Path) -> None:
+    deep = "[" * 500 + "." * 500
+    cfg = load_text(
+        tmp_path,
+        ACME + f'label = "{deep}"  # {deep}\n' + f"ratio = 2.5 # {deep}\n"
+        f"# {deep}\n[keymap]\n'focus-lookup' = 'f2'\n",
+    )
+    assert cfg.connectors[0].settings["label"] == deep
+    assert cfg.keymap == {"focus-lookup": "f2"}
 
 
 @pytest.mark.skipif(

@@ -36,7 +36,11 @@ HEADLESS = [
     "cx_tui.softphone.service",
     "cx_tui.store",
     "cx_tui.outbox",
-    "cx_tui.cli_outbox",
+    "cx_tui.cli.note",
+    "cx_tui.cli.outbox",
+    "cx_tui.cli.sending",
+    "cx_tui.outbox.worker",
+    "cx_tui.config.connectors",
 ]
 
 

@@ -37,6 +37,7 @@ from cx_tui.outbox import (
     delivery_marker,
     exponential_backoff,
 )
+from cx_tui.outbox import worker as outbox_worker
 from cx_tui.store import Store, StoreError
 from tests import marker_vendor
 from tests.outbox_fakes import (
@@ -451,7 +452,7 @@ async def test_a_leased_item_is_claimed_only_when_its_owner_is_gone(
     import os
 
     [item] = Outbox(store).enqueue(TEXT, [person_target()])
-    owner = owner.format(host=outbox_module._HOST, dead=_dead_pid(), me=os.getpid())
+    owner = owner.format(host=outbox_worker._HOST, dead=_dead_pid(), me=os.getpid())
     _lease(store, item, owner, clock.now + timedelta(seconds=lease))
     desk = ScriptedConnector()
     counts = await worker(store, clock, desk).deliver_once()

@@ -207,6 +207,16 @@ def test_several_mistakes_in_one_file_are_still_one_line(tmp_path: Path) -> None
     assert set(_by_name(themes)) == set(SHIPPED)
 
 
+def test_a_theme_nested_100_000_levels_deep_is_skipped_not_a_crash(tmp_path: Path) -> None:
+    deep = _write(tmp_path, "deep.toml", GOOD + "x = " + "[" * 100_000 + "]" * 100_000 + "\n")
+    themes, problems = load_themes(tmp_path)
+    assert problems == [
+        f"{deep}: expected at most 100 levels of nested tables, arrays and dotted keys, found "
+        "more at line 7; this file was skipped"
+    ]
+    assert set(_by_name(themes)) == set(SHIPPED)
+
+
 def test_two_user_files_with_one_name_keep_the_first(tmp_path: Path) -> None:
     _write(tmp_path, "a.toml", GOOD)
     second = _write(tmp_path, "b.toml", GOOD.replace("#336699", "#996633"))

@@ -154,6 +154,10 @@ class Option:
     default: Any = None
     required: bool = False
     validator: Validator | None = None
+    unique: Callable[[str, Mapping[str, Any]], object] | None = None
+    """What this option gives an account alone, from its name and validated settings (the
+    option may be unset and derive from the name), e.g. a database file: config refuses two
+    accounts with the same. Paths are compared by where they really lead."""
 
     def expected(self) -> str:
         """Words for error messages: what this option wants."""

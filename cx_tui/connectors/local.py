@@ -847,6 +847,7 @@ class LocalConnector(Connector):
             "The SQLite file holding this CRM or helpdesk; created (owner-only) on first use. "
             "Default: <data dir>/<connector name>.sqlite3.",
             validator=_validate_path,
+            unique=database_path,
         ),
         Option(
             "dataset",
