@@ -35,6 +35,7 @@ HEADLESS = [
     "cx_tui.softphone.runtime",
     "cx_tui.softphone.service",
     "cx_tui.store",
+    "cx_tui.sqlite_files",
     "cx_tui.outbox",
     "cx_tui.cli.note",
     "cx_tui.cli.outbox",

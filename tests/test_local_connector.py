@@ -749,9 +749,9 @@ async def test_locked_file_is_busy_not_corrupt_and_the_loop_keeps_running(
 ) -> None:
     import asyncio
 
-    from cx_tui.connectors import local as local_module
+    from cx_tui.connectors.local import database as local_database
 
-    monkeypatch.setattr(local_module, "BUSY_WAIT", 0.6)
+    monkeypatch.setattr(local_database, "BUSY_WAIT", 0.6)
     path = tmp_path / "crm.sqlite3"
     reset_database(path, "crm")
     before = path.read_bytes()

@@ -160,6 +160,29 @@ def test_migrating_from_version_2_keeps_the_call_history_and_adds_returned(
         assert returned is not None and returned.returned == NOW + timedelta(hours=1)
 
 
+def test_migrating_from_version_4_drops_the_unused_lookup_cache(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    assert migrate(conn, target=4) == 0
+    conn.execute(
+        "INSERT INTO lookup_cache VALUES ('CRM', 'phone:+14155550132', '[1]', ?)",
+        (NOW.isoformat(),),
+    )
+    conn.execute("INSERT INTO drafts VALUES ('call:7', 'half a note', ?)", (NOW.isoformat(),))
+    conn.close()
+    with Store(path, clock=lambda: NOW) as store:
+        assert store.schema_version == SCHEMA_VERSION >= 5
+        assert store.draft("call:7") == "half a note"
+        tables = {
+            row[0]
+            for row in store._connection().execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'"
+            )
+        }
+    assert "lookup_cache" not in tables and "lookup_cache_people" not in tables
+    assert {"outbox", "drafts", "person_links", "call_history", "lookup_history"} <= tables
+
+
 def test_two_processes_opening_a_new_store_migrate_it_once(tmp_path: Path) -> None:
     path = tmp_path / "state.db"
     code = (
@@ -421,7 +444,7 @@ async def test_links_feed_the_lookup_engine(store: Store) -> None:
     assert {m.source for m in linked.matches} == {"CRM", "Desk"}
 
 
-# --- Call and lookup history, cache -------------------------------------------------------------
+# --- Call and lookup history ------------------------------------------------------------------
 
 
 def test_call_history_upserts_by_call_id_newest_first(store: Store) -> None:
@@ -460,25 +483,7 @@ def test_lookup_history_keeps_the_last_200(store: Store) -> None:
     assert history[-1].query == "query 26"
 
 
-def test_cache_put_get_and_invalidate_person(store: Store) -> None:
-    store.cache.put("CRM", "phone:+14155550132", {"people": [1]}, people=[("CRM", "1")])
-    store.cache.put("CRM", "email:ana@a.example", [1, 2], people=[("CRM", "1"), ("CRM", "2")])
-    store.cache.put("Desk", "phone:+14155550132", {"people": []})
-    entry = store.cache.get("CRM", "phone:+14155550132")
-    assert entry is not None and entry.payload == {"people": [1]} and entry.fetched_at == NOW
-    assert entry.age(NOW + timedelta(seconds=30)) == timedelta(seconds=30)
-    store.cache.put("CRM", "phone:+14155550132", {"people": [1, 3]}, people=[("CRM", "3")])
-    assert store.cache.get("CRM", "phone:+14155550132").payload == {"people": [1, 3]}  # type: ignore[union-attr]
-
-    assert store.cache.invalidate_person(("CRM", "1")) == 1  # the replaced entry forgot CRM/1
-    assert store.cache.get("CRM", "email:ana@a.example") is None
-    assert store.cache.get("CRM", "phone:+14155550132") is not None
-    assert store.cache.get("Desk", "phone:+14155550132") is not None
-    with pytest.raises(TypeError):
-        store.cache.put("CRM", "bad", object())
-
-
-def test_old_delivered_items_and_stale_cache_are_pruned_on_open(tmp_path: Path) -> None:
+def test_old_delivered_items_are_pruned_on_open(tmp_path: Path) -> None:
     path = tmp_path / "state.db"
     old = NOW - timedelta(days=200)
     with Store(path, clock=lambda: old) as store:
@@ -491,7 +496,5 @@ def test_old_delivered_items_and_stale_cache_are_pruned_on_open(tmp_path: Path) 
             batch="c", kind=ItemKind.NOTE, text="still waiting", targets=[(target(), "k2")],
             payload=None, now=old,
         )  # fmt: skip
-        store.cache.put("CRM", "q", 1)
     with Store(path, clock=lambda: NOW) as store:
         assert [i.text for i in store.outbox_items()] == ["still waiting"]
-        assert store.cache.get("CRM", "q") is None

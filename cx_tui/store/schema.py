@@ -1,0 +1,233 @@
+"""The store's schema: one migration per version, applied in order inside one transaction.
+
+`meta.schema_version` records how far a file has come; `PRAGMA application_id` tells a cx-tui
+store from another program's SQLite file before anything is written to it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from typing import Final
+
+from cx_tui.sqlite_files import transaction
+from cx_tui.store.records import ItemKind, ItemState
+
+APPLICATION_ID: Final = 0x63787473
+"""`PRAGMA application_id` of a cx-tui store ("cxts"): how a store is told from another
+program's SQLite file before anything is written to it."""
+
+
+def _create_outbox(conn: sqlite3.Connection, table: str, target_kinds: Sequence[str]) -> None:
+    """Create the outbox table under the name `table`, its `target_kind` one of `target_kinds`."""
+    states = ", ".join(f"'{state.value}'" for state in ItemState)
+    kinds = ", ".join(f"'{kind.value}'" for kind in ItemKind)
+    targets = ", ".join(f"'{kind}'" for kind in target_kinds)
+    conn.execute(
+        f"""CREATE TABLE {table} (
+            id INTEGER PRIMARY KEY,
+            batch TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ({kinds})),
+            text TEXT NOT NULL,
+            payload TEXT,
+            connector TEXT NOT NULL,
+            target_kind TEXT NOT NULL CHECK (target_kind IN ({targets})),
+            record_id TEXT NOT NULL,
+            target_url TEXT,
+            idempotency_key TEXT NOT NULL UNIQUE,
+            state TEXT NOT NULL CHECK (state IN ({states})),
+            created TEXT NOT NULL,
+            updated TEXT NOT NULL,
+            due TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            lease_owner TEXT,
+            lease_until TEXT,
+            delivered_at TEXT,
+            receipt_connector TEXT,
+            receipt_id TEXT,
+            receipt_url TEXT
+        )"""
+    )
+
+
+def _v1_outbox_drafts_links(conn: sqlite3.Connection) -> None:
+    """Version 1: what must never be lost (the outbox, drafts, confirmed links)."""
+    conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    # The target kinds as version 1 shipped them (version 4 added one), not today's enum.
+    _create_outbox(conn, "outbox", ("person", "ticket"))
+    conn.execute("CREATE INDEX outbox_state_due ON outbox (state, due)")
+    conn.execute(
+        """CREATE TABLE drafts (
+            context_key TEXT PRIMARY KEY,
+            text TEXT NOT NULL,
+            updated TEXT NOT NULL
+        )"""
+    )
+    conn.execute(
+        """CREATE TABLE person_links (
+            connector TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            group_id INTEGER NOT NULL,
+            confirmed TEXT NOT NULL,
+            PRIMARY KEY (connector, record_id)
+        )"""
+    )
+    conn.execute("CREATE INDEX person_links_group ON person_links (group_id)")
+
+
+def _v2_history_and_cache(conn: sqlite3.Connection) -> None:
+    """Version 2: what can be rebuilt (call and lookup history, the lookup cache)."""
+    conn.execute(
+        """CREATE TABLE call_history (
+            call_id TEXT PRIMARY KEY,
+            number TEXT,
+            direction TEXT NOT NULL CHECK (direction IN ('inbound', 'outbound')),
+            line TEXT,
+            started TEXT NOT NULL,
+            answered TEXT,
+            ended TEXT,
+            duration_s REAL,
+            person_connector TEXT,
+            person_record TEXT,
+            person_name TEXT,
+            disposition TEXT,
+            missed INTEGER NOT NULL DEFAULT 0 CHECK (missed IN (0, 1)),
+            note TEXT
+        )"""
+    )
+    conn.execute("CREATE INDEX call_history_started ON call_history (started)")
+    conn.execute(
+        """CREATE TABLE lookup_history (
+            id INTEGER PRIMARY KEY,
+            query TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            at TEXT NOT NULL,
+            state TEXT NOT NULL,
+            person_name TEXT,
+            person_connector TEXT,
+            person_record TEXT
+        )"""
+    )
+    conn.execute(
+        """CREATE TABLE lookup_cache (
+            source TEXT NOT NULL,
+            query_key TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            fetched_at TEXT NOT NULL,
+            PRIMARY KEY (source, query_key)
+        )"""
+    )
+    conn.execute(
+        """CREATE TABLE lookup_cache_people (
+            source TEXT NOT NULL,
+            query_key TEXT NOT NULL,
+            connector TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            PRIMARY KEY (source, query_key, connector, record_id),
+            FOREIGN KEY (source, query_key) REFERENCES lookup_cache (source, query_key)
+                ON DELETE CASCADE
+        )"""
+    )
+    conn.execute(
+        "CREATE INDEX lookup_cache_people_record ON lookup_cache_people (connector, record_id)"
+    )
+
+
+def _v3_returned_calls(conn: sqlite3.Connection) -> None:
+    """Version 3: a missed call can be marked returned, so the missed list is a worklist."""
+    conn.execute("ALTER TABLE call_history ADD COLUMN returned TEXT")
+    conn.execute("CREATE INDEX call_history_number ON call_history (number, missed)")
+
+
+def _v4_new_ticket_targets(conn: sqlite3.Connection) -> None:
+    """Version 4: a note can open a ticket (target kind `new-ticket`). SQLite cannot change a
+    CHECK constraint in place, so the outbox moves, row for row, into a table that allows it."""
+    columns = ", ".join(
+        str(row[1]) for row in conn.execute("SELECT * FROM pragma_table_info('outbox')")
+    )
+    _create_outbox(conn, "outbox_v4", ("person", "ticket", "new-ticket"))
+    conn.execute(f"INSERT INTO outbox_v4 ({columns}) SELECT {columns} FROM outbox")
+    conn.execute("DROP TABLE outbox")
+    conn.execute("ALTER TABLE outbox_v4 RENAME TO outbox")
+    conn.execute("CREATE INDEX outbox_state_due ON outbox (state, due)")
+
+
+def _v5_drop_the_lookup_cache(conn: sqlite3.Connection) -> None:
+    """Version 5: the lookup cache lives in memory (`cx_tui.cache.ResultCache`); the two tables
+    version 2 made for a persistent one were never read by the app, so they go."""
+    conn.execute("DROP TABLE IF EXISTS lookup_cache_people")
+    conn.execute("DROP TABLE IF EXISTS lookup_cache")
+
+
+MIGRATIONS: Final[tuple[Callable[[sqlite3.Connection], None], ...]] = (
+    _v1_outbox_drafts_links,
+    _v2_history_and_cache,
+    _v3_returned_calls,
+    _v4_new_ticket_targets,
+    _v5_drop_the_lookup_cache,
+)
+"""`MIGRATIONS[n]` takes a store from version n to n + 1. Append only; never edit a released
+one. The first schema was written as two steps so the upgrade path is exercised (and tested)
+from the start, not first on the day a real change ships."""
+
+SCHEMA_VERSION: Final = len(MIGRATIONS)
+
+
+class NewerSchemaError(Exception):
+    """The file was written by a newer cx-tui (a higher schema version than this one knows)."""
+
+    def __init__(self, found: int, known: int) -> None:
+        super().__init__(f"schema version {found}; this cx-tui reads up to {known}")
+        self.found = found
+        self.known = known
+
+
+def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
+    """Bring a store up to `target` in one transaction.
+
+    Args:
+        conn: A connection in autocommit mode (`isolation_level=None`).
+        target: The version to reach (tests build old versions with it).
+
+    Returns:
+        The version the file had before.
+
+    Raises:
+        sqlite3.Error: the transaction failed; nothing was changed.
+        NewerSchemaError: the file's version is newer than `target`.
+    """
+    with transaction(conn):
+        # Read inside the write lock: two processes opening a new store migrate it once.
+        before = schema_version(conn)
+        if before > target:
+            raise NewerSchemaError(before, target)
+        if before == 0:
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        for version in range(before, target):
+            MIGRATIONS[version](conn)
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (str(version + 1),),
+            )
+    return before
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """The version a file has reached (0 for a new, empty one).
+
+    Raises:
+        sqlite3.DatabaseError: the recorded version is not a number.
+    """
+    has_meta = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta')"
+    ).fetchone()[0]
+    if not has_meta:
+        return 0
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    if row is None:
+        return 0
+    if not str(row[0]).isdigit():
+        raise sqlite3.DatabaseError(f"its schema version is {row[0]!r}, not a number")
+    return int(row[0])
