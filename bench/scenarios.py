@@ -373,13 +373,13 @@ async def _cache_runs(fake: FakeServers, root: Path, runs: int) -> dict[str, Any
     os.environ.update(write_config(config_path, list(fake.accounts.values())))
     app = watched_app_class()(load_config(config_path))
     clock = ShiftedClock()
-    app.engine.cache.clock = clock  # public: "tests pass a fake"
+    app.services.engine.cache.clock = clock  # public: "tests pass a fake"
     fresh, stale, refresh_done, from_engine = [], [], [], []
     fresh_requests = 0
     refreshed = 0
     problems: list[str] = []
     marks: dict[str, float] = {}
-    stream = app.engine.stream
+    stream = app.services.engine.stream
 
     async def timed_stream(query: Any, **options: Any) -> Any:
         # When the engine hands the screen its first cached answer (to split the time spent
@@ -389,7 +389,7 @@ async def _cache_runs(fake: FakeServers, root: Path, runs: int) -> dict[str, Any
                 marks.setdefault("engine", time.monotonic())
             yield update
 
-    app.engine.stream = timed_stream
+    app.services.engine.stream = timed_stream
 
     async with app.run_test(size=SIZE) as pilot:
         screen = app.main
@@ -398,7 +398,7 @@ async def _cache_runs(fake: FakeServers, root: Path, runs: int) -> dict[str, Any
         async def look_up(number: str) -> float:
             """Enter `number`; ms until a frame shows this lookup's resolved person."""
             await type_number(pilot, number)
-            old, before = screen.builder, screen.profile
+            old, before = screen.session.builder, screen.profile
             marks.clear()
             started = time.monotonic()
             send_key(app, "enter")
@@ -408,7 +408,7 @@ async def _cache_runs(fake: FakeServers, root: Path, runs: int) -> dict[str, Any
                 # caller, resolved) stays there until the new lookup paints.
                 profile = screen.profile
                 return (
-                    screen.builder is not old
+                    screen.session.builder is not old
                     and profile is not before
                     and profile is not None
                     and profile.state is ProfileState.RESOLVED
@@ -957,7 +957,7 @@ async def _keys_once(endpoints: list[Endpoint], root: Path, presses: int) -> dic
     from cx_tui.models import SourceState
 
     marks: dict[str, float] = {}
-    stream = app.engine.stream
+    stream = app.services.engine.stream
 
     async def timed_stream(query: Any, **options: Any) -> Any:
         async for update in stream(query, **options):
@@ -965,7 +965,7 @@ async def _keys_once(endpoints: list[Endpoint], root: Path, presses: int) -> dic
                 marks.setdefault("engine", time.monotonic())
             yield update
 
-    app.engine.stream = timed_stream
+    app.services.engine.stream = timed_stream
 
     async def measure(pilot: Any, number: str) -> dict[str, Any]:
         latencies: list[float] = []
@@ -984,12 +984,12 @@ async def _keys_once(endpoints: list[Endpoint], root: Path, presses: int) -> dic
         await type_number(pilot, number)
         screen = app.main
         bar = screen.query_one("#lookup-bar", Input)
-        old, before = screen.builder, screen.profile
+        old, before = screen.session.builder, screen.profile
 
         def match_shown() -> bool:
             profile = screen.profile  # painted by this lookup, not the one before (as in c)
             return (
-                screen.builder is not old
+                screen.session.builder is not old
                 and profile is not before
                 and profile is not None
                 and any(s.state is SourceState.FOUND for s in profile.sources.values())
@@ -1169,7 +1169,7 @@ async def _ring_once(endpoints: list[Endpoint], root: Path, runs: int) -> dict[s
     ring = [*ring_command(), "ring"]
 
     marks: dict[str, float] = {}
-    stream = app.engine.stream
+    stream = app.services.engine.stream
 
     async def timed_stream(query: Any, **options: Any) -> Any:
         async for update in stream(query, **options):
@@ -1177,8 +1177,8 @@ async def _ring_once(endpoints: list[Endpoint], root: Path, runs: int) -> dict[s
                 marks.setdefault(f"engine {query.phone.e164}", time.monotonic())
             yield update
 
-    app.engine.stream = timed_stream
-    control = app.softphone.control
+    app.services.engine.stream = timed_stream
+    control = app.services.softphone.control
     handler = control.on_event
 
     def stamped(event: CallEvent) -> None:
@@ -1211,12 +1211,12 @@ async def _ring_once(endpoints: list[Endpoint], root: Path, runs: int) -> dict[s
         screen = app.main
         for index in range(runs):
             number = person_phone(index)
-            old = screen.builder
+            old = screen.session.builder
 
             def name_shown(old: Any = old, shown: str = query_for(index).display()) -> bool:
                 profile = screen.profile
                 return (
-                    screen.builder is not old
+                    screen.session.builder is not old
                     and profile is not None
                     and profile.query == shown
                     and bool(profile.value("name"))

@@ -1,17 +1,17 @@
-"""The Textual app: wires config, engine, drafts and history to the screens. Nothing more.
+"""The Textual app: builds the services and hands them to the screens. Nothing more.
 
 Start-up is budgeted (issue 7: under 400 ms to a focused lookup bar). Only the config, the
 themes and the main screen's widgets load before the first frame; the store, the engine and its
-connectors, the outbox and the softphone listener are made right after it (`_start_services`),
-or earlier by whoever needs one first (they are cached properties).
+connectors, the outbox and the softphone listener (`Services`) are made right after it
+(`_start_services`), or earlier by whoever needs one first.
 """
 
 from __future__ import annotations
 
 import os
 import signal
-from collections.abc import AsyncIterator, Iterable, Sequence
-from functools import cached_property, partial
+from collections.abc import Iterable
+from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App, SystemCommand
@@ -20,33 +20,14 @@ from textual.screen import Screen
 
 from cx_tui.config import DEFAULT_THEME
 from cx_tui.keys import APP_KEYS, MAIN_KEYS, bindings, shown_keys
-from cx_tui.models import ProfileState
 from cx_tui.screens.main import MainScreen
+from cx_tui.services import Services
 from cx_tui.themes import ThemeCommands, apply_theme, default_variables, load_themes
 
 if TYPE_CHECKING:
-    from cx_tui.calls import CallTracker
     from cx_tui.config import Config
-    from cx_tui.delivery import Delivery
-    from cx_tui.identity import Query
     from cx_tui.lookup import LookupEngine
-    from cx_tui.models import NoteTarget, Profile
-    from cx_tui.screens.recent import RecentLookup
     from cx_tui.softphone.events import CallEvent
-    from cx_tui.softphone.service import SoftphoneService
-    from cx_tui.store import Store, StoreError
-
-
-def summarise(profile: Profile) -> str:
-    """A few words for the history: who it was, or why nobody."""
-    if profile.state is ProfileState.RESOLVED:
-        return profile.value("name") or "unnamed person"
-    if profile.state is ProfileState.AMBIGUOUS:
-        count = len(profile.candidates)
-        return f"{count} candidates" if count != 1 else "1 candidate to confirm"
-    if any(status.state.is_failure for status in profile.sources.values()):
-        return "not found; some sources could not be searched"
-    return "nobody found"
 
 
 def _hang_up(signum: int, frame: object) -> None:  # noqa: ARG001 - signal handler signature
@@ -76,78 +57,28 @@ class CxApp(App[None]):
     def __init__(self, config: Config, *, engine: LookupEngine | None = None) -> None:
         super().__init__()
         self.config = config
-        if engine is not None:
-            self.engine = engine
-        self._store_problem: str | None = None
-        self.dispositions = config.dispositions
-        self.drafts: dict[str, str] = {}
-        """Drafts in memory too, so nothing is lost even when the store cannot be written."""
+        self.services = Services(
+            config, engine=engine, on_call_event=self.on_call_event, report=self._store_failed
+        )
         if config.keymap:
             self.set_keymap(config.keymap)
-
-    # --- services, made on first use (at the latest right after the first frame) ------------
-
-    @cached_property
-    def store(self) -> Store | None:
-        """The local store; None when it cannot be opened (the reason is shown on start)."""
-        from cx_tui.store import Store, StoreError
-
-        try:
-            return Store()
-        except StoreError as error:  # run without history and drafts on disk; say so
-            self._store_problem = str(error)
-            return None
-
-    @cached_property
-    def engine(self) -> LookupEngine:
-        from cx_tui.sources import build_engine
-
-        links = self.store.confirmed_links if self.store is not None else None
-        return build_engine(self.config, links=links)
-
-    @cached_property
-    def delivery(self) -> Delivery | None:
-        from cx_tui.delivery import Delivery
-
-        return Delivery(self.store, self.engine) if self.store is not None else None
-
-    @cached_property
-    def phone_region(self) -> str | None:
-        from cx_tui.sources import region_for
-
-        return region_for(self.config)
-
-    @cached_property
-    def calls(self) -> CallTracker:
-        from cx_tui.calls import CallTracker
-
-        return CallTracker(self.store)
-
-    @cached_property
-    def softphone(self) -> SoftphoneService:
-        from cx_tui.softphone.service import SoftphoneService
-
-        return SoftphoneService(
-            self.config.softphone, self.on_call_event, default_region=self.phone_region
-        )
 
     def on_mount(self) -> None:
         self.sub_title = "demo data" if self.config.demo else str(self.config.path)
         self._load_themes()
         self._exit_on_hangup()
-        self.push_screen(MainScreen())
+        self.push_screen(MainScreen(self.services))
         self.call_after_refresh(self._start_services)
 
     def _start_services(self) -> None:
         """Right after the first frame: open the store, start delivering what an earlier run
         left in the outbox, and listen for the softphone."""
-        if self.store is None and self._store_problem:
-            self.notify(self._store_problem, title="Local store", severity="error", timeout=15)
-        if self.delivery is not None:
-            self.delivery.start()  # notes left from an earlier run go out first
+        self.services.start()
         self.main.services_started()
         self.run_worker(self._start_softphone(), group="softphone", exit_on_error=False)
-        _ = self.engine  # built now, not on the agent's first Enter
+
+    def _store_failed(self, message: str) -> None:
+        self.notify(message, title="Local store", severity="error", timeout=15)
 
     def _exit_on_hangup(self) -> None:
         """Leave at once when the terminal goes away (SIGHUP).
@@ -169,7 +100,7 @@ class CxApp(App[None]):
             _hang_up(getattr(signal, "SIGHUP", 1), None)
 
     async def _start_softphone(self) -> None:
-        for problem in await self.softphone.start():
+        for problem in await self.services.start_softphone():
             self.notify(problem, title="Softphone", severity="warning", timeout=15)
 
     def on_call_event(self, event: CallEvent) -> None:
@@ -184,7 +115,7 @@ class CxApp(App[None]):
             if text:
                 self.main.look_up(text)
             return
-        call = self.calls.handle(event)
+        call = self.services.calls.handle(event)
         if call is not None:
             self.main.on_call(call, event.kind)
 
@@ -204,119 +135,11 @@ class CxApp(App[None]):
         return default_variables(self.current_theme if self.is_running else None)
 
     async def on_unmount(self) -> None:
-        made = self.__dict__  # cached properties: close only what was made
-        if "softphone" in made:
-            await self.softphone.stop()
-        if made.get("delivery") is not None:
-            await self.delivery.stop()  # type: ignore[union-attr]
-        if "engine" in made:
-            await self.engine.aclose()
-        if made.get("store") is not None:
-            self.store.close()  # type: ignore[union-attr]
+        await self.services.aclose()
 
     @property
     def main(self) -> MainScreen:
         return next(s for s in self.screen_stack if isinstance(s, MainScreen))
-
-    # --- state the screens share ------------------------------------------------------------
-
-    def _store_failed(self, error: StoreError) -> None:
-        self.notify(str(error), title="Local store", severity="error", timeout=15)
-
-    def draft(self, key: str) -> str:
-        """The draft note for a caller: from memory, else from the store (survives a crash)."""
-        from cx_tui.store import StoreError
-
-        if key in self.drafts:
-            return self.drafts[key]
-        if self.store is not None:
-            try:
-                return self.store.draft(key) or ""
-            except StoreError as error:
-                self._store_failed(error)
-        return ""
-
-    def keep_draft(self, key: str, text: str) -> None:
-        from cx_tui.store import StoreError
-
-        if text.strip():
-            self.drafts[key] = text
-        else:
-            self.drafts.pop(key, None)
-        if self.store is None:
-            return
-        try:
-            if text.strip():
-                self.store.save_draft(key, text)
-            else:
-                self.store.clear_draft(key)
-        except StoreError as error:
-            self._store_failed(error)
-
-    def record_lookup(self, query: Query, profile: Profile) -> None:
-        from cx_tui.store import StoreError
-
-        if self.store is None:
-            return
-        person = profile.matches[0].person if profile.state is ProfileState.RESOLVED else None
-        try:
-            self.store.record_lookup(
-                query.text,
-                query.kind.value,
-                profile.state.value,
-                person_name=summarise(profile),
-                person_key=person.ref.key if person else None,
-            )
-        except StoreError as error:
-            self._store_failed(error)
-
-    def recent(self) -> list[RecentLookup]:
-        """Earlier lookups, newest first, one per query."""
-        from cx_tui.screens.recent import RecentLookup
-        from cx_tui.store import StoreError
-
-        if self.store is None:
-            return []
-        try:
-            records = self.store.lookups()
-        except StoreError as error:
-            self._store_failed(error)
-            return []
-        seen: set[str] = set()
-        out = []
-        for record in records:
-            if record.query not in seen:
-                seen.add(record.query)
-                out.append(RecentLookup(record.query, record.at, record.person_name or ""))
-        return out
-
-    def show_recent(self) -> None:
-        from cx_tui.screens.recent import RecentLookups
-
-        def chosen(query: str | None) -> None:
-            if query is not None:
-                self.main.look_up(query, move_focus=True)
-
-        self.push_screen(RecentLookups(self.recent()), chosen)
-
-    async def deliver_note(
-        self, text: str, targets: Sequence[NoteTarget]
-    ) -> AsyncIterator[tuple[NoteTarget, str, str]]:
-        """Save a note through the outbox, yielding each target's state as it changes.
-
-        Raises:
-            StoreError, OutboxError: nothing was saved; the editor keeps the text.
-        """
-        if self.delivery is None:
-            from cx_tui.outbox import OutboxError
-
-            raise OutboxError(
-                f"the local store could not be opened ({self._store_problem}), so notes "
-                "cannot be queued safely"
-            )
-        async for update in self.delivery.send(text, targets):
-            yield update
-        self.main.refresh_profile()
 
     # --- keys and commands ------------------------------------------------------------------
 

@@ -31,8 +31,6 @@ from cx_tui.models import (
     ContactPoint,
     Details,
     Match,
-    NoteReceipt,
-    NoteTarget,
     Person,
     Profile,
     SourceRef,
@@ -211,9 +209,13 @@ class LookupEngine:
     def source_names(self) -> list[str]:
         return [c.name for c in self.connectors]
 
-    def new_builder(self, query: Query) -> ProfileBuilder:
+    def new_builder(self, query: Query, *, selected: str | None = None) -> ProfileBuilder:
+        """An empty profile for `query`; `selected`: the candidate the agent already picked."""
         line = (query.phone.e164, query.phone.extension or "") if query.phone else None
-        return ProfileBuilder(query.display(), self.source_names, self._links(), line)
+        builder = ProfileBuilder(query.display(), self.source_names, self._links(), line)
+        if selected is not None:
+            builder.select(selected)
+        return builder
 
     def cancel(self) -> None:
         """Cancel the lookup in flight, if any."""
@@ -221,49 +223,53 @@ class LookupEngine:
             self._current.cancel()
             self._current = None
 
-    async def stream(self, query: Query, *, selected: str | None = None) -> AsyncIterator[Update]:
+    async def stream(
+        self, query: Query, *, into: ProfileBuilder | None = None
+    ) -> AsyncIterator[Update]:
         """Look `query` up everywhere and yield each fact as it happens.
 
         Args:
             query: What to look up.
-            selected: A candidate key the agent already picked for this query (a refresh):
-                details are fetched for that person.
+            into: The profile to fold every update into before it is yielded (a lookup
+                session's, carrying the candidate the agent picked); a fresh one by default.
+                Its resolution chooses whose details are fetched once every source answered.
 
         Starting another stream cancels this one: it then yields `LookupCancelled` and ends.
         """
         self.cancel()
         lookup = self._current = _Lookup()
         started = time.perf_counter()
-        builder = self.new_builder(query)
-        if selected is not None:
-            builder.select(selected)
+        builder = into if into is not None else self.new_builder(query)
         for connector in self.connectors:
             lookup.spawn(self._search(lookup, connector, query))
 
-        async for update in self._drain(lookup, builder, started):
+        async for update in self._drain(lookup, builder, started, search=True):
             yield update
 
-    async def stream_details(self, matches: Sequence[Match]) -> AsyncIterator[Update]:
-        """Fetch the details of a person the agent picked among several candidates."""
+    async def stream_details(
+        self, matches: Sequence[Match], *, into: ProfileBuilder | None = None
+    ) -> AsyncIterator[Update]:
+        """Fetch the details of a person the agent picked among several candidates, folding
+        them into `into` (when given) before each is yielded."""
         self.cancel()
         lookup = self._current = _Lookup()
         started = time.perf_counter()
         for match in matches:
             self._start_details(lookup, match)
-        async for update in self._drain(lookup, None, started):
+        async for update in self._drain(lookup, into, started, search=False):
             yield update
 
     async def lookup(self, query: Query) -> Profile:
         """Run a whole lookup and return the final profile (for the CLI and tests)."""
         builder = self.new_builder(query)
-        async for update in self.stream(query):
-            apply_update(builder, update)
+        async for _update in self.stream(query, into=builder):
+            pass
         return builder.build()
 
     async def _drain(
-        self, lookup: _Lookup, builder: ProfileBuilder | None, started: float
+        self, lookup: _Lookup, builder: ProfileBuilder | None, started: float, *, search: bool
     ) -> AsyncIterator[Update]:
-        searching = builder is not None
+        searching = search
         try:
             while True:
                 if not lookup.tasks and lookup.queue.empty():
@@ -275,11 +281,11 @@ class LookupEngine:
                 update = await lookup.queue.get()
                 if update is None:
                     continue
+                if builder is not None:
+                    apply_update(builder, update)  # folded first: the reader sees it painted
                 yield update
                 if isinstance(update, LookupCancelled):
                     return
-                if builder is not None:
-                    apply_update(builder, update)
             yield LookupFinished((time.perf_counter() - started) * 1000)
         finally:
             if not lookup.cancelled and lookup.tasks:
@@ -396,15 +402,6 @@ class LookupEngine:
         if connector is None:
             raise ConnectorError(f"no source named {source!r} is configured")
         return connector
-
-    async def add_note(self, target: NoteTarget, text: str, idempotency_key: str) -> NoteReceipt:
-        """Write a note through the target's source (the outbox calls this)."""
-        try:
-            return await self._connector(target.ref.connector).add_note(
-                target, text, idempotency_key
-            )
-        finally:
-            self.invalidate(target.ref)
 
     def invalidate(self, ref: SourceRef) -> None:
         """A record changed (a note was written): forget what the cache knows about it."""

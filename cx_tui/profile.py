@@ -429,6 +429,11 @@ class ProfileBuilder:
         """The agent picked one of the candidates: resolve to it from now on."""
         self._selected = candidate_key
 
+    @property
+    def selected(self) -> str | None:
+        """The candidate the agent picked (None: nobody picked yet)."""
+        return self._selected
+
     def resolution(self) -> Resolution:
         all_matches = [m for source in self.matches.values() for m in source]
         result = resolve(all_matches, self._links, self._line)

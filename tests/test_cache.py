@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
+
 from cx_tui.cache import ResultCache, query_key
+from cx_tui.connectors.base import Capability
+from cx_tui.delivery import Delivery
 from cx_tui.identity import parse_query
 from cx_tui.lookup import DetailsLoaded, LookupEngine, SourceAnswered
-from cx_tui.models import Details, NoteTarget, TargetKind
+from cx_tui.models import Details, NoteReceipt, NoteTarget, TargetKind
+from cx_tui.store import Store
 from tests.fakes import FakeConnector, email, person, phone, ticket
 
 NUMBER = "+14155550132"
@@ -68,15 +74,31 @@ async def test_a_note_invalidates_that_person() -> None:
     assert crm.calls.count("details:1") == before + 1
 
 
-async def test_add_note_invalidates_even_when_it_fails() -> None:
-    crm = source()
+class NoteTaker(FakeConnector):
+    """Takes person notes, and says so."""
+
+    capabilities = FakeConnector.capabilities | Capability.PERSON_NOTES
+
+    async def add_note(self, target: NoteTarget, text: str, idempotency_key: str) -> NoteReceipt:
+        self.calls.append(f"note:{target.ref.record_id}")
+        return NoteReceipt(target.ref, datetime.now(UTC))
+
+
+async def test_a_note_delivered_through_the_outbox_invalidates_that_person(tmp_path: Path) -> None:
+    crm = NoteTaker(
+        fake_name="CRM",
+        people=[person("CRM", "1", "Maria", phone(NUMBER))],
+        details={"1": Details(tickets=(ticket("CRM", "T1", "Broken"),))},
+    )
     engine = LookupEngine([crm], cache=ResultCache(ttl=60))
     profile = await engine.lookup(parse_query(NUMBER))
+    assert engine.cache.details(("CRM", "1")) is not None
     target = NoteTarget(TargetKind.PERSON, profile.matches[0].person.ref)
-    try:
-        await engine.add_note(target, "hi", "k1")
-    except Exception:
-        pass
+    with Store(tmp_path / "state.db") as store:
+        delivery = Delivery(store, engine)
+        states = [state async for _target, state, _message in delivery.send("hi", [target])]
+        await delivery.stop()
+    assert states == ["queued", "delivered"] and "note:1" in crm.calls
     assert engine.cache.details(("CRM", "1")) is None
 
 

@@ -86,7 +86,7 @@ def store_at_frozen_time(
     """The local store stamps what it records (lookups, calls) with the frozen time too."""
 
     async def run(pilot: Pilot[Any]) -> None:
-        store = pilot.app.store
+        store = pilot.app.services.store
         assert store is not None
         store.clock = lambda: FROZEN
         await first(pilot)

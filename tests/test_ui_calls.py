@@ -14,11 +14,11 @@ from cx_tui.calls import CallState
 from cx_tui.config import load_config
 from cx_tui.models import NoteTarget, SourceRef, TargetKind
 from cx_tui.outbox import Outbox
-from cx_tui.screens import main as main_screen
 from cx_tui.screens.call_history import CallHistory
 from cx_tui.screens.wrap_up import WrapUp
 from cx_tui.softphone.client import send
 from cx_tui.store import ItemKind, ItemState, Store
+from cx_tui.widgets import outbox_status
 from cx_tui.widgets.action_list import ActionList
 from cx_tui.widgets.call_banner import CallBanner
 
@@ -40,10 +40,10 @@ async def started(pilot: Pilot[Any]) -> CxApp:
     app = pilot.app
     assert isinstance(app, CxApp)
     for _ in range(100):  # the socket opens in a worker right after mount
-        if app.softphone.control.serving:
+        if app.services.softphone.control.serving:
             break
         await pilot.pause(0.02)
-    assert app.softphone.control.serving
+    assert app.services.softphone.control.serving
     return app
 
 
@@ -62,7 +62,7 @@ async def test_ring_answer_hangup_pop_the_profile_and_open_the_wrap_up() -> None
         assert app.main.profile is not None and app.main.profile.value("name") == "Maria Gonzalez"
         assert "Incoming call" in banner(app) and "Maria Gonzalez" in banner(app)
         await event(pilot, event="answer", call_id="c-1")
-        call = app.calls.calls["c-1"]
+        call = app.services.calls.calls["c-1"]
         assert call.state is CallState.ACTIVE
         assert "On call with Maria Gonzalez" in banner(app)
         await event(pilot, event="hangup", call_id="c-1")
@@ -74,14 +74,14 @@ async def test_ring_answer_hangup_pop_the_profile_and_open_the_wrap_up() -> None
         await pilot.press("ctrl+s")
         await pilot.pause()
         await app.main.workers.wait_for_complete()
-        assert app.delivery is not None
-        items = app.delivery.outbox.items([ItemState.DELIVERED])
+        assert app.services.delivery is not None
+        items = app.services.delivery.outbox.items([ItemState.DELIVERED])
         calls = [i for i in items if i.kind is ItemKind.CALL]
         # Logged on the CRM person and as an internal note on the open ticket.
         assert {i.target.kind.value for i in calls} == {"person", "ticket"}
         assert all(i.payload and i.payload["disposition"] == "Resolved" for i in calls)
-        assert app.store is not None
-        record = app.store.call("c-1")
+        assert app.services.store is not None
+        record = app.services.store.call("c-1")
         assert record is not None and record.disposition == "Resolved" and not record.missed
 
 
@@ -122,14 +122,14 @@ async def test_a_ring_during_a_call_queues_and_k_switches() -> None:
         await event(pilot, event="ring", number=HERO, call_id="a")
         await event(pilot, event="answer", call_id="a")
         await event(pilot, event="ring", number="+12125550100;ext=210", call_id="b")
-        assert app.calls.focus == "a"
+        assert app.services.calls.focus == "a"
         assert app.main.profile is not None
         assert app.main.profile.value("name") == "Maria Gonzalez"
         assert "+1 other call (1 ringing): k switches" in banner(app)
         await pilot.press("k")
         await app.main.workers.wait_for_complete()
         await pilot.pause()
-        assert app.calls.focus == "b"
+        assert app.services.calls.focus == "b"
         assert app.main.profile is not None and app.main.profile.value("name") == "Tom Becker"
 
 
@@ -146,7 +146,7 @@ async def test_a_burst_of_50_rings_ends_on_the_latest_call() -> None:
             assert reply["ok"] is True
         await app.main.workers.wait_for_complete()
         await pilot.pause()
-        assert app.calls.focus == "burst-49"
+        assert app.services.calls.focus == "burst-49"
         assert app.main.profile is not None
         assert app.main.profile.value("name") == "Maria Gonzalez"
 
@@ -175,7 +175,7 @@ async def test_manual_call_timer_with_t() -> None:
         await app.main.workers.wait_for_complete()
         await pilot.press("t")
         await pilot.pause()
-        [call] = app.calls.calls.values()
+        [call] = app.services.calls.calls.values()
         assert call.manual and call.state is CallState.ACTIVE
         assert call.person_name == "Maria Gonzalez"
         await pilot.press("t")
@@ -198,8 +198,8 @@ async def test_wrap_up_by_keyboard_alone() -> None:
         await pilot.press("ctrl+s")
         await pilot.pause()
         await app.main.workers.wait_for_complete()
-        assert app.store is not None
-        record = app.store.call("kb")
+        assert app.services.store is not None
+        record = app.services.store.call("kb")
         assert record is not None and record.disposition == "Resolved"
         assert record.note == "Reset the SIP password"
 
@@ -244,8 +244,12 @@ async def test_the_wrap_up_logs_to_the_caller_not_to_whoever_is_on_screen() -> N
         await pilot.press("ctrl+s")
         await pilot.pause()
         await app.main.workers.wait_for_complete()
-        assert app.delivery is not None
-        logged = [i for i in app.delivery.outbox.items(list(ItemState)) if i.kind is ItemKind.CALL]
+        assert app.services.delivery is not None
+        logged = [
+            i
+            for i in app.services.delivery.outbox.items(list(ItemState))
+            if i.kind is ItemKind.CALL
+        ]
         assert logged and {i.target.ref.key for i in logged} <= maria
         assert app.main.profile.value("name") == "Daniel Okafor"  # the screen was left alone
 
@@ -262,7 +266,10 @@ async def test_escape_keeps_the_wrap_up_as_a_draft_and_w_reopens_it() -> None:
         await pilot.pause()
         assert not isinstance(app.screen, WrapUp)
         assert any("kept as a draft" in n.message for n in app._notifications)
-        assert app.store is not None and app.store.draft("call:d1") == "Reset the SIP pass"
+        assert (
+            app.services.store is not None
+            and app.services.store.draft("call:d1") == "Reset the SIP pass"
+        )
         await pilot.press("h")
         await pilot.pause()
         assert isinstance(app.screen, CallHistory)
@@ -283,8 +290,8 @@ async def test_a_store_failure_keeps_the_wrap_up_open_with_its_text() -> None:
         await event(pilot, event="hangup", call_id="f1")
         wrap = wrap_up_screen(app)
         wrap.query_one(Select).value = "Resolved"
-        assert app.store is not None and app.delivery is not None
-        connection = app.store._connection()
+        assert app.services.store is not None and app.services.delivery is not None
+        connection = app.services.store._connection()
         connection.execute("PRAGMA query_only = ON")  # SQLite refuses every write now
         wrap.query_one(TextArea).text = "Replaced the headset; call quality fine now."
         await pilot.press("ctrl+s")
@@ -292,17 +299,17 @@ async def test_a_store_failure_keeps_the_wrap_up_open_with_its_text() -> None:
         assert app.screen is wrap  # still open, text and all
         assert wrap.query_one(TextArea).text == "Replaced the headset; call quality fine now."
         assert "not logged" in message(wrap) and "read-only" in message(wrap)
-        assert app.delivery.outbox.items(list(ItemState)) == []
-        assert not app.calls.calls["f1"].wrapped_up
+        assert app.services.delivery.outbox.items(list(ItemState)) == []
+        assert not app.services.calls.calls["f1"].wrapped_up
         connection.execute("PRAGMA query_only = OFF")  # the disk is writable again
         await pilot.press("ctrl+s")
         await pilot.pause()
         await app.main.workers.wait_for_complete()
         assert not isinstance(app.screen, WrapUp)
-        items = app.delivery.outbox.items(list(ItemState))
+        items = app.services.delivery.outbox.items(list(ItemState))
         assert items and all(i.text.startswith("Replaced the headset") for i in items)
-        assert app.calls.calls["f1"].wrapped_up
-        assert app.store.draft("call:f1") is None
+        assert app.services.calls.calls["f1"].wrapped_up
+        assert app.services.store.draft("call:f1") is None
 
 
 async def test_an_unidentified_caller_is_wrapped_up_in_the_local_history() -> None:
@@ -319,10 +326,13 @@ async def test_an_unidentified_caller_is_wrapped_up_in_the_local_history() -> No
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert not isinstance(app.screen, WrapUp)
-        assert app.store is not None
-        record = app.store.call("u1")
+        assert app.services.store is not None
+        record = app.services.store.call("u1")
         assert record is not None and record.disposition == "Wrong number"
-        assert app.delivery is not None and app.delivery.outbox.items(list(ItemState)) == []
+        assert (
+            app.services.delivery is not None
+            and app.services.delivery.outbox.items(list(ItemState)) == []
+        )
 
 
 async def test_after_a_ring_the_call_keys_work_without_leaving_the_lookup_bar_first() -> None:
@@ -359,7 +369,7 @@ async def test_an_outbound_call_nobody_answered_is_not_missed() -> None:
         await event(pilot, event="ring", number=HERO, call_id="o1", direction="outbound")
         await event(pilot, event="hangup", call_id="o1")
         assert not any("Missed call" in n.message for n in app._notifications)
-        assert app.store is not None and app.store.calls(missed_only=True) == []
+        assert app.services.store is not None and app.services.store.calls(missed_only=True) == []
 
 
 async def test_r_marks_a_missed_call_returned_and_it_leaves_the_worklist() -> None:
@@ -377,15 +387,15 @@ async def test_r_marks_a_missed_call_returned_and_it_leaves_the_worklist() -> No
         await pilot.pause()
         assert history.calls == []
         assert "(0)" in str(history.query_one("#calls-title", Label).content)
-        assert app.store is not None
-        record = app.store.call("m-2")
+        assert app.services.store is not None
+        record = app.services.store.call("m-2")
         assert record is not None and record.missed and record.returned is not None
 
 
 async def test_notes_queued_by_another_process_show_in_the_status_line(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(main_screen, "OUTBOX_COUNTS_POLL", 0.1)
+    monkeypatch.setattr(outbox_status, "OUTBOX_COUNTS_POLL", 0.1)
     app = CxApp(load_config())
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()  # the outbox opens right after the first frame

@@ -450,7 +450,7 @@ async def test_recent_lookups_and_drafts_survive_a_restart() -> None:
         await pilot.pause()
         assert isinstance(second.screen, RecentLookups)
         [recent] = second.screen.lookups
-        assert (recent.query, recent.summary) == (HERO, "Maria Gonzalez")
+        assert (recent.query, recent.person_name) == (HERO, "Maria Gonzalez")
         await pilot.press("enter")
         await second.main.workers.wait_for_complete()
         await pilot.pause()
@@ -560,7 +560,7 @@ async def test_escape_while_a_note_is_being_delivered_does_not_keep_it_as_a_draf
     app = CxApp(load_config())
     async with app.run_test(size=SIZE) as pilot:
         await look_up(app, pilot, HERO)
-        app.deliver_note = slow_delivery  # type: ignore[method-assign]
+        app.services.deliver_note = slow_delivery  # type: ignore[method-assign]
         await pilot.press("n", *"Tier 2 will call back")
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -573,11 +573,11 @@ async def test_escape_while_a_note_is_being_delivered_does_not_keep_it_as_a_draf
         await pilot.pause()
         assert isinstance(app.screen, NoteEditor)
         assert app.screen.query_one(TextArea).text == ""
-        assert app.store is not None and app.store.drafts() == []
+        assert app.services.store is not None and app.services.store.drafts() == []
         # Text typed after the save is a new draft, and is kept.
         await pilot.press(*"and one more thing", "escape")
         await pilot.pause()
-        assert [d.text for d in app.store.drafts()] == ["and one more thing"]
+        assert [d.text for d in app.services.store.drafts()] == ["and one more thing"]
         release.set()
 
 

@@ -78,8 +78,8 @@ async def test_note_is_delivered_through_the_outbox() -> None:
         assert list(editor.states.values()) == [("delivered", "")]
         assert source.received == ["call back at 3"]
         assert "0 pending · 0 failed" in status(app)
-        assert app.delivery is not None
-        [item] = app.delivery.outbox.items([ItemState.DELIVERED])
+        assert app.services.delivery is not None
+        [item] = app.services.delivery.outbox.items([ItemState.DELIVERED])
         assert item.text == "call back at 3"
 
 
@@ -102,7 +102,7 @@ async def test_a_refused_note_fails_keeps_its_text_and_can_be_edited_and_resent(
         app.screen.query_one(TextArea).text = "a good note"
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert app.delivery is not None
+        assert app.services.delivery is not None
         for _ in range(50):
             if source.received:
                 break
@@ -122,23 +122,23 @@ async def test_discard_asks_first() -> None:
         assert isinstance(app.screen, Confirm)
         await pilot.press("n")
         await pilot.pause()
-        assert app.delivery is not None
-        assert app.delivery.counts() == (0, 1)
+        assert app.services.delivery is not None
+        assert app.services.delivery.counts() == (0, 1)
         await pilot.press("d", "y")
         await pilot.pause()
-        assert app.delivery.counts() == (0, 0)
+        assert app.services.delivery.counts() == (0, 0)
         assert source.received == []
 
 
 async def test_pending_notes_from_an_earlier_run_are_delivered_on_start() -> None:
     source = crm()
     first = CxApp(load_config(), engine=LookupEngine([source]))
-    assert first.delivery is not None
+    assert first.services.delivery is not None
     from cx_tui.models import TargetKind
 
     target = NoteTarget(TargetKind.PERSON, SourceRef("Picky CRM", "1"))
-    first.delivery.outbox.enqueue("left behind", [target])
-    first.store and first.store.close()
+    first.services.delivery.outbox.enqueue("left behind", [target])
+    first.services.store and first.services.store.close()
     second = CxApp(load_config(), engine=LookupEngine([source]))
     async with second.run_test(size=SIZE) as pilot:
         for _ in range(100):
@@ -154,8 +154,9 @@ async def test_a_read_only_store_keeps_the_note_on_screen_with_a_clear_error() -
     app = CxApp(load_config(), engine=LookupEngine([source]))
     async with app.run_test(size=SIZE) as pilot:
         editor = await open_editor(app, pilot)
-        assert app.store is not None
-        app.store._connection().execute("PRAGMA query_only = ON")  # SQLite's read-only refusal
+        store = app.services.store
+        assert store is not None
+        store._connection().execute("PRAGMA query_only = ON")  # SQLite's read-only refusal
         await save(app, pilot, editor, "customer will send the pcap tonight")
         assert app.screen is editor  # the editor stays open
         assert editor.query_one(TextArea).text == "customer will send the pcap tonight"
@@ -163,7 +164,7 @@ async def test_a_read_only_store_keeps_the_note_on_screen_with_a_clear_error() -
         assert "the store is read-only" in message and "Nothing was saved." in message, message
         assert message.endswith("The text is still here.") and ".." not in message
         assert source.received == []
-        app.store._connection().execute("PRAGMA query_only = OFF")  # the disk is back
+        store._connection().execute("PRAGMA query_only = OFF")  # the disk is back
         await save(app, pilot, editor, editor.query_one(TextArea).text)
         assert list(editor.states.values()) == [("delivered", "")]
         assert source.received == ["customer will send the pcap tonight"]

@@ -85,13 +85,13 @@ async def test_a_new_lookup_cancels_the_pending_retry() -> None:
     busy = BusyOnce(fake_name="Busy CRM", wait=1.0)
     app = app_with(busy)
     streamed: list[str] = []
-    stream = app.engine.stream
+    stream = app.services.engine.stream
 
     def counting_stream(query: Query, **options: object):  # type: ignore[no-untyped-def]
         streamed.append(query.text)
         return stream(query, **options)  # type: ignore[arg-type]
 
-    app.engine.stream = counting_stream  # type: ignore[method-assign]
+    app.services.engine.stream = counting_stream  # type: ignore[method-assign]
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("ctrl+l", *HERO, "enter")
         screen = app.main

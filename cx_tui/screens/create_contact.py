@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import BindingType
@@ -16,6 +16,10 @@ from textual.widgets import Input, Label, Select, Static
 from cx_tui.identity import QueryError, normalize_email, normalize_phone
 from cx_tui.keys import CLOSE_KEYS, CONTACT_KEYS, bindings
 from cx_tui.models import ContactKind, ContactPoint
+
+if TYPE_CHECKING:
+    from cx_tui.identity import Query
+    from cx_tui.lookup import LookupEngine
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +49,23 @@ class CreateContact(ModalScreen[ContactDraft | None]):
         self.phone = phone
         self.email = email
         self.phone_region = region
+
+    @classmethod
+    def for_query(
+        cls, query: Query | None, engine: LookupEngine, region: str | None
+    ) -> CreateContact:
+        """The form for the caller nobody knows: every source that creates contacts, and
+        what was looked up (the number with its extension, the email or the name)."""
+        from cx_tui.connectors.base import Capability
+        from cx_tui.identity import contact_prefill
+
+        sources = [c.name for c in engine.connectors if c.capabilities & Capability.CREATE_CONTACT]
+        prefill = contact_prefill(query) if query else {}
+        phone = prefill.get("phone", "")
+        if phone and prefill.get("extension"):
+            phone += f" ext. {prefill['extension']}"
+        name, email = prefill.get("name", ""), prefill.get("email", "")
+        return cls(sources, name=name, phone=phone, email=email, region=region)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="create-contact", classes="dialog"):

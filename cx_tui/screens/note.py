@@ -9,8 +9,7 @@ offering it again would invite sending it twice.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import work
@@ -22,34 +21,18 @@ from textual.widgets import Label, SelectionList, Static, TextArea
 from textual.widgets.selection_list import Selection
 
 from cx_tui.keys import NOTE_KEYS, bindings
-from cx_tui.models import NoteTarget, TargetKind
+from cx_tui.models import NoteTarget
+from cx_tui.note_targets import TargetChoice, target_label
 
-
-@dataclass(frozen=True, slots=True)
-class TargetChoice:
-    label: str
-    target: NoteTarget
-    limit: int
-    """Longest note the target's source accepts."""
-    default: bool = False
-
+if TYPE_CHECKING:
+    from cx_tui.models import Profile
+    from cx_tui.services import Services
 
 Delivery = Callable[[str, Sequence[NoteTarget]], AsyncIterator[tuple[NoteTarget, str, str]]]
 """Saves a note to targets, yielding (target, state, message) as each one moves:
 "queued", then "delivered" or "failed" (or "queued" with a reason while it waits to retry)."""
 
 _STATE_STYLE = {"delivered": "green", "failed": "bold red", "queued": "yellow"}
-
-
-def target_label(target: NoteTarget) -> str:
-    """`Demo CRM person`, `Zendesk ticket #12` or `Zendesk new ticket`."""
-    if target.kind is TargetKind.PERSON:
-        what = "person"
-    elif target.kind is TargetKind.NEW_TICKET:
-        what = "new ticket"
-    else:
-        what = f"ticket #{target.ref.record_id}"
-    return f"{target.ref.connector} {what}"
 
 
 class NoteEditor(ModalScreen[None]):
@@ -75,6 +58,30 @@ class NoteEditor(ModalScreen[None]):
         self.states: dict[NoteTarget, tuple[str, str]] = {}
         self.queued: str | None = None
         """The text of the note last queued; closing does not keep it as a draft."""
+
+    @classmethod
+    def for_profile(cls, profile: Profile, services: Services, deliver: Delivery) -> NoteEditor:
+        """The editor for a resolved caller: every target that takes the note, and the
+        caller's draft (kept under their first record, found under any of them)."""
+        from cx_tui.note_targets import draft_keys, note_choices
+
+        keys = draft_keys(profile)
+        # Saved under the first key; found under any (the first source may not have answered
+        # when the draft was written), and then moved to the first.
+        found = next((key for key in keys if services.draft(key)), keys[0])
+
+        def keep(text: str) -> None:
+            services.keep_draft(keys[0], text)
+            if found != keys[0]:
+                services.keep_draft(found, "")
+
+        return cls(
+            profile.value("name") or profile.query,
+            note_choices(profile, services.engine),
+            deliver,
+            draft=services.draft(found),
+            on_draft=keep,
+        )
 
     def compose(self) -> ComposeResult:
         with Vertical(id="note", classes="dialog"):

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -18,19 +16,14 @@ from textual.widgets.option_list import Option
 from cx_tui.keys import CLOSE_KEYS, bindings
 from cx_tui.phrases import ago
 
-
-@dataclass(frozen=True, slots=True)
-class RecentLookup:
-    query: str
-    at: datetime
-    summary: str
-    """Who it resolved to, or "2 candidates", "nobody"."""
+if TYPE_CHECKING:
+    from cx_tui.store import LookupRecord
 
 
 class RecentLookups(ModalScreen[str | None]):
     BINDINGS: ClassVar[list[BindingType]] = bindings(CLOSE_KEYS)
 
-    def __init__(self, lookups: Sequence[RecentLookup]) -> None:
+    def __init__(self, lookups: Sequence[LookupRecord]) -> None:
         super().__init__()
         self.lookups = list(lookups)
 
@@ -41,7 +34,7 @@ class RecentLookups(ModalScreen[str | None]):
                 options = []
                 for index, item in enumerate(self.lookups):
                     prompt = Text(item.query, style="bold")
-                    prompt.append(f"  {item.summary}")
+                    prompt.append(f"  {item.person_name or ''}")
                     prompt.append(f"  {ago(item.at)}", style="dim")
                     options.append(Option(prompt, id=f"recent-{index}"))
                 yield OptionList(*options, id="recent-list")

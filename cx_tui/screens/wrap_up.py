@@ -9,7 +9,6 @@ says why.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
@@ -20,12 +19,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, SelectionList, Static, TextArea
 from textual.widgets.selection_list import Selection
 
+from cx_tui.call_flow import WrapUpResult
 from cx_tui.calls import Call, clock_text
 from cx_tui.keys import WRAP_UP_KEYS, bindings
-from cx_tui.models import NoteTarget
+from cx_tui.note_targets import TargetChoice
 from cx_tui.outbox import OutboxError
 from cx_tui.phrases import now_utc
-from cx_tui.screens.note import TargetChoice
 from cx_tui.store import StoreError
 
 LogCall = Callable[["WrapUpResult"], None]
@@ -34,15 +33,6 @@ LogCall = Callable[["WrapUpResult"], None]
 Raises:
     StoreError, OutboxError: nothing was saved; the form stays open with the text.
 """
-
-
-@dataclass(frozen=True, slots=True)
-class WrapUpResult:
-    note: str
-    disposition: str
-    duration_s: int
-    targets: tuple[NoteTarget, ...]
-    """Empty when no source takes it: the call is kept in the local history only."""
 
 
 def parse_duration(text: str) -> int | None:

@@ -1,0 +1,83 @@
+"""Where a note about the caller can go, and where its draft is kept. Headless.
+
+The note editor and the call wrap-up both offer these choices; a call keeps its own (from the
+lookup of its own caller), so its wrap-up never goes to whoever is on screen when it ends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from cx_tui.models import NoteTarget, ProfileState, TargetKind
+
+if TYPE_CHECKING:
+    from cx_tui.lookup import LookupEngine
+    from cx_tui.models import Profile
+
+
+@dataclass(frozen=True, slots=True)
+class TargetChoice:
+    label: str
+    target: NoteTarget
+    limit: int
+    """Longest note the target's source accepts."""
+    default: bool = False
+
+
+def target_label(target: NoteTarget) -> str:
+    """`Demo CRM person`, `Zendesk ticket #12` or `Zendesk new ticket`."""
+    if target.kind is TargetKind.PERSON:
+        what = "person"
+    elif target.kind is TargetKind.NEW_TICKET:
+        what = "new ticket"
+    else:
+        what = f"ticket #{target.ref.record_id}"
+    return f"{target.ref.connector} {what}"
+
+
+def note_choices(profile: Profile, engine: LookupEngine) -> list[TargetChoice]:
+    """The person in each source that takes notes, then open tickets as internal notes,
+    then a new ticket for the person in each source that opens tickets.
+
+    Checked by default: the most relevant open ticket plus the CRM person (the first
+    configured source that takes person notes). A new ticket is never checked by default:
+    opening one is the agent's decision.
+    """
+    from cx_tui.connectors.base import Capability
+
+    def offered(source: str, capability: Capability) -> bool:
+        return bool(engine.capabilities(source) & capability)
+
+    choices: list[TargetChoice] = []
+    persons = [m for m in profile.matches if offered(m.source, Capability.PERSON_NOTES)]
+    for index, match in enumerate(persons):
+        target = NoteTarget(TargetKind.PERSON, match.person.ref)
+        label = f"{target_label(target)}: {match.person.name or 'unnamed'}"
+        choices.append(TargetChoice(label, target, engine.note_limit(match.source), index == 0))
+    for index, ticket in enumerate(profile.open_tickets):
+        if not offered(ticket.ref.connector, Capability.TICKET_NOTES):
+            continue
+        target = NoteTarget(TargetKind.TICKET, ticket.ref)
+        label = f"{target_label(target)} (internal): {ticket.subject}"
+        choices.append(
+            TargetChoice(label, target, engine.note_limit(ticket.ref.connector), index == 0)
+        )
+    for match in profile.matches:
+        if not offered(match.source, Capability.CREATE_TICKET):
+            continue
+        target = NoteTarget(TargetKind.NEW_TICKET, match.person.ref)
+        label = f"New ticket in {match.source}: {match.person.name or 'unnamed'}"
+        choices.append(TargetChoice(label, target, engine.note_limit(match.source)))
+    return choices
+
+
+def draft_keys(profile: Profile) -> list[str]:
+    """Where a draft note about this caller is kept: the resolved person's records, in source
+    order (so Maria's draft follows her from her phone to her email, and one person's draft
+    never shows for another on a shared number); the query when nobody is resolved."""
+    if profile.state is ProfileState.RESOLVED and profile.matches:
+        return [
+            f"person:{m.person.ref.connector}/{m.person.ref.record_id}" for m in profile.matches
+        ]
+    return [profile.query]
