@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from cx_tui.connectors.kit.limiter import Limiter, use_limiters
 from cx_tui.team.cache import TeamCache
-from cx_tui.team.client import TeamRedis
+from cx_tui.team.client import TeamError, TeamRedis
 from cx_tui.team.health import TeamHealth
 from cx_tui.team.limiter import Budget, TeamLimiter
 from cx_tui.team.settings import TeamSettings, redis_password
@@ -89,8 +89,9 @@ def install(
     """
     global _team
     if settings is None:
-        _team = None
-        use_limiters(None)
+        if _team is not None:  # the in-process limiters come back; untouched otherwise
+            _team = None
+            use_limiters(None)
         return None
     if _team is not None and _team.settings == settings:
         if notify is not None:
@@ -126,6 +127,19 @@ def status() -> str | None:
 async def budgets() -> list[Budget]:
     """Each account's shared budget (empty without a team)."""
     return await _team.budgets() if _team is not None else []
+
+
+async def report() -> list[str]:
+    """`cx-tui connectors`' team lines: where Redis is (or why it cannot be used), then each
+    account's shared budget. Empty without a team."""
+    if _team is None:
+        return []
+    where = f"Team: Redis at {_team.settings.where}, namespace {_team.settings.namespace}"
+    try:
+        await _team.redis.check()
+    except TeamError as error:
+        return [f"Team: {error}"]
+    return [where, *(budget_line(b) for b in await _team.budgets())]
 
 
 def budget_line(budget: Budget) -> str:

@@ -32,6 +32,10 @@ async def main(redis_url: str, double: str, requests: int, limit: int) -> None:
         # A generous timeout: this test is about sharing, not about a slow Redis on a busy CI.
         team = TeamRedis(TeamSettings(redis_url, "limiter-test", socket_timeout=1.0), None)
         limiter = TeamLimiter(KEY, limit, 1.0, label="HubSpot search", team=team)
+        # The slack covers the time between the shared count and the double's; on a CI box
+        # running the suite on every core a process can stall longer than the default 0.1 s
+        # between the two (seen once in a loaded run), which is the machine, not the sharing.
+        limiter.slack = 0.3
     statuses: list[int] = []
     async with httpx.AsyncClient(base_url=double) as client:
         # A warm connection: the first request's set-up (100s of ms on a busy machine) would

@@ -76,7 +76,9 @@ async def test_a_note_written_by_one_agent_is_fresh_for_every_agent(
     await reader.engine.lookup(query)
     assert len(fake.calls) == before  # the reader was served from the team cache
     target = NoteTarget(TargetKind.PERSON, SourceRef(NAME, "101"))
-    await writer.engine.add_note(target, "Router replaced, caller happy", KEY)
+    # What the outbox worker does: the note goes through the engine's connector.
+    [source] = writer.engine.connectors
+    await source.add_note(target, "Router replaced, caller happy", KEY)
     profile = await reader.engine.lookup(query)
     assert searches(fake) == 1  # who matches did not change
     assert any("Router replaced" in i.summary for i in profile.timeline)
