@@ -44,6 +44,7 @@ from bench.harness import (
     write_config,
     write_result,
 )
+from bench.team import limited_hubspot
 from bench.team import team as team_floor
 
 SIZE = (120, 40)
@@ -848,19 +849,7 @@ def burst(args: argparse.Namespace) -> dict[str, Any]:
     mode = vendor_mode()
     if mode != "vendors":
         return _skipped("burst", mode, "e.rate_limited", "e. Burst against a 5 req/s source")
-    spec = {
-        "name": "limited1",
-        "vendor": "hubspot",
-        "latency_ms": args.latency,
-        "jitter_ms": args.latency * 0.4,
-        "people": args.callers,
-        "tickets": 0,
-        "notes": 0,
-        "ticket_notes": 0,
-        "search_rate": [5, 1.0],
-        "other_rate": [100, 10.0],
-        "seed": 7,
-    }
+    spec = limited_hubspot("limited1", args.latency, args.callers, seed=7)
     with FakeServers([spec], lifetime=300) as fake, workdir() as root:
         apply_env(isolated_env(root))
         results, elapsed = asyncio.run(_burst(fake, root, args.lookups, args.workers, args.callers))
