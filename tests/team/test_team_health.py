@@ -25,7 +25,7 @@ async def test_redis_killed_mid_lookup_costs_under_200_ms_and_is_said_once(
     redis_server: RedisServer,
 ) -> None:
     fake = hubspot_fake()
-    one = agent(redis_server.url, fake, delay=VENDOR_DELAY, retry_every=0.3)
+    one = agent(redis_server.url, fake, delay=VENDOR_DELAY, retry_every=0.3, timeout=0.1)
     query = parse_query(PHONE, "US")
     await one.engine.lookup(parse_query("+1 415 555 0100", "US"))  # connections are warm
 
@@ -57,7 +57,7 @@ async def test_lookups_without_redis_from_the_start_still_answer(
 ) -> None:
     fake = hubspot_fake()
     redis_server.stop()
-    one = agent(redis_server.url, fake)
+    one = agent(redis_server.url, fake, timeout=0.1)
     started = time.perf_counter()
     profile = await one.engine.lookup(parse_query(PHONE, "US"))
     assert profile.matches and time.perf_counter() - started < 0.2
@@ -97,7 +97,7 @@ async def test_a_slow_redis_is_left_within_200_ms(redis_server: RedisServer) -> 
         assert not team.health.online and "did not answer within 100 ms" in team.health.reason
 
         fake = hubspot_fake()
-        one = agent(f"redis://127.0.0.1:{port}/0", fake)
+        one = agent(f"redis://127.0.0.1:{port}/0", fake, timeout=0.1)
         started = time.perf_counter()
         profile = await one.engine.lookup(parse_query(PHONE, "US"))
         assert profile.matches and time.perf_counter() - started < 0.2

@@ -133,8 +133,10 @@ def test_without_the_team_the_same_floor_draws_429s(double: StrictDouble) -> Non
     assert statuses.count(429) > 0 and double.refused > 0
 
 
-def team_limiter(server: RedisServer, limit: int = 5, **settings: float) -> TeamLimiter:
-    team = TeamRedis(TeamSettings(server.url, "t", **settings), None)
+def team_limiter(server: RedisServer, limit: int = 5, timeout: float = 1.0) -> TeamLimiter:
+    # A generous timeout: these tests are about sharing, and a CI box running the suite on
+    # every core can take longer than the default 100 ms to schedule a Redis answer.
+    team = TeamRedis(TeamSettings(server.url, "t", socket_timeout=timeout), None)
     return TeamLimiter(KEY, limit, 1.0, label="HubSpot search", team=team)
 
 
@@ -179,7 +181,7 @@ async def test_background_work_yields_when_the_budget_is_low(redis_server: Redis
 async def test_budgets_show_used_and_remaining_across_the_team(
     redis_server: RedisServer,
 ) -> None:
-    team = wiring.install(TeamSettings(redis_server.url, "t"))
+    team = wiring.install(TeamSettings(redis_server.url, "t", socket_timeout=1.0))
     assert team is not None
     limiter = team.limiter(KEY, 5, 1.0, "HubSpot search")
     other = team_limiter(redis_server)
