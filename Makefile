@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit clean bench
+.PHONY: run test lint typecheck unit clean bench redis-server
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,7 +15,15 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/cx-tui
 
-test: $(STAMP) lint typecheck unit
+test: $(STAMP) redis-server lint typecheck unit
+
+# The team tests (tests/team/) start a real redis-server on a free loopback port; a fresh
+# machine gets Debian's package (sudo only when not root).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+redis-server:
+	@command -v redis-server >/dev/null || ( \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y redis-server || \
+		( $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y redis-server ) )
 
 lint: $(STAMP)
 	$(BIN)/ruff check cx_tui tests scripts
@@ -25,11 +33,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(STAMP) redis-server
 	$(BIN)/python -m pytest -q -n auto
 
 # Performance figures (not part of `make test`): about 3 minutes; writes bench/results/latest.md
-bench: $(STAMP)
+bench: $(STAMP) redis-server
 	$(BIN)/python -m bench.run
 
 clean:

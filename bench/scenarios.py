@@ -44,6 +44,8 @@ from bench.harness import (
     write_config,
     write_result,
 )
+from bench.team import limited_hubspot
+from bench.team import team as team_floor
 
 SIZE = (120, 40)
 FRAME_TIMEOUT = 10.0
@@ -847,19 +849,7 @@ def burst(args: argparse.Namespace) -> dict[str, Any]:
     mode = vendor_mode()
     if mode != "vendors":
         return _skipped("burst", mode, "e.rate_limited", "e. Burst against a 5 req/s source")
-    spec = {
-        "name": "limited1",
-        "vendor": "hubspot",
-        "latency_ms": args.latency,
-        "jitter_ms": args.latency * 0.4,
-        "people": args.callers,
-        "tickets": 0,
-        "notes": 0,
-        "ticket_notes": 0,
-        "search_rate": [5, 1.0],
-        "other_rate": [100, 10.0],
-        "seed": 7,
-    }
+    spec = limited_hubspot("limited1", args.latency, args.callers, seed=7)
     with FakeServers([spec], lifetime=300) as fake, workdir() as root:
         apply_env(isolated_env(root))
         results, elapsed = asyncio.run(_burst(fake, root, args.lookups, args.workers, args.callers))
@@ -1348,6 +1338,7 @@ SCENARIOS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
     "keys-one": keys_one,
     "ring": ring,
     "ring-one": ring_one,
+    "team": team_floor,
 }
 
 
@@ -1366,11 +1357,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--latency", type=float, help="ms per request (default: burst 50, keys 300)")
     p.add_argument("--presses", type=int, default=40)
     p.add_argument("--endpoints", default="[]")
+    p.add_argument("--agents", type=int, default=30, help="team: agent processes")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.scenario == "team" and args.lookups == 100:
+        args.lookups, args.callers = 10, 40  # the floor's own defaults (issue 19)
     if args.latency is None:
         defaults = {"keys": 300.0, "keys-one": 300.0, "ring": 150.0, "ring-one": 150.0}
         args.latency = defaults.get(args.scenario, 50.0)

@@ -107,17 +107,22 @@ def build_engine(
     Args:
         links: Returns the record groups the agent confirmed are one person (the store's).
     """
+    from cx_tui.team import wiring as team
+
     region = region_for(config)
+    # [team] (issue 19): the shared limiters must be in place before any connector exists.
+    team.install(config.team, env=env)
     connectors = [
         build_connector(entry, default_region=region, env=env, transport=transport)
         for entry in config.connectors
     ]
+    shared, cache = team.engine_parts(connectors, ResultCache(ttl=config.cache_ttl))
     return LookupEngine(
-        connectors,
+        shared,
         deadline=config.lookup_deadline,
         details_deadline=config.details_deadline,
         links=links,
-        cache=ResultCache(ttl=config.cache_ttl),
+        cache=cache,
     )
 
 

@@ -23,12 +23,14 @@ class _Checked(NamedTuple):  # not a dataclass: importing dataclasses slows the 
     """What the connector type can do; `result.capabilities` narrows it to the credentials."""
 
 
-async def _check_all(config: Config) -> list[_Checked]:
+async def _check_all(config: Config) -> tuple[list[_Checked], list[str]]:
     import asyncio
 
     from cx_tui.connectors.base import CheckResult
     from cx_tui.sources import BrokenSource, build_connector, region_for
+    from cx_tui.team import wiring as team
 
+    team.install(config.team)  # [team]: checks spend the shared budgets, shown below
     region = region_for(config)
     rows = []
     for entry in config.connectors:
@@ -51,7 +53,7 @@ async def _check_all(config: Config) -> list[_Checked]:
 
         declared = connector_class(entry.type).capabilities
         rows.append(_Checked(entry.name, entry.type, result, declared))
-    return rows
+    return rows, await team.report()
 
 
 def _check_cell(result: CheckResult) -> Text:
@@ -93,7 +95,7 @@ def run(config: Config) -> int:
     from cx_tui.connectors.registry import connector_class
     from cx_tui.secrets import secret_source
 
-    rows = asyncio.run(_check_all(config))
+    rows, team_lines = asyncio.run(_check_all(config))
     where = str(config.path) if config.path else "built-in demo (no config file)"
     table = Table(title=f"Sources from {where}", title_justify="left", show_lines=True)
     for column in ("Name", "Type", "Token", "Check", "Can"):
@@ -103,6 +105,8 @@ def run(config: Config) -> int:
         token = (secret_source(row.name) or "missing") if needs else "not needed"
         table.add_row(row.name, row.type, token, _check_cell(row.result), _can_cell(row))
     Console().print(table)
+    for line in team_lines:  # [team]: used and remaining per account, across the team
+        Console(highlight=False).print(line, markup=False)
     failed = sum(1 for row in rows if not row.result.ok)
     if failed == 0:
         return 0

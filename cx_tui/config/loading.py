@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cx_tui import paths
 from cx_tui.config import sections
@@ -26,6 +26,9 @@ from cx_tui.config.model import (
 from cx_tui.config.template import DEMO_CONNECTORS
 from cx_tui.tomltext import TomlProblem, parse
 
+if TYPE_CHECKING:
+    from cx_tui.team.settings import TeamSettings
+
 CONFIG_ENV = "CX_TUI_CONFIG"
 """Environment variable naming the config file (an explicit `--config` wins over it)."""
 
@@ -39,6 +42,7 @@ _TOP_LEVEL_KEYS = (
     "softphone",
     "calls",
     "connectors",
+    "team",
 )
 
 
@@ -156,6 +160,7 @@ def parse_config(
     dispositions = sections.dispositions(table(document.get("calls", {}), "calls", path), path)
     keymap = sections.keymap(table(document.get("keymap", {}), "keymap", path), path)
     softphone = sections.softphone(table(document.get("softphone", {}), "softphone", path), path)
+    team = _team(document.get("team"), path)
 
     # No `connectors` key at all: the file tunes the app (a region, a theme) and the accounts
     # are the demo's. An explicit empty list is a mistake, reported below.
@@ -190,4 +195,15 @@ def parse_config(
         softphone=softphone,
         cache_ttl=cache_ttl,
         dispositions=dispositions,
+        team=team,
     )
+
+
+def _team(value: Any, path: Path | None) -> TeamSettings | None:
+    """The optional `[team]` table (issue 19; validated by `cx_tui.team.settings`)."""
+    from cx_tui.team.settings import TeamSettingsError, parse_team
+
+    try:
+        return parse_team(value)
+    except TeamSettingsError as error:
+        raise ConfigError(error.problem, path=path, key=error.key) from None

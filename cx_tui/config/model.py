@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 DEFAULT_LOOKUP_DEADLINE = 3.0
 DEFAULT_DETAILS_DEADLINE = 5.0
@@ -27,6 +27,10 @@ DEFAULT_HTTP_PORT = 8765
 DEFAULT_HTTP_TOKEN_NAME = "softphone-http"
 MIN_HTTP_PORT = 1024
 """Ports below this need privileges on most systems; the endpoint never does."""
+
+
+if TYPE_CHECKING:
+    from cx_tui.team.settings import TeamSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,3 +93,5 @@ class Config:
     the cache off). Older answers are shown at once and refreshed in the background."""
     dispositions: tuple[str, ...] = DEFAULT_DISPOSITIONS
     """The wrap-up's choices (`[calls] dispositions`)."""
+    team: TeamSettings | None = None
+    """The team's shared Redis (`[team]`, issue 19), or None: this machine alone."""

@@ -36,14 +36,20 @@ def observe_rate_headers(
             go there.
     """
     whole = account or limiter
-    if header_int(headers, "x-hubspot-ratelimit-secondly-remaining") == 0:
+    secondly = header_int(headers, "x-hubspot-ratelimit-secondly-remaining")
+    if secondly is not None:
+        limiter.observe_remaining(secondly)
+    if secondly == 0:
         limiter.pause(1.0)
     interval = header_int(headers, "x-hubspot-ratelimit-interval-milliseconds")
     window = (interval or 10_000) / 1000
     burst_max = header_int(headers, "x-hubspot-ratelimit-max")
     if burst_max is not None and whole.window == window:
         whole.set_limit(burst_max)
-    if header_int(headers, "x-hubspot-ratelimit-remaining") == 0:
+    remaining = header_int(headers, "x-hubspot-ratelimit-remaining")
+    if remaining is not None and whole.window == window:
+        whole.observe_remaining(remaining)
+    if remaining == 0:
         whole.pause(window)
     if header_int(headers, "x-hubspot-ratelimit-daily-remaining") == 0:
         whole.pause(DAILY_PAUSE)

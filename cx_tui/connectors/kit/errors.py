@@ -103,7 +103,10 @@ def pause_when_spent(
     limiter: Limiter, remaining: int | None, headers: httpx.Headers, default: float | None = None
 ) -> None:
     """Pause `limiter` when `remaining` is 0: for `RateLimit-Reset` seconds when the answer
-    says, else `default` (else the limiter's window)."""
+    says, else `default` (else the limiter's window). Any `remaining` is reported to the
+    limiter (`observe_remaining`), which a team-shared one tracks."""
+    if remaining is not None:
+        limiter.observe_remaining(remaining)
     if remaining == 0:
         reset = header_int(headers, "ratelimit-reset")
         fallback = default if default is not None else limiter.window

@@ -55,6 +55,14 @@ class Limiter(ABC):
     def set_limit(self, limit: int) -> None:
         """Adopt the limit the vendor announces for this account (e.g. `X-Rate-Limit`)."""
 
+    def observe_remaining(self, remaining: int) -> None:  # noqa: B027 - optional, no-op default
+        """The vendor says `remaining` requests are left in its current window.
+
+        A limiter shared by a team (issue 19) moves its count to match, so the budget tracks
+        the vendor's truth when other clients spend the account too; the in-process limiter
+        needs nothing here (a 0 arrives as `pause`).
+        """
+
 
 class RateLimiter(Limiter):
     """At most `limit` requests in any `window` seconds, for one account, first come first served.

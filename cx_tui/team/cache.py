@@ -1,0 +1,232 @@
+"""A short-lived cache shared by the floor, with single-flight, on Redis.
+
+What it holds is what each agent's local `ResultCache` holds today (the matches a search
+found, the details of a person record), as JSON (`team.codec`), for the same TTL, under keys
+that are digests: `<namespace>:m:<digest>` for a search (of the account, the source name and
+the normalised query), `<namespace>:d:<digest>` for a record's details. No phone number,
+email or name appears in a key.
+
+Single-flight: the first agent to miss takes a lock (`SET NX PX` with its own token, released
+only by its holder) and asks the vendor; the others poll for its answer every `POLL` seconds
+instead of asking too, so ten agents looking up one number within a second send one request.
+When the first one fails (an error is not cached), the lock goes and the next agent takes it.
+
+A write invalidates for everyone: a note deletes that record's details and those of any
+person whose tickets include it (an index per ticket, `<namespace>:r:<digest>`); a new contact
+deletes every search of that source (an index per source, `<namespace>:ms:<digest>`).
+
+Every Redis call goes through `TeamRedis.run`, so Redis down or slow means: ask the vendor,
+as without the team.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, Final, TypeVar
+
+from cx_tui.cache import DEFAULT_TTL
+from cx_tui.models import Details, Match
+from cx_tui.team import codec
+from cx_tui.team.client import TeamRedis, TeamUnavailable
+
+T = TypeVar("T")
+
+POLL: Final = 0.025
+"""Seconds between two looks for the answer another agent is fetching."""
+LOCK_TTL: Final = 10.0
+"""Seconds a fetch may hold its lock (longer than any deadline; a crashed agent's lock goes)."""
+ROUNDS: Final = 3
+"""Leaders that may fail in turn before an agent asks the vendor without the lock."""
+
+log = logging.getLogger(__name__)
+
+
+class TeamCache:
+    """Matches per (account, source, query) and details per (account, source, record).
+
+    Args:
+        team: The team's Redis.
+        ttl: Seconds an entry lives (the local cache's TTL); 0 shares nothing but the
+            single-flight.
+    """
+
+    def __init__(self, team: TeamRedis, ttl: float = DEFAULT_TTL) -> None:
+        self.team = team
+        self.ttl = ttl
+        self.fetches = 0
+        """Times this process asked the vendor through here (the benchmark reads it)."""
+
+    def _key(self, kind: str, account: str, source: str, *parts: str) -> str:
+        return self.team.key(kind, codec.FORMAT, account, source, *parts)
+
+    async def matches(
+        self,
+        account: str,
+        source: str,
+        query_key: str,
+        fetch: Callable[[], Awaitable[tuple[Match, ...]]],
+    ) -> tuple[Match, ...]:
+        """The team's answer to this search, fetching it (once for the team) when missing."""
+        key = self._key("m", account, source, query_key)
+        index = (self._key("ms", account, source),)
+        value = await self._single_flight(key, fetch, index)
+        if not isinstance(value, tuple) or not all(isinstance(m, Match) for m in value):
+            raise codec.CodecError("a search entry that is not a list of matches")
+        return value
+
+    async def details(
+        self, account: str, source: str, record_id: str, fetch: Callable[[], Awaitable[Details]]
+    ) -> Details:
+        """The team's details of one person record, fetching them once for the team."""
+        key = self._key("d", account, source, record_id)
+
+        def indexes(details: Any) -> tuple[str, ...]:
+            tickets = details.tickets if isinstance(details, Details) else ()
+            return tuple(self._key("r", account, source, t.ref.record_id) for t in tickets)
+
+        value = await self._single_flight(key, fetch, indexes)
+        if not isinstance(value, Details):
+            raise codec.CodecError("a details entry that is not details")
+        return value
+
+    async def invalidate_record(self, account: str, source: str, record_id: str) -> None:
+        """A record was written to: forget it, and every person whose tickets include it."""
+        details = self._key("d", account, source, record_id)
+        index = self._key("r", account, source, record_id)
+
+        async def forget(redis: Any) -> None:
+            members = await redis.smembers(index)
+            await redis.delete(details, index, *members)
+
+        await self._quietly(forget)
+
+    async def invalidate_source(self, account: str, source: str) -> None:
+        """A person was added to a source: forget its searches (someone may match now)."""
+        index = self._key("ms", account, source)
+
+        async def forget(redis: Any) -> None:
+            members = await redis.smembers(index)
+            await redis.delete(index, *members)
+
+        await self._quietly(forget)
+
+    async def _quietly(self, call: Callable[[Any], Awaitable[None]]) -> None:
+        try:
+            await self.team.run(call)
+        except TeamUnavailable:
+            # Entries expire within the TTL anyway; the writer's own cache is cleared locally.
+            log.info("team cache offline: an invalidation waits for the entries to expire")
+
+    # --- single-flight -------------------------------------------------------------------
+
+    async def _single_flight(
+        self,
+        key: str,
+        fetch: Callable[[], Awaitable[Any]],
+        indexes: Iterable[str] | Callable[[Any], Iterable[str]],
+    ) -> Any:
+        for _ in range(ROUNDS):
+            try:
+                found = await self._read(key)
+                if found is not None:
+                    return found
+                token = secrets.token_hex(8)
+                if await self._lock(key, token):
+                    return await self._lead(key, token, fetch, indexes)
+                found = await self._wait(key)
+                if found is not None:
+                    return found
+            except TeamUnavailable:
+                break
+        self.fetches += 1
+        return await fetch()
+
+    async def _read(self, key: str) -> Any:
+        raw = await self.team.run(lambda r: r.get(key))
+        if raw is None:
+            return None
+        try:
+            return codec.loads(raw)
+        except codec.CodecError:
+            return None
+
+    async def _lock(self, key: str, token: str) -> bool:
+        ms = int(LOCK_TTL * 1000)
+        return bool(await self.team.run(lambda r: r.set(key + ":lock", token, nx=True, px=ms)))
+
+    async def _lead(
+        self,
+        key: str,
+        token: str,
+        fetch: Callable[[], Awaitable[Any]],
+        indexes: Iterable[str] | Callable[[Any], Iterable[str]],
+    ) -> Any:
+        try:
+            self.fetches += 1
+            value = await fetch()
+        except BaseException:
+            await self._unlock(key, token)
+            raise
+        where = tuple(indexes(value) if callable(indexes) else indexes)
+        try:
+            await self.team.run(lambda r: self._store(r, key, token, value, where))
+        except TeamUnavailable:
+            pass
+        return value
+
+    async def _store(
+        self, redis: Any, key: str, token: str, value: Any, indexes: tuple[str, ...]
+    ) -> None:
+        ms = max(1, int(self.ttl * 1000))
+        pipe = redis.pipeline(transaction=True)
+        if self.ttl > 0:
+            pipe.set(key, codec.dumps(value), px=ms)
+            for index in indexes:
+                pipe.sadd(index, key)
+                pipe.pexpire(index, ms * 2)
+        await pipe.execute()
+        await self._release(redis, key, token)
+
+    async def _unlock(self, key: str, token: str) -> None:
+        try:
+            await self.team.run(lambda r: self._release(r, key, token))
+        except TeamUnavailable:
+            pass  # the lock expires by itself
+
+    @staticmethod
+    async def _release(redis: Any, key: str, token: str) -> None:
+        # Only our own lock: after LOCK_TTL another agent may hold it.
+        await redis.eval(_RELEASE, 1, key + ":lock", token)
+
+    async def _wait(self, key: str) -> Any:
+        """Another agent is fetching: its answer, or None once its lock is gone without one."""
+        give_up = time.monotonic() + LOCK_TTL
+        while time.monotonic() < give_up:
+            await asyncio.sleep(POLL)
+
+            async def look(redis: Any) -> tuple[Any, Any]:
+                pipe = redis.pipeline(transaction=False)
+                pipe.get(key)
+                pipe.exists(key + ":lock")
+                raw, locked = await pipe.execute()
+                return raw, locked
+
+            raw, locked = await self.team.run(look)
+            if raw is not None:
+                try:
+                    return codec.loads(raw)
+                except codec.CodecError:
+                    return None
+            if not locked:
+                return None
+        return None
+
+
+_RELEASE: Final = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0
+"""
