@@ -74,8 +74,12 @@ class CxApp(App[None]):
         """Right after the first frame: open the store, start delivering what an earlier run
         left in the outbox, and listen for the softphone."""
         self.services.start()
+        self.services.watch_team(self._team_said)
         self.main.services_started()
         self.run_worker(self._start_softphone(), group="softphone", exit_on_error=False)
+
+    def _team_said(self, message: str) -> None:
+        self.notify(message, title="Team", severity="warning", timeout=10)
 
     def _store_failed(self, message: str) -> None:
         self.notify(message, title="Local store", severity="error", timeout=15)

@@ -102,6 +102,18 @@ class Services:
         links = self.store.confirmed_links if self.store is not None else None
         return build_engine(self.config, links=links)
 
+    def watch_team(self, notify: Callable[[str], None]) -> None:
+        """Tell `notify` once when the team's Redis goes offline ("team cache offline ...")
+        and once when it is back; nothing without `[team]`."""
+        from cx_tui.team import wiring as team
+
+        if self.config.team is None:
+            return
+        _ = self.engine  # building the engine installs the team
+        shared = team.current()
+        if shared is not None:
+            shared.health.notify = notify
+
     @cached_property
     def delivery(self) -> Delivery | None:
         """The outbox and its background worker (None without a store: nothing is queued)."""

@@ -61,3 +61,31 @@ async def test_with_team_the_engine_shares_limiters_and_cache(
     assert lines[0].startswith("Team: Redis at 127.0.0.1:")
     assert "HubSpot search: 0 used, 5 left of 5 per 1 s (team)" in lines
     await engine.aclose()
+
+
+async def test_the_app_hears_once_when_the_team_cache_goes_offline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cx_tui.services import Services
+
+    monkeypatch.setenv("CX_TUI_SECRET_ACME_HUBSPOT", HUBSPOT_TOKEN)
+    text = '[team]\nredis_url = "redis://127.0.0.1:9/0"\nnamespace = "acme"\n' + HUBSPOT
+    services = Services(load_config(write(tmp_path, text)))
+    said: list[str] = []
+    services.watch_team(said.append)
+    shared = wiring.current()
+    assert shared is not None
+    shared.health.failed("connection refused")
+    shared.health.failed("connection refused")
+    assert said == ["team cache offline (connection refused)"]
+    shared.health.answered()
+    assert said[1:] == ["team cache back"]
+
+
+def test_without_team_nothing_is_watched(tmp_path: Path) -> None:
+    from cx_tui.services import Services
+
+    services = Services(load_config(write(tmp_path, HUBSPOT)))
+    said: list[str] = []
+    services.watch_team(said.append)
+    assert wiring.current() is None and said == []
