@@ -156,6 +156,7 @@ def profile_json(profile: Profile, actions: Sequence[NextAction], query_kind: st
         "query": profile.query,
         "query_kind": query_kind,
         "state": profile.state.value,
+        "notes": list(profile.notes),
         "person": {name: values[0].value for name, values in profile.fields.items()},
         "fields": {name: _values(values) for name, values in profile.fields.items()},
         "conflicts": [{"field": c.field, "values": _values(c.values)} for c in profile.conflicts],

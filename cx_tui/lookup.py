@@ -211,8 +211,11 @@ class LookupEngine:
 
     def new_builder(self, query: Query, *, selected: str | None = None) -> ProfileBuilder:
         """An empty profile for `query`; `selected`: the candidate the agent already picked."""
+        from cx_tui.identity import UNRECOGNISED_RANGE_NOTE
+
         line = (query.phone.e164, query.phone.extension or "") if query.phone else None
-        builder = ProfileBuilder(query.display(), self.source_names, self._links(), line)
+        notes = [UNRECOGNISED_RANGE_NOTE] if query.phone and not query.phone.recognised else []
+        builder = ProfileBuilder(query.display(), self.source_names, self._links(), line, notes)
         if selected is not None:
             builder.select(selected)
         return builder

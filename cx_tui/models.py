@@ -374,6 +374,9 @@ class Profile:
     """The matches merged into this person (one per source record)."""
     candidates: tuple[Candidate, ...] = ()
     """When `state` is AMBIGUOUS: who it could be."""
+    notes: tuple[str, ...] = ()
+    """Quiet remarks about how the lookup went ("number range not recognised", "confirmed by
+    you on 3 Dec"), shown on the card."""
 
     def value(self, name: str) -> str | None:
         """The shown value of a field, or None when no source has it."""

@@ -103,6 +103,8 @@ def identity_card(profile: Profile, now: datetime | None = None, palette: Palett
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
     table.add_column(style="dim")
+    for note in profile.notes:
+        table.add_row("Note", Text(note, style="dim italic"), "")
     conflicting = {c.field for c in profile.conflicts}
     # Anything short of an exact number or an email says why it matched, first: the agent
     # judges whether this is really the caller. (Candidates say it in their own list.)
@@ -213,6 +215,8 @@ def render_profile(
 ) -> Group:
     """Everything the agent needs, top to bottom: who, what to do, what is open, what happened."""
     parts: list[RenderableType] = []
+    if profile.state is not ProfileState.RESOLVED:  # the card shows them when resolved
+        parts += [Text(f"Note: {note}", style="dim italic") for note in profile.notes]
     if profile.state is ProfileState.UNKNOWN:
         style = "bold red" if profile.unsearched else "bold yellow"
         parts.append(Text(nobody_summary(profile), style=style))

@@ -15,6 +15,7 @@ HEADLESS = [
     "cx_tui.connectors.local",
     "cx_tui.lookup",
     "cx_tui.profile",
+    "cx_tui.merge",
     "cx_tui.actions",
     "cx_tui.config",
     "cx_tui.keytable",
