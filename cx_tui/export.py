@@ -149,6 +149,20 @@ def _action(action: NextAction) -> Json:
     }
 
 
+def _link(profile: Profile) -> Json | None:
+    link = profile.link
+    if link is None:
+        return None
+    return {
+        "point": link.point,
+        "records": [{"source": c, "id": r} for c, r in link.records],
+        "confirmed_by": link.by,
+        "confirmed_at": _time(link.at),
+        "use": profile.link_use.value if profile.link_use else None,
+        "preselected": profile.preselected,
+    }
+
+
 def profile_json(profile: Profile, actions: Sequence[NextAction], query_kind: str) -> Json:
     """The whole profile, JSON-ready (see the README's "JSON output" section)."""
     return {
@@ -157,6 +171,7 @@ def profile_json(profile: Profile, actions: Sequence[NextAction], query_kind: st
         "query_kind": query_kind,
         "state": profile.state.value,
         "notes": list(profile.notes),
+        "link": _link(profile),
         "person": {name: values[0].value for name, values in profile.fields.items()},
         "fields": {name: _values(values) for name, values in profile.fields.items()},
         "conflicts": [{"field": c.field, "values": _values(c.values)} for c in profile.conflicts],

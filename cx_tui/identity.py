@@ -404,6 +404,15 @@ def contact_prefill(query: Query) -> dict[str, str]:
     return {"name": query.name or query.text}
 
 
+def link_point(query: Query) -> str | None:
+    """The key a confirmed link is kept under: the line (E.164, `;ext=` and the extension when
+    there is one) or the mailbox; None for a name (a name names nobody for sure)."""
+    if query.phone is not None:
+        ext = query.phone.extension
+        return f"{query.phone.e164};ext={ext}" if ext else query.phone.e164
+    return query.email
+
+
 def fold_email(value: str) -> str:
     """The comparison form of an email a source stores (never raises)."""
     return value.strip().casefold()

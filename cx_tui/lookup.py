@@ -28,6 +28,7 @@ from cx_tui.connectors.base import (
 )
 from cx_tui.connectors.base import Timeout as SourceTimeout
 from cx_tui.models import (
+    ConfirmedLink,
     ContactPoint,
     Details,
     Match,
@@ -185,6 +186,8 @@ class LookupEngine:
             `deadline` setting overrides it).
         details_deadline: Seconds each source gets for the details stage.
         links: Returns the record groups the agent confirmed are one person.
+        remembered: Returns who the agent said a number or email belongs to (`link_point`),
+            or None; an error reading it is no reason not to look the caller up.
         cache: Answers kept for repeat lookups (stale-while-revalidate); default: 60 s TTL.
     """
 
@@ -195,6 +198,7 @@ class LookupEngine:
         deadline: float = DEFAULT_DEADLINE,
         details_deadline: float = DEFAULT_DETAILS_DEADLINE,
         links: Callable[[], Sequence[Sequence[RecordKey]]] | None = None,
+        remembered: Callable[[str], ConfirmedLink | None] | None = None,
         cache: ResultCache | None = None,
     ) -> None:
         self.connectors = list(connectors)
@@ -203,6 +207,7 @@ class LookupEngine:
         self.details_deadline = details_deadline
         self._by_name = {c.name: c for c in self.connectors}
         self._links = links or (lambda: ())
+        self.remembered = remembered
         self._current: _Lookup | None = None
 
     @property
@@ -215,10 +220,24 @@ class LookupEngine:
 
         line = (query.phone.e164, query.phone.extension or "") if query.phone else None
         notes = [UNRECOGNISED_RANGE_NOTE] if query.phone and not query.phone.recognised else []
-        builder = ProfileBuilder(query.display(), self.source_names, self._links(), line, notes)
+        builder = ProfileBuilder(
+            query.display(), self.source_names, self._links(), line, notes, self.link_for(query)
+        )
         if selected is not None:
             builder.select(selected)
         return builder
+
+    def link_for(self, query: Query) -> ConfirmedLink | None:
+        """The link the agent confirmed for `query`'s number or email, if any."""
+        from cx_tui.identity import link_point
+
+        point = link_point(query)
+        if point is None or self.remembered is None:
+            return None
+        try:
+            return self.remembered(point)
+        except Exception:  # the store is unreadable: look the caller up all the same
+            return None
 
     def cancel(self) -> None:
         """Cancel the lookup in flight, if any."""

@@ -24,9 +24,11 @@ from cx_tui.merge import (
 )
 from cx_tui.models import (
     Candidate,
+    ConfirmedLink,
     ContactKind,
     Details,
     FieldValue,
+    LinkUse,
     Match,
     MatchReason,
     Person,
@@ -35,6 +37,7 @@ from cx_tui.models import (
     SourceState,
     SourceStatus,
 )
+from cx_tui.phrases import confirmer, current_user, day
 
 RecordKey = tuple[str, str]
 """(connector name, record id) of a person record."""
@@ -147,6 +150,47 @@ def resolve(
     return Resolution(state, tuple(groups))
 
 
+def apply_link(
+    result: Resolution,
+    link: ConfirmedLink | None,
+    answered: set[str],
+    line: tuple[str, str] | None = None,
+) -> tuple[Resolution, LinkUse | None, str | None]:
+    """What the agent's earlier pick for this number or email does to a resolution.
+
+    A pick among weak matches (the agent confirmed a last-digits match) resolves to that
+    person again. Where several people really hold the line or the mailbox (some other
+    candidate is more than a weak match, or a source flags the line as shared) the pick is only
+    listed first and preselected: the next caller on a switchboard may be someone else. A pick
+    whose records are all gone from sources that answered is stale: the search stands.
+
+    Returns:
+        The resolution, what the link did (None: no link, or its sources have not answered),
+        and the key of the preselected candidate.
+    """
+    if link is None:
+        return result, None, None
+    linked = set(link.records)
+    found = next((c for c in result.clusters if any(m.person.ref.key in linked for m in c)), None)
+    if found is None:
+        if {source for source, _ in linked} <= answered:
+            return result, LinkUse.STALE, None
+        return result, None, None
+    if result.state is not ProfileState.AMBIGUOUS:
+        return result, LinkUse.UNUSED, None
+    others = [c for c in result.clusters if c is not found]
+    shared = any(not weak_only(c) for c in others) or any(
+        cp.shared and line is not None and cp.value == line[0]
+        for cluster in result.clusters
+        for m in cluster
+        for cp in m.person.contact_points
+    )
+    if shared:
+        ordered = (found, *others)
+        return Resolution(ProfileState.AMBIGUOUS, ordered), LinkUse.PRESELECTED, cluster_key(found)
+    return Resolution(ProfileState.RESOLVED, (found,)), LinkUse.RESOLVED, None
+
+
 def _has_line(person: Person, line: tuple[str, str]) -> bool:
     return any(
         cp.kind is ContactKind.PHONE and (cp.value, cp.extension or "") == line
@@ -250,6 +294,7 @@ class ProfileBuilder:
         links: Record groups the agent confirmed are one person.
         line: (E.164, extension) of a phone query (see `resolve`).
         notes: Remarks about the query itself (a number outside the known ranges).
+        link: Who the agent said this number or email belongs to (see `apply_link`).
     """
 
     def __init__(
@@ -259,6 +304,7 @@ class ProfileBuilder:
         links: Iterable[Iterable[RecordKey]] = (),
         line: tuple[str, str] | None = None,
         notes: Sequence[str] = (),
+        link: ConfirmedLink | None = None,
     ) -> None:
         self.query = query
         self.notes: list[str] = list(notes)
@@ -272,6 +318,7 @@ class ProfileBuilder:
         self.matches: dict[str, tuple[Match, ...]] = {}
         self.details: dict[RecordKey, Details] = {}
         self._selected: str | None = None
+        self.link = link
 
     def set_status(self, status: SourceStatus) -> None:
         self.status[status.source] = status
@@ -292,22 +339,47 @@ class ProfileBuilder:
         return self._selected
 
     def resolution(self) -> Resolution:
+        return self._resolve()[0]
+
+    def _resolve(self) -> tuple[Resolution, LinkUse | None, str | None]:
+        """The resolution, what the confirmed link did to it, and the preselected candidate."""
         all_matches = [m for source in self.matches.values() for m in source]
         result = resolve(all_matches, self._links, self._line)
         if self._selected is not None:
             for cluster in result.clusters:
                 if cluster_key(cluster) == self._selected:
-                    return Resolution(ProfileState.RESOLVED, (cluster,))
-        return result
+                    return Resolution(ProfileState.RESOLVED, (cluster,)), None, None
+        answered = {s.source for s in self.status.values() if not s.state.is_failure}
+        answered -= {s.source for s in self.status.values() if s.state is SourceState.SEARCHING}
+        return apply_link(result, self.link, answered, self._line)
+
+    def _link_notes(self, use: LinkUse | None) -> tuple[str, ...]:
+        link = self.link
+        if link is None or use is None or use is LinkUse.UNUSED:
+            return tuple(self.notes)
+        who, when = confirmer(link.by, current_user()), day(link.at)
+        note = {
+            LinkUse.RESOLVED: f"confirmed by {who} on {when}",
+            LinkUse.PRESELECTED: f"last picked by {who} on {when}: a shared line, so ask",
+            LinkUse.STALE: (
+                f"the record {who} confirmed on {when} ("
+                + ", ".join(f"{c} #{r}" for c, r in link.records)
+                + ") was not found, perhaps deleted: searched as usual"
+            ),
+        }[use]
+        return (*self.notes, note)
 
     def build(self) -> Profile:
         """The profile as of the updates applied so far."""
-        resolution = self.resolution()
+        resolution, use, preselected = self._resolve()
         pending = any(s.state is SourceState.SEARCHING for s in self.status.values())
         sources = dict(self.status)
+        notes = self._link_notes(use)
         if resolution.state is ProfileState.UNKNOWN:
             state = ProfileState.SEARCHING if pending else ProfileState.UNKNOWN
-            return Profile(self.query, state, sources=sources, notes=tuple(self.notes))
+            return Profile(
+                self.query, state, sources=sources, link=self.link, link_use=use, notes=notes
+            )
         if resolution.state is ProfileState.AMBIGUOUS:
             return Profile(
                 self.query,
@@ -315,7 +387,10 @@ class ProfileBuilder:
                 sources=sources,
                 candidates=tuple(self._candidate(c) for c in resolution.clusters),
                 matches=tuple(m for c in resolution.clusters for m in c),
-                notes=tuple(self.notes),
+                preselected=preselected,
+                link=self.link,
+                link_use=use,
+                notes=notes,
             )
         cluster = sorted(resolution.resolved, key=lambda m: self._order.get(m.source, 99))
         persons = [m.person for m in cluster]
@@ -340,7 +415,9 @@ class ProfileBuilder:
             timeline=merge_timeline(interactions),
             already_tried=already_tried(tickets, interactions),
             matches=tuple(cluster),
-            notes=tuple(self.notes),
+            link=self.link,
+            link_use=use,
+            notes=notes,
         )
 
     def _candidate(self, cluster: Sequence[Match]) -> Candidate:
