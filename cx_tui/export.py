@@ -57,6 +57,7 @@ def _contact(contact: SourcedContact) -> Json:
         "label": point.label,
         "shared": point.shared,
         "sources": [ref_json(r) for r in contact.sources],
+        "stored_as": [{"source": source, "value": raw} for source, raw in contact.spellings],
     }
 
 

@@ -404,6 +404,19 @@ def contact_prefill(query: Query) -> dict[str, str]:
     return {"name": query.name or query.text}
 
 
+def region_of(e164: str) -> str | None:
+    """The region an E.164 number belongs to (its country code's main one when the range is
+    not known), or None."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except NumberParseException:
+        return None
+    region = phonenumbers.region_code_for_number(number) or (
+        phonenumbers.region_code_for_country_code(number.country_code or 0)
+    )
+    return region if region and region != "ZZ" else None
+
+
 def link_point(query: Query) -> str | None:
     """The key a confirmed link is kept under: the line (E.164, `;ext=` and the extension when
     there is one) or the mailbox; None for a name (a name names nobody for sure)."""

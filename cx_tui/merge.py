@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
+from cx_tui.identity import phone_e164, region_of
 from cx_tui.models import (
     Company,
     Conflict,
@@ -76,18 +77,57 @@ def merge_fields(
     return fields, tuple(conflicts)
 
 
+def person_region(person: Person) -> str | None:
+    """The region the person's own E.164 numbers place them in (the first that tells)."""
+    for cp in person.contact_points:
+        if cp.kind is ContactKind.PHONE and cp.value.startswith("+"):
+            region = region_of(cp.value)
+            if region is not None:
+                return region
+    return None
+
+
+def canonical_person(person: Person, region: str | None) -> Person:
+    """`person` with every phone a source stored without its country code as E.164 (plus
+    extension), read in the person's own region (their other numbers'), else `region` (the
+    caller's); the stored spelling stays in `raw`. Unreadable numbers are left as stored."""
+    if all(
+        cp.kind is not ContactKind.PHONE or cp.value.startswith("+") for cp in person.contact_points
+    ):
+        return person
+    where = person_region(person) or region
+    points = []
+    for cp in person.contact_points:
+        if cp.kind is ContactKind.PHONE and not cp.value.startswith("+"):
+            parsed = phone_e164(cp.raw or cp.value, where)
+            if parsed is not None:
+                cp = replace(
+                    cp, value=parsed[0], extension=cp.extension or parsed[1], raw=cp.raw or cp.value
+                )
+        points.append(cp)
+    return replace(person, contact_points=tuple(points))
+
+
 def merge_contacts(persons: Sequence[Person]) -> tuple[SourcedContact, ...]:
-    """Every phone and email with the sources that hold it; phones first, widely held first."""
+    """Every phone and email with the sources that hold it, once: one line or mailbox however
+    each source spells it (`spellings` keeps how each stored it); phones first, widely held
+    first."""
     points: dict[tuple[str, str, str], ContactPoint] = {}
     sources: dict[tuple[str, str, str], list[SourceRef]] = {}
+    spellings: dict[tuple[str, str, str], dict[tuple[str, str], None]] = {}
     for person in persons:
         for cp in person.contact_points:
             sources.setdefault(cp.key, []).append(person.ref)
             known = points.setdefault(cp.key, cp)
             if cp.shared and not known.shared:
                 points[cp.key] = replace(known, shared=True)
+            if cp.raw and cp.raw != cp.value:
+                spellings.setdefault(cp.key, {})[(person.ref.connector, cp.raw)] = None
     ordered = sorted(points, key=lambda k: (k[0] != ContactKind.PHONE.value, -len(sources[k])))
-    return tuple(SourcedContact(points[k], tuple(sources[k])) for k in ordered)
+    return tuple(
+        SourcedContact(points[k], tuple(dict.fromkeys(sources[k])), tuple(spellings.get(k, ())))
+        for k in ordered
+    )
 
 
 def merge_companies(companies: Sequence[Company]) -> tuple[SourcedCompany, ...]:

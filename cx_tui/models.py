@@ -312,6 +312,9 @@ class Conflict:
 class SourcedContact:
     point: ContactPoint
     sources: tuple[SourceRef, ...]
+    spellings: tuple[tuple[str, str], ...] = ()
+    """(source, the value as it stores it) where that differs from `point.value`: one number
+    written `(415) 555-0132` in one system and `+14155550132` in another is one contact."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,11 +11,13 @@ match on the last digits of a number alone: that person is a candidate the agent
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
+from cx_tui.identity import region_of
 from cx_tui.merge import (
     already_tried,
+    canonical_person,
     merge_companies,
     merge_contacts,
     merge_fields,
@@ -310,6 +312,7 @@ class ProfileBuilder:
         self.notes: list[str] = list(notes)
         """Remarks the profile carries whatever the sources say (see `Profile.notes`)."""
         self._line = line
+        self._region = region_of(line[0]) if line is not None else None
         self._order = {name: index for index, name in enumerate(sources)}
         self._links = [tuple(group) for group in links]
         self.status: dict[str, SourceStatus] = {
@@ -324,7 +327,11 @@ class ProfileBuilder:
         self.status[status.source] = status
 
     def add_matches(self, source: str, matches: Sequence[Match]) -> None:
-        self.matches[source] = tuple(matches)
+        """What `source` found; numbers it stored without a country code are compared as
+        E.164 in the person's region, else the caller's (`merge.canonical_person`)."""
+        self.matches[source] = tuple(
+            replace(m, person=canonical_person(m.person, self._region)) for m in matches
+        )
 
     def add_details(self, key: RecordKey, details: Details) -> None:
         self.details[key] = details
