@@ -16,6 +16,8 @@ HEADLESS = [
     "cx_tui.lookup",
     "cx_tui.profile",
     "cx_tui.merge",
+    "cx_tui.hop",
+    "cx_tui.updates",
     "cx_tui.actions",
     "cx_tui.config",
     "cx_tui.keytable",
