@@ -147,6 +147,7 @@ def _action(action: NextAction) -> Json:
         "evidence": [ref_json(r) for r in action.evidence],
         "target": ref_json(action.target) if action.target else None,
         "prefill": dict(action.prefill),
+        "urgent": action.urgent,
     }
 
 

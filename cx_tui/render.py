@@ -27,12 +27,13 @@ TIMELINE_ROWS = 12
 @dataclass(frozen=True, slots=True)
 class Palette:
     """How the highlights look; the defaults are the CLI's, the screen's come from its theme
-    (the `cx-conflict`, `cx-vip` and `cx-internal-note` colours)."""
+    (the `cx-conflict`, `cx-vip`, `cx-internal-note` and `cx-sla-breach` colours)."""
 
     conflict: StyleType = "bold red"
     conflict_values: StyleType = "red"
     vip: StyleType = "bold magenta"
     internal_note: StyleType = "bold reverse yellow"
+    sla_breach: StyleType = "bold red"
 
 
 PLAIN = Palette()
@@ -181,11 +182,11 @@ def timeline_table(profile: Profile, now: datetime | None = None) -> Table:
     return table
 
 
-def actions_list(actions: Sequence[NextAction]) -> Group:
+def actions_list(actions: Sequence[NextAction], palette: Palette = PLAIN) -> Group:
     lines: list[RenderableType] = [Text("Next actions", style="bold underline")]
     for index, action in enumerate(actions, 1):
         line = Text(f"{index}. ", style="bold")
-        line.append(action.title, style="bold")
+        line.append(action.title, style=palette.sla_breach if action.urgent else "bold")
         line.append(f"\n   {action.why}", style="dim")
         lines.append(line)
     return Group(*lines)
