@@ -37,7 +37,8 @@ def engine(hubspot: HubSpotFake, zendesk: ZendeskFake, *, region: str | None = "
     )
 
 
-async def test_helpdesk_found_through_the_crms_secondary_email() -> None:
+def ming(**properties: str) -> tuple[HubSpotFake, ZendeskFake]:
+    """Ming Chen in HubSpot, by phone and work email (plus `properties`); Zendesk empty."""
     hubspot, zendesk = HubSpotFake(), ZendeskFake()
     hubspot.add(
         "contacts",
@@ -45,9 +46,19 @@ async def test_helpdesk_found_through_the_crms_secondary_email() -> None:
         firstname="Ming",
         lastname="Chen",
         email="ming.chen@corp.example",
-        hs_additional_emails="m.chen@home.example",
         phone="(415) 555-0132",
+        **properties,
     )
+    return hubspot, zendesk
+
+
+def user_searches(zendesk: ZendeskFake) -> int:
+    searches = zendesk.calls_to("GET", r"/api/v2/search")
+    return len([c for c in searches if "type:user" in c.params.get("query", "")])
+
+
+async def test_helpdesk_found_through_the_crms_secondary_email() -> None:
+    hubspot, zendesk = ming(hs_additional_emails="m.chen@home.example")
     zendesk.add_user(501, "Ming Chen", "m.chen@home.example")  # no phone on record
     zendesk.add_ticket(3001, 501, "Cannot log in", "open", priority="high")
     profile = await engine(hubspot, zendesk).lookup(parse_query(PHONE))
@@ -58,9 +69,7 @@ async def test_helpdesk_found_through_the_crms_secondary_email() -> None:
     assert [t.subject for t in profile.tickets] == ["Cannot log in"]
     assert profile.sources[ZD].state is SourceState.FOUND
     # One extra round: the phone search, then one search per identifier HubSpot gave.
-    searches = zendesk.calls_to("GET", r"/api/v2/search")
-    user_searches = [c for c in searches if "type:user" in c.params.get("query", "")]
-    assert len(user_searches) == 3  # the phone, then both emails, side by side
+    assert user_searches(zendesk) == 3  # the phone, then both emails, side by side
 
 
 async def test_crm_found_through_the_helpdesks_secondary_email() -> None:
@@ -80,16 +89,7 @@ async def test_crm_found_through_the_helpdesks_secondary_email() -> None:
 
 
 async def test_a_hop_never_joins_someone_whose_email_conflicts() -> None:
-    hubspot, zendesk = HubSpotFake(), ZendeskFake()
-    hubspot.add(
-        "contacts",
-        "101",
-        firstname="Ming",
-        lastname="Chen",
-        email="ming.chen@corp.example",
-        phone="(415) 555-0132",
-        mobilephone="+1 415 555 0199",
-    )
+    hubspot, zendesk = ming(mobilephone="+1 415 555 0199")
     # Zendesk knows the mobile, but on another person with their own email.
     zendesk.add_user(501, "Ana Ortiz", "ana@other.example", "+1 415 555 0199")
     profile = await engine(hubspot, zendesk).lookup(parse_query(PHONE))
@@ -99,20 +99,11 @@ async def test_a_hop_never_joins_someone_whose_email_conflicts() -> None:
 
 
 async def test_no_hop_when_every_source_agrees() -> None:
-    hubspot, zendesk = HubSpotFake(), ZendeskFake()
-    hubspot.add(
-        "contacts",
-        "101",
-        firstname="M",
-        lastname="C",
-        email="m@x.example",
-        hs_additional_emails="m2@x.example",
-        phone="(415) 555-0132",
-    )
-    zendesk.add_user(501, "M C", "m@x.example", "+1 415 555 0132")
-    await engine(hubspot, zendesk).lookup(parse_query(PHONE))
-    searches = zendesk.calls_to("GET", r"/api/v2/search")
-    assert len([c for c in searches if "type:user" in c.params.get("query", "")]) == 1
+    hubspot, zendesk = ming(hs_additional_emails="m.chen@home.example")
+    zendesk.add_user(501, "Ming Chen", "ming.chen@corp.example", "+1 415 555 0132")
+    profile = await engine(hubspot, zendesk).lookup(parse_query(PHONE))
+    assert {m.source for m in profile.matches} == {HS, ZD}
+    assert user_searches(zendesk) == 1
 
 
 async def test_national_and_e164_spellings_of_one_number_show_once() -> None:
