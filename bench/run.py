@@ -69,7 +69,7 @@ def machine() -> dict[str, Any]:
         "commit": _git("rev-parse", "--short", "HEAD"),
         "dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
         "vendor_connectors_committed": bool(
-            _git("ls-files", "cx_tui/connectors/hubspot.py", "cx_tui/connectors/zendesk.py")
+            _git("ls-files", "cx_tui/connectors/hubspot", "cx_tui/connectors/zendesk")
         ),
     }
 

@@ -1,6 +1,6 @@
 """Merge what the sources found into one profile: identity resolution, provenance, conflicts.
 
-Identity resolution follows DESIGN.md: a link the agent confirmed beats a shared email, which
+Identity resolution (docs/ARCHITECTURE.md): a link the agent confirmed beats a shared email, which
 beats a shared phone. Records from one source are never merged with each other (they are
 different people in that system). A phone joins two records only when each is the other's only
 candidate, the number is not flagged as shared, and their emails do not conflict; so a company

@@ -1,4 +1,5 @@
-"""The layers below the UI never import Textual (DESIGN.md), proven in a fresh interpreter."""
+"""The layers below the UI never import Textual (docs/ARCHITECTURE.md, "Layers"), proven in a
+fresh interpreter."""
 
 from __future__ import annotations
 

@@ -76,7 +76,7 @@ def test_every_shipped_theme_loads_with_its_dark_and_ansi_flags(tmp_path: Path) 
 
 
 def test_the_themes_folder_is_what_ships() -> None:
-    in_repo = {path.stem for path in (REPO / "themes").glob("*.toml")}
+    in_repo = {path.stem for path in (REPO / "cx_tui" / "builtin_themes").glob("*.toml")}
     packaged = {
         entry.name.removesuffix(".toml")
         for entry in resources.files(BUILTIN_PACKAGE).iterdir()
@@ -362,8 +362,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(REPO / name, source / name)
-    for name in ("cx_tui", "themes"):
-        shutil.copytree(REPO / name, source / name, ignore=ignore)
+    shutil.copytree(REPO / "cx_tui", source / "cx_tui", ignore=ignore)
     out = tmp_path_factory.mktemp("wheel")
     command = [sys.executable, "-m", "pip", "wheel", str(source), "--no-deps"]
     command += ["--no-build-isolation", "--no-index", "--disable-pip-version-check", "-q"]
@@ -383,7 +382,7 @@ def test_the_wheel_carries_the_themes_and_every_module(wheel: Path) -> None:
         for path in (REPO / "cx_tui").rglob("*.py")
         if "__pycache__" not in path.parts
     }
-    assert modules - names == set(), "add the missing packages to [tool.setuptools] packages"
+    assert modules - names == set(), "a module under cx_tui/ is missing from the wheel"
 
 
 _LOAD_SCRIPT = """
@@ -442,7 +441,7 @@ def test_the_editable_install_finds_the_repo_themes_folder(tmp_path: Path) -> No
     if not direct_url or not json.loads(direct_url).get("dir_info", {}).get("editable"):
         pytest.skip("cx-tui is not installed in editable mode here")
     loaded = _load_in_subprocess(tmp_path)
-    assert Path(loaded["folder"]) == REPO / "themes"
+    assert Path(loaded["folder"]) == REPO / "cx_tui" / "builtin_themes"
     assert loaded["problems"] == []
     assert sorted(loaded["themes"]) == sorted(SHIPPED)
 

@@ -10,6 +10,7 @@ screen. Errors leave a connector only as `ConnectorError` subclasses.
 from __future__ import annotations
 
 import enum
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -142,6 +143,26 @@ Validator = Callable[[Any], Any]
 """Takes the config value, returns the value to use, raises ValueError with what is expected."""
 
 
+def text_validator(pattern: re.Pattern[str], expected: str, *, fold: bool = False) -> Validator:
+    """A validator for a text option: the value, stripped (and lower-cased with `fold`), must
+    match `pattern` in full.
+
+    Args:
+        pattern: What a valid value looks like.
+        expected: The error's words: 'expected a host name such as "app.hubspot.com"'.
+        fold: Lower-case the value first (host names, subdomains).
+    """
+
+    def validate(value: Any) -> str:
+        text = value.strip() if isinstance(value, str) else ""
+        text = text.lower() if fold else text
+        if not pattern.fullmatch(text):
+            raise ValueError(expected)
+        return text
+
+    return validate
+
+
 @dataclass(frozen=True, slots=True)
 class Option:
     """One configuration key a connector type accepts."""
@@ -235,6 +256,15 @@ class Connector(ABC):
         self.settings = dict(settings)
         self._secret = secret
         self._transport = transport
+        self.setup()
+
+    def setup(self) -> None:  # noqa: B027 - a safe default, not an abstract method
+        """Prepare the connector from `settings` (called at the end of `__init__`, so a
+        subclass needs no `__init__` of its own).
+
+        Raises:
+            ConnectorError: the settings or the secret cannot work (e.g. `AuthError`).
+        """
 
     def __repr__(self) -> str:
         # Never the secret: reprs end up in logs and tracebacks.

@@ -1,6 +1,6 @@
 """The outbox: every note (or call log) is saved locally first, then delivered with retries.
 
-Writing goes through one door (DESIGN.md, "Local-first writes"):
+Writing goes through one door (docs/ARCHITECTURE.md, "The flow of one call"):
 
 1. `Outbox.enqueue` commits one item per (note, target) to the store, each with its own
    idempotency key (a uuid4), before any network call. From then on nothing loses the note.

@@ -293,6 +293,12 @@ class MainScreen(Screen[None]):
     def action_focus_panel(self, panel: str) -> None:
         self.set_focus(self.query_one(f"#{panel}"))
 
+    @on(ProfileView.DetailRequested)
+    def _detail_requested(self, event: ProfileView.DetailRequested) -> None:
+        from cx_tui.screens.detail import RecordDetail
+
+        self.app.push_screen(RecordDetail(event.title, event.body, event.ref))
+
     @on(ActionList.ActionChosen)
     def _action_chosen(self, event: ActionList.ActionChosen) -> None:
         self.take(event.action)

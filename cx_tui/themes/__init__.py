@@ -1,9 +1,9 @@
 """Colour themes: Textual `Theme`s read from TOML files, the shipped ones and the user's.
 
-The shipped themes (`cx-dark`, `cx-light`, `cx-high-contrast`, `cx-ansi`) live in the repository's
-`themes/` folder, which is installed as the package `cx_tui.builtin_themes` and read with
-`importlib.resources`, so they load from a wheel as well as from a checkout. User themes are
-`*.toml` files in `paths.data_dir() / "themes"`; one whose `name` is a shipped theme's replaces it.
+The shipped themes (`cx-dark`, `cx-light`, `cx-high-contrast`, `cx-ansi`) live in
+`cx_tui/builtin_themes/` and are read with `importlib.resources`, so they load from a wheel as
+well as from a checkout. User themes are `*.toml` files in `paths.data_dir() / "themes"`; one
+whose `name` is a shipped theme's replaces it.
 
 A theme file holds the fields of `textual.theme.Theme`, flat, plus a `[variables]` table:
 

@@ -1,9 +1,9 @@
 """Theme files: the shipped ones and the user's, read into Textual `Theme`s.
 
-The shipped themes live in the repository's `themes/` folder, installed as the package
-`cx_tui.builtin_themes` and read with `importlib.resources`, so they load from a wheel as well
-as from a checkout. User themes are `*.toml` files in `paths.data_dir() / "themes"`; one whose
-`name` is a shipped theme's replaces it. A file that cannot be used is skipped and described
+The shipped themes live in the package `cx_tui.builtin_themes` and are read with
+`importlib.resources`, so they load from a wheel as well as from a checkout. User themes are
+`*.toml` files in `paths.data_dir() / "themes"`; one whose `name` is a shipped theme's
+replaces it. A file that cannot be used is skipped and described
 in one line; loading never raises for a bad file.
 """
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
 
 BUILTIN_PACKAGE = "cx_tui.builtin_themes"
-"""The package the repository's `themes/` folder is installed as."""
+"""The shipped themes: `cx_tui/builtin_themes/*.toml`."""
 
 USER_THEMES_DIRNAME = "themes"
 """User themes are read from this folder in `paths.data_dir()`."""

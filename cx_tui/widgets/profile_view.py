@@ -7,12 +7,15 @@ lookup only the welcome text shows; the rest appears as the profile fills in (by
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from rich.console import RenderableType
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.widgets import Label, Static
 
 from cx_tui.models import ProfileState
@@ -110,12 +113,20 @@ class ProfileView(Horizontal):
             return None
         return next((t for t in self.profile.tickets if t.ref.key == (source, record_id)), None)
 
-    def open_ticket(self, ticket: Ticket) -> None:
-        from cx_tui.screens.detail import RecordDetail, ticket_body
-        from cx_tui.themes import theme_palette
+    @dataclass
+    class DetailRequested(Message):
+        """The agent chose a record to see in full; the screen opens the dialog."""
 
-        self.app.push_screen(
-            RecordDetail(
+        title: str
+        body: RenderableType
+        ref: SourceRef
+
+    def open_ticket(self, ticket: Ticket) -> None:
+        from cx_tui.themes import theme_palette
+        from cx_tui.widgets.record_links import ticket_body
+
+        self.post_message(
+            self.DetailRequested(
                 f"Ticket #{ticket.ref.record_id}",
                 ticket_body(ticket, theme_palette(self.app)),
                 ticket.ref,
@@ -137,13 +148,13 @@ class ProfileView(Horizontal):
 
     @on(TimelineTable.ItemChosen)
     def _item_chosen(self, event: TimelineTable.ItemChosen) -> None:
-        from cx_tui.screens.detail import RecordDetail, interaction_body
         from cx_tui.themes import theme_palette
+        from cx_tui.widgets.record_links import interaction_body
 
         item = event.item
         ticket = self.ticket(item.ref.connector, item.ticket_id) if item.ticket_id else None
-        self.app.push_screen(
-            RecordDetail(
+        self.post_message(
+            self.DetailRequested(
                 f"{item.channel.value.capitalize()}",
                 interaction_body(item, ticket, theme_palette(self.app)),
                 ticket.ref if ticket else item.ref,
@@ -164,7 +175,7 @@ class ProfileView(Horizontal):
 
     def use_link(self, focused: Widget | None, *, copy: bool = False) -> None:
         """Open the current record's deep link in the browser, or copy it (`current_ref`)."""
-        from cx_tui.screens.detail import copy_link, open_record
+        from cx_tui.widgets.record_links import copy_link, open_record
 
         ref = self.current_ref(focused)
         if ref is None:

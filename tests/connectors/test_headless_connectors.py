@@ -1,23 +1,30 @@
-"""The vendor connectors are headless (DESIGN.md): importing them pulls in neither Textual nor
-keyring, proven in a fresh interpreter."""
+"""The vendor connectors are headless (docs/ARCHITECTURE.md, "Layers"): importing them pulls
+in neither Textual nor keyring, proven in a fresh interpreter."""
 
 from __future__ import annotations
 
+import pkgutil
 import subprocess
 import sys
 
 import pytest
 
+import cx_tui.connectors
 
-@pytest.mark.parametrize(
-    "module",
-    [
-        "cx_tui.connectors.kit",
-        "cx_tui.connectors.kit.template",
-        "cx_tui.connectors.hubspot",
-        "cx_tui.connectors.zendesk",
-    ],
+# Every package under cx_tui/connectors/ (the kit and each vendor), found rather than listed, so
+# a new vendor is checked without editing this file.
+PACKAGES = sorted(
+    f"cx_tui.connectors.{info.name}"
+    for info in pkgutil.iter_modules(cx_tui.connectors.__path__)
+    if info.ispkg
 )
+
+
+def test_every_vendor_package_is_checked() -> None:
+    assert {"cx_tui.connectors.kit", "cx_tui.connectors.hubspot"} <= set(PACKAGES)
+
+
+@pytest.mark.parametrize("module", [*PACKAGES, "cx_tui.connectors.kit.template"])
 def test_vendor_modules_import_neither_textual_nor_keyring(module: str) -> None:
     code = (
         "import sys, importlib\n"

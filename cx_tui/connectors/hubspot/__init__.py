@@ -6,17 +6,11 @@ Configuration (`type = "hubspot"`): the token is a private-app or OAuth access t
 deep links; fetched once from `GET /account-info/v3/details` when `portal_id` is absent) and
 `plan_property` (a contact or company property that holds the customer's plan).
 
-| module | job |
-| --- | --- |
-| `options` | the options, declared once with their validators |
-| `hooks` | HubSpot's rate-limit headers, 429 bodies and missing scopes, for the kit |
-| `account` | the account's plumbing: client, limiters (search 5/s, the rest 100/10 s), links |
-| `search` | the search request within HubSpot's limits; confirming contacts; owners |
-| `records` | HubSpot JSON → people, companies, tickets (pipeline stages), activities |
-| `details` | companies, tickets with internal notes, the timeline |
-| `writes` | notes and call logs with a delivery marker; new contacts |
-| `admin` | `cx-tui connectors`: account, scopes, a one-result search |
-| `connector` | `HubSpotConnector`, the parts put together |
+The parts, one job each: `options` declares the options; `hooks` reads HubSpot's rate-limit
+headers, 429 bodies and missing scopes for the kit; `account` is the plumbing (client, the
+search limiter of 5/s and the burst one of 100/10 s, links); `search` builds the search within
+HubSpot's limits and confirms contacts; `records` turns JSON into models; `details`, `writes`
+and `admin` are what their names say; `connector` puts them together.
 """
 
 from cx_tui.connectors.hubspot.connector import HubSpotConnector

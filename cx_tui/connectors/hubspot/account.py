@@ -70,15 +70,8 @@ class HubSpotAccount(VendorConnector[dict[str, Any]]):
 
     vendor_name: ClassVar[str] = "HubSpot"
 
-    def __init__(
-        self,
-        name: str,
-        settings: Mapping[str, Any],
-        secret: str | None = None,
-        *,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        super().__init__(name, settings, secret, transport=transport)
+    def configure(self) -> None:
+        name = self.name
         configured = self.settings.get("base_url")
         self.base_url = str(configured or API_URL).rstrip("/")
         self.plan_property: str | None = self.option("plan_property")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
-from cx_tui.connectors.base import Option
+from cx_tui.connectors.base import Option, text_validator
 
 API_URL: Final = "https://api.hubapi.com"
 APP_DOMAIN: Final = "app.hubspot.com"
@@ -20,18 +20,12 @@ def validate_portal_id(value: Any) -> int:
     return value
 
 
-def validate_app_domain(value: Any) -> str:
-    host = value.strip().lower() if isinstance(value, str) else ""
-    if not HOST.fullmatch(host):
-        raise ValueError('expected a host name such as "app.hubspot.com" or "app-eu1.hubspot.com"')
-    return host
-
-
-def validate_property(value: Any) -> str:
-    name = value.strip() if isinstance(value, str) else ""
-    if not _PROPERTY.fullmatch(name):
-        raise ValueError('expected a HubSpot property internal name such as "plan_tier"')
-    return name
+validate_app_domain = text_validator(
+    HOST, 'expected a host name such as "app.hubspot.com" or "app-eu1.hubspot.com"', fold=True
+)
+validate_property = text_validator(
+    _PROPERTY, 'expected a HubSpot property internal name such as "plan_tier"'
+)
 
 
 OPTIONS: Final[tuple[Option, ...]] = (

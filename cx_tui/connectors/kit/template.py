@@ -1,7 +1,8 @@
 """`VendorConnector`: what every HTTP vendor connector does the same way, with hooks for the rest.
 
 A vendor subclasses it, sets `vendor_name`, builds its `Vendor` (hints and hooks), `base_url`
-and limiter in `__init__`, and fills the hooks:
+and `_limiter` in `configure()` (no `__init__` of its own: `Connector.__init__` calls `setup`,
+which checks the token and calls `configure`), and fills the hooks:
 
 - **Finding people** is `search(query)` (the vendor's request: raw candidates, values checked
   with `kit.query` before anything is sent) then `confirm(candidate, query, now)` for each
@@ -130,23 +131,28 @@ class VendorConnector(Connector, Generic[Candidate]):
     _limiter: Limiter
     """The account budget every request spends unless the vendor picks another."""
 
-    def __init__(
-        self,
-        name: str,
-        settings: Mapping[str, Any],
-        secret: str | None = None,
-        *,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        super().__init__(name, settings, secret, transport=transport)
-        if self.needs_secret and not secret:
+    def setup(self) -> None:
+        """Refuse a missing token, read the region, then let the vendor `configure` itself.
+
+        Raises:
+            AuthError: no token, when the type `needs_secret`.
+        """
+        if self.needs_secret and not self._secret:
             raise AuthError(
-                f"No {self.vendor_name} token for {name}: run `{secret_set_command(name)}`."
+                f"No {self.vendor_name} token for {self.name}: "
+                f"run `{secret_set_command(self.name)}`."
             )
-        self.secret: str = secret or ""
+        self.secret: str = self._secret or ""
         region = self.settings.get("default_region")
         self.region: str | None = region if isinstance(region, str) and region else None
         self._http: HttpClient | None = None
+        self.configure()
+
+    def configure(self) -> None:
+        """Set `vendor`, `base_url` and `_limiter` (and the vendor's own state) from the
+        settings; raise `ConnectorError` when they cannot work. (A vendor may instead
+        override `__init__`, calling `super().__init__` first, as Freshdesk and Salesforce
+        do; the template needs one of the two.)"""
 
     # --- settings and plumbing ---------------------------------------------------------------
 

@@ -5,17 +5,11 @@ Configuration (`type = "zendesk"`): `subdomain` (`acme` for acme.zendesk.com) or
 the secret is sent as an OAuth `Bearer` token. `plan_field` names the user or organization
 field that holds the customer's plan (default `plan`).
 
-| module | job |
-| --- | --- |
-| `options` | the options, declared once with their validators |
-| `hooks` | Zendesk's error bodies and rate-limit headers, for the kit |
-| `account` | the account's plumbing: auth, client, limiter (200/min until told), search pages |
-| `search` | the search query from checked parts only; confirming users with their identities |
-| `records` | Zendesk JSON → people, organizations, tickets, comments, activity |
-| `details` | organization, tickets with comments, the timeline |
-| `writes` | internal notes with a delivery marker; new tickets; new users |
-| `admin` | `cx-tui connectors`: the token's user and role, a ticket search |
-| `connector` | `ZendeskConnector`, the parts put together |
+The parts, one job each: `options` declares the options; `hooks` reads Zendesk's error
+bodies and rate-limit headers for the kit; `account` is the plumbing (auth, client, a limiter
+of 200 a minute until the account says its own, search pages); `search` builds the query from
+checked parts only and confirms users with their identities; `records` turns JSON into models;
+`details`, `writes` and `admin` are what their names say; `connector` puts them together.
 """
 
 from cx_tui.connectors.zendesk.connector import ZendeskConnector

@@ -27,7 +27,7 @@ from cx_tui.connectors.zendesk.hooks import HOOKS
 from cx_tui.secrets import secret_set_command
 
 if TYPE_CHECKING:
-    import httpx
+    pass
 
 LIMIT_PER_MINUTE: Final = 200
 """Until Zendesk's `X-Rate-Limit` header says the account's own limit: the smallest plan's."""
@@ -51,15 +51,8 @@ class ZendeskAccount(VendorConnector[UserCandidate]):
 
     vendor_name: ClassVar[str] = "Zendesk"
 
-    def __init__(
-        self,
-        name: str,
-        settings: Mapping[str, Any],
-        secret: str | None = None,
-        *,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        super().__init__(name, settings, secret, transport=transport)
+    def configure(self) -> None:
+        name = self.name
         self.subdomain: str | None = self.settings.get("subdomain")
         configured = self.settings.get("base_url")
         if self.subdomain is None and configured is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
-from cx_tui.connectors.base import Option
+from cx_tui.connectors.base import Option, text_validator
 from cx_tui.identity import QueryError, normalize_email
 
 _SUBDOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
@@ -30,11 +30,9 @@ def validate_email(value: Any) -> str:
         ) from None
 
 
-def validate_field(value: Any) -> str:
-    text = value.strip() if isinstance(value, str) else ""
-    if not _FIELD.fullmatch(text):
-        raise ValueError('expected the key of a user or organization field, e.g. "plan"')
-    return text
+validate_field = text_validator(
+    _FIELD, 'expected the key of a user or organization field, e.g. "plan"'
+)
 
 
 OPTIONS: Final[tuple[Option, ...]] = (

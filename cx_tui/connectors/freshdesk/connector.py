@@ -1,0 +1,43 @@
+"""`FreshdeskConnector`: the lookup, details, writes and admin parts over one account."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from cx_tui.connectors.base import Capability, Option
+from cx_tui.connectors.freshdesk.admin import FreshdeskAdmin
+from cx_tui.connectors.freshdesk.details import FreshdeskDetails
+from cx_tui.connectors.freshdesk.options import NOTE_LIMIT, OPTIONS
+from cx_tui.connectors.freshdesk.search import FreshdeskLookup
+from cx_tui.connectors.freshdesk.writes import NO_PERSON_NOTES, FreshdeskWrites
+from cx_tui.models import TargetKind
+
+
+class FreshdeskConnector(FreshdeskLookup, FreshdeskDetails, FreshdeskWrites, FreshdeskAdmin):
+    """One Freshdesk account, as the agent whose API key is the secret.
+
+    Args:
+        name: The configured name (the keyring user of the API key).
+        settings: Validated options (`domain` or `base_url`, `plan_field`), plus
+            `default_region` from the app for numbers stored without a country code.
+        secret: The agent's API key (HTTP Basic user name).
+        transport: An httpx transport for tests.
+
+    Raises:
+        AuthError: no API key.
+        ConnectorError: neither `domain` nor `base_url`.
+    """
+
+    type_name: ClassVar[str] = "freshdesk"
+    display_name: ClassVar[str] = "Freshdesk"
+    note_limit: ClassVar[int] = NOTE_LIMIT
+    capabilities: ClassVar[Capability] = (
+        Capability.LOOKUP_PHONE
+        | Capability.LOOKUP_EMAIL
+        | Capability.TICKETS
+        | Capability.TICKET_NOTES
+        | Capability.CREATE_CONTACT
+        | Capability.CREATE_TICKET
+    )
+    options: ClassVar[tuple[Option, ...]] = OPTIONS
+    unsupported_targets: ClassVar[dict[TargetKind, str]] = {TargetKind.PERSON: NO_PERSON_NOTES}

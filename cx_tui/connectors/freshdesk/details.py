@@ -1,0 +1,172 @@
+"""What surrounds a Freshdesk contact: the company, the tickets (open first), their notes.
+
+Round trips are what an agent waits for, so the details start while the lookup is still
+confirming (`_prefetch`, called by `search.py` for each candidate whose id and company id the
+first answers already name):
+
+1. (the lookup) the contact filters and search, or for an email `?email=` beside the
+   requester's tickets;
+2. the full contact record (the lookup), beside the company (`GET /api/v2/companies/{id}`,
+   custom fields for the plan) and the tickets (`GET /api/v2/tickets?requester_id=`, newest
+   update first, up to 300; already read in step 1 for an email);
+3. the conversations of the open, pending and on-hold tickets (10 at most, paginated):
+   private notes are "already tried". For an email this is step 2.
+
+Resolved and closed tickets are listed (20 at most) without their conversations. `due_by` and
+`fr_due_by` give the SLA due time. A contact whose details were not started by a lookup (a
+cached match) costs two round trips: its record beside its tickets, then the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Final
+
+from cx_tui.connectors.base import AuthError, NotFound
+from cx_tui.connectors.freshdesk import records
+from cx_tui.connectors.freshdesk.account import FreshdeskAccount, Page
+from cx_tui.connectors.freshdesk.options import (
+    MAX_CLOSED_TICKETS,
+    MAX_CONVERSATION_PAGES,
+    MAX_OPEN_WITH_CONVERSATIONS,
+    MAX_TICKET_PAGES,
+)
+from cx_tui.connectors.kit import LOOKUP, expect_dict, gather_all, record_id
+from cx_tui.models import Details, Interaction, Ticket
+
+if TYPE_CHECKING:
+    from cx_tui.connectors.kit import RetryPolicy
+    from cx_tui.models import Company, Match
+
+WARM_SECONDS: Final = 120.0
+"""How long details started by a lookup stay good for `get_details`."""
+MAX_WARM: Final = 20
+"""Details started and not yet taken, at most (the oldest are dropped)."""
+
+
+def _company_id(contact: Mapping[str, Any]) -> str | None:
+    value = contact.get("company_id")
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _settle(task: asyncio.Task[Details]) -> None:
+    """Retrieve a started task's outcome so an unused failure is not reported as lost."""
+    if not task.cancelled():
+        task.exception()
+
+
+class FreshdeskDetails(FreshdeskAccount):
+    """`get_details`, and the details a lookup starts early."""
+
+    def _prefetch(self, contact: Mapping[str, Any], tickets: Page | None) -> None:
+        contact_id = record_id(contact.get("id"), "Freshdesk", "a contact")
+        warming = self._warming
+        old = warming.pop(contact_id, None)
+        if old is not None:
+            old[0].cancel()
+        task = asyncio.ensure_future(self._assemble(contact_id, _company_id(contact), tickets))
+        task.add_done_callback(_settle)
+        warming[contact_id] = (task, time.monotonic())
+        while len(warming) > MAX_WARM:
+            oldest = next(iter(warming))
+            warming.pop(oldest)[0].cancel()
+
+    async def get_details(self, match: Match) -> Details:
+        """The company, the tickets (open first) with their notes, and ticket activity."""
+        contact_id = self.own_record(match.person.ref, "contact")
+        started = self._warming.pop(contact_id, None)
+        if started is not None:
+            task, at = started
+            if time.monotonic() - at < WARM_SECONDS and not task.cancelled():
+                return await task
+            task.cancel()
+        contact, first = await gather_all(
+            self._get_or_none(f"/api/v2/contacts/{contact_id}"),
+            self._page(
+                "/api/v2/tickets",
+                1,
+                requester_id=contact_id,
+                order_by="updated_at",
+                order_type="desc",
+            ),
+        )
+        if contact is None:
+            raise NotFound(f"{self.name} has no contact {contact_id} any more.")
+        company = _company_id(expect_dict(contact, "Freshdesk", "a contact"))
+        return await self._assemble(contact_id, company, first)
+
+    async def aclose(self) -> None:
+        warming, self._warming = self._warming, {}
+        for task, _ in warming.values():
+            task.cancel()
+        await super().aclose()
+
+    async def _assemble(
+        self, contact_id: str, company_id: str | None, first: Page | None
+    ) -> Details:
+        """The company beside the tickets and, as soon as those are known, the open ones'
+        conversations. `first`: the tickets' first page when already read."""
+        now = datetime.now(UTC)
+
+        async def tickets() -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
+            listed = await self._paged(
+                "/api/v2/tickets",
+                max_pages=MAX_TICKET_PAGES,
+                first=first,
+                requester_id=contact_id,
+                order_by="updated_at",
+                order_type="desc",
+            )
+            open_raw = [t for t in listed if records.status(t.get("status")).is_open]
+            closed = [t for t in listed if not records.status(t.get("status")).is_open]
+            chosen = [
+                record_id(t.get("id"), "Freshdesk", "a ticket")
+                for t in open_raw[:MAX_OPEN_WITH_CONVERSATIONS]
+            ]
+            found = await gather_all(*(self.conversations(t) for t in chosen))
+            return [*open_raw, *closed[:MAX_CLOSED_TICKETS]], dict(zip(chosen, found, strict=True))
+
+        company, (listed, convs) = await gather_all(self._company(company_id, now), tickets())
+        made: list[Ticket] = []
+        timeline: list[Interaction] = []
+        for item in listed:
+            found = convs.get(record_id(item.get("id"), "Freshdesk", "a ticket"), [])
+            ticket = records.ticket(self.site, item, found, now)
+            made.append(ticket)
+            timeline += records.activity(self.site, item, ticket, found, now)
+        timeline.sort(key=lambda i: i.at, reverse=True)
+        return Details(
+            companies=(company,) if company is not None else (),
+            tickets=tuple(made),
+            interactions=tuple(timeline),
+        )
+
+    async def _company(self, company_id: str | None, now: datetime) -> Company | None:
+        """The company, or None when there is none or the agent may not see it."""
+        if company_id is None:
+            return None
+        try:
+            data = await self._get_or_none(f"/api/v2/companies/{company_id}")
+        except AuthError as error:
+            if error.status == 403:
+                return None
+            raise
+        if data is None:
+            return None
+        return records.company(self.site, expect_dict(data, "Freshdesk", "a company"), now)
+
+    async def conversations(
+        self, ticket_id: str, policy: RetryPolicy = LOOKUP, *, max_pages: int = 0
+    ) -> list[dict[str, Any]]:
+        """A ticket's conversations, oldest first ([] when the ticket is gone)."""
+        try:
+            return await self._paged(
+                f"/api/v2/tickets/{ticket_id}/conversations",
+                policy=policy,
+                max_pages=max_pages or MAX_CONVERSATION_PAGES,
+            )
+        except NotFound:
+            return []

@@ -1,0 +1,25 @@
+"""`IntercomConnector`: the lookup, details, writes and admin parts over one workspace."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from cx_tui.connectors.base import Capability, Option
+from cx_tui.connectors.intercom.admin import CAPABILITIES, IntercomAdmin
+from cx_tui.connectors.intercom.details import IntercomDetails
+from cx_tui.connectors.intercom.options import OPTIONS
+from cx_tui.connectors.intercom.search import IntercomLookup
+from cx_tui.connectors.intercom.writes import NO_NEW_TICKETS, IntercomWrites
+from cx_tui.models import TargetKind
+
+
+class IntercomConnector(IntercomLookup, IntercomDetails, IntercomWrites, IntercomAdmin):
+    """One Intercom workspace: see the package docstring for its options and parts; the
+    template (`kit.VendorConnector`) for its constructor."""
+
+    type_name: ClassVar[str] = "intercom"
+    display_name: ClassVar[str] = "Intercom"
+    note_limit: ClassVar[int] = 60_000
+    capabilities: ClassVar[Capability] = CAPABILITIES
+    options: ClassVar[tuple[Option, ...]] = OPTIONS
+    unsupported_targets: ClassVar[dict[TargetKind, str]] = {TargetKind.NEW_TICKET: NO_NEW_TICKETS}

@@ -1,0 +1,244 @@
+"""Writing back, exactly once: Tasks, CaseComments, Cases, Contacts and Leads.
+
+- A note on a person: a completed Task (`TaskSubtype = 'Task'`) on the Contact or Lead
+  (`WhoId`), or on the Account (`WhatId`) for the company line.
+- A note on a case: a `CaseComment` with `IsPublished = false` (internal).
+- A call log: a Task with `TaskSubtype = 'Call'`, `CallType`, `CallDurationInSeconds`,
+  `CallDisposition`, `Status = 'Completed'` and `ActivityDate`.
+- A new case: a `Case` with `ContactId`, the note's first line its Subject, the note its
+  Description.
+- An unknown caller: a Contact, or a Lead when `create_as = "lead"`.
+
+Salesforce has no idempotency key. Each write carries the outbox's marker line (`cx-tui:<key>`)
+in its body, and a retry looks for it first. Long text areas (`Description`, `CommentBody`)
+cannot be filtered in SOQL, so the target's recent Tasks, CaseComments or Cases are read and
+scanned for the marker locally; a call log also carries the marker in `CallObject` (a
+filterable text field CTI systems use for the call's id), so it is found by an exact match.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Final
+
+from cx_tui.connectors.base import (
+    BadResponse,
+    InvalidInput,
+    RateLimited,
+    Unsupported,
+    new_ticket_subject,
+)
+from cx_tui.connectors.kit.markers import checked_marker, has_marker
+from cx_tui.connectors.kit.readers import parse_time, shorten, text_or_none
+from cx_tui.connectors.kit.retry import BACKGROUND
+from cx_tui.connectors.salesforce.soql import RECORD_ID, id_literal, soql_literal
+from cx_tui.models import ContactKind, ContactPoint, NoteReceipt, Person, TargetKind
+
+if TYPE_CHECKING:
+    from cx_tui.connectors.salesforce.api import Api
+    from cx_tui.connectors.salesforce.records import Reader
+    from cx_tui.models import NoteTarget
+
+SCAN: Final = 200
+"""Recent records of a target read back when looking for a marker."""
+SUBJECT: Final = 255
+LOW_BUDGET_WAIT: Final = 60.0
+
+
+def _kind(record_id: str) -> str:
+    return {"003": "Contact", "00Q": "Lead", "001": "Account", "500": "Case"}.get(record_id[:3], "")
+
+
+def _body(text: str, mark: str) -> str:
+    return f"{text.rstrip()}\n\n{mark}"
+
+
+def _subject(text: str, fallback: str) -> str:
+    try:
+        return new_ticket_subject(text, SUBJECT)
+    except ValueError:
+        return fallback
+
+
+def _spend_check(api: Api) -> None:
+    if api.budget.low:
+        raise RateLimited(
+            f"Salesforce: {api.budget.describe()}; background writes wait so agents keep "
+            "their lookups",
+            retry_after=LOW_BUDGET_WAIT,
+        )
+
+
+class Writer:
+    """Writes for one account; `reader` makes the receipts' links."""
+
+    def __init__(self, api: Api, reader: Reader) -> None:
+        self.api = api
+        self.reader = reader
+
+    async def _find(self, soql: str, field: str, key: str) -> Mapping[str, Any] | None:
+        for row in await self.api.query(soql, BACKGROUND):
+            if has_marker(str(row.get(field) or ""), key):
+                return row
+        return None
+
+    async def _create(self, sobject: str, body: Mapping[str, Any]) -> str:
+        answer = await self.api.post(f"sobjects/{sobject}", dict(body), BACKGROUND)
+        new_id = answer.get("id")
+        if answer.get("success") is False or not isinstance(new_id, str):
+            raise BadResponse(f"Salesforce did not create the {sobject}: {answer.get('errors')}")
+        if not RECORD_ID.fullmatch(new_id):
+            raise BadResponse(f"Salesforce sent a {sobject} id cx-tui cannot use")
+        return new_id
+
+    def _receipt(
+        self, sobject: str, record_id: str, row: Mapping[str, Any] | None = None
+    ) -> NoteReceipt:
+        created = parse_time(row.get("CreatedDate")) if row else None
+        return NoteReceipt(
+            self.reader.ref(sobject, record_id),
+            created or datetime.now(UTC),
+            duplicate=row is not None,
+        )
+
+    async def add_note(self, target: NoteTarget, text: str, key: str) -> NoteReceipt:
+        mark = checked_marker(key)
+        target_id = target.ref.record_id
+        kind = _kind(target_id)
+        _spend_check(self.api)
+        if target.kind is TargetKind.TICKET:
+            if kind != "Case":
+                raise InvalidInput("That ticket is not a Salesforce case id.")
+            found = await self._find(
+                f"SELECT Id, CommentBody, CreatedDate FROM CaseComment WHERE ParentId = "
+                f"{id_literal(target_id)} ORDER BY CreatedDate DESC LIMIT {SCAN}",
+                "CommentBody",
+                key,
+            )
+            if found:
+                return self._receipt("CaseComment", str(found["Id"]), found)
+            body = {"ParentId": target_id, "CommentBody": _body(text, mark), "IsPublished": False}
+            return self._receipt("CaseComment", await self._create("CaseComment", body))
+        if target.kind is TargetKind.NEW_TICKET:
+            return await self._new_case(target_id, kind, text, mark, key)
+        who = "WhatId" if kind == "Account" else "WhoId"
+        if kind not in ("Contact", "Lead", "Account"):
+            raise InvalidInput("That person is not a Salesforce Contact, Lead or Account id.")
+        found = await self._find(
+            f"SELECT Id, Description, CreatedDate FROM Task WHERE {who} = "
+            f"{id_literal(target_id)} AND TaskSubtype = 'Task' ORDER BY CreatedDate DESC "
+            f"LIMIT {SCAN}",
+            "Description",
+            key,
+        )
+        if found:
+            return self._receipt("Task", str(found["Id"]), found)
+        body = {
+            who: target_id,
+            "Subject": _subject(text, "Note"),
+            "Description": _body(text, mark),
+            "Status": "Completed",
+            "TaskSubtype": "Task",
+            "ActivityDate": datetime.now(UTC).date().isoformat(),
+        }
+        return self._receipt("Task", await self._create("Task", body))
+
+    async def _new_case(
+        self, target_id: str, kind: str, text: str, mark: str, key: str
+    ) -> NoteReceipt:
+        if kind != "Contact":
+            raise Unsupported(
+                "Salesforce opens cases for contacts; convert the lead (or pick a contact) first."
+            )
+        found = await self._find(
+            f"SELECT Id, Description, CreatedDate FROM Case WHERE ContactId = "
+            f"{id_literal(target_id)} ORDER BY CreatedDate DESC LIMIT {SCAN}",
+            "Description",
+            key,
+        )
+        if found:
+            return self._receipt("Case", str(found["Id"]), found)
+        body = {
+            "ContactId": target_id,
+            "Subject": _subject(text, "Call"),
+            "Description": _body(text, mark),
+            "Origin": "Phone",
+        }
+        return self._receipt("Case", await self._create("Case", body))
+
+    async def add_call(
+        self,
+        target: NoteTarget,
+        *,
+        body: str,
+        duration_s: float | None,
+        direction: str | None,
+        disposition: str | None,
+        at: datetime | None,
+        key: str,
+    ) -> NoteReceipt:
+        mark = checked_marker(key)
+        target_id = target.ref.record_id
+        kind = _kind(target_id)
+        if kind not in ("Contact", "Lead", "Account", "Case"):
+            raise InvalidInput("That is not a Salesforce Contact, Lead, Account or Case id.")
+        _spend_check(self.api)
+        found = await self._find(
+            f"SELECT Id, CallObject, CreatedDate FROM Task WHERE CallObject = "
+            f"{soql_literal(mark)} LIMIT 1",
+            "CallObject",
+            key,
+        )
+        if found:
+            return self._receipt("Task", str(found["Id"]), found)
+        call_type = {"inbound": "Inbound", "outbound": "Outbound"}.get((direction or "").lower())
+        when = (at or datetime.now(UTC)).astimezone(UTC)
+        task: dict[str, Any] = {
+            ("WhoId" if kind in ("Contact", "Lead") else "WhatId"): target_id,
+            "Subject": shorten(f"Call: {_subject(body, 'Call')}", SUBJECT),
+            "Description": _body(body, mark),
+            "TaskSubtype": "Call",
+            "Type": "Call",
+            "Status": "Completed",
+            "ActivityDate": when.date().isoformat(),
+            "CallObject": mark,
+        }
+        if call_type:
+            task["CallType"] = call_type
+        if duration_s is not None:
+            task["CallDurationInSeconds"] = max(0, round(duration_s))
+        if disposition:
+            task["CallDisposition"] = shorten(disposition, SUBJECT)
+        return self._receipt("Task", await self._create("Task", task))
+
+    async def create_person(
+        self, name: str | None, points: Sequence[ContactPoint], create_as: str
+    ) -> Person:
+        words = (name or "").split()
+        body: dict[str, Any] = {"LastName": words[-1] if words else "Unknown caller"}
+        if len(words) > 1:
+            body["FirstName"] = " ".join(words[:-1])
+        phones = [p.value for p in points if p.kind is ContactKind.PHONE]
+        emails = [p.value for p in points if p.kind is ContactKind.EMAIL]
+        if phones:
+            body["Phone"] = phones[0]
+        if len(phones) > 1:
+            body["MobilePhone"] = phones[1]
+        if emails:
+            body["Email"] = emails[0]
+        if create_as == "Lead":
+            body["Company"] = "Unknown"
+        for value in body.values():
+            if not isinstance(value, str) or len(value) > 80 or not value.isprintable():
+                raise InvalidInput("That name, phone or email cannot be stored in Salesforce.")
+        new_id = await self._create(create_as, body)
+        record = {
+            "attributes": {"type": create_as},
+            "Id": new_id,
+            "Name": text_or_none(" ".join(words)) or body["LastName"],
+            **{k: v for k, v in body.items() if k in ("Phone", "MobilePhone", "Email")},
+        }
+        if create_as == "Lead":
+            record["Company"] = body["Company"]
+        return self.reader.person(record)
