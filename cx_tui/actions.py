@@ -61,6 +61,8 @@ class NextAction:
     evidence: tuple[SourceRef, ...] = ()
     target: SourceRef | None = None
     prefill: dict[str, str] = field(default_factory=dict)
+    urgent: bool = False
+    """A deadline is at stake (an SLA): shown in the `cx-sla-breach` colour."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,11 +271,32 @@ def repeat_contact(profile: Profile, context: Context) -> Iterable[NextAction]:
         )
 
 
+def reply_before(due: datetime, now: datetime) -> str:
+    """`Reply before 14:10 (SLA, 9 min left)`, or `Reply now (SLA breached at 14:10, 5 min
+    ago)`; the time is the agent's own clock."""
+    clock = f"{due.astimezone():%H:%M}"
+    if due <= now:
+        return f"Reply now (SLA breached at {clock}, {span(now - due)} ago)"
+    return f"Reply before {clock} (SLA, {span(due - now)} left)"
+
+
 @rule
 def sla_due(profile: Profile, context: Context) -> Iterable[NextAction]:
-    for ticket in profile.open_tickets:
-        if ticket.sla_due is None or ticket.sla_due - context.now > SLA_SOON:
-            continue
+    urgent = [t for t in profile.open_tickets if t.sla_due and t.sla_due - context.now <= SLA_SOON]
+    first = min(urgent, key=lambda t: t.sla_due or context.now, default=None)
+    if first is not None and first.sla_due is not None:
+        yield NextAction(
+            "sla_due",
+            ActionKind.OPEN_TICKET,
+            reply_before(first.sla_due, context.now),
+            f"Ticket #{first.ref.record_id}: {first.subject} ({first.ref.connector}).",
+            99,
+            evidence=(first.ref,),
+            target=first.ref,
+            urgent=True,
+        )
+    for ticket in urgent:
+        assert ticket.sla_due is not None
         breached = ticket.sla_due <= context.now
         yield NextAction(
             "sla_due",
@@ -284,6 +307,7 @@ def sla_due(profile: Profile, context: Context) -> Iterable[NextAction]:
             95,
             evidence=(ticket.ref,),
             target=ticket.ref,
+            urgent=True,
         )
 
 

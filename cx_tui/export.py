@@ -57,6 +57,7 @@ def _contact(contact: SourcedContact) -> Json:
         "label": point.label,
         "shared": point.shared,
         "sources": [ref_json(r) for r in contact.sources],
+        "stored_as": [{"source": source, "value": raw} for source, raw in contact.spellings],
     }
 
 
@@ -146,6 +147,21 @@ def _action(action: NextAction) -> Json:
         "evidence": [ref_json(r) for r in action.evidence],
         "target": ref_json(action.target) if action.target else None,
         "prefill": dict(action.prefill),
+        "urgent": action.urgent,
+    }
+
+
+def _link(profile: Profile) -> Json | None:
+    link = profile.link
+    if link is None:
+        return None
+    return {
+        "point": link.point,
+        "records": [{"source": c, "id": r} for c, r in link.records],
+        "confirmed_by": link.by,
+        "confirmed_at": _time(link.at),
+        "use": profile.link_use.value if profile.link_use else None,
+        "preselected": profile.preselected,
     }
 
 
@@ -156,6 +172,8 @@ def profile_json(profile: Profile, actions: Sequence[NextAction], query_kind: st
         "query": profile.query,
         "query_kind": query_kind,
         "state": profile.state.value,
+        "notes": list(profile.notes),
+        "link": _link(profile),
         "person": {name: values[0].value for name, values in profile.fields.items()},
         "fields": {name: _values(values) for name, values in profile.fields.items()},
         "conflicts": [{"field": c.field, "values": _values(c.values)} for c in profile.conflicts],

@@ -1,7 +1,11 @@
 """Turn what the agent typed (or the softphone sent) into a validated query.
 
 A query is a phone number, an email address or a name. Phones go through `phonenumbers` against
-a configurable default region and are kept only if `is_valid_number`; the extension stays apart.
+a configurable default region. A number in a range the metadata knows is `recognised`; one that
+is only *possible* for its country (the right length, a range the metadata does not list yet:
+allocations outrun it) is looked up all the same, with a quiet note. Only impossible input is
+refused: letters, an unknown country code, a length no number of that country has, nothing at
+all. The extension stays apart.
 Everything a vendor search language will ever see is built from the validated values here, so
 bad input is refused before a request is made, with a message an agent can act on.
 """
@@ -23,6 +27,13 @@ MAX_QUERY_LENGTH = 254
 
 SUFFIX_DIGITS = 7
 """How many trailing digits a "last digits" match compares."""
+
+MIN_UNRECOGNISED_DIGITS = 7
+"""A number outside the known ranges is taken only with at least this many national digits:
+shorter ones (a service code, `0123`) are possible for some countries but name no caller."""
+
+UNRECOGNISED_RANGE_NOTE = "number range not recognised: looked up as given"
+"""The quiet note a profile carries for a possible number outside the known ranges."""
 
 
 class QueryKind(StrEnum):
@@ -79,6 +90,8 @@ class PhoneQuery:
     """`(415) 555-0132`, as people in that country write it."""
     international_formatted: str
     """`+1 415-555-0132`"""
+    recognised: bool = True
+    """False: possible for its country, but in no range `phonenumbers`' metadata knows."""
 
     @property
     def digits(self) -> str:
@@ -212,19 +225,36 @@ def normalize_phone(text: str, default_region: str | None = None) -> PhoneQuery:
         number = phonenumbers.parse(body, region)
     except NumberParseException as exc:
         raise InvalidPhoneError(_parse_failure(text, exc)) from None
-    if not phonenumbers.is_valid_number(number):
+    recognised = phonenumbers.is_valid_number(number)
+    if not recognised and not _possible(number):
         raise InvalidPhoneError(_invalid_reason(text, number))
     e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
     country_code = number.country_code or 0
+    region = phonenumbers.region_code_for_number(number)
+    if region is None:  # outside the known ranges: the country code's main region
+        main = phonenumbers.region_code_for_country_code(country_code)
+        region = main if main != "ZZ" else None
     return PhoneQuery(
         e164=e164,
         extension=extension or number.extension or None,
         country_code=country_code,
-        region=phonenumbers.region_code_for_number(number),
+        region=region,
         national_digits=phonenumbers.national_significant_number(number),
         national_formatted=phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL),
         international_formatted=phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL),
+        recognised=recognised,
     )
+
+
+def _possible(number: phonenumbers.PhoneNumber) -> bool:
+    """A real country code, a length that country's numbers have, and enough digits to be a
+    subscriber's number rather than a short code."""
+    country_code = number.country_code or 0
+    if phonenumbers.region_code_for_country_code(country_code) == "ZZ":
+        return False
+    if phonenumbers.is_possible_number_with_reason(number) != ValidationResult.IS_POSSIBLE:
+        return False
+    return len(phonenumbers.national_significant_number(number)) >= MIN_UNRECOGNISED_DIGITS
 
 
 def _parse_failure(text: str, exc: NumberParseException) -> str:
@@ -248,7 +278,7 @@ def _invalid_reason(text: str, number: phonenumbers.PhoneNumber) -> str:
             ValidationResult.TOO_SHORT: "it has too few digits",
             ValidationResult.TOO_LONG: "it has too many digits",
             ValidationResult.INVALID_LENGTH: "it has the wrong number of digits",
-        }.get(possible, "no such number range exists")
+        }.get(possible, "it is too short to be a caller's number")
         region = phonenumbers.region_code_for_country_code(country_code)
         why += f" for +{country_code} ({region})"
     return f"'{text}' is not a valid phone number: {why}."
@@ -372,6 +402,28 @@ def contact_prefill(query: Query) -> dict[str, str]:
     if query.email is not None:
         return {"email": query.email}
     return {"name": query.name or query.text}
+
+
+def region_of(e164: str) -> str | None:
+    """The region an E.164 number belongs to (its country code's main one when the range is
+    not known), or None."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except NumberParseException:
+        return None
+    region = phonenumbers.region_code_for_number(number) or (
+        phonenumbers.region_code_for_country_code(number.country_code or 0)
+    )
+    return region if region and region != "ZZ" else None
+
+
+def link_point(query: Query) -> str | None:
+    """The key a confirmed link is kept under: the line (E.164, `;ext=` and the extension when
+    there is one) or the mailbox; None for a name (a name names nobody for sure)."""
+    if query.phone is not None:
+        ext = query.phone.extension
+        return f"{query.phone.e164};ext={ext}" if ext else query.phone.e164
+    return query.email
 
 
 def fold_email(value: str) -> str:

@@ -80,6 +80,15 @@ MAIN_KEYS: tuple[Key, ...] = (
     ),
     Key("recent-lookups", "r", "recent", "Recent", "Lookup", command="Recent lookups"),
     Key("pick-person", "p", "pick", "Pick person", "Lookup", show=False, command="Pick the person"),
+    Key(
+        "forget-link",
+        "f",
+        "forget_link",
+        "Forget pick",
+        "Lookup",
+        show=False,
+        command="Forget who this number or email belongs to",
+    ),
     Key("log-note", "n,ctrl+n", "note", "Note", "Act", narrow=True, command="Log a note"),
     Key("outbox", "b", "outbox", "Outbox", "Act", narrow=True, command="Outbox: notes to deliver"),
     Key(

@@ -28,6 +28,7 @@ from cx_tui.connectors.base import (
 )
 from cx_tui.connectors.base import Timeout as SourceTimeout
 from cx_tui.models import (
+    ConfirmedLink,
     ContactPoint,
     Details,
     Match,
@@ -35,88 +36,42 @@ from cx_tui.models import (
     Profile,
     SourceRef,
     SourceState,
-    SourceStatus,
 )
 from cx_tui.profile import ProfileBuilder, RecordKey
+from cx_tui.updates import (
+    DetailsFailed,
+    DetailsLoaded,
+    LookupCancelled,
+    LookupFinished,
+    SourceAnswered,
+    SourceFailed,
+    SourceHopped,
+    SourceStarted,
+    Update,
+    apply_update,
+)
 
 if TYPE_CHECKING:
     from cx_tui.connectors.base import Connector
     from cx_tui.identity import Query
 
+__all__ = [  # the updates live in `cx_tui.updates`; importing them from here still works
+    "DetailsFailed",
+    "DetailsLoaded",
+    "LookupCancelled",
+    "LookupEngine",
+    "LookupFinished",
+    "SourceAnswered",
+    "SourceFailed",
+    "SourceHopped",
+    "SourceStarted",
+    "Update",
+    "apply_update",
+    "failure_state",
+]
+
 DEFAULT_DEADLINE = 3.0
 DEFAULT_DETAILS_DEADLINE = 5.0
-
-
-# --- Updates (past-tense facts) ---------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class SourceStarted:
-    source: str
-
-
-@dataclass(frozen=True, slots=True)
-class SourceAnswered:
-    """A source finished its search; `matches` may be empty (nobody)."""
-
-    source: str
-    matches: tuple[Match, ...]
-    elapsed_ms: float
-    cached: bool = False
-    """From the cache (a refresh may follow when it was stale)."""
-
-
-@dataclass(frozen=True, slots=True)
-class SourceFailed:
-    """A source could not search: timed out, rate limited, auth failed, unreachable..."""
-
-    source: str
-    state: SourceState
-    message: str
-    elapsed_ms: float
-    retry_after: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class DetailsLoaded:
-    source: str
-    record: RecordKey
-    details: Details
-    elapsed_ms: float
-    cached: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class DetailsFailed:
-    source: str
-    record: RecordKey
-    state: SourceState
-    message: str
-    retry_after: float | None = None
-    """When the source was rate limited: seconds until it accepts requests again."""
-
-
-@dataclass(frozen=True, slots=True)
-class LookupFinished:
-    """Every source has answered or given up; nothing more will arrive for this lookup."""
-
-    elapsed_ms: float
-
-
-@dataclass(frozen=True, slots=True)
-class LookupCancelled:
-    """A newer lookup replaced this one."""
-
-
-Update = (
-    SourceStarted
-    | SourceAnswered
-    | SourceFailed
-    | DetailsLoaded
-    | DetailsFailed
-    | LookupFinished
-    | LookupCancelled
-)
 
 
 # --- Error mapping ---------------------------------------------------------------------------
@@ -185,6 +140,8 @@ class LookupEngine:
             `deadline` setting overrides it).
         details_deadline: Seconds each source gets for the details stage.
         links: Returns the record groups the agent confirmed are one person.
+        remembered: Returns who the agent said a number or email belongs to (`link_point`),
+            or None; an error reading it is no reason not to look the caller up.
         cache: Answers kept for repeat lookups (stale-while-revalidate); default: 60 s TTL.
     """
 
@@ -195,6 +152,7 @@ class LookupEngine:
         deadline: float = DEFAULT_DEADLINE,
         details_deadline: float = DEFAULT_DETAILS_DEADLINE,
         links: Callable[[], Sequence[Sequence[RecordKey]]] | None = None,
+        remembered: Callable[[str], ConfirmedLink | None] | None = None,
         cache: ResultCache | None = None,
     ) -> None:
         self.connectors = list(connectors)
@@ -203,6 +161,7 @@ class LookupEngine:
         self.details_deadline = details_deadline
         self._by_name = {c.name: c for c in self.connectors}
         self._links = links or (lambda: ())
+        self.remembered = remembered
         self._current: _Lookup | None = None
 
     @property
@@ -211,11 +170,28 @@ class LookupEngine:
 
     def new_builder(self, query: Query, *, selected: str | None = None) -> ProfileBuilder:
         """An empty profile for `query`; `selected`: the candidate the agent already picked."""
+        from cx_tui.identity import UNRECOGNISED_RANGE_NOTE
+
         line = (query.phone.e164, query.phone.extension or "") if query.phone else None
-        builder = ProfileBuilder(query.display(), self.source_names, self._links(), line)
+        notes = [UNRECOGNISED_RANGE_NOTE] if query.phone and not query.phone.recognised else []
+        builder = ProfileBuilder(
+            query.display(), self.source_names, self._links(), line, notes, self.link_for(query)
+        )
         if selected is not None:
             builder.select(selected)
         return builder
+
+    def link_for(self, query: Query) -> ConfirmedLink | None:
+        """The link the agent confirmed for `query`'s number or email, if any."""
+        from cx_tui.identity import link_point
+
+        point = link_point(query)
+        if point is None or self.remembered is None:
+            return None
+        try:
+            return self.remembered(point)
+        except Exception:  # the store is unreadable: look the caller up all the same
+            return None
 
     def cancel(self) -> None:
         """Cancel the lookup in flight, if any."""
@@ -243,7 +219,7 @@ class LookupEngine:
         for connector in self.connectors:
             lookup.spawn(self._search(lookup, connector, query))
 
-        async for update in self._drain(lookup, builder, started, search=True):
+        async for update in self._drain(lookup, builder, started, search=query):
             yield update
 
     async def stream_details(
@@ -256,7 +232,7 @@ class LookupEngine:
         started = time.perf_counter()
         for match in matches:
             self._start_details(lookup, match)
-        async for update in self._drain(lookup, into, started, search=False):
+        async for update in self._drain(lookup, into, started, search=None):
             yield update
 
     async def lookup(self, query: Query) -> Profile:
@@ -267,15 +243,26 @@ class LookupEngine:
         return builder.build()
 
     async def _drain(
-        self, lookup: _Lookup, builder: ProfileBuilder | None, started: float, *, search: bool
+        self,
+        lookup: _Lookup,
+        builder: ProfileBuilder | None,
+        started: float,
+        *,
+        search: Query | None,
     ) -> AsyncIterator[Update]:
-        searching = search
+        """Yield updates until every task is done; after the search, one round of hops
+        (`cx_tui.hop`), then the resolved person's details."""
+        stages = ["hop", "details"] if search is not None else []
         try:
             while True:
                 if not lookup.tasks and lookup.queue.empty():
-                    if searching and builder is not None and not lookup.cancelled:
-                        searching = False
-                        self._second_stage(lookup, builder)
+                    if stages and builder is not None and not lookup.cancelled:
+                        stage = stages.pop(0)
+                        if stage == "hop":
+                            assert search is not None
+                            self._hop(lookup, builder, search)
+                        else:
+                            self._second_stage(lookup, builder)
                         continue
                     break
                 update = await lookup.queue.get()
@@ -294,6 +281,29 @@ class LookupEngine:
                     task.cancel()
             if self._current is lookup:
                 self._current = None
+
+    def _hop(self, lookup: _Lookup, builder: ProfileBuilder, query: Query) -> None:
+        """The sources disagreed: ask the silent ones once more (`cx_tui.hop`)."""
+        from cx_tui.hop import plan_hops
+
+        for hop in plan_hops(builder, query, self.connectors):
+            lookup.spawn(self._hop_search(lookup, hop.connector, hop.query, hop.via))
+
+    async def _hop_search(
+        self, lookup: _Lookup, connector: Connector, query: Query, via: str
+    ) -> None:
+        """One hop: what it finds is reported; a failure is not (the source already said
+        "nobody" for the caller's own number or email)."""
+        started = time.perf_counter()
+        try:
+            result = await asyncio.wait_for(connector.find_people(query), self._deadline(connector))
+            matches = _check_matches(connector.name, result)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            return
+        elapsed = (time.perf_counter() - started) * 1000
+        lookup.queue.put_nowait(SourceHopped(connector.name, matches, via, elapsed))
 
     def _second_stage(self, lookup: _Lookup, builder: ProfileBuilder) -> None:
         """All sources have answered: fetch details for the resolved person's records."""
@@ -421,40 +431,3 @@ class LookupEngine:
         for connector in self.connectors:
             with contextlib.suppress(Exception):
                 await connector.aclose()
-
-
-def apply_update(builder: ProfileBuilder, update: Update) -> None:
-    """Fold one update into a profile builder."""
-    if isinstance(update, SourceAnswered):
-        builder.add_matches(update.source, update.matches)
-        state = SourceState.FOUND if update.matches else SourceState.NOBODY
-        builder.set_status(
-            SourceStatus(
-                update.source, state, matches=len(update.matches), elapsed_ms=update.elapsed_ms
-            )
-        )
-    elif isinstance(update, SourceFailed):
-        builder.set_status(
-            SourceStatus(
-                update.source,
-                update.state,
-                update.message,
-                elapsed_ms=update.elapsed_ms,
-                retry_after=update.retry_after,
-            )
-        )
-    elif isinstance(update, DetailsLoaded):
-        builder.add_details(update.record, update.details)
-    elif isinstance(update, DetailsFailed):
-        current = builder.status.get(update.source)
-        if current is not None:
-            builder.set_status(
-                SourceStatus(
-                    current.source,
-                    current.state,
-                    f"details unavailable: {update.message}",
-                    matches=current.matches,
-                    elapsed_ms=current.elapsed_ms,
-                    retry_after=update.retry_after,
-                )
-            )

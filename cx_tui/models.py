@@ -312,6 +312,9 @@ class Conflict:
 class SourcedContact:
     point: ContactPoint
     sources: tuple[SourceRef, ...]
+    spellings: tuple[tuple[str, str], ...] = ()
+    """(source, the value as it stores it) where that differs from `point.value`: one number
+    written `(415) 555-0132` in one system and `+14155550132` in another is one contact."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,6 +349,34 @@ class Candidate:
         return tuple(dict.fromkeys(m.source for m in self.matches))
 
 
+@dataclass(frozen=True, slots=True)
+class ConfirmedLink:
+    """The agent said who a number or an email belongs to: the records they picked, one per
+    source, who confirmed it and when (kept in the local store)."""
+
+    point: str
+    """The line or mailbox: `+14155550132`, `+12125550100;ext=210`, `maria@example.com`."""
+    records: tuple[tuple[str, str], ...]
+    """(connector name, record id) of each record picked."""
+    by: str
+    """Who confirmed it (the operating-system user)."""
+    at: datetime
+    """When (UTC)."""
+
+
+class LinkUse(StrEnum):
+    """What a lookup made of the link the agent confirmed for its number or email."""
+
+    RESOLVED = "resolved"
+    """A weak match was confirmed before: it names the caller now."""
+    PRESELECTED = "preselected"
+    """A shared line: the last pick is offered first, but the agent still picks."""
+    STALE = "stale"
+    """The record picked is gone from its source: the lookup fell back to search."""
+    UNUSED = "unused"
+    """The strong matches of this lookup say who it is; the link was not needed."""
+
+
 class ProfileState(StrEnum):
     SEARCHING = "searching"
     RESOLVED = "resolved"
@@ -374,6 +405,15 @@ class Profile:
     """The matches merged into this person (one per source record)."""
     candidates: tuple[Candidate, ...] = ()
     """When `state` is AMBIGUOUS: who it could be."""
+    link: ConfirmedLink | None = None
+    """The confirmed link for the query's number or email, when there is one."""
+    link_use: LinkUse | None = None
+    preselected: str | None = None
+    """When AMBIGUOUS on a shared line: the key of the candidate picked last time (listed
+    first; the agent still picks)."""
+    notes: tuple[str, ...] = ()
+    """Quiet remarks about how the lookup went ("number range not recognised", "confirmed by
+    you on 3 Dec"), shown on the card."""
 
     def value(self, name: str) -> str | None:
         """The shown value of a field, or None when no source has it."""

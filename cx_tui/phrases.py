@@ -35,3 +35,25 @@ def ago(when: datetime, now: datetime | None = None) -> str:
 def people(count: int) -> str:
     """`1 person`, `3 people`."""
     return f"{count} {'person' if count == 1 else 'people'}"
+
+
+def day(when: datetime, now: datetime | None = None) -> str:
+    """`3 Dec` in the agent's time zone (`3 Dec 2025` when not this year)."""
+    local = when.astimezone()
+    year = (now or now_utc()).astimezone().year
+    return f"{local.day} {local:%b}" + (f" {local.year}" if local.year != year else "")
+
+
+def confirmer(by: str, me: str | None) -> str:
+    """`you` when the agent at this machine confirmed it, else their user name."""
+    return "you" if me is not None and by == me else by
+
+
+def current_user() -> str:
+    """The operating-system user: who confirms a link (never fails: `someone`)."""
+    import getpass
+
+    try:
+        return getpass.getuser() or "someone"
+    except Exception:  # no login name, no USER variable: still record the pick
+        return "someone"

@@ -10,33 +10,36 @@ match on the last digits of a number alone: that person is a candidate the agent
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from cx_tui.identity import region_of
+from cx_tui.merge import (
+    already_tried,
+    canonical_person,
+    merge_companies,
+    merge_contacts,
+    merge_fields,
+    merge_timeline,
+    order_tickets,
+)
 from cx_tui.models import (
     Candidate,
-    Company,
-    Conflict,
+    ConfirmedLink,
     ContactKind,
-    ContactPoint,
     Details,
     FieldValue,
-    Interaction,
+    LinkUse,
     Match,
     MatchReason,
     Person,
     Profile,
     ProfileState,
-    SourcedCompany,
-    SourcedContact,
-    SourceRef,
     SourceState,
     SourceStatus,
-    Ticket,
-    TriedItem,
 )
+from cx_tui.phrases import confirmer, current_user, day
 
 RecordKey = tuple[str, str]
 """(connector name, record id) of a person record."""
@@ -47,8 +50,6 @@ profile says why it matched, so the agent can judge."""
 WEAK_MATCH = 0.6
 """Below: a last-digits match. Noise when some match is strong; otherwise never enough to
 resolve the caller silently (the agent confirms, as for a shared number)."""
-
-MERGED_FIELDS = ("name", "company", "title", "plan", "timezone", "language", "vip")
 
 
 # --- Identity resolution -----------------------------------------------------------------
@@ -151,6 +152,47 @@ def resolve(
     return Resolution(state, tuple(groups))
 
 
+def apply_link(
+    result: Resolution,
+    link: ConfirmedLink | None,
+    answered: set[str],
+    line: tuple[str, str] | None = None,
+) -> tuple[Resolution, LinkUse | None, str | None]:
+    """What the agent's earlier pick for this number or email does to a resolution.
+
+    A pick among weak matches (the agent confirmed a last-digits match) resolves to that
+    person again. Where several people really hold the line or the mailbox (some other
+    candidate is more than a weak match, or a source flags the line as shared) the pick is only
+    listed first and preselected: the next caller on a switchboard may be someone else. A pick
+    whose records are all gone from sources that answered is stale: the search stands.
+
+    Returns:
+        The resolution, what the link did (None: no link, or its sources have not answered),
+        and the key of the preselected candidate.
+    """
+    if link is None:
+        return result, None, None
+    linked = set(link.records)
+    found = next((c for c in result.clusters if any(m.person.ref.key in linked for m in c)), None)
+    if found is None:
+        if {source for source, _ in linked} <= answered:
+            return result, LinkUse.STALE, None
+        return result, None, None
+    if result.state is not ProfileState.AMBIGUOUS:
+        return result, LinkUse.UNUSED, None
+    others = [c for c in result.clusters if c is not found]
+    shared = any(not weak_only(c) for c in others) or any(
+        cp.shared and line is not None and cp.value == line[0]
+        for cluster in result.clusters
+        for m in cluster
+        for cp in m.person.contact_points
+    )
+    if shared:
+        ordered = (found, *others)
+        return Resolution(ProfileState.AMBIGUOUS, ordered), LinkUse.PRESELECTED, cluster_key(found)
+    return Resolution(ProfileState.RESOLVED, (found,)), LinkUse.RESOLVED, None
+
+
 def _has_line(person: Person, line: tuple[str, str]) -> bool:
     return any(
         cp.kind is ContactKind.PHONE and (cp.value, cp.extension or "") == line
@@ -237,149 +279,6 @@ def _link_by_phone(clusters: _Clusters, persons: Mapping[RecordKey, Person]) -> 
                 break
 
 
-# --- Building the profile ------------------------------------------------------------------
-
-
-def _norm(value: str) -> str:
-    return " ".join(value.split()).casefold()
-
-
-def _field_value(person: Person, name: str) -> str | None:
-    if name == "vip":
-        return None if person.vip is None else ("yes" if person.vip else "no")
-    value = getattr(person, name)
-    return value if isinstance(value, str) and value.strip() else None
-
-
-def merge_fields(
-    persons: Sequence[Person], companies: Sequence[Company] = ()
-) -> tuple[dict[str, tuple[FieldValue, ...]], tuple[Conflict, ...]]:
-    """Per-field values with their sources; a field with several distinct values conflicts.
-
-    Values that differ only in case or spacing are the same value. The first source (config
-    order) gives the shown value.
-    """
-    fields: dict[str, tuple[FieldValue, ...]] = {}
-    conflicts: list[Conflict] = []
-    for name in MERGED_FIELDS:
-        found: dict[str, tuple[str, list[SourceRef]]] = {}
-        for person in persons:
-            value = _field_value(person, name)
-            if value is not None:
-                found.setdefault(_norm(value), (value, []))[1].append(person.ref)
-        if name == "plan" and not found:
-            for company in companies:
-                if company.plan:
-                    found.setdefault(_norm(company.plan), (company.plan, []))[1].append(company.ref)
-        if not found:
-            continue
-        values = tuple(FieldValue(v, tuple(refs)) for v, refs in found.values())
-        fields[name] = values
-        if len(values) > 1:
-            conflicts.append(Conflict(name, values))
-    tags: dict[str, str] = {}
-    for person in persons:
-        for tag in person.tags:
-            tags.setdefault(tag.casefold(), tag)  # the first source's spelling wins
-    if tags:
-        refs = tuple(p.ref for p in persons if p.tags)
-        fields["tags"] = (FieldValue(", ".join(sorted(tags.values(), key=str.casefold)), refs),)
-    return fields, tuple(conflicts)
-
-
-def merge_contacts(persons: Sequence[Person]) -> tuple[SourcedContact, ...]:
-    """Every phone and email with the sources that hold it; phones first, widely held first."""
-    points: dict[tuple[str, str, str], ContactPoint] = {}
-    sources: dict[tuple[str, str, str], list[SourceRef]] = {}
-    for person in persons:
-        for cp in person.contact_points:
-            sources.setdefault(cp.key, []).append(person.ref)
-            known = points.setdefault(cp.key, cp)
-            if cp.shared and not known.shared:
-                points[cp.key] = replace(known, shared=True)
-    ordered = sorted(points, key=lambda k: (k[0] != ContactKind.PHONE.value, -len(sources[k])))
-    return tuple(SourcedContact(points[k], tuple(sources[k])) for k in ordered)
-
-
-def merge_companies(companies: Sequence[Company]) -> tuple[SourcedCompany, ...]:
-    grouped: dict[str, list[Company]] = {}
-    for company in companies:
-        grouped.setdefault(_norm(company.name), []).append(company)
-    return tuple(SourcedCompany(group[0].name, tuple(group)) for group in grouped.values())
-
-
-def _ticket_order(ticket: Ticket) -> tuple[bool, int, float, float]:
-    rank = ticket.priority.rank if ticket.priority else 1
-    due = ticket.sla_due.timestamp() if ticket.sla_due else float("inf")
-    return (not ticket.is_open, -rank, due if ticket.is_open else 0.0, -ticket.updated.timestamp())
-
-
-def order_tickets(tickets: Iterable[Ticket]) -> tuple[Ticket, ...]:
-    """Open tickets first (most urgent, then soonest SLA), then the rest by last update."""
-    unique = {t.ref.key: t for t in tickets}
-    return tuple(sorted(unique.values(), key=_ticket_order))
-
-
-def merge_timeline(interactions: Iterable[Interaction]) -> tuple[Interaction, ...]:
-    unique = {i.ref.key: i for i in interactions}
-    return tuple(sorted(unique.values(), key=lambda i: i.at, reverse=True))
-
-
-_BULLET = re.compile(r"^\s*(?:[-*\u2022]|\d{1,2}[.)])\s+(.*\S)")
-_TRIED_PREFIX = re.compile(
-    r"^\s*(?:already tried|steps tried|tried|done so far|troubleshooting)\s*:\s*(.+)",
-    re.IGNORECASE | re.DOTALL,
-)
-_MAX_STEP = 240
-_CALL_LOG = re.compile(r"\A\s*(?:inbound |outbound )?call(?: · [^\n]*)?[ \t]*(?:\n|\Z)", re.I)
-"""The header line `outbox.call_note_text` gives a call log (`Inbound call · 4 min · ...`): a
-record of a call, not a troubleshooting step."""
-
-
-def tried_steps(body: str) -> list[str]:
-    """The steps an internal note records: its bullets, a "Tried: a; b" list, or the note."""
-    bullets = [m.group(1) for line in body.splitlines() if (m := _BULLET.match(line))]
-    if bullets:
-        return [" ".join(b.split())[:_MAX_STEP] for b in bullets]
-    prefixed = _TRIED_PREFIX.match(body)
-    if prefixed:
-        parts = re.split(r"[;\n]", prefixed.group(1))
-        return [" ".join(p.split()).strip(" .")[:_MAX_STEP] for p in parts if p.strip(" .\n")]
-    text = " ".join(body.split())
-    return [text[:_MAX_STEP]] if text else []
-
-
-def already_tried(
-    tickets: Sequence[Ticket], interactions: Sequence[Interaction]
-) -> tuple[TriedItem, ...]:
-    """Steps found in internal comments of open tickets and in notes about them, newest first."""
-    open_by_key = {t.ref.key: t for t in tickets if t.is_open}
-    # (ticket, note text, when, where the note lives): internal comments, then notes.
-    notes: list[tuple[Ticket, str, datetime, SourceRef]] = [
-        (ticket, c.body, c.created, c.ref)
-        for ticket in open_by_key.values()
-        for c in ticket.comments
-        if not c.public
-    ]
-    for interaction in interactions:
-        if interaction.channel.value == "note" and interaction.ticket_id is not None:
-            noted = open_by_key.get((interaction.ref.connector, interaction.ticket_id))
-            if noted is not None:
-                notes.append((noted, interaction.summary, interaction.at, interaction.ref))
-    items: list[TriedItem] = []
-    seen: set[tuple[str, str, str]] = set()
-    for ticket, body, at, ref in notes:
-        if _CALL_LOG.match(body):
-            continue
-        for step in tried_steps(body):
-            mark = (ticket.ref.connector, ticket.ref.record_id, step.casefold())
-            if mark not in seen:
-                seen.add(mark)
-                items.append(TriedItem(step, at, ref, ticket.ref))
-    items.sort(key=lambda item: item.at, reverse=True)
-    return tuple(items)
-
-
 def _last_contact(
     cluster: Sequence[Match], details: Mapping[RecordKey, Details]
 ) -> datetime | None:
@@ -396,6 +295,8 @@ class ProfileBuilder:
         sources: Every source taking part, in config order (that order breaks ties).
         links: Record groups the agent confirmed are one person.
         line: (E.164, extension) of a phone query (see `resolve`).
+        notes: Remarks about the query itself (a number outside the known ranges).
+        link: Who the agent said this number or email belongs to (see `apply_link`).
     """
 
     def __init__(
@@ -404,9 +305,14 @@ class ProfileBuilder:
         sources: Sequence[str],
         links: Iterable[Iterable[RecordKey]] = (),
         line: tuple[str, str] | None = None,
+        notes: Sequence[str] = (),
+        link: ConfirmedLink | None = None,
     ) -> None:
         self.query = query
+        self.notes: list[str] = list(notes)
+        """Remarks the profile carries whatever the sources say (see `Profile.notes`)."""
         self._line = line
+        self._region = region_of(line[0]) if line is not None else None
         self._order = {name: index for index, name in enumerate(sources)}
         self._links = [tuple(group) for group in links]
         self.status: dict[str, SourceStatus] = {
@@ -415,12 +321,17 @@ class ProfileBuilder:
         self.matches: dict[str, tuple[Match, ...]] = {}
         self.details: dict[RecordKey, Details] = {}
         self._selected: str | None = None
+        self.link = link
 
     def set_status(self, status: SourceStatus) -> None:
         self.status[status.source] = status
 
     def add_matches(self, source: str, matches: Sequence[Match]) -> None:
-        self.matches[source] = tuple(matches)
+        """What `source` found; numbers it stored without a country code are compared as
+        E.164 in the person's region, else the caller's (`merge.canonical_person`)."""
+        self.matches[source] = tuple(
+            replace(m, person=canonical_person(m.person, self._region)) for m in matches
+        )
 
     def add_details(self, key: RecordKey, details: Details) -> None:
         self.details[key] = details
@@ -435,22 +346,47 @@ class ProfileBuilder:
         return self._selected
 
     def resolution(self) -> Resolution:
+        return self._resolve()[0]
+
+    def _resolve(self) -> tuple[Resolution, LinkUse | None, str | None]:
+        """The resolution, what the confirmed link did to it, and the preselected candidate."""
         all_matches = [m for source in self.matches.values() for m in source]
         result = resolve(all_matches, self._links, self._line)
         if self._selected is not None:
             for cluster in result.clusters:
                 if cluster_key(cluster) == self._selected:
-                    return Resolution(ProfileState.RESOLVED, (cluster,))
-        return result
+                    return Resolution(ProfileState.RESOLVED, (cluster,)), None, None
+        answered = {s.source for s in self.status.values() if not s.state.is_failure}
+        answered -= {s.source for s in self.status.values() if s.state is SourceState.SEARCHING}
+        return apply_link(result, self.link, answered, self._line)
+
+    def _link_notes(self, use: LinkUse | None) -> tuple[str, ...]:
+        link = self.link
+        if link is None or use is None or use is LinkUse.UNUSED:
+            return tuple(self.notes)
+        who, when = confirmer(link.by, current_user()), day(link.at)
+        note = {
+            LinkUse.RESOLVED: f"confirmed by {who} on {when}",
+            LinkUse.PRESELECTED: f"last picked by {who} on {when}: a shared line, so ask",
+            LinkUse.STALE: (
+                f"the record {who} confirmed on {when} ("
+                + ", ".join(f"{c} #{r}" for c, r in link.records)
+                + ") was not found, perhaps deleted: searched as usual"
+            ),
+        }[use]
+        return (*self.notes, note)
 
     def build(self) -> Profile:
         """The profile as of the updates applied so far."""
-        resolution = self.resolution()
+        resolution, use, preselected = self._resolve()
         pending = any(s.state is SourceState.SEARCHING for s in self.status.values())
         sources = dict(self.status)
+        notes = self._link_notes(use)
         if resolution.state is ProfileState.UNKNOWN:
             state = ProfileState.SEARCHING if pending else ProfileState.UNKNOWN
-            return Profile(self.query, state, sources=sources)
+            return Profile(
+                self.query, state, sources=sources, link=self.link, link_use=use, notes=notes
+            )
         if resolution.state is ProfileState.AMBIGUOUS:
             return Profile(
                 self.query,
@@ -458,6 +394,10 @@ class ProfileBuilder:
                 sources=sources,
                 candidates=tuple(self._candidate(c) for c in resolution.clusters),
                 matches=tuple(m for c in resolution.clusters for m in c),
+                preselected=preselected,
+                link=self.link,
+                link_use=use,
+                notes=notes,
             )
         cluster = sorted(resolution.resolved, key=lambda m: self._order.get(m.source, 99))
         persons = [m.person for m in cluster]
@@ -482,6 +422,9 @@ class ProfileBuilder:
             timeline=merge_timeline(interactions),
             already_tried=already_tried(tickets, interactions),
             matches=tuple(cluster),
+            link=self.link,
+            link_use=use,
+            notes=notes,
         )
 
     def _candidate(self, cluster: Sequence[Match]) -> Candidate:

@@ -27,12 +27,13 @@ TIMELINE_ROWS = 12
 @dataclass(frozen=True, slots=True)
 class Palette:
     """How the highlights look; the defaults are the CLI's, the screen's come from its theme
-    (the `cx-conflict`, `cx-vip` and `cx-internal-note` colours)."""
+    (the `cx-conflict`, `cx-vip`, `cx-internal-note` and `cx-sla-breach` colours)."""
 
     conflict: StyleType = "bold red"
     conflict_values: StyleType = "red"
     vip: StyleType = "bold magenta"
     internal_note: StyleType = "bold reverse yellow"
+    sla_breach: StyleType = "bold red"
 
 
 PLAIN = Palette()
@@ -103,6 +104,8 @@ def identity_card(profile: Profile, now: datetime | None = None, palette: Palett
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
     table.add_column(style="dim")
+    for note in profile.notes:
+        table.add_row("Note", Text(note, style="dim italic"), "")
     conflicting = {c.field for c in profile.conflicts}
     # Anything short of an exact number or an email says why it matched, first: the agent
     # judges whether this is really the caller. (Candidates say it in their own list.)
@@ -179,11 +182,11 @@ def timeline_table(profile: Profile, now: datetime | None = None) -> Table:
     return table
 
 
-def actions_list(actions: Sequence[NextAction]) -> Group:
+def actions_list(actions: Sequence[NextAction], palette: Palette = PLAIN) -> Group:
     lines: list[RenderableType] = [Text("Next actions", style="bold underline")]
     for index, action in enumerate(actions, 1):
         line = Text(f"{index}. ", style="bold")
-        line.append(action.title, style="bold")
+        line.append(action.title, style=palette.sla_breach if action.urgent else "bold")
         line.append(f"\n   {action.why}", style="dim")
         lines.append(line)
     return Group(*lines)
@@ -213,6 +216,8 @@ def render_profile(
 ) -> Group:
     """Everything the agent needs, top to bottom: who, what to do, what is open, what happened."""
     parts: list[RenderableType] = []
+    if profile.state is not ProfileState.RESOLVED:  # the card shows them when resolved
+        parts += [Text(f"Note: {note}", style="dim italic") for note in profile.notes]
     if profile.state is ProfileState.UNKNOWN:
         style = "bold red" if profile.unsearched else "bold yellow"
         parts.append(Text(nobody_summary(profile), style=style))

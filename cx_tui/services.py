@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from cx_tui.delivery import Delivery
     from cx_tui.identity import Query
     from cx_tui.lookup import LookupEngine
-    from cx_tui.models import NoteTarget, Profile
+    from cx_tui.models import Candidate, ConfirmedLink, NoteTarget, Profile
     from cx_tui.softphone.events import CallEvent
     from cx_tui.softphone.service import SoftphoneService
     from cx_tui.store import LookupRecord, Store, StoreError
@@ -99,8 +99,10 @@ class Services:
     def engine(self) -> LookupEngine:
         from cx_tui.sources import build_engine
 
-        links = self.store.confirmed_links if self.store is not None else None
-        return build_engine(self.config, links=links)
+        store = self.store
+        if store is None:
+            return build_engine(self.config)
+        return build_engine(self.config, links=store.confirmed_links, remembered=store.remembered)
 
     def watch_team(self, notify: Callable[[str], None]) -> None:
         """Tell `notify` once when the team's Redis goes offline ("team cache offline ...")
@@ -244,6 +246,39 @@ class Services:
         for record in records:
             latest.setdefault(record.query, record)
         return list(latest.values())
+
+    # --- who a number or email belongs to ------------------------------------------------
+
+    def remember_pick(self, query: Query, candidate: Candidate) -> ConfirmedLink | None:
+        """The agent picked `candidate` for `query`: keep it as a confirmed link (by whom,
+        when), so the next lookup of that number or email knows (None: a name, or no store)."""
+        from cx_tui.identity import link_point
+        from cx_tui.phrases import current_user
+        from cx_tui.store import StoreError
+
+        point = link_point(query)
+        if point is None or self.store is None:
+            return None
+        keys = [m.person.ref.key for m in candidate.matches]
+        try:
+            return self.store.remember(point, keys, current_user())
+        except StoreError as error:
+            self._failed(error)
+            return None
+
+    def forget_link(self, query: Query) -> bool:
+        """Forget who `query`'s number or email belongs to; False when nothing was kept."""
+        from cx_tui.identity import link_point
+        from cx_tui.store import StoreError
+
+        point = link_point(query)
+        if point is None or self.store is None:
+            return False
+        try:
+            return self.store.forget(point)
+        except StoreError as error:
+            self._failed(error)
+            return False
 
     async def deliver_note(
         self, text: str, targets: Sequence[NoteTarget]

@@ -68,6 +68,12 @@ class LookupSession:
         """Look the current query up again, keeping the picked person (None: nothing to do)."""
         return self.begin(self.query, refresh=True) if self.query is not None else None
 
+    def restart(self) -> ProfileBuilder:
+        """Look the current query up afresh, forgetting the agent's pick."""
+        assert self.query is not None
+        self.builder = None
+        return self.begin(self.query)
+
     def lookup(self, builder: ProfileBuilder) -> AsyncIterator[Update]:
         """The engine's stream for `builder`'s query, folded into `builder` as it comes."""
         assert self.query is not None

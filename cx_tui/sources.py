@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     from cx_tui.config import Config, ConnectorConfig
     from cx_tui.identity import Query
-    from cx_tui.models import Details, Match, NoteReceipt, NoteTarget
+    from cx_tui.models import ConfirmedLink, Details, Match, NoteReceipt, NoteTarget
     from cx_tui.profile import RecordKey
 
 
@@ -101,11 +101,13 @@ def build_engine(
     env: Mapping[str, str] | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
     links: Callable[[], Sequence[Sequence[RecordKey]]] | None = None,
+    remembered: Callable[[str], ConfirmedLink | None] | None = None,
 ) -> LookupEngine:
     """A lookup engine over every configured source, with the configured deadlines.
 
     Args:
         links: Returns the record groups the agent confirmed are one person (the store's).
+        remembered: Returns who the agent said a number or email belongs to (the store's).
     """
     from cx_tui.team import wiring as team
 
@@ -122,6 +124,7 @@ def build_engine(
         deadline=config.lookup_deadline,
         details_deadline=config.details_deadline,
         links=links,
+        remembered=remembered,
         cache=cache,
     )
 

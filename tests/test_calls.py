@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from cx_tui.calls import CallState, CallTracker, clock_text
+from cx_tui.merge import already_tried
 from cx_tui.outbox import call_note_text
-from cx_tui.profile import already_tried
 from cx_tui.softphone.events import CallEvent, CallKind, Direction
 from cx_tui.store import Store, StoreError
 from tests.fakes import ticket

@@ -177,3 +177,33 @@ def test_digits_match_only_when_the_country_fits(
 )
 def test_contact_prefill_follows_the_kind_of_query(text: str, prefill: dict[str, str]) -> None:
     assert contact_prefill(parse_query(text, "US")) == prefill
+
+
+# --- Issue 14, item 5: possible numbers outside the known ranges are looked up ---------------
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "e164", "country"),
+    [
+        ("+1 200 555 0132", None, "+12005550132", "US"),  # area code 200 is not allocated
+        ("(200) 555-0132", "US", "+12005550132", "US"),
+    ],
+)
+def test_a_possible_number_outside_the_known_ranges_is_looked_up(
+    text: str, region: str | None, e164: str, country: str
+) -> None:
+    query = parse_query(text, region)
+    assert query.phone is not None
+    assert query.phone.e164 == e164
+    assert query.phone.recognised is False
+    assert query.phone.region == country
+    assert parse_query("+1 415 555 0132").phone.recognised is True  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("text", "region"),
+    [("0123", "DE"), ("+1 415 555", None), ("+999 1234 5678", None), ("12", "US")],
+)
+def test_impossible_numbers_are_still_refused(text: str, region: str | None) -> None:
+    with pytest.raises(InvalidPhoneError, match="not a valid phone number"):
+        parse_query(text, region)

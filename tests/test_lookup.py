@@ -195,3 +195,16 @@ async def test_failed_update_carries_elapsed_time() -> None:
     updates = await collect(LookupEngine([bad]), NUMBER)
     [failed] = [u for u in updates if isinstance(u, SourceFailed)]
     assert failed.elapsed_ms >= 0
+
+
+async def test_a_number_outside_the_known_ranges_is_looked_up_with_a_quiet_note() -> None:
+    from cx_tui.identity import UNRECOGNISED_RANGE_NOTE
+
+    unallocated = "+12005550132"
+    found = FakeConnector(fake_name="CRM", people=[person("CRM", "7", "Ravi", phone(unallocated))])
+    profile = await LookupEngine([found]).lookup(parse_query("+1 200 555 0132"))
+    assert profile.state is ProfileState.RESOLVED
+    assert profile.value("name") == "Ravi"
+    assert profile.notes == (UNRECOGNISED_RANGE_NOTE,)
+    known = await LookupEngine([maria("CRM")]).lookup(parse_query(NUMBER))
+    assert known.notes == ()

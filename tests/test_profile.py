@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from cx_tui.merge import tried_steps
 from cx_tui.models import (
     Channel,
     Company,
@@ -18,7 +19,7 @@ from cx_tui.models import (
     SourceStatus,
     TicketStatus,
 )
-from cx_tui.profile import ProfileBuilder, cluster_key, resolve, tried_steps, weak_only
+from cx_tui.profile import ProfileBuilder, cluster_key, resolve, weak_only
 from tests.fakes import NOW, email, person, phone, ticket
 
 CRM, DESK = "CRM", "Desk"
@@ -343,3 +344,37 @@ def test_candidate_last_contact_comes_from_the_search_result() -> None:
     builder.add_matches(CRM, [m(p) for p in people])
     by_name = {c.name: c.last_contact for c in builder.build().candidates}
     assert by_name == {"Ana": when, "Ben": None}
+
+
+# --- Issue 14, item 2: one number, once --------------------------------------------------
+
+
+def test_one_number_in_two_spellings_shows_once_with_both_sources() -> None:
+    from cx_tui.models import ContactKind, ContactPoint
+
+    national = ContactPoint(ContactKind.PHONE, "(415) 555-0132")  # a source with no region
+    crm = person(CRM, "1", "Maria", phone("+14155550132"), email("maria@example.com"))
+    desk = person(DESK, "9", "Maria", national, email("maria@example.com"))
+    builder = ProfileBuilder("+14155550132", [CRM, DESK], line=("+14155550132", ""))
+    builder.add_matches(CRM, [Match(crm, MatchReason.EXACT_E164, 1.0)])
+    detail = "stored as '(415) 555-0132' (without its country code)"
+    builder.add_matches(DESK, [Match(desk, MatchReason.NATIONAL_DIGITS, 0.8, detail)])
+    profile = builder.build()
+    phones = [c for c in profile.contacts if c.point.kind is ContactKind.PHONE]
+    assert len(phones) == 1
+    assert phones[0].point.value == "+14155550132"
+    assert {r.connector for r in phones[0].sources} == {CRM, DESK}
+    assert phones[0].spellings == ((DESK, "(415) 555-0132"),)
+    assert any("(415) 555-0132" in m.detail for m in profile.matches)
+
+
+def test_a_number_without_country_code_is_read_in_the_persons_own_region() -> None:
+    from cx_tui.merge import canonical_person
+    from cx_tui.models import ContactKind, ContactPoint
+
+    london = person(
+        CRM, "1", "Ann", phone("+442079460958"), ContactPoint(ContactKind.PHONE, "020 7946 0000")
+    )
+    fixed = canonical_person(london, "US")  # the caller's region is not the person's
+    assert [cp.value for cp in fixed.contact_points] == ["+442079460958", "+442079460000"]
+    assert fixed.contact_points[1].raw == "020 7946 0000"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 from typing import Any
 
 import pytest
@@ -439,3 +440,23 @@ async def test_a_wrap_up_left_as_a_draft_can_be_finished_after_a_restart() -> No
         wrap = wrap_up_screen(app)
         assert wrap.call.call_id == "r1" and wrap.query_one(TextArea).text == "Half written"
         assert any("Maria Gonzalez" in label for label in target_labels(wrap))
+
+
+async def test_a_ring_from_an_unallocated_range_pops_the_banner_and_looks_it_up() -> None:
+    from cx_tui.identity import UNRECOGNISED_RANGE_NOTE
+
+    app = CxApp(load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        reply = await event(pilot, event="ring", number="+1 200 555 0132", call_id="c-u")
+        assert reply["ok"] is True
+        assert "Incoming call" in banner(app)
+        profile = app.main.profile
+        assert profile is not None and profile.query == "+1 200-555-0132"
+        assert UNRECOGNISED_RANGE_NOTE in profile.notes
+        from rich.console import Console
+
+        console = Console(width=120, record=True, file=io.StringIO())
+        console.print(app.main.query_one("#identity", Static).content)
+        assert UNRECOGNISED_RANGE_NOTE in console.export_text()
+        assert "c-u" in app.services.calls.calls

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from cx_tui.identity import Query
     from cx_tui.lookup import LookupEngine
     from cx_tui.models import Profile
+    from cx_tui.store import Store
 
 
 def exit_code(profile: Profile) -> int:
@@ -35,6 +36,17 @@ async def _run_lookup(engine: LookupEngine, query: Query) -> Profile:
         await engine.aclose()
 
 
+def _open_store() -> Store | None:
+    """The local store, for the links the agent confirmed (None: it cannot be opened, and the
+    lookup goes on without them)."""
+    from cx_tui.store import Store, StoreError
+
+    try:
+        return Store()
+    except StoreError:
+        return None
+
+
 def run(config: Config, text: str, *, as_json: bool, region: str | None) -> int:
     """Look `text` up in every source; print the profile (or JSON); exit by what was found."""
     import asyncio
@@ -44,8 +56,16 @@ def run(config: Config, text: str, *, as_json: bool, region: str | None) -> int:
     from cx_tui.sources import build_engine, region_for
 
     query = parse_query(text, region or region_for(config))
-    engine = build_engine(config)
-    profile = asyncio.run(_run_lookup(engine, query))
+    store = _open_store()
+    if store is None:
+        engine = build_engine(config)
+    else:
+        engine = build_engine(config, links=store.confirmed_links, remembered=store.remembered)
+    try:
+        profile = asyncio.run(_run_lookup(engine, query))
+    finally:
+        if store is not None:
+            store.close()
     actions = suggest(profile)
     if as_json:
         from cx_tui.export import profile_json

@@ -265,9 +265,24 @@ class MainScreen(Screen[None]):
 
         def picked(candidate: Candidate | None) -> None:
             if candidate is not None:
+                if self.session.query is not None:  # the next call from here knows them
+                    self.services.remember_pick(self.session.query, candidate)
                 self._load_candidate(candidate)
 
-        self.app.push_screen(CandidatePicker(profile.query, profile.candidates), picked)
+        picker = CandidatePicker(profile.query, profile.candidates, profile.preselected)
+        self.app.push_screen(picker, picked)
+
+    def action_forget_link(self) -> None:
+        """Forget who this number or email belongs to, and look it up afresh."""
+        query = self.session.query
+        if query is None:
+            self.notify("Look someone up first.")
+            return
+        if not self.services.forget_link(query):
+            self.notify(f"Nothing is remembered for {query.display()}.")
+            return
+        self.notify(f"Forgot who {query.display()} belongs to.")
+        self._lookup(self.session.restart())
 
     def action_open_record(self) -> None:
         self.view.use_link(self.focused)

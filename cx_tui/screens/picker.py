@@ -18,9 +18,11 @@ from cx_tui.models import Candidate
 from cx_tui.phrases import ago, people
 
 
-def candidate_prompt(candidate: Candidate) -> Text:
+def candidate_prompt(candidate: Candidate, *, last_pick: bool = False) -> Text:
     """Name, company and last contact first: what tells people apart on the phone."""
     text = Text(candidate.name or "(no name)", style="bold")
+    if last_pick:
+        text.append("  (picked last time)", style="italic")
     if candidate.company:
         text.append(f"  {candidate.company}")
     if candidate.last_contact:
@@ -39,10 +41,15 @@ class CandidatePicker(ModalScreen[Candidate | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = bindings(CLOSE_KEYS)
 
-    def __init__(self, query: str, candidates: Sequence[Candidate]) -> None:
+    def __init__(
+        self, query: str, candidates: Sequence[Candidate], preselected: str | None = None
+    ) -> None:
         super().__init__()
         self.query_text = query
         self.candidates = list(candidates)
+        self.preselected = preselected
+        """The key of the candidate picked last time on this line: listed first (the
+        profile orders it so) and highlighted, never picked for the agent."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker", classes="dialog"):
@@ -54,12 +61,21 @@ class CandidatePicker(ModalScreen[Candidate | None]):
             )
             yield OptionList(
                 *(
-                    Option(candidate_prompt(c), id=f"candidate-{i}")
+                    Option(
+                        candidate_prompt(c, last_pick=c.key == self.preselected),
+                        id=f"candidate-{i}",
+                    )
                     for i, c in enumerate(self.candidates)
                 ),
                 id="candidates",
             )
             yield Label("Enter picks · Escape decides later (p reopens)", classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        keys = [c.key for c in self.candidates]
+        options.highlighted = keys.index(self.preselected) if self.preselected in keys else 0
+        options.focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

@@ -1,12 +1,15 @@
-"""Confirmed links: groups of records (across sources) the agent said are one person."""
+"""Confirmed links: groups of records (across sources) the agent said are one person, and who
+a number or an email belongs to (the agent's pick on a shared line, or confirmation of a weak
+match)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from cx_tui.models import ConfirmedLink
 from cx_tui.store.file import StoreFile
 from cx_tui.store.records import RecordKey
-from cx_tui.utc import to_iso
+from cx_tui.utc import from_iso, to_iso
 
 
 class Links(StoreFile):
@@ -81,3 +84,44 @@ class Links(StoreFile):
                 "(SELECT COUNT(*) FROM person_links WHERE group_id = ?) < 2",
                 (row[0], row[0]),
             )
+
+    # --- who a number or email belongs to ---------------------------------------------------
+
+    def remember(self, point: str, keys: Iterable[RecordKey], by: str) -> ConfirmedLink:
+        """The agent picked these records for `point` (`identity.link_point`): replaces the
+        pick kept before.
+
+        Raises:
+            ValueError: no record, or an empty point.
+            StoreError: it was not saved.
+        """
+        unique = list(dict.fromkeys((str(c), str(r)) for c, r in keys))
+        if not unique or not point:
+            raise ValueError("a link needs a number or email and at least one record")
+        at = self.clock()
+        with self._writing("remember who the caller is") as conn:
+            conn.execute("DELETE FROM contact_links WHERE point = ?", (point,))
+            conn.executemany(
+                "INSERT INTO contact_links (point, connector, record_id, confirmed_by, confirmed)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [(point, c, r, by, to_iso(at)) for c, r in unique],
+            )
+        return ConfirmedLink(point, tuple(unique), by, at)
+
+    def remembered(self, point: str) -> ConfirmedLink | None:
+        """The pick kept for `point`, or None."""
+        with self._reading("read who the caller is") as conn:
+            rows = conn.execute(
+                "SELECT connector, record_id, confirmed_by, confirmed FROM contact_links "
+                "WHERE point = ? ORDER BY connector, record_id",
+                (point,),
+            ).fetchall()
+        if not rows:
+            return None
+        records = tuple((str(row[0]), str(row[1])) for row in rows)
+        return ConfirmedLink(point, records, str(rows[0][2]), from_iso(rows[0][3]))
+
+    def forget(self, point: str) -> bool:
+        """Forget the pick kept for `point`; False when there was none."""
+        with self._writing("forget who the caller is") as conn:
+            return conn.execute("DELETE FROM contact_links WHERE point = ?", (point,)).rowcount > 0

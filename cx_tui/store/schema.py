@@ -160,12 +160,28 @@ def _v5_drop_the_lookup_cache(conn: sqlite3.Connection) -> None:
     conn.execute("DROP TABLE IF EXISTS lookup_cache")
 
 
+def _v6_contact_links(conn: sqlite3.Connection) -> None:
+    """Version 6: who a number or email belongs to, as the agent picked or confirmed it (the
+    records per source, who and when). One pick per line or mailbox: a new one replaces it."""
+    conn.execute(
+        """CREATE TABLE contact_links (
+            point TEXT NOT NULL,
+            connector TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            confirmed_by TEXT NOT NULL,
+            confirmed TEXT NOT NULL,
+            PRIMARY KEY (point, connector, record_id)
+        )"""
+    )
+
+
 MIGRATIONS: Final[tuple[Callable[[sqlite3.Connection], None], ...]] = (
     _v1_outbox_drafts_links,
     _v2_history_and_cache,
     _v3_returned_calls,
     _v4_new_ticket_targets,
     _v5_drop_the_lookup_cache,
+    _v6_contact_links,
 )
 """`MIGRATIONS[n]` takes a store from version n to n + 1. Append only; never edit a released
 one. The first schema was written as two steps so the upgrade path is exercised (and tested)

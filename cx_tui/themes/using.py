@@ -53,7 +53,9 @@ def theme_palette(app: App[Any]) -> Palette:
 
     conflict, vip, note = colour("cx-conflict"), colour("cx-vip"), colour("cx-internal-note")
     bold, reverse = Style(bold=True), Style(bold=True, reverse=True)
+    sla = colour("cx-sla-breach")
     return Palette(
+        sla_breach=bold + sla if sla else PLAIN.sla_breach,
         conflict=bold + conflict if conflict else PLAIN.conflict,
         conflict_values=conflict or PLAIN.conflict_values,
         vip=bold + vip if vip else PLAIN.vip,

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from rich.style import StyleType
 from rich.text import Text
 from textual.message import Message
 from textual.widgets import OptionList
@@ -32,12 +33,17 @@ class ActionList(OptionList):
         if [a.title for a in actions] == [a.title for a in self.actions]:
             return
         self.actions = list(actions)
+        sla: StyleType = "bold red"
+        if any(a.urgent for a in self.actions):
+            from cx_tui.themes import theme_palette
+
+            sla = theme_palette(self.app).sla_breach
         highlighted = self.highlighted
         self.clear_options()
         options = []
         for index, action in enumerate(self.actions, 1):
             prompt = Text(f"{index}. ", style="bold")
-            prompt.append(action.title, style="bold")
+            prompt.append(action.title, style=sla if action.urgent else "bold")
             prompt.append(f"\n   {action.why}", style="dim")
             options.append(Option(prompt, id=f"action-{index}"))
         self.add_options(options)  # one layout, not one per option

@@ -380,3 +380,26 @@ def table_rows(out: str) -> dict[str, dict[str, list[str]]]:
             if text:
                 current[column].append(text)
     return rows
+
+
+def test_the_sla_shows_in_json_and_plain_output(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, zendesk: LocalServer
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from tests.connectors.vendor_fakes import iso
+
+    api = zendesk.api
+    assert isinstance(api, ZendeskFake)
+    due = datetime.now(UTC) + timedelta(minutes=30)
+    api.add_sla(3001, "next_reply_time", iso(due), "active")
+    path = config(tmp_path, zendesk_table(zendesk.base_url))
+    _, data, _ = lookup(capsys, path)
+    [ticket] = [t for t in data["tickets"] if t["id"] == "3001"]
+    assert ticket["sla_due"] is not None
+    assert abs(datetime.fromisoformat(ticket["sla_due"]) - due) < timedelta(seconds=1)
+    assert data["next_actions"][0]["title"].startswith("Reply before ")
+    assert data["next_actions"][0]["urgent"] is True
+    code, out, _ = run(capsys, "lookup", PHONE, "--config", path)
+    assert code == 0
+    assert "Reply before" in out and "SLA" in out and "in 29 min" in out

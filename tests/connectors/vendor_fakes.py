@@ -539,6 +539,8 @@ class ZendeskFake(FakeApi):
     organizations: dict[int, dict[str, Any]] = field(default_factory=dict)
     tickets: dict[int, dict[str, Any]] = field(default_factory=dict)
     comments: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    slas: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    """Ticket id -> its SLA policy metrics, sideloaded only on `include=tickets(slas)`."""
     me: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -758,6 +760,9 @@ class ZendeskFake(FakeApi):
                 )
         else:
             pool = []
+        if kind == "ticket" and "slas" in call.params.get("include", ""):
+            assert call.params["include"] == "tickets(slas)", call.params["include"]
+            pool = [{**t, "slas": {"policy_metrics": self.slas.get(t["id"], [])}} for t in pool]
         start = (page - 1) * per_page
         next_page = None
         if start + per_page < len(pool):
@@ -772,6 +777,13 @@ class ZendeskFake(FakeApi):
                 "previous_page": None,
                 "count": len(pool),
             },
+        )
+
+    def add_sla(self, ticket_id: int, metric: str, breach_at: str | None, stage: str) -> None:
+        """A policy metric as Zendesk's `slas` sideload shows it (`stage`: active, paused,
+        achieved; an achieved one has no `breach_at` to meet)."""
+        self.slas.setdefault(ticket_id, []).append(
+            {"breach_at": breach_at, "stage": stage, "metric": metric, "hours": 1}
         )
 
     def _user_term(self, user: Mapping[str, Any], term: str) -> bool:

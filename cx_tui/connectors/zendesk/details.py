@@ -66,6 +66,7 @@ class ZendeskDetails(ZendeskLookup):
                 f"type:ticket requester:{user_id} status<solved",
                 MAX_OPEN_TICKETS,
                 per_page=MAX_OPEN_TICKETS // 2,
+                include="tickets(slas)",  # the SLA policy metrics, in the same request
             ),
             self._tickets(f"type:ticket requester:{user_id} status>hold", MAX_OTHER_TICKETS),
         )
@@ -100,7 +101,7 @@ class ZendeskDetails(ZendeskLookup):
         )
 
     async def _tickets(
-        self, query: str, limit: int, *, per_page: int | None = None
+        self, query: str, limit: int, *, per_page: int | None = None, **params: str
     ) -> list[dict[str, Any]]:
         """The requester's tickets a search finds, most recently updated first."""
         return await self._search(
@@ -110,6 +111,7 @@ class ZendeskDetails(ZendeskLookup):
             per_page=per_page or limit,
             sort_by="updated_at",
             sort_order="desc",
+            **params,
         )
 
     async def _organization(self, organization_id: str | None, read: Reader) -> Company | None:

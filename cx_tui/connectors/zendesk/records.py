@@ -198,6 +198,7 @@ class Reader:
             updated=parse_time(item.get("updated_at")) or created,
             priority=_priority(item.get("priority")),
             tags=_tags(item.get("tags")),
+            sla_due=sla_due(item.get("slas")),
             comments=tuple(self.comment(c, users or {}, url) for c in comments),
         )
 
@@ -261,3 +262,20 @@ def _digits(value: str) -> str:
 def one(value: Any, what: str) -> dict[str, Any]:
     """`expect_dict` for Zendesk."""
     return expect_dict(value, "Zendesk", what)
+
+
+def sla_due(slas: Any) -> datetime | None:
+    """When the ticket's next SLA target breaches, from the `slas` sideload: the earliest
+    `breach_at` of its policy metrics still running (an achieved target is not due; a paused
+    one is not counting down). A breached target keeps its past `breach_at`. None when the
+    ticket has no SLA policy or the sideload was not sent."""
+    metrics = slas.get("policy_metrics") if isinstance(slas, Mapping) else None
+    if not isinstance(metrics, list):
+        return None
+    due = [
+        when
+        for metric in metrics
+        if isinstance(metric, Mapping) and metric.get("stage") == "active"
+        if (when := parse_time(metric.get("breach_at"))) is not None
+    ]
+    return min(due) if due else None

@@ -1,0 +1,209 @@
+"""Merging one person's records: fields with provenance and conflicts, contact points, companies,
+tickets, the timeline and what was already tried.
+
+Pure functions over the models; `profile.ProfileBuilder` calls them once identity is resolved.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from datetime import datetime
+
+from cx_tui.identity import phone_e164, region_of
+from cx_tui.models import (
+    Company,
+    Conflict,
+    ContactKind,
+    ContactPoint,
+    FieldValue,
+    Interaction,
+    Person,
+    SourcedCompany,
+    SourcedContact,
+    SourceRef,
+    Ticket,
+    TriedItem,
+)
+
+MERGED_FIELDS = ("name", "company", "title", "plan", "timezone", "language", "vip")
+
+
+def _norm(value: str) -> str:
+    return " ".join(value.split()).casefold()
+
+
+def _field_value(person: Person, name: str) -> str | None:
+    if name == "vip":
+        return None if person.vip is None else ("yes" if person.vip else "no")
+    value = getattr(person, name)
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def merge_fields(
+    persons: Sequence[Person], companies: Sequence[Company] = ()
+) -> tuple[dict[str, tuple[FieldValue, ...]], tuple[Conflict, ...]]:
+    """Per-field values with their sources; a field with several distinct values conflicts.
+
+    Values that differ only in case or spacing are the same value. The first source (config
+    order) gives the shown value.
+    """
+    fields: dict[str, tuple[FieldValue, ...]] = {}
+    conflicts: list[Conflict] = []
+    for name in MERGED_FIELDS:
+        found: dict[str, tuple[str, list[SourceRef]]] = {}
+        for person in persons:
+            value = _field_value(person, name)
+            if value is not None:
+                found.setdefault(_norm(value), (value, []))[1].append(person.ref)
+        if name == "plan" and not found:
+            for company in companies:
+                if company.plan:
+                    found.setdefault(_norm(company.plan), (company.plan, []))[1].append(company.ref)
+        if not found:
+            continue
+        values = tuple(FieldValue(v, tuple(refs)) for v, refs in found.values())
+        fields[name] = values
+        if len(values) > 1:
+            conflicts.append(Conflict(name, values))
+    tags: dict[str, str] = {}
+    for person in persons:
+        for tag in person.tags:
+            tags.setdefault(tag.casefold(), tag)  # the first source's spelling wins
+    if tags:
+        refs = tuple(p.ref for p in persons if p.tags)
+        fields["tags"] = (FieldValue(", ".join(sorted(tags.values(), key=str.casefold)), refs),)
+    return fields, tuple(conflicts)
+
+
+def person_region(person: Person) -> str | None:
+    """The region the person's own E.164 numbers place them in (the first that tells)."""
+    for cp in person.contact_points:
+        if cp.kind is ContactKind.PHONE and cp.value.startswith("+"):
+            region = region_of(cp.value)
+            if region is not None:
+                return region
+    return None
+
+
+def canonical_person(person: Person, region: str | None) -> Person:
+    """`person` with every phone a source stored without its country code as E.164 (plus
+    extension), read in the person's own region (their other numbers'), else `region` (the
+    caller's); the stored spelling stays in `raw`. Unreadable numbers are left as stored."""
+    if all(
+        cp.kind is not ContactKind.PHONE or cp.value.startswith("+") for cp in person.contact_points
+    ):
+        return person
+    where = person_region(person) or region
+    points = []
+    for cp in person.contact_points:
+        if cp.kind is ContactKind.PHONE and not cp.value.startswith("+"):
+            parsed = phone_e164(cp.raw or cp.value, where)
+            if parsed is not None:
+                cp = replace(
+                    cp, value=parsed[0], extension=cp.extension or parsed[1], raw=cp.raw or cp.value
+                )
+        points.append(cp)
+    return replace(person, contact_points=tuple(points))
+
+
+def merge_contacts(persons: Sequence[Person]) -> tuple[SourcedContact, ...]:
+    """Every phone and email with the sources that hold it, once: one line or mailbox however
+    each source spells it (`spellings` keeps how each stored it); phones first, widely held
+    first."""
+    points: dict[tuple[str, str, str], ContactPoint] = {}
+    sources: dict[tuple[str, str, str], list[SourceRef]] = {}
+    spellings: dict[tuple[str, str, str], dict[tuple[str, str], None]] = {}
+    for person in persons:
+        for cp in person.contact_points:
+            sources.setdefault(cp.key, []).append(person.ref)
+            known = points.setdefault(cp.key, cp)
+            if cp.shared and not known.shared:
+                points[cp.key] = replace(known, shared=True)
+            if cp.raw and cp.raw != cp.value:
+                spellings.setdefault(cp.key, {})[(person.ref.connector, cp.raw)] = None
+    ordered = sorted(points, key=lambda k: (k[0] != ContactKind.PHONE.value, -len(sources[k])))
+    return tuple(
+        SourcedContact(points[k], tuple(dict.fromkeys(sources[k])), tuple(spellings.get(k, ())))
+        for k in ordered
+    )
+
+
+def merge_companies(companies: Sequence[Company]) -> tuple[SourcedCompany, ...]:
+    grouped: dict[str, list[Company]] = {}
+    for company in companies:
+        grouped.setdefault(_norm(company.name), []).append(company)
+    return tuple(SourcedCompany(group[0].name, tuple(group)) for group in grouped.values())
+
+
+def _ticket_order(ticket: Ticket) -> tuple[bool, int, float, float]:
+    rank = ticket.priority.rank if ticket.priority else 1
+    due = ticket.sla_due.timestamp() if ticket.sla_due else float("inf")
+    return (not ticket.is_open, -rank, due if ticket.is_open else 0.0, -ticket.updated.timestamp())
+
+
+def order_tickets(tickets: Iterable[Ticket]) -> tuple[Ticket, ...]:
+    """Open tickets first (most urgent, then soonest SLA), then the rest by last update."""
+    unique = {t.ref.key: t for t in tickets}
+    return tuple(sorted(unique.values(), key=_ticket_order))
+
+
+def merge_timeline(interactions: Iterable[Interaction]) -> tuple[Interaction, ...]:
+    unique = {i.ref.key: i for i in interactions}
+    return tuple(sorted(unique.values(), key=lambda i: i.at, reverse=True))
+
+
+_BULLET = re.compile(r"^\s*(?:[-*\u2022]|\d{1,2}[.)])\s+(.*\S)")
+_TRIED_PREFIX = re.compile(
+    r"^\s*(?:already tried|steps tried|tried|done so far|troubleshooting)\s*:\s*(.+)",
+    re.IGNORECASE | re.DOTALL,
+)
+_MAX_STEP = 240
+_CALL_LOG = re.compile(r"\A\s*(?:inbound |outbound )?call(?: · [^\n]*)?[ \t]*(?:\n|\Z)", re.I)
+"""The header line `outbox.call_note_text` gives a call log (`Inbound call · 4 min · ...`): a
+record of a call, not a troubleshooting step."""
+
+
+def tried_steps(body: str) -> list[str]:
+    """The steps an internal note records: its bullets, a "Tried: a; b" list, or the note."""
+    bullets = [m.group(1) for line in body.splitlines() if (m := _BULLET.match(line))]
+    if bullets:
+        return [" ".join(b.split())[:_MAX_STEP] for b in bullets]
+    prefixed = _TRIED_PREFIX.match(body)
+    if prefixed:
+        parts = re.split(r"[;\n]", prefixed.group(1))
+        return [" ".join(p.split()).strip(" .")[:_MAX_STEP] for p in parts if p.strip(" .\n")]
+    text = " ".join(body.split())
+    return [text[:_MAX_STEP]] if text else []
+
+
+def already_tried(
+    tickets: Sequence[Ticket], interactions: Sequence[Interaction]
+) -> tuple[TriedItem, ...]:
+    """Steps found in internal comments of open tickets and in notes about them, newest first."""
+    open_by_key = {t.ref.key: t for t in tickets if t.is_open}
+    # (ticket, note text, when, where the note lives): internal comments, then notes.
+    notes: list[tuple[Ticket, str, datetime, SourceRef]] = [
+        (ticket, c.body, c.created, c.ref)
+        for ticket in open_by_key.values()
+        for c in ticket.comments
+        if not c.public
+    ]
+    for interaction in interactions:
+        if interaction.channel.value == "note" and interaction.ticket_id is not None:
+            noted = open_by_key.get((interaction.ref.connector, interaction.ticket_id))
+            if noted is not None:
+                notes.append((noted, interaction.summary, interaction.at, interaction.ref))
+    items: list[TriedItem] = []
+    seen: set[tuple[str, str, str]] = set()
+    for ticket, body, at, ref in notes:
+        if _CALL_LOG.match(body):
+            continue
+        for step in tried_steps(body):
+            mark = (ticket.ref.connector, ticket.ref.record_id, step.casefold())
+            if mark not in seen:
+                seen.add(mark)
+                items.append(TriedItem(step, at, ref, ticket.ref))
+    items.sort(key=lambda item: item.at, reverse=True)
+    return tuple(items)

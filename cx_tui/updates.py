@@ -1,0 +1,140 @@
+"""What the lookup engine streams: past-tense facts about one lookup, and how each folds into a
+profile builder (`apply_update`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cx_tui.models import Details, Match, SourceState, SourceStatus
+from cx_tui.profile import ProfileBuilder, RecordKey
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStarted:
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class SourceAnswered:
+    """A source finished its search; `matches` may be empty (nobody)."""
+
+    source: str
+    matches: tuple[Match, ...]
+    elapsed_ms: float
+    cached: bool = False
+    """From the cache (a refresh may follow when it was stale)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceHopped:
+    """A source that found nobody was asked again with an identifier another source found
+    (`hop`); `matches` are what it found (the profile keeps those that join the person)."""
+
+    source: str
+    matches: tuple[Match, ...]
+    via: str
+    elapsed_ms: float
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFailed:
+    """A source could not search: timed out, rate limited, auth failed, unreachable..."""
+
+    source: str
+    state: SourceState
+    message: str
+    elapsed_ms: float
+    retry_after: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DetailsLoaded:
+    source: str
+    record: RecordKey
+    details: Details
+    elapsed_ms: float
+    cached: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DetailsFailed:
+    source: str
+    record: RecordKey
+    state: SourceState
+    message: str
+    retry_after: float | None = None
+    """When the source was rate limited: seconds until it accepts requests again."""
+
+
+@dataclass(frozen=True, slots=True)
+class LookupFinished:
+    """Every source has answered or given up; nothing more will arrive for this lookup."""
+
+    elapsed_ms: float
+
+
+@dataclass(frozen=True, slots=True)
+class LookupCancelled:
+    """A newer lookup replaced this one."""
+
+
+Update = (
+    SourceStarted
+    | SourceAnswered
+    | SourceHopped
+    | SourceFailed
+    | DetailsLoaded
+    | DetailsFailed
+    | LookupFinished
+    | LookupCancelled
+)
+
+
+def apply_update(builder: ProfileBuilder, update: Update) -> None:
+    """Fold one update into a profile builder."""
+    if isinstance(update, SourceAnswered):
+        builder.add_matches(update.source, update.matches)
+        state = SourceState.FOUND if update.matches else SourceState.NOBODY
+        builder.set_status(
+            SourceStatus(
+                update.source, state, matches=len(update.matches), elapsed_ms=update.elapsed_ms
+            )
+        )
+    elif isinstance(update, SourceHopped):
+        from cx_tui.hop import join_hop
+
+        if join_hop(builder, update.source, update.matches, update.via):
+            builder.set_status(
+                SourceStatus(
+                    update.source,
+                    SourceState.FOUND,
+                    f"through {update.via}",
+                    matches=len(builder.matches.get(update.source, ())),
+                    elapsed_ms=update.elapsed_ms,
+                )
+            )
+    elif isinstance(update, SourceFailed):
+        builder.set_status(
+            SourceStatus(
+                update.source,
+                update.state,
+                update.message,
+                elapsed_ms=update.elapsed_ms,
+                retry_after=update.retry_after,
+            )
+        )
+    elif isinstance(update, DetailsLoaded):
+        builder.add_details(update.record, update.details)
+    elif isinstance(update, DetailsFailed):
+        current = builder.status.get(update.source)
+        if current is not None:
+            builder.set_status(
+                SourceStatus(
+                    current.source,
+                    current.state,
+                    f"details unavailable: {update.message}",
+                    matches=current.matches,
+                    elapsed_ms=current.elapsed_ms,
+                    retry_after=update.retry_after,
+                )
+            )
