@@ -61,6 +61,15 @@ class SoftphoneConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class InsightConfig:
+    """`[insight]` (see `cx_tui.config.insight`)."""
+
+    audit_retention_days: int = 90
+    trouble_threshold: int = 3
+    trouble_window_minutes: int = 60
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Everything the file (or the built-in demo) says."""
 
@@ -89,3 +98,5 @@ class Config:
     the cache off). Older answers are shown at once and refreshed in the background."""
     dispositions: tuple[str, ...] = DEFAULT_DISPOSITIONS
     """The wrap-up's choices (`[calls] dispositions`)."""
+    insight: InsightConfig = InsightConfig()
+    """The audit log's retention, the trouble-spot threshold (`[insight]`)."""
