@@ -36,7 +36,7 @@ FIRST_WORDS = 3
 DOT = "•••"
 
 _EMAIL = re.compile(r"([A-Za-z0-9])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
-_NUMBER = re.compile(r"\+?\d[\d\s().-]{3,}\d")
+_NUMBER = re.compile(r"[+(]*\d[\d\s().-]{3,}\d")
 """A run of 5+ digits, spaces, dots, dashes or brackets: a phone, an account or card number."""
 
 
