@@ -80,6 +80,7 @@ class Mask:
         value = _NUMBER.sub(lambda m: mask_number(m.group(0)), value)
         if self._names is not None:
             value = self._names.sub(lambda m: m.group(0)[0].upper() + ".", value)
+            value = re.sub(r"\b([A-Z])\.\.(?!\.)", r"\1.", value)  # "Thanks M.." -> "Thanks M."
         return value
 
     def body(self, value: str) -> str:
