@@ -133,3 +133,14 @@ def test_audit_retention_drops_old_days_only(tmp_path: Path) -> None:
     clock[0] = now
     log.append(_entry(now, "today"))
     assert [e.query for e in log.entries()] == ["recent", "today"]
+
+
+def test_insight_config_is_checked(tmp_path: Path) -> None:
+    from cx_tui.config import ConfigError, load_config
+
+    path = tmp_path / "config.toml"
+    path.write_text("[insight]\naudit_retention_days = 7\n")
+    assert load_config(path).insight.audit_retention_days == 7
+    path.write_text("[insight]\naudit_retention_days = 0\n")
+    with pytest.raises(ConfigError, match=r"insight\.audit_retention_days"):
+        load_config(path)

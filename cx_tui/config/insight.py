@@ -1,10 +1,8 @@
-"""`[insight]`: the audit log's retention and when a theme counts as a trouble spot.
+"""`[insight]`: the audit log's retention.
 
 ```toml
 [insight]
 audit_retention_days = 90     # audit files older than this are deleted (1-3650)
-trouble_threshold = 3         # other customers about one theme that make a trouble spot
-trouble_window_minutes = 60   # how far back trouble spots look (5-1440)
 ```
 """
 
@@ -19,8 +17,6 @@ from cx_tui.config.model import InsightConfig
 
 _KEYS = {
     "audit_retention_days": (1, 3650),
-    "trouble_threshold": (1, 1000),
-    "trouble_window_minutes": (5, 1440),
 }
 
 

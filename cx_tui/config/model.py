@@ -65,8 +65,6 @@ class InsightConfig:
     """`[insight]` (see `cx_tui.config.insight`)."""
 
     audit_retention_days: int = 90
-    trouble_threshold: int = 3
-    trouble_window_minutes: int = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,4 +97,4 @@ class Config:
     dispositions: tuple[str, ...] = DEFAULT_DISPOSITIONS
     """The wrap-up's choices (`[calls] dispositions`)."""
     insight: InsightConfig = InsightConfig()
-    """The audit log's retention, the trouble-spot threshold (`[insight]`)."""
+    """The audit log's retention (`[insight]`)."""
