@@ -10,32 +10,13 @@ from typing import Any
 
 import pytest
 
-from cx_tui import cli
+from cx_tui import models as m
 from cx_tui.audit import AuditEntry, AuditLog
 from cx_tui.insight.redact import initials, mask_email, mask_number, redact
-from cx_tui.models import (
-    Channel,
-    Details,
-    Direction,
-    Interaction,
-    Match,
-    MatchReason,
-    SourceRef,
-    SourceState,
-    SourceStatus,
-)
 from cx_tui.paths import data_dir
 from cx_tui.profile import ProfileBuilder
 from tests.fakes import email, person, phone, ticket
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        code = cli.main(list(argv))
-    except SystemExit as exit_:
-        code = int(exit_.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.test_cli import run
 
 
 def test_mask_shapes() -> None:
@@ -48,24 +29,24 @@ def test_redact_masks_every_personal_value_of_a_profile() -> None:
     builder = ProfileBuilder("+14155550132", ["Desk"])
     p = person("Desk", "1", "Maria Gonzalez", phone("+14155550132"), email("maria.g@example.com"))
     builder.add_matches(
-        "Desk", [Match(p, MatchReason.EXACT_E164, 1.0, "stored as '(415) 555-0132'")]
+        "Desk", [m.Match(p, m.MatchReason.EXACT_E164, 1.0, "stored as '(415) 555-0132'")]
     )
-    builder.set_status(SourceStatus("Desk", SourceState.FOUND, matches=1))
+    builder.set_status(m.SourceStatus("Desk", m.SourceState.FOUND, matches=1))
     t = ticket(
         "Desk",
         "42",
         "Maria cannot call +1 415 555 0132",
         internal=["Tried: called Maria back on 415-555-0132; emailed maria.g@example.com twice"],
     )
-    note = Interaction(
-        SourceRef("Desk", "n1"),
-        Channel.CALL,
-        Direction.INBOUND,
+    note = m.Interaction(
+        m.SourceRef("Desk", "n1"),
+        m.Channel.CALL,
+        m.Direction.INBOUND,
         t.created,
         "Maria Gonzalez says the phone rings once then drops",
         "42",
     )
-    builder.add_details(("Desk", "1"), Details(tickets=(t,), interactions=(note,)))
+    builder.add_details(("Desk", "1"), m.Details(tickets=(t,), interactions=(note,)))
     masked = redact(builder.build())
     dumped = repr(masked)
     for secret in ("Maria", "Gonzalez", "0132", "555", "maria.g@"):
