@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from cx_tui.identity import QueryError, contact_prefill, parse_query
+from cx_tui.insight.repeat import ordinal, repeat_themes
 from cx_tui.models import (
     Channel,
     Direction,
@@ -246,28 +247,23 @@ def _customer_contacts(timeline: Iterable[Interaction], since: datetime) -> list
 
 @rule
 def repeat_contact(profile: Profile, context: Context) -> Iterable[NextAction]:
-    recent = _customer_contacts(profile.timeline, context.now - REPEAT_WINDOW)
-    by_ticket: dict[tuple[str, str], list[Interaction]] = {}
-    for interaction in recent:
-        if interaction.ticket_id:
-            by_ticket.setdefault((interaction.ref.connector, interaction.ticket_id), []).append(
-                interaction
-            )
-    subjects = {t.ref.key: t.subject for t in profile.tickets}
-    for (source, ticket_id), contacts in by_ticket.items():
-        if len(contacts) < REPEAT_THRESHOLD:
-            continue
-        channels = ", ".join(sorted({c.channel.value for c in contacts}))
-        subject = subjects.get((source, ticket_id), "")
+    """One action per theme the caller got in touch about twice or more in 7 days (never one
+    per ticket): "3rd contact in 7 days about login-failure (#1008, #1007, #1006)"."""
+    since = context.now - REPEAT_WINDOW
+    recent = _customer_contacts(profile.timeline, since)
+    for group in repeat_themes(profile.tickets, recent, since):
+        count, channels = len(group.contacts), ", ".join(group.channels)
+        subject = f": {group.subject}" if group.subject else ""
+        about = f"ticket #{group.ids[0]}{subject}" if len(group.ids) == 1 else group.label
         yield NextAction(
             "repeat_contact",
             ActionKind.ESCALATE,
-            "Acknowledge the repeat contact and escalate",
-            f"{len(contacts)} contacts ({channels}) in the last 7 days about ticket "
-            f"#{ticket_id}{': ' + subject if subject else ''} ({source}).",
+            f"{ordinal(count)} contact in 7 days about {group.label} ({group.refs}): "
+            "acknowledge it and escalate",
+            f"{count} contacts ({channels}) in the last 7 days about {about} ({group.sources}).",
             85,
-            evidence=tuple(c.ref for c in contacts),
-            target=next((t.ref for t in profile.tickets if t.ref.key == (source, ticket_id)), None),
+            evidence=group.contacts,
+            target=group.target,
         )
 
 
@@ -356,7 +352,8 @@ def dont_repeat(profile: Profile, context: Context) -> Iterable[NextAction]:
         ActionKind.DONT_REPEAT,
         "Don't repeat: " + "; ".join(steps) + (f" (+{more} more)" if more > 0 else ""),
         f"{len(profile.already_tried)} step(s) already tried, recorded in internal notes of open "
-        f"tickets ({_sources(i.ref for i in profile.already_tried)}).",
+        "tickets and of recently solved ones about the same problem "
+        f"({_sources(i.ref for i in profile.already_tried)}).",
         80,
         evidence=tuple(item.ref for item in profile.already_tried),
     )

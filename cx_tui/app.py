@@ -157,6 +157,13 @@ class CxApp(App[None]):
         if isinstance(self.screen, MainScreen):
             self.screen.action_focus_lookup()
 
+    def action_toggle_mask(self) -> None:
+        """Mask personal data on every screen (or show it again); stays until toggled."""
+        self.services.masked = not self.services.masked
+        self.main.mask_changed()
+        if self.screen is not self.main and hasattr(self.screen, "mask_changed"):
+            self.screen.mask_changed()
+
     def action_help(self) -> None:
         from cx_tui.screens.help import HelpScreen
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from cx_tui.actions import NextAction
+from cx_tui.insight.as_json import themes_json, tried_extra
 from cx_tui.models import (
     Candidate,
     Comment,
@@ -103,6 +104,7 @@ def _tried(item: TriedItem) -> Json:
         "text": item.text,
         "at": _time(item.at),
         "ticket": ref_json(item.ticket) if item.ticket else None,
+        **tried_extra(item),
     }
 
 
@@ -188,6 +190,7 @@ def profile_json(profile: Profile, actions: Sequence[NextAction], query_kind: st
             }
             for company in profile.companies
         ],
+        "themes": themes_json(profile),
         "tickets": [_ticket(t) for t in profile.tickets],
         "timeline": [_interaction(i) for i in profile.timeline],
         "already_tried": [_tried(i) for i in profile.already_tried],

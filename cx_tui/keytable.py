@@ -66,6 +66,15 @@ APP_KEYS: tuple[Key, ...] = (
         command="Help: keys",
     ),
     Key("quit", "ctrl+q", "quit", "Quit", "General", narrow=True, priority=True),
+    Key(
+        "mask",
+        "x,f2",
+        "toggle_mask",
+        "Mask",
+        "General",
+        show=False,
+        command="Mask personal data (toggle)",
+    ),
 )
 
 MAIN_KEYS: tuple[Key, ...] = (

@@ -6,12 +6,12 @@ Pure functions over the models; `profile.ProfileBuilder` calls them once identit
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from datetime import datetime
 
 from cx_tui.identity import phone_e164, region_of
+from cx_tui.insight.tried import already_tried as already_tried
+from cx_tui.insight.tried import tried_steps as tried_steps
 from cx_tui.models import (
     Company,
     Conflict,
@@ -24,7 +24,6 @@ from cx_tui.models import (
     SourcedContact,
     SourceRef,
     Ticket,
-    TriedItem,
 )
 
 MERGED_FIELDS = ("name", "company", "title", "plan", "timezone", "language", "vip")
@@ -152,58 +151,3 @@ def order_tickets(tickets: Iterable[Ticket]) -> tuple[Ticket, ...]:
 def merge_timeline(interactions: Iterable[Interaction]) -> tuple[Interaction, ...]:
     unique = {i.ref.key: i for i in interactions}
     return tuple(sorted(unique.values(), key=lambda i: i.at, reverse=True))
-
-
-_BULLET = re.compile(r"^\s*(?:[-*\u2022]|\d{1,2}[.)])\s+(.*\S)")
-_TRIED_PREFIX = re.compile(
-    r"^\s*(?:already tried|steps tried|tried|done so far|troubleshooting)\s*:\s*(.+)",
-    re.IGNORECASE | re.DOTALL,
-)
-_MAX_STEP = 240
-_CALL_LOG = re.compile(r"\A\s*(?:inbound |outbound )?call(?: · [^\n]*)?[ \t]*(?:\n|\Z)", re.I)
-"""The header line `outbox.call_note_text` gives a call log (`Inbound call · 4 min · ...`): a
-record of a call, not a troubleshooting step."""
-
-
-def tried_steps(body: str) -> list[str]:
-    """The steps an internal note records: its bullets, a "Tried: a; b" list, or the note."""
-    bullets = [m.group(1) for line in body.splitlines() if (m := _BULLET.match(line))]
-    if bullets:
-        return [" ".join(b.split())[:_MAX_STEP] for b in bullets]
-    prefixed = _TRIED_PREFIX.match(body)
-    if prefixed:
-        parts = re.split(r"[;\n]", prefixed.group(1))
-        return [" ".join(p.split()).strip(" .")[:_MAX_STEP] for p in parts if p.strip(" .\n")]
-    text = " ".join(body.split())
-    return [text[:_MAX_STEP]] if text else []
-
-
-def already_tried(
-    tickets: Sequence[Ticket], interactions: Sequence[Interaction]
-) -> tuple[TriedItem, ...]:
-    """Steps found in internal comments of open tickets and in notes about them, newest first."""
-    open_by_key = {t.ref.key: t for t in tickets if t.is_open}
-    # (ticket, note text, when, where the note lives): internal comments, then notes.
-    notes: list[tuple[Ticket, str, datetime, SourceRef]] = [
-        (ticket, c.body, c.created, c.ref)
-        for ticket in open_by_key.values()
-        for c in ticket.comments
-        if not c.public
-    ]
-    for interaction in interactions:
-        if interaction.channel.value == "note" and interaction.ticket_id is not None:
-            noted = open_by_key.get((interaction.ref.connector, interaction.ticket_id))
-            if noted is not None:
-                notes.append((noted, interaction.summary, interaction.at, interaction.ref))
-    items: list[TriedItem] = []
-    seen: set[tuple[str, str, str]] = set()
-    for ticket, body, at, ref in notes:
-        if _CALL_LOG.match(body):
-            continue
-        for step in tried_steps(body):
-            mark = (ticket.ref.connector, ticket.ref.record_id, step.casefold())
-            if mark not in seen:
-                seen.add(mark)
-                items.append(TriedItem(step, at, ref, ticket.ref))
-    items.sort(key=lambda item: item.at, reverse=True)
-    return tuple(items)

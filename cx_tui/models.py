@@ -325,12 +325,20 @@ class SourcedCompany:
 
 @dataclass(frozen=True, slots=True)
 class TriedItem:
-    """A step already taken on an open ticket, found in an internal comment or note."""
+    """A step already taken on an open ticket (or on a recently solved ticket of the same
+    theme), found in an internal comment or note."""
 
     text: str
     at: datetime
+    """The latest time it was recorded."""
     ref: SourceRef
     ticket: SourceRef | None = None
+    count: int = 1
+    """How many notes record this step (the same words, across the caller's tickets)."""
+    solved: SourceRef | None = None
+    """A solved or closed ticket of the same theme it was tried on: the problem came back."""
+    solved_status: str | None = None
+    solved_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from cx_tui.identity import region_of
+from cx_tui.insight.tried import tried_steps as tried_steps  # re-exported: the parsing rule
 from cx_tui.merge import (
     already_tried,
     canonical_person,

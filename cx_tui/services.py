@@ -73,6 +73,8 @@ class Services:
         """Why the store could not be opened (None: it opened, or was not tried yet)."""
         self.drafts: dict[str, str] = {}
         """Drafts in memory too, so nothing is lost even when the store cannot be written."""
+        self.masked = False
+        """The mask is on: screens show `insight.redact.redact(profile)` (toggled by `x`)."""
 
     @property
     def dispositions(self) -> Sequence[str]:
@@ -217,6 +219,7 @@ class Services:
         """Add a finished lookup to the history."""
         from cx_tui.store import StoreError
 
+        self._audit(query, profile)
         if self.store is None:
             return
         person = profile.matches[0].person if profile.state is ProfileState.RESOLVED else None
@@ -230,6 +233,20 @@ class Services:
             )
         except StoreError as error:
             self._failed(error)
+
+    def _audit(self, query: Query, profile: Profile) -> None:
+        """Into the audit log: who looked whom up, and what the screen showed."""
+        from cx_tui.audit import AuditLog, entry_for
+
+        if self.masked:
+            from cx_tui.insight.redact import redact
+
+            profile = redact(profile)
+        log = AuditLog(retention_days=self.config.insight.audit_retention_days)
+        try:
+            log.append(entry_for(query.text, profile, where="screen", masked=self.masked))
+        except OSError as error:
+            self.report(f"The audit log could not be written: {error}")
 
     def recent(self) -> list[LookupRecord]:
         """Earlier lookups, newest first, one per query (its latest)."""

@@ -125,3 +125,19 @@ def test_theme(snap_compare: SnapCompare, frozen: None, theme: str) -> None:
 
 def test_too_small(snap_compare: SnapCompare, frozen: None) -> None:
     assert snap_compare(make_app(), terminal_size=(50, 15), run_before=_steady)
+
+
+def masked(run: Callable[[Pilot[Any]], Awaitable[None]]) -> Callable[[Pilot[Any]], Awaitable[None]]:
+    """The same screen with the mask on (F2 first, so it survives every screen change)."""
+
+    async def go(pilot: Pilot[Any]) -> None:
+        await pilot.press("f2")
+        await pilot.pause()
+        await run(pilot)
+
+    return go
+
+
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_masked(snap_compare: SnapCompare, frozen: None, screen: str) -> None:
+    assert snap_compare(make_app(), terminal_size=(120, 40), run_before=masked(SCREENS[screen]))

@@ -44,12 +44,21 @@ def _parser() -> argparse.ArgumentParser:
     lookup.add_argument("query", metavar="QUERY", help="phone number, email address or name")
     lookup.add_argument("--json", action="store_true", help="print the whole profile as JSON")
     lookup.add_argument(
+        "--redact",
+        action="store_true",
+        help="mask personal data: names as initials, numbers as last 2 digits, bodies cut",
+    )
+    lookup.add_argument(
         "--region", metavar="CC", help="region for numbers without + (overrides the config)"
     )
 
     commands.add_parser(
         "connectors", parents=[common], help="list the configured sources and check each one"
     )
+    audit = commands.add_parser(
+        "audit", parents=[common], help="list the local audit log of lookups (who, when, what)"
+    )
+    audit.add_argument("--last", type=int, metavar="N", help="only the last N entries")
 
     demo = commands.add_parser("demo", parents=[common], help="manage the embedded demo data")
     demo_commands = demo.add_subparsers(dest="demo_command", metavar="ACTION", required=True)
@@ -131,11 +140,17 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "lookup":
         from cx_tui.cli import lookup
 
-        return lookup.run(config, args.query, as_json=args.json, region=args.region)
+        return lookup.run(
+            config, args.query, as_json=args.json, region=args.region, redact=args.redact
+        )
     if args.command == "connectors":
         from cx_tui.cli import check
 
         return check.run(config)
+    if args.command == "audit":
+        from cx_tui.cli import audit
+
+        return audit.run(config, last=args.last)
     if args.command == "demo":
         from cx_tui.cli import demo
 

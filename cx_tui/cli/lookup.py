@@ -6,6 +6,7 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
+from cx_tui.cli.audit import audit_lookup
 from cx_tui.cli.common import EXIT_ALL_FAILED, EXIT_FOUND, EXIT_NOBODY
 
 if TYPE_CHECKING:
@@ -47,7 +48,9 @@ def _open_store() -> Store | None:
         return None
 
 
-def run(config: Config, text: str, *, as_json: bool, region: str | None) -> int:
+def run(
+    config: Config, text: str, *, as_json: bool, region: str | None, redact: bool = False
+) -> int:
     """Look `text` up in every source; print the profile (or JSON); exit by what was found."""
     import asyncio
 
@@ -66,6 +69,11 @@ def run(config: Config, text: str, *, as_json: bool, region: str | None) -> int:
     finally:
         if store is not None:
             store.close()
+    audit_lookup(config, query.text, profile, shown="json" if as_json else "text", masked=redact)
+    if redact:
+        from cx_tui.insight.redact import redact as mask
+
+        profile = mask(profile)
     actions = suggest(profile)
     if as_json:
         from cx_tui.export import profile_json

@@ -17,6 +17,7 @@ from cx_tui import paths
 from cx_tui.config import sections
 from cx_tui.config.checks import ConfigError, expected, reject_secrets, reject_unknown, table
 from cx_tui.config.connectors import connectors
+from cx_tui.config.insight import insight as parse_insight
 from cx_tui.config.model import (
     DEFAULT_DETAILS_DEADLINE,
     DEFAULT_LOOKUP_DEADLINE,
@@ -41,6 +42,7 @@ _TOP_LEVEL_KEYS = (
     "keymap",
     "softphone",
     "calls",
+    "insight",
     "connectors",
     "team",
 )
@@ -161,6 +163,7 @@ def parse_config(
     keymap = sections.keymap(table(document.get("keymap", {}), "keymap", path), path)
     softphone = sections.softphone(table(document.get("softphone", {}), "softphone", path), path)
     team = _team(document.get("team"), path)
+    insight = parse_insight(table(document.get("insight", {}), "insight", path), path)
 
     # No `connectors` key at all: the file tunes the app (a region, a theme) and the accounts
     # are the demo's. An explicit empty list is a mistake, reported below.
@@ -196,6 +199,7 @@ def parse_config(
         cache_ttl=cache_ttl,
         dispositions=dispositions,
         team=team,
+        insight=insight,
     )
 
 

@@ -65,6 +65,13 @@ class SoftphoneConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class InsightConfig:
+    """`[insight]` (see `cx_tui.config.insight`)."""
+
+    audit_retention_days: int = 90
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Everything the file (or the built-in demo) says."""
 
@@ -95,3 +102,5 @@ class Config:
     """The wrap-up's choices (`[calls] dispositions`)."""
     team: TeamSettings | None = None
     """The team's shared Redis (`[team]`, issue 19), or None: this machine alone."""
+    insight: InsightConfig = InsightConfig()
+    """The audit log's retention (`[insight]`)."""

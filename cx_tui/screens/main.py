@@ -28,6 +28,7 @@ from cx_tui.session import RETRY_RATE_LIMITED_UP_TO, LookupSession, retry_wait
 from cx_tui.widgets.action_list import ActionList
 from cx_tui.widgets.call_banner import CallBanner
 from cx_tui.widgets.footer import CxFooter
+from cx_tui.widgets.mask_badge import MaskBadge
 from cx_tui.widgets.outbox_status import OutboxStatus
 from cx_tui.widgets.profile_view import ProfileView
 from cx_tui.widgets.source_bar import SourceBar
@@ -101,6 +102,7 @@ class MainScreen(Screen[None]):
         with Horizontal(id="status-row"):
             yield SourceBar(id="sources")
             yield OutboxStatus(id="outbox-status")
+            yield MaskBadge(id="mask-badge")
         yield ProfileView(id="columns")
         yield Static(f"Enlarge the terminal to at least {MIN_WIDTH}x{MIN_HEIGHT}.", id="too-small")
         yield CxFooter()
@@ -246,7 +248,24 @@ class MainScreen(Screen[None]):
                 timeout=10,
             )
 
+    def shown_profile(self, profile: Profile) -> Profile:
+        """What the screen shows of `profile`: masked while the mask is on."""
+        if not self.services.masked:
+            return profile
+        from cx_tui.insight.redact import redact
+
+        return redact(profile)
+
+    def mask_changed(self) -> None:
+        """The mask was toggled: the badge, and the profile painted again."""
+        self.query_one(MaskBadge).show_mask(self.services.masked)
+        self.bar.password = self.services.masked  # the typed number or email too
+        builder = self.session.builder
+        if builder is not None and self.profile is not None:
+            self.pacer.now(builder)
+
     def _paint(self, profile: Profile) -> None:
+        profile = self.shown_profile(profile)
         with self.app.batch_update():  # one screen update for every widget changed below
             self.query_one("#sources", SourceBar).show_statuses(
                 profile.sources.values(), retrying_up_to=RETRY_RATE_LIMITED_UP_TO
@@ -412,4 +431,7 @@ class MainScreen(Screen[None]):
             if query is not None:
                 self.look_up(query, move_focus=True)
 
-        self.app.push_screen(RecentLookups(self.services.recent()), chosen)
+        from cx_tui.insight.redact import Mask
+
+        shown = Mask().query if self.services.masked else None
+        self.app.push_screen(RecentLookups(self.services.recent(), shown=shown), chosen)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -23,9 +23,13 @@ if TYPE_CHECKING:
 class RecentLookups(ModalScreen[str | None]):
     BINDINGS: ClassVar[list[BindingType]] = bindings(CLOSE_KEYS)
 
-    def __init__(self, lookups: Sequence[LookupRecord]) -> None:
+    def __init__(
+        self, lookups: Sequence[LookupRecord], *, shown: Callable[[str], str] | None = None
+    ) -> None:
         super().__init__()
         self.lookups = list(lookups)
+        self._shown = shown
+        """The mask's view of a query or a name (None: the mask is off)."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="recent", classes="dialog"):
@@ -33,8 +37,13 @@ class RecentLookups(ModalScreen[str | None]):
             if self.lookups:
                 options = []
                 for index, item in enumerate(self.lookups):
-                    prompt = Text(item.query, style="bold")
-                    prompt.append(f"  {item.person_name or ''}")
+                    name = item.person_name or ""
+                    if self._shown is not None:
+                        resolved = item.state == "resolved" and name
+                        name = self._shown(name) if resolved else name
+                    query = self._shown(item.query) if self._shown else item.query
+                    prompt = Text(query, style="bold")
+                    prompt.append(f"  {name}")
                     prompt.append(f"  {ago(item.at)}", style="dim")
                     options.append(Option(prompt, id=f"recent-{index}"))
                 yield OptionList(*options, id="recent-list")

@@ -22,6 +22,7 @@ from cx_tui.models import ProfileState
 from cx_tui.widgets.action_list import ActionList
 from cx_tui.widgets.identity_card import IdentityCard
 from cx_tui.widgets.record_tables import TicketTable, TimelineTable
+from cx_tui.widgets.theme_list import ThemeList
 
 if TYPE_CHECKING:
     from textual.widget import Widget
@@ -53,6 +54,8 @@ class ProfileView(Horizontal):
             yield Label("Already tried", classes="section", id="tried-title")
             yield Static("", id="tried")
         with Vertical(id="right"):
+            yield Label("Themes (newest first)", classes="section", id="themes-title")
+            yield ThemeList(id="themes")
             yield Label("Tickets (open first)", classes="section")
             yield TicketTable(id="tickets")
             yield Label("Timeline (newest first)", classes="section", id="timeline-title")
@@ -67,7 +70,7 @@ class ProfileView(Horizontal):
     def show(self, profile: Profile) -> None:
         """Paint `profile` (call inside `App.batch_update`, with the source bar)."""
         from cx_tui.actions import nobody_summary, suggest
-        from cx_tui.phrases import ago
+        from cx_tui.insight.tried import describe
         from cx_tui.render import candidates_headline
 
         self.profile = profile
@@ -98,10 +101,12 @@ class ProfileView(Horizontal):
         tried = Text()
         for item in profile.already_tried:
             tried.append(f"• {item.text}")
-            tried.append(f"  {ago(item.at)}, {item.ref.connector}\n", style="dim")
+            tried.append(f"  {describe(item)}\n", style="dim")
         self.query_one("#tried", Static).update(tried)
         self._show(bool(profile.already_tried), "#tried-title", "#tried")
         if resolved:  # otherwise hidden: keeping the rows spares a repaint of the same person
+            themed = self.query_one("#themes", ThemeList).show_themes(profile)
+            self._show(themed, "#themes-title", "#themes")
             self.query_one("#tickets", TicketTable).show_tickets(profile.tickets)
             self.query_one("#timeline", TimelineTable).show_items(profile.timeline)
 

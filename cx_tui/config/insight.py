@@ -1,0 +1,33 @@
+"""`[insight]`: the audit log's retention.
+
+```toml
+[insight]
+audit_retention_days = 90     # audit files older than this are deleted (1-3650)
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from cx_tui.config.checks import expected, reject_unknown
+from cx_tui.config.model import InsightConfig
+
+_KEYS = {
+    "audit_retention_days": (1, 3650),
+}
+
+
+def insight(table: Mapping[str, Any], path: Path | None) -> InsightConfig:
+    reject_unknown(table, tuple(_KEYS), ("insight",), path)
+    values: dict[str, int] = {}
+    for key, (low, high) in _KEYS.items():
+        if key not in table:
+            continue
+        value = table[key]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise expected(f"insight.{key}", f"a whole number from {low} to {high}", value, path)
+        values[key] = value
+    return InsightConfig(**values)

@@ -1,0 +1,175 @@
+"""The mask: a profile with its personal data hidden, for a screen shared or recorded.
+
+`redact(profile)` returns the same profile with names as initials (`Maria Gonzalez` -> `M. G.`),
+numbers as their last 2 digits (`+14155550132` -> `•••32`), emails as their first letter and
+domain (`m•••@example.com`), and note, comment and timeline bodies as their first words. Ticket
+subjects, steps and match details keep their words, with the same masks applied to any number,
+email or the caller's name inside them. Record ids, sources, states and dates are not personal
+and stay, so every renderer (screen, `lookup`, `--json`) shows the masked profile unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import replace
+
+from cx_tui.models import (
+    Candidate,
+    Comment,
+    Conflict,
+    ContactKind,
+    ContactPoint,
+    FieldValue,
+    Interaction,
+    Match,
+    Person,
+    Profile,
+    SourcedContact,
+    SourceStatus,
+    Ticket,
+    TriedItem,
+)
+
+FIRST_WORDS = 3
+"""Words a masked body keeps."""
+DOT = "•••"
+
+_EMAIL = re.compile(r"([A-Za-z0-9])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
+_NUMBER = re.compile(r"[+(]*\d[\d\s().-]{3,}\d")
+"""A run of 5+ digits, spaces, dots, dashes or brackets: a phone, an account or card number."""
+
+
+def initials(name: str | None) -> str | None:
+    """`Maria Gonzalez` -> `M. G.`."""
+    if name is None:
+        return None
+    letters = [word[0].upper() + "." for word in name.split() if word[:1].isalnum()]
+    return " ".join(letters) or DOT
+
+
+def mask_email(address: str) -> str:
+    """`maria.gonzalez@example.com` -> `m•••@example.com`."""
+    local, _, domain = address.partition("@")
+    return f"{local[:1]}{DOT}@{domain}" if domain else DOT
+
+
+def mask_number(value: str) -> str:
+    """`+1 (415) 555-0132` -> `•••32`."""
+    digits = re.sub(r"\D", "", value)
+    return DOT + digits[-2:]
+
+
+class Mask:
+    """Masks the text of one profile: knows the caller's names, to hide them in free text."""
+
+    def __init__(self, names: Iterable[str | None] = ()) -> None:
+        words = {w for name in names if name for w in re.findall(r"\w{2,}", name)}
+        self._names = (
+            re.compile(
+                r"\b(" + "|".join(sorted(map(re.escape, words), key=len, reverse=True)) + r")\b",
+                re.I,
+            )
+            if words
+            else None
+        )
+
+    def text(self, value: str) -> str:
+        """Emails, numbers and the caller's names masked inside free text."""
+        value = _EMAIL.sub(lambda m: f"{m.group(1)}{DOT}@{m.group(2)}", value)
+        value = _NUMBER.sub(lambda m: mask_number(m.group(0)), value)
+        if self._names is not None:
+            value = self._names.sub(lambda m: m.group(0)[0].upper() + ".", value)
+            value = re.sub(r"\b([A-Z])\.\.(?!\.)", r"\1.", value)  # "Thanks M.." -> "Thanks M."
+        return value
+
+    def body(self, value: str) -> str:
+        """The first words of a note or comment, masked."""
+        words = value.split()
+        cut = " ".join(words[:FIRST_WORDS])
+        return self.text(cut) + (" …" if len(words) > FIRST_WORDS else "")
+
+    def name(self, value: str | None) -> str | None:
+        return initials(value)
+
+    def query(self, value: str) -> str:
+        if "@" in value:
+            return mask_email(value.strip())
+        if re.search(r"\d{3}", value):
+            return mask_number(value)
+        return initials(value) or ""
+
+    def point(self, point: ContactPoint) -> ContactPoint:
+        if point.kind is ContactKind.EMAIL:
+            return replace(point, value=mask_email(point.value), raw=None)
+        return replace(point, value=mask_number(point.value), raw=None)
+
+    def person(self, person: Person) -> Person:
+        return replace(
+            person,
+            name=self.name(person.name),
+            contact_points=tuple(self.point(cp) for cp in person.contact_points),
+            tags=tuple(self.text(t) for t in person.tags),
+        )
+
+    def match(self, match: Match) -> Match:
+        return replace(match, person=self.person(match.person), detail=self.text(match.detail))
+
+    def ticket(self, ticket: Ticket) -> Ticket:
+        return replace(
+            ticket,
+            subject=self.text(ticket.subject),
+            comments=tuple(self.comment(c) for c in ticket.comments),
+        )
+
+    def comment(self, comment: Comment) -> Comment:
+        return replace(comment, body=self.body(comment.body), author=self.name(comment.author))
+
+    def interaction(self, item: Interaction) -> Interaction:
+        return replace(item, summary=self.body(item.summary))
+
+    def tried(self, item: TriedItem) -> TriedItem:
+        return replace(item, text=self.text(item.text))
+
+    def field(self, name: str, values: Iterable[FieldValue]) -> tuple[FieldValue, ...]:
+        if name == "name":
+            return tuple(replace(v, value=initials(v.value) or DOT) for v in values)
+        return tuple(replace(v, value=self.text(v.value)) for v in values)
+
+    def candidate(self, candidate: Candidate) -> Candidate:
+        return replace(
+            candidate,
+            name=self.name(candidate.name),
+            matches=tuple(self.match(m) for m in candidate.matches),
+        )
+
+    def status(self, status: SourceStatus) -> SourceStatus:
+        return replace(status, message=self.text(status.message))
+
+
+def mask_for(profile: Profile) -> Mask:
+    """A mask that knows every name the profile holds for the caller (or the candidates)."""
+    names: list[str | None] = [v.value for v in profile.fields.get("name", ())]
+    names += [m.person.name for m in profile.matches]
+    names += [c.name for c in profile.candidates]
+    return Mask(names)
+
+
+def redact(profile: Profile) -> Profile:
+    """`profile` with its personal data masked (see the module's docstring)."""
+    mask = mask_for(profile)
+    return replace(
+        profile,
+        query=mask.query(profile.query),
+        fields={name: mask.field(name, values) for name, values in profile.fields.items()},
+        conflicts=tuple(
+            Conflict(c.field, mask.field(c.field, c.values)) for c in profile.conflicts
+        ),
+        contacts=tuple(SourcedContact(mask.point(c.point), c.sources) for c in profile.contacts),
+        tickets=tuple(mask.ticket(t) for t in profile.tickets),
+        timeline=tuple(mask.interaction(i) for i in profile.timeline),
+        already_tried=tuple(mask.tried(i) for i in profile.already_tried),
+        sources={k: mask.status(s) for k, s in profile.sources.items()},
+        matches=tuple(mask.match(m) for m in profile.matches),
+        candidates=tuple(mask.candidate(c) for c in profile.candidates),
+    )
