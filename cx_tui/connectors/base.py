@@ -344,6 +344,19 @@ class Connector(ABC):
         """
         raise Unsupported(f"{self.name} does not take notes.")
 
+    def note_text(self, text: str) -> str:
+        """The note stripped, refused (`InvalidInput`) when empty or longer than `note_limit`:
+        every connector's first check in `add_note`."""
+        body = text.strip()
+        if not body:
+            raise InvalidInput("The note is empty.")
+        if len(text) > self.note_limit:
+            raise InvalidInput(
+                f"The note is {len(text):,} characters; {self.name} takes at most "
+                f"{self.note_limit:,}."
+            )
+        return body
+
     async def add_call(
         self,
         target: NoteTarget,  # noqa: ARG002 - the default refuses; overrides use them all

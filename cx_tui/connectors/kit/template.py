@@ -286,18 +286,6 @@ class VendorConnector(Connector, Generic[Candidate]):
             return found
         return await self.write_note(target, stored, idempotency_key)
 
-    def note_text(self, text: str) -> str:
-        """The note stripped, refused when empty or longer than `note_limit`."""
-        body = text.strip()
-        if not body:
-            raise InvalidInput("The note is empty.")
-        if len(text) > self.note_limit:
-            raise InvalidInput(
-                f"The note is {len(text):,} characters; {self.name} takes at most "
-                f"{self.note_limit:,}."
-            )
-        return body
-
     def format_note(self, target: NoteTarget, body: str, key: str) -> str:  # noqa: ARG002
         """The note as the vendor stores it, refused (`InvalidInput`) if it cannot fit.
         Default: the text, a blank line, the marker line (`marker(key)`)."""
