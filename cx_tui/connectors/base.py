@@ -124,6 +124,8 @@ class Capability(enum.Flag):
     CREATE_CONTACT = enum.auto()
     CREATE_TICKET = enum.auto()
     """`add_note` to a `TargetKind.NEW_TICKET` opens a ticket for the person with the note."""
+    LOOKUP = LOOKUP_PHONE | LOOKUP_EMAIL | LOOKUP_NAME
+    """Every kind of lookup (phone, email, name)."""
 
 
 def new_ticket_subject(text: str, limit: int) -> str:

@@ -151,8 +151,8 @@ class VendorConnector(Connector, Generic[Candidate]):
     def configure(self) -> None:
         """Set `vendor`, `base_url` and `_limiter` (and the vendor's own state) from the
         settings; raise `ConnectorError` when they cannot work. (A vendor may instead
-        override `__init__`, calling `super().__init__` first, as Freshdesk and Salesforce
-        do; the template needs one of the two.)"""
+        override `__init__`, calling `super().__init__` first; the template needs one of
+        the two.)"""
 
     # --- settings and plumbing ---------------------------------------------------------------
 
