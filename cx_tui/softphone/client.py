@@ -3,7 +3,11 @@
 A softphone runs these from its "on incoming call" hook and often waits for them (MicroSIP
 waits up to 10 s), so they must return at once whatever happens:
 
-- connecting and the reply share one deadline (`TIMEOUT`, 1 s); nothing here can hang;
+- connecting and the reply share one deadline (`TIMEOUT`, 1 s); nothing here can hang; a
+  connection the app's queue has no room for yet, or one the app shed unread to make room
+  (a flood), is tried again until that deadline;
+- the socket's directory must be ours alone (`runtime.check_runtime_dir`): an event is never
+  sent to a socket another user could have put there;
 - with no app running they say so and exit 1;
 - the app validates the number (it has `phonenumbers` and the configured region loaded); when
   it refuses, its message is printed and the exit code is 2.
@@ -26,7 +30,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from cx_tui.softphone import MAX_LINE_BYTES, PROTOCOL_VERSION
-from cx_tui.softphone.runtime import socket_path
+from cx_tui.softphone.runtime import RuntimeDirError, check_runtime_dir, socket_path
 
 if TYPE_CHECKING:
     import argparse
@@ -94,11 +98,23 @@ def send(
             "HTTP endpoint instead (README: Beside the softphone)"
         )
     deadline = time.monotonic() + timeout
+    try:
+        check_runtime_dir(os.path.dirname(target))
+    except RuntimeDirError as error:
+        raise NotRunningError(f"cx-tui is not running there: {error}") from None
+    while True:
+        reply = _reply(_exchange(family, target, data, deadline, timeout))
+        # Shed unread to make room during a flood ("retry": the line was never read).
+        if reply.get("retry") is not True or time.monotonic() >= deadline:
+            return _check(reply)
+
+
+def _exchange(family: int, target: str, data: bytes, deadline: float, timeout: float) -> bytes:
+    """One connection: send the line, read the reply line."""
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
-        sock.settimeout(timeout)
         try:
-            sock.connect(target)
+            _connect(sock, target, deadline)
         except (FileNotFoundError, NotADirectoryError):
             raise NotRunningError(not_running_message(target)) from None
         except ConnectionRefusedError:
@@ -125,17 +141,55 @@ def send(
             ) from None
     finally:
         sock.close()
-    return _reply(raw)
+    return raw
+
+
+def _time_left(sock: socket.socket, deadline: float) -> float:
+    """Give the socket's next call what is left until `deadline`; TimeoutError when nothing."""
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise TimeoutError
+    sock.settimeout(remaining)
+    return remaining
+
+
+def _connect(sock: socket.socket, target: str, deadline: float) -> None:
+    """Connect before `deadline`, waiting for room while a flood fills the app's queue.
+
+    With a timeout set, a Unix socket whose queue is full refuses at once (EAGAIN). On Linux a
+    blocking connect instead waits in the kernel and is woken as soon as the app accepts one,
+    instead of polling against the flood; SO_SNDTIMEO bounds that wait by the deadline.
+    Where the system refuses anyway (EAGAIN), try again until the deadline.
+    """
+    pause = 0.002
+    while True:
+        timeval = _timeval(_time_left(sock, deadline))
+        if timeval is not None:
+            sock.settimeout(None)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, timeval)
+        try:
+            sock.connect(target)
+            return
+        except BlockingIOError:
+            time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
+            pause = min(pause * 2, 0.02)
+
+
+def _timeval(seconds: float) -> bytes | None:
+    """A `struct timeval` for SO_SNDTIMEO on 64-bit Linux (two native longs), else None.
+    (Built by hand: importing `struct` would cost every ring a module.)"""
+    if not sys.platform.startswith("linux") or sys.maxsize <= 2**32:
+        return None
+    whole = int(seconds)
+    micros = min(999_999, int((seconds - whole) * 1_000_000) + 1)
+    return whole.to_bytes(8, sys.byteorder) + micros.to_bytes(8, sys.byteorder)
 
 
 def _read_line(sock: socket.socket, deadline: float) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise TimeoutError
-        sock.settimeout(remaining)
+        _time_left(sock, deadline)
         chunk = sock.recv(MAX_LINE_BYTES)
         if not chunk:
             break
@@ -155,6 +209,10 @@ def _reply(raw: bytes) -> dict[str, Any]:
         raise NoReplyError("cx-tui answered something that is not JSON") from None
     if not isinstance(reply, dict) or not isinstance(reply.get("ok"), bool):
         raise NoReplyError("cx-tui answered without an ok field")
+    return reply
+
+
+def _check(reply: dict[str, Any]) -> dict[str, Any]:
     if not reply["ok"]:
         error = reply.get("error")
         raise RefusedError(str(error) if error else "cx-tui refused the event")

@@ -11,10 +11,14 @@ protocol is one JSON object per line each way:
 Events: ring, answer, hangup, lookup, quit (see `events.event_from_message`), plus `ping`,
 answered by the server itself with its pid (the app never sees it). A valid event is
 acknowledged as soon as it is validated, and only then handed to the app, so a softphone's
-hook never waits while the app updates its screen. Lines are at most 4 KiB;
-a connection that sends nothing for `IDLE_TIMEOUT` seconds is closed; at most
-`MAX_CONNECTIONS` are served at once. Each connection is handled in its own task, so a broken
-or slow client costs the app nothing but that task.
+hook never waits while the app updates its screen. Lines are at most 4 KiB.
+
+The door stays open while a local process floods it: each line must arrive whole within
+`IDLE_TIMEOUT` (1 s) of connecting or of the previous reply, or the connection is closed; and
+`gate.Gate` keeps at most `MAX_CONNECTIONS`, at most `PER_PEER` idle ones per process (known
+from the socket's peer credentials), shedding the longest-idle connection, never the new one.
+Each connection is handled in its own task, so a broken or slow client costs the app nothing
+but that task.
 
 One app per user: the server holds an exclusive lock (`control.lock`, flock) while it runs.
 Starting while another holds it raises `AlreadyRunningError`; with `replace=True` the other is
@@ -36,11 +40,14 @@ from typing import TYPE_CHECKING, Any
 
 from cx_tui.softphone import MAX_LINE_BYTES
 from cx_tui.softphone.events import CallEvent, EventError, event_from_message
+from cx_tui.softphone.gate import ACCEPT_BATCH, SHED_MESSAGE, Gate, Seat, listen, unix_peer
 from cx_tui.softphone.runtime import (
     LOCK_NAME,
     RuntimeDirError,
+    check_runtime_dir,
     check_socket_path,
     ensure_runtime_dir,
+    open_lock,
     socket_path,
 )
 
@@ -49,10 +56,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-IDLE_TIMEOUT = 10.0
-"""Seconds a connection may stay silent (or take to finish a line) before it is closed."""
+IDLE_TIMEOUT = 1.0
+"""Seconds a connection gets to send a whole line (from connecting, or from its last reply)."""
 MAX_CONNECTIONS = 128
-"""Connections served at once; more are answered with an error and closed."""
+"""Connections served at once; one more sheds the longest-idle (see `gate.Gate`)."""
+PER_PEER = 16
+"""Idle connections one process may hold; one more sheds its own longest-idle."""
 REPLACE_WAIT = 3.0
 """Seconds `replace=True` waits for the running app to quit."""
 
@@ -80,10 +89,14 @@ def lock_path(path: str) -> str:
 
 
 def _try_lock(path: str) -> int | None:
-    """Open and exclusively lock `path`'s lock file; the fd, or None when another holds it."""
+    """Open and exclusively lock `path`'s lock file; the fd, or None when another holds it.
+
+    Raises:
+        RuntimeDirError: the lock is a symlink, or not a plain file of ours.
+    """
     import fcntl
 
-    fd = os.open(lock_path(path), os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+    fd = open_lock(lock_path(path))
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -153,11 +166,12 @@ def ensure_single_instance(
     if not hasattr(socket, "AF_UNIX"):  # pragma: no cover - Windows
         return
     target = socket_path() if path is None else path
-    if not os.path.isdir(os.path.dirname(target)):
-        return
     try:
+        # Nothing inside is touched before the directory is known to be ours alone.
+        if not check_runtime_dir(os.path.dirname(target)):
+            return
         fd = _try_lock(target)
-    except OSError:
+    except OSError:  # RuntimeDirError included: `start` says it, naming the path, in the app
         return
     if fd is not None:
         _unlock(fd)
@@ -207,13 +221,18 @@ class ControlServer:
         self._server: asyncio.AbstractServer | None = None
         self._lock_fd: int | None = None
         self._inode: tuple[int, int] | None = None
-        self._connections: set[asyncio.Task[None]] = set()
+        self._gate = Gate(MAX_CONNECTIONS, per_peer=PER_PEER, farewell=_farewell)
         self.problem: str | None = None
         """The last failure of `on_event`, if any (the client had its reply already)."""
 
     @property
     def serving(self) -> bool:
         return self._server is not None
+
+    @property
+    def shed_count(self) -> int:
+        """Connections closed to make room for newer ones (flooding, or a storm of them)."""
+        return self._gate.shed_count
 
     async def start(self, *, replace: bool = False) -> None:
         """Bind the socket and start serving.
@@ -233,11 +252,11 @@ class ControlServer:
         try:
             ensure_runtime_dir(os.path.dirname(self.path))
             check_socket_path(self.path)
+            if replace:
+                await asyncio.to_thread(ensure_single_instance, self.path, replace=True)
+            self._lock_fd = _try_lock(self.path)
         except RuntimeDirError as error:
             raise ControlError(str(error)) from None
-        if replace:
-            await asyncio.to_thread(ensure_single_instance, self.path, replace=True)
-        self._lock_fd = _try_lock(self.path)
         if self._lock_fd is None:
             pong = await asyncio.to_thread(_ask, self.path, {"event": "ping"})
             pid = pong.get("pid") if pong else None
@@ -249,7 +268,7 @@ class ControlServer:
                 sock.bind(self.path)
                 # The directory is 0700 already; the socket itself is made owner-only too.
                 os.chmod(self.path, 0o600)
-                sock.listen(MAX_CONNECTIONS)
+                sock.listen(ACCEPT_BATCH)
                 sock.setblocking(False)
             except BaseException:
                 sock.close()
@@ -258,8 +277,9 @@ class ControlServer:
             self._inode = (info.st_dev, info.st_ino)
             # Passing a bound socket keeps asyncio from unlinking an existing path itself.
             self._server = await asyncio.start_unix_server(
-                self._serve, sock=sock, limit=MAX_LINE_BYTES
+                self._serve, sock=sock, limit=MAX_LINE_BYTES, backlog=ACCEPT_BATCH
             )
+            listen(sock)
         except OSError as exc:
             self._release()
             raise ControlError(
@@ -274,10 +294,7 @@ class ControlServer:
         server, self._server = self._server, None
         if server is not None:
             server.close()
-        for task in list(self._connections):
-            task.cancel()
-        if self._connections:
-            await asyncio.gather(*self._connections, return_exceptions=True)
+        await self._gate.close_all()
         if server is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(server.wait_closed(), 1.0)
@@ -297,42 +314,33 @@ class ControlServer:
     # --- connections -------------------------------------------------------------------------
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        if task is not None:
-            self._connections.add(task)
-        try:
-            if len(self._connections) > MAX_CONNECTIONS:
-                await self._reply(writer, {"ok": False, "error": "too many connections; retry"})
-                return
-            await self._converse(reader, writer)
-        except (ConnectionError, asyncio.IncompleteReadError):
-            pass
-        finally:
-            if task is not None:
-                self._connections.discard(task)
-            writer.close()
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(writer.wait_closed(), 1.0)
+        await self._gate.serve(
+            writer, lambda seat: self._converse(reader, writer, seat), unix_peer(writer)
+        )
 
-    async def _converse(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _converse(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, seat: Seat
+    ) -> None:
         while True:
+            seat.waiting()
+            last = False
             try:
                 line = await asyncio.wait_for(reader.readuntil(b"\n"), IDLE_TIMEOUT)
             except TimeoutError:
                 return
             except asyncio.IncompleteReadError as exc:
-                if exc.partial.strip():
-                    await self._answer(writer, exc.partial)
-                return
+                line, last = exc.partial, True
             except asyncio.LimitOverrunError:
                 await self._reply(
                     writer,
                     {"ok": False, "error": f"message longer than {MAX_LINE_BYTES} bytes"},
                 )
                 return
-            if not line.strip():
-                continue
-            await self._answer(writer, line)
+            seat.working()
+            if line.strip():
+                await self._answer(writer, line)
+            if last:
+                return
 
     async def _answer(self, writer: asyncio.StreamWriter, line: bytes) -> None:
         """Acknowledge first, then hand the event over: the softphone's hook is released as
@@ -381,3 +389,9 @@ class ControlServer:
         except Exception as exc:
             log.exception("the app failed to handle a %s event", event.kind.value)
             self.problem = f"the app failed to handle a {event.kind.value} event ({exc!r})"
+
+
+def _farewell(writer: asyncio.StreamWriter) -> None:
+    """The last line of a connection shed to make room (see `gate.Gate`)."""
+    farewell = {"ok": False, "error": SHED_MESSAGE, "retry": True}  # its line was never read
+    writer.write(json.dumps(farewell, separators=(",", ":")).encode() + b"\n")

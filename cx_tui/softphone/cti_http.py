@@ -18,13 +18,17 @@ Checks, in order, each answered with a JSON body `{"ok": false, "error": "..."}`
 | 411 | no Content-Length (chunked bodies are not accepted) |
 | 413 | a body over 16 KiB (refused before it is read) |
 | 415 | a Content-Type other than form-encoded or JSON |
-| 408 | the request took more than 5 s to arrive |
+| 408 | the request took more than 1 s to arrive |
+| 503 | the connection was shed to make room for a newer one while it sent nothing whole |
 | 500 | the app failed to handle a valid event |
 
 The token goes in `Authorization: Bearer TOKEN`, in `X-CX-Token: TOKEN`, or, for bridges that
 can only be given a URL, in the query (`/cti?token=TOKEN`; that puts it in the bridge's logs,
 so prefer a header). Every connection is handled in its own task with its own deadline, so a
-slow or broken client never holds up the app or another client.
+slow or broken client never holds up the app or another client; and a flood of idle or slow
+connections never turns a valid one away: `gate.Gate` keeps at most `MAX_CONNECTIONS` and, to
+admit another, sheds the one that has waited longest for its request (every peer is
+127.0.0.1, so there is no per-peer cap here).
 """
 
 from __future__ import annotations
@@ -34,11 +38,13 @@ import contextlib
 import hmac
 import ipaddress
 import json
+import socket
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from cx_tui.softphone.events import CallEvent, EventError, event_from_cti
+from cx_tui.softphone.gate import ACCEPT_BATCH, SHED_MESSAGE, Gate, Seat, listen
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -47,9 +53,10 @@ LOOPBACK = "127.0.0.1"
 PATH = "/cti"
 MAX_HEADER_BYTES = 8 * 1024
 MAX_BODY_BYTES = 16 * 1024
-REQUEST_TIMEOUT = 5.0
+REQUEST_TIMEOUT = 1.0
 """Seconds a client gets to send its whole request."""
 MAX_CONNECTIONS = 128
+"""Connections served at once; one more sheds the longest-idle (see `gate.Gate`)."""
 MAX_FORM_FIELDS = 64
 _LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
 _MULTI_FIELDS = frozenset({"user", "user[]"})
@@ -127,10 +134,15 @@ class CtiHttpServer:
         self.on_event = on_event
         self.default_region = default_region
         self._server: asyncio.AbstractServer | None = None
-        self._connections: set[asyncio.Task[None]] = set()
+        self._gate = Gate(MAX_CONNECTIONS, farewell=_farewell)
 
     def __repr__(self) -> str:  # never show the token
         return f"CtiHttpServer(port={self.port})"
+
+    @property
+    def shed_count(self) -> int:
+        """Connections closed to make room for newer ones (a flood of slow clients)."""
+        return self._gate.shed_count
 
     @property
     def url(self) -> str:
@@ -144,11 +156,17 @@ class CtiHttpServer:
         """
         if self._server is not None:
             return
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((LOOPBACK, self.port))
+            sock.setblocking(False)
             self._server = await asyncio.start_server(
-                self.handle_connection, LOOPBACK, self.port, limit=MAX_HEADER_BYTES
+                self.handle_connection, sock=sock, limit=MAX_HEADER_BYTES, backlog=ACCEPT_BATCH
             )
+            listen(sock)
         except OSError as exc:
+            sock.close()
             raise CtiHttpError(
                 f"cannot listen on {LOOPBACK}:{self.port} ({exc.strerror or type(exc).__name__}); "
                 "choose another [softphone] http_port"
@@ -161,10 +179,7 @@ class CtiHttpServer:
         server, self._server = self._server, None
         if server is not None:
             server.close()
-        for task in list(self._connections):
-            task.cancel()
-        if self._connections:
-            await asyncio.gather(*self._connections, return_exceptions=True)
+        await self._gate.close_all()
         if server is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(server.wait_closed(), 1.0)
@@ -175,44 +190,39 @@ class CtiHttpServer:
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
         """Answer one request on this connection, then close it."""
-        task = asyncio.current_task()
-        if task is not None:
-            self._connections.add(task)
+        await self._gate.serve(writer, lambda seat: self._answer(reader, writer, seat))
+
+    async def _answer(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, seat: Seat
+    ) -> None:
         consumed = True
         headers: dict[str, str] = {}
-        try:
-            if len(self._connections) > MAX_CONNECTIONS:
-                status, body = HTTPStatus.SERVICE_UNAVAILABLE, _error("busy; retry")
-            elif not _is_loopback(writer.get_extra_info("peername")):
-                status = HTTPStatus.FORBIDDEN
-                body = _error("only local (loopback) clients may post events")
-            else:
-                try:
-                    status, body = await asyncio.wait_for(self._request(reader), REQUEST_TIMEOUT)
-                except _Reject as reject:
-                    status, body, headers = reject.status, _error(reject.error), reject.headers
-                    consumed = reject.body_read
-                except TimeoutError:
-                    status = HTTPStatus.REQUEST_TIMEOUT
-                    body = _error(f"the request took longer than {REQUEST_TIMEOUT:g} s")
-                    consumed = False
-            await self._respond(writer, status, body, headers)
-            if not consumed:
-                # Half-close first so the client sees the whole answer, then swallow what it is
-                # still sending: closing with unread data would reset the connection instead.
-                if writer.can_write_eof():
-                    writer.write_eof()
-                await _discard(reader)
-        except (ConnectionError, asyncio.IncompleteReadError):
-            pass
-        finally:
-            if task is not None:
-                self._connections.discard(task)
-            writer.close()
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(writer.wait_closed(), 1.0)
+        if not _is_loopback(writer.get_extra_info("peername")):
+            status = HTTPStatus.FORBIDDEN
+            body = _error("only local (loopback) clients may post events")
+        else:
+            try:
+                status, body = await asyncio.wait_for(self._request(reader, seat), REQUEST_TIMEOUT)
+            except _Reject as reject:
+                status, body, headers = reject.status, _error(reject.error), reject.headers
+                consumed = reject.body_read
+            except TimeoutError:
+                status = HTTPStatus.REQUEST_TIMEOUT
+                body = _error(f"the request took longer than {REQUEST_TIMEOUT:g} s")
+                consumed = False
+        seat.working()
+        await self._respond(writer, status, body, headers)
+        if not consumed:
+            # Half-close first so the client sees the whole answer, then swallow what it is
+            # still sending: closing with unread data would reset the connection instead.
+            seat.waiting()  # nothing more to do for it: the first to go if room is needed
+            if writer.can_write_eof():
+                writer.write_eof()
+            await _discard(reader)
 
-    async def _request(self, reader: asyncio.StreamReader) -> tuple[HTTPStatus, dict[str, Any]]:
+    async def _request(
+        self, reader: asyncio.StreamReader, seat: Seat
+    ) -> tuple[HTTPStatus, dict[str, Any]]:
         try:
             head = await reader.readuntil(b"\r\n\r\n")
         except asyncio.LimitOverrunError:
@@ -258,6 +268,7 @@ class CtiHttpServer:
         except _Reject as reject:
             reject.body_read = True
             raise
+        seat.working()
         try:
             event = event_from_cti(fields, default_region=self.default_region)
         except EventError as error:
@@ -298,17 +309,26 @@ class CtiHttpServer:
         body: dict[str, Any],
         headers: dict[str, str],
     ) -> None:
-        payload = json.dumps(body, separators=(",", ":")).encode("utf-8")
-        lines = [
-            f"HTTP/1.1 {status.value} {status.phrase}",
-            "Content-Type: application/json",
-            f"Content-Length: {len(payload)}",
-            "Cache-Control: no-store",
-            "Connection: close",
-            *(f"{name}: {value}" for name, value in headers.items()),
-        ]
-        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + payload)
+        writer.write(_response(status, body, headers))
         await asyncio.wait_for(writer.drain(), REQUEST_TIMEOUT)
+
+
+def _response(status: HTTPStatus, body: dict[str, Any], headers: dict[str, str]) -> bytes:
+    payload = json.dumps(body, separators=(",", ":")).encode("utf-8")
+    lines = [
+        f"HTTP/1.1 {status.value} {status.phrase}",
+        "Content-Type: application/json",
+        f"Content-Length: {len(payload)}",
+        "Cache-Control: no-store",
+        "Connection: close",
+        *(f"{name}: {value}" for name, value in headers.items()),
+    ]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + payload
+
+
+def _farewell(writer: asyncio.StreamWriter) -> None:
+    """The answer of a connection shed to make room (see `gate.Gate`)."""
+    writer.write(_response(HTTPStatus.SERVICE_UNAVAILABLE, _error(SHED_MESSAGE), {}))
 
 
 def _error(message: str) -> dict[str, Any]:
