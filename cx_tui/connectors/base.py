@@ -124,6 +124,8 @@ class Capability(enum.Flag):
     CREATE_CONTACT = enum.auto()
     CREATE_TICKET = enum.auto()
     """`add_note` to a `TargetKind.NEW_TICKET` opens a ticket for the person with the note."""
+    LOOKUP = LOOKUP_PHONE | LOOKUP_EMAIL | LOOKUP_NAME
+    """Every kind of lookup (phone, email, name)."""
 
 
 def new_ticket_subject(text: str, limit: int) -> str:
@@ -343,6 +345,19 @@ class Connector(ABC):
             ConnectorError: a subclass saying why the note was not written.
         """
         raise Unsupported(f"{self.name} does not take notes.")
+
+    def note_text(self, text: str) -> str:
+        """The note stripped, refused (`InvalidInput`) when empty or longer than `note_limit`:
+        every connector's first check in `add_note`."""
+        body = text.strip()
+        if not body:
+            raise InvalidInput("The note is empty.")
+        if len(text) > self.note_limit:
+            raise InvalidInput(
+                f"The note is {len(text):,} characters; {self.name} takes at most "
+                f"{self.note_limit:,}."
+            )
+        return body
 
     async def add_call(
         self,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.console import Group, RenderableType
 from rich.text import Text
 from textual.dom import DOMNode
@@ -56,19 +58,20 @@ def interaction_body(
 
 def open_record(screen: DOMNode, ref: SourceRef) -> None:
     """Open the record's deep link in the browser, or say why not."""
-    assert isinstance(screen, Widget)
-    if not ref.url:
-        screen.notify(f"{ref.connector} has no web link for this record.", severity="warning")
-        return
-    screen.app.open_url(ref.url)
-    screen.notify(f"Opened {ref.url}")
+    _with_link(screen, ref, lambda widget, url: widget.app.open_url(url), "Opened")
 
 
 def copy_link(screen: DOMNode, ref: SourceRef) -> None:
     """Copy the record's deep link to the clipboard (OSC 52), or say why not."""
+    _with_link(screen, ref, lambda widget, url: widget.app.copy_to_clipboard(url), "Copied")
+
+
+def _with_link(
+    screen: DOMNode, ref: SourceRef, use: Callable[[Widget, str], None], done: str
+) -> None:
     assert isinstance(screen, Widget)
     if not ref.url:
         screen.notify(f"{ref.connector} has no web link for this record.", severity="warning")
         return
-    screen.app.copy_to_clipboard(ref.url)
-    screen.notify(f"Copied {ref.url}")
+    use(screen, ref.url)
+    screen.notify(f"{done} {ref.url}")

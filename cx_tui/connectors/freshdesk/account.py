@@ -44,27 +44,19 @@ class FreshdeskAccount(VendorConnector[dict[str, Any]]):
 
     vendor_name: ClassVar[str] = "Freshdesk"
 
-    def __init__(
-        self,
-        name: str,
-        settings: Mapping[str, Any],
-        secret: str | None = None,
-        *,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        super().__init__(name, settings, secret, transport=transport)
+    def configure(self) -> None:
         domain = self.settings.get("domain")
         configured = self.settings.get("base_url")
         if domain is None and configured is None:
             raise ConnectorError(
-                f'{name}: a freshdesk connector needs `domain` ("acme" for acme.freshdesk.com) '
-                "or `base_url` in its [[connectors]] table",
+                f"{self.name}: a freshdesk connector needs `domain` "
+                '("acme" for acme.freshdesk.com) or `base_url` in its [[connectors]] table',
                 title="Not configured",
             )
         site = f"https://{domain}.freshdesk.com" if domain else None
         self.base_url = str(configured or site).rstrip("/")
         self.site = Site(
-            connector=name,
+            connector=self.name,
             agent_url=site or self.base_url,
             region=self.region,
             plan_field=self.option("plan_field"),
@@ -73,7 +65,7 @@ class FreshdeskAccount(VendorConnector[dict[str, Any]]):
             name="Freshdesk",
             host=self.host_of(self.base_url),
             reach_hint="check `base_url`" if configured else "check `domain`",
-            auth_hint=f"run `{secret_set_command(name)}` with the API key from the agent's "
+            auth_hint=f"run `{secret_set_command(self.name)}` with the API key from the agent's "
             "Profile settings",
             scope_hint="the API key's agent needs a role that may view these contacts and "
             "tickets and add private notes",

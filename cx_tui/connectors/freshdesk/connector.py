@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from cx_tui.connectors.base import Capability, Option
-from cx_tui.connectors.freshdesk.admin import FreshdeskAdmin
+from cx_tui.connectors.freshdesk.admin import TICKET_WORK, FreshdeskAdmin
 from cx_tui.connectors.freshdesk.details import FreshdeskDetails
 from cx_tui.connectors.freshdesk.options import NOTE_LIMIT, OPTIONS
 from cx_tui.connectors.freshdesk.search import FreshdeskLookup
@@ -32,12 +32,7 @@ class FreshdeskConnector(FreshdeskLookup, FreshdeskDetails, FreshdeskWrites, Fre
     display_name: ClassVar[str] = "Freshdesk"
     note_limit: ClassVar[int] = NOTE_LIMIT
     capabilities: ClassVar[Capability] = (
-        Capability.LOOKUP_PHONE
-        | Capability.LOOKUP_EMAIL
-        | Capability.TICKETS
-        | Capability.TICKET_NOTES
-        | Capability.CREATE_CONTACT
-        | Capability.CREATE_TICKET
+        Capability.LOOKUP_PHONE | Capability.LOOKUP_EMAIL | Capability.CREATE_CONTACT | TICKET_WORK
     )
     options: ClassVar[tuple[Option, ...]] = OPTIONS
     unsupported_targets: ClassVar[dict[TargetKind, str]] = {TargetKind.PERSON: NO_PERSON_NOTES}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -20,9 +22,7 @@ OPTIONAL_SCOPES: Final[Mapping[str, str]] = {
     "sales-email-read": "show email bodies on the timeline",
 }
 SCOPE_CAPABILITIES: Final[Mapping[str, Capability]] = {
-    "crm.objects.contacts.read": Capability.LOOKUP_PHONE
-    | Capability.LOOKUP_EMAIL
-    | Capability.LOOKUP_NAME,
+    "crm.objects.contacts.read": Capability.LOOKUP,
     "crm.objects.contacts.write": Capability.PERSON_NOTES
     | Capability.TICKET_NOTES
     | Capability.CALLS
@@ -30,6 +30,8 @@ SCOPE_CAPABILITIES: Final[Mapping[str, Capability]] = {
     "tickets": Capability.TICKETS | Capability.TICKET_NOTES,
 }
 """What a token without the scope cannot do (`cx-tui connectors` shows what is left)."""
+CAPABILITIES: Final = functools.reduce(operator.or_, SCOPE_CAPABILITIES.values())
+"""What the connector does with a token that has every scope it asks for."""
 
 
 class HubSpotAdmin(HubSpotAccount):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from cx_tui.connectors.base import Capability, Option
-from cx_tui.connectors.hubspot.admin import HubSpotAdmin
+from cx_tui.connectors.hubspot.admin import CAPABILITIES, HubSpotAdmin
 from cx_tui.connectors.hubspot.details import HubSpotDetails
 from cx_tui.connectors.hubspot.options import OPTIONS
 from cx_tui.connectors.hubspot.search import HubSpotLookup
@@ -31,15 +31,6 @@ class HubSpotConnector(HubSpotLookup, HubSpotDetails, HubSpotWrites, HubSpotAdmi
     display_name: ClassVar[str] = "HubSpot CRM"
     note_limit: ClassVar[int] = NOTE_BODY_LIMIT - 200
     """Room is kept for the delivery marker and the HTML line breaks."""
-    capabilities: ClassVar[Capability] = (
-        Capability.LOOKUP_PHONE
-        | Capability.LOOKUP_EMAIL
-        | Capability.LOOKUP_NAME
-        | Capability.TICKETS
-        | Capability.PERSON_NOTES
-        | Capability.TICKET_NOTES
-        | Capability.CALLS
-        | Capability.CREATE_CONTACT
-    )
+    capabilities: ClassVar[Capability] = CAPABILITIES
     options: ClassVar[tuple[Option, ...]] = OPTIONS
     unsupported_targets: ClassVar[dict[TargetKind, str]] = {TargetKind.NEW_TICKET: NO_NEW_TICKETS}

@@ -16,7 +16,7 @@ from cx_tui.connectors.intercom.account import IntercomAccount
 from cx_tui.connectors.intercom.options import API_VERSION
 from cx_tui.connectors.kit import BACKGROUND, CheckFailed, CheckReport
 
-READS: Final = Capability.LOOKUP_PHONE | Capability.LOOKUP_EMAIL | Capability.LOOKUP_NAME
+READS: Final = Capability.LOOKUP
 WRITES: Final = Capability.PERSON_NOTES | Capability.TICKET_NOTES | Capability.CREATE_CONTACT
 CAPABILITIES: Final = READS | Capability.TICKETS | WRITES
 """What the connector does with an app that has every permission it asks for."""

@@ -76,6 +76,43 @@ def basic_value(user: str, password: str) -> str:
 # --- The client ------------------------------------------------------------------------------
 
 
+class Pool:
+    """One `httpx.AsyncClient`, opened on first use and closed by `aclose` (a later use opens a
+    new one): JSON accepted, cx-tui's User-Agent, and redirects reported, never followed."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        auth: httpx.Auth | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+    ) -> None:
+        self._options: dict[str, Any] = {
+            "base_url": base_url,
+            "auth": auth,
+            "transport": transport,
+            "timeout": timeout,
+        }
+        self._client: httpx.AsyncClient | None = None
+
+    def __call__(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(
+                **self._options,
+                # A redirect would carry the token to another host; it is reported instead.
+                follow_redirects=False,
+                headers={"Accept": "application/json", "User-Agent": USER_AGENT},
+            )
+        return self._client
+
+    async def aclose(self) -> None:
+        """Close the connection pool (a later request opens a new one)."""
+        if self._client is not None:
+            client, self._client = self._client, None
+            await client.aclose()
+
+
 @dataclass(frozen=True, slots=True)
 class Reply:
     """A successful answer: status, headers and the parsed JSON (None for an empty body)."""
@@ -116,36 +153,18 @@ class HttpClient:
     ) -> None:
         self.vendor = vendor
         self.base_url = base_url.rstrip("/")
-        self._auth = auth
         self._secrets = tuple(secrets)
-        self._transport = transport
-        self._timeout = timeout
         self.max_bytes = max_bytes
         self._on_headers = on_headers or vendor.hooks.observe
         self.retry = retry or DEFAULT_RETRY.before(*vendor.hooks.retry_first)
-        self._client: httpx.AsyncClient | None = None
+        self._http = Pool(self.base_url, auth=auth, transport=transport, timeout=timeout)
 
     def __repr__(self) -> str:
         return f"<HttpClient {self.vendor.name} {self.base_url}>"
 
-    def _http(self) -> httpx.AsyncClient:
-        if self._client is None:
-            self._client = httpx.AsyncClient(
-                base_url=self.base_url,
-                auth=self._auth,
-                transport=self._transport,
-                timeout=self._timeout,
-                # A redirect would carry the token to another host; it is reported instead.
-                follow_redirects=False,
-                headers={"Accept": "application/json", "User-Agent": USER_AGENT},
-            )
-        return self._client
-
     async def aclose(self) -> None:
         """Close the connection pool (a later request opens a new one)."""
-        if self._client is not None:
-            client, self._client = self._client, None
-            await client.aclose()
+        await self._http.aclose()
 
     async def get(
         self,

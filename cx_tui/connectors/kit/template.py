@@ -151,8 +151,8 @@ class VendorConnector(Connector, Generic[Candidate]):
     def configure(self) -> None:
         """Set `vendor`, `base_url` and `_limiter` (and the vendor's own state) from the
         settings; raise `ConnectorError` when they cannot work. (A vendor may instead
-        override `__init__`, calling `super().__init__` first, as Freshdesk and Salesforce
-        do; the template needs one of the two.)"""
+        override `__init__`, calling `super().__init__` first; the template needs one of
+        the two.)"""
 
     # --- settings and plumbing ---------------------------------------------------------------
 
@@ -285,18 +285,6 @@ class VendorConnector(Connector, Generic[Candidate]):
         if found is not None:
             return found
         return await self.write_note(target, stored, idempotency_key)
-
-    def note_text(self, text: str) -> str:
-        """The note stripped, refused when empty or longer than `note_limit`."""
-        body = text.strip()
-        if not body:
-            raise InvalidInput("The note is empty.")
-        if len(text) > self.note_limit:
-            raise InvalidInput(
-                f"The note is {len(text):,} characters; {self.name} takes at most "
-                f"{self.note_limit:,}."
-            )
-        return body
 
     def format_note(self, target: NoteTarget, body: str, key: str) -> str:  # noqa: ARG002
         """The note as the vendor stores it, refused (`InvalidInput`) if it cannot fit.

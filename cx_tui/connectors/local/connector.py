@@ -32,9 +32,7 @@ class LocalConnector(Writes, DetailsReader):
     needs_secret: ClassVar[bool] = False
     note_limit: ClassVar[int] = 65_536
     capabilities: ClassVar[Capability] = (
-        Capability.LOOKUP_PHONE
-        | Capability.LOOKUP_EMAIL
-        | Capability.LOOKUP_NAME
+        Capability.LOOKUP
         | Capability.TICKETS
         | Capability.PERSON_NOTES
         | Capability.TICKET_NOTES

@@ -57,14 +57,7 @@ class Writes(Search):
             raise InvalidInput(
                 f"That {target.kind.value} belongs to {target.ref.connector}, not {self.name}."
             )
-        body = text.strip()
-        if not body:
-            raise InvalidInput("The note is empty.")
-        if len(text) > self.note_limit:
-            raise InvalidInput(
-                f"The note is {len(text):,} characters; {self.name} takes at most "
-                f"{self.note_limit:,}."
-            )
+        body = self.note_text(text)
         if not idempotency_key.strip():
             raise InvalidInput("A note needs an idempotency key.")
         record_id = row_id(target.ref, "ticket" if target.kind is TargetKind.TICKET else "person")

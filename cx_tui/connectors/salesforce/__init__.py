@@ -12,9 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from cx_tui.connectors.base import Capability, CheckResult, Connector, Option
+from cx_tui.connectors.base import Capability, Option
+from cx_tui.connectors.kit.template import CheckFailed, CheckReport, VendorConnector
 from cx_tui.connectors.salesforce import admin, details, search
-from cx_tui.connectors.salesforce.api import Api
+from cx_tui.connectors.salesforce.api import Api, limiter, vendor
+from cx_tui.connectors.salesforce.auth import Session
+from cx_tui.connectors.salesforce.hooks import Budget
 from cx_tui.connectors.salesforce.options import OPTIONS, Settings
 from cx_tui.connectors.salesforce.records import Reader
 from cx_tui.connectors.salesforce.writes import Writer
@@ -28,40 +31,40 @@ if TYPE_CHECKING:
     from cx_tui.models import ContactPoint, Details, Match, NoteReceipt, NoteTarget, Person
 
 
-class SalesforceConnector(Connector):
-    """One Salesforce org (Sales Cloud / Service Cloud) through its REST API."""
+class SalesforceConnector(VendorConnector[Mapping[str, Any]]):
+    """One Salesforce org (Sales Cloud / Service Cloud) through its REST API; the template
+    (`kit.VendorConnector`) for its constructor. The secret is the connected app's consumer
+    secret (with `client_id`) or a ready access token."""
 
     type_name: ClassVar[str] = "salesforce"
     display_name: ClassVar[str] = "Salesforce"
-    capabilities: ClassVar[Capability] = (
-        Capability.LOOKUP_PHONE
-        | Capability.LOOKUP_EMAIL
-        | Capability.LOOKUP_NAME
-        | Capability.TICKETS
-        | Capability.PERSON_NOTES
-        | Capability.TICKET_NOTES
-        | Capability.CALLS
-        | Capability.CREATE_CONTACT
-        | Capability.CREATE_TICKET
-    )
+    vendor_name: ClassVar[str] = "Salesforce"
+    capabilities: ClassVar[Capability] = admin.CAPABILITIES
     options: ClassVar[tuple[Option, ...]] = OPTIONS
     note_limit: ClassVar[int] = 31_000
     """A Task Description holds 32,000 characters; room is left for the marker."""
 
-    def __init__(
-        self,
-        name: str,
-        settings: Mapping[str, Any],
-        secret: str | None = None,
-        *,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        super().__init__(name, settings, secret, transport=transport)
+    def configure(self) -> None:
         self.config = Settings.read(self.settings)
-        region = self.settings.get("default_region")
-        self.region = region if isinstance(region, str) and region else None
-        self.api = Api(name, self.config, secret or "", transport=transport)
+        self.base_url = self.config.base_url
+        budget = Budget()
+        self.vendor = vendor(self.name, self.config, budget)
+        self._limiter = limiter(self.vendor, self.config, self.secret)
+        self.session = Session(
+            self.vendor,
+            self.base_url,
+            self.config.client_id,
+            self.secret,
+            self.config.api_version,
+            transport=self._transport,
+        )
+        self.api = Api(self._client(), self.session, self._limiter, budget)
         self._writer = Writer(self.api, self._reader())
+        self._missing: list[str] = []
+
+    def auth(self) -> httpx.Auth:
+        """The session: a client-credentials token, fetched again when it expires."""
+        return self.session
 
     def _reader(self) -> Reader:
         return Reader(
@@ -72,17 +75,23 @@ class SalesforceConnector(Connector):
             self.config.plan_field,
         )
 
-    async def find_people(self, query: Query) -> Sequence[Match]:
-        """Find Contacts, Leads and (by phone) Accounts, confirmed locally; see `search`."""
-        return await search.find_people(self.api, self._reader(), self.config, query)
+    async def search(self, query: Query) -> Sequence[Mapping[str, Any]]:
+        """One SOSL search for Contacts, Leads and (by phone) Accounts; see `search`."""
+        return await search.search(self.api, self.config, query)
+
+    def confirm(self, candidate: Mapping[str, Any], query: Query, now: datetime) -> Match | None:  # noqa: ARG002 - the reader stamps its own time
+        return search.confirm(self._reader(), query, candidate)
 
     async def get_details(self, match: Match) -> Details:
         """Account, cases with comments, tasks: one composite round trip; see `details`."""
         return await details.get_details(self.api, self._reader(), match)
 
-    async def add_note(self, target: NoteTarget, text: str, idempotency_key: str) -> NoteReceipt:
+    async def find_marker(self, target: NoteTarget, key: str) -> NoteReceipt | None:
+        return await self._writer.find_note(target, key)
+
+    async def write_note(self, target: NoteTarget, stored: str, key: str) -> NoteReceipt:  # noqa: ARG002 - the marker is in `stored`
         """A completed Task, an internal CaseComment, or a new Case; see `writes`."""
-        return await self._writer.add_note(target, text, idempotency_key)
+        return await self._writer.write_note(target, stored)
 
     async def add_call(
         self,
@@ -112,12 +121,25 @@ class SalesforceConnector(Connector):
         """A Contact, or a Lead when `create_as = "lead"`."""
         return await self._writer.create_person(name, contact_points, self.config.create_as)
 
-    async def check(self) -> CheckResult:
-        """Sign in, name the user, describe permissions, report the API budget."""
-        return await admin.check(self.api, self.capabilities)
+    async def check_identity(self, report: CheckReport) -> None:
+        report.who = await admin.identity(self.api)
+
+    async def check_scopes(self, report: CheckReport) -> None:
+        """Describe the objects: what the user may read and create."""
+        report.permissions, report.capabilities, self._missing = await admin.rights(
+            self.api, self.capabilities
+        )
+        report.details.append(self.api.budget.describe())
+        if not report.capabilities & Capability.LOOKUP_PHONE:
+            raise CheckFailed(self.check_summary(report))
+
+    def check_summary(self, report: CheckReport) -> str:
+        summary = f"signed in as {report.who}"
+        return summary + ("; cannot " + ", ".join(self._missing) if self._missing else "")
 
     async def aclose(self) -> None:
-        await self.api.aclose()
+        await super().aclose()
+        await self.session.aclose()
 
 
 CONNECTOR = SalesforceConnector

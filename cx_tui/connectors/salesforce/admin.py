@@ -8,10 +8,12 @@ call (what the user may read and create), and reports the daily API budget from 
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
-from cx_tui.connectors.base import Capability, CheckResult, ConnectorError
+from cx_tui.connectors.base import Capability
 from cx_tui.connectors.kit.retry import BACKGROUND
 
 if TYPE_CHECKING:
@@ -19,7 +21,7 @@ if TYPE_CHECKING:
 
 OBJECTS: Final = ("Contact", "Lead", "Account", "Case", "CaseComment", "Task")
 NEEDS: Final = (
-    (Capability.LOOKUP_PHONE | Capability.LOOKUP_EMAIL | Capability.LOOKUP_NAME, "Contact", "read"),
+    (Capability.LOOKUP, "Contact", "read"),
     (Capability.TICKETS, "Case", "read"),
     (Capability.PERSON_NOTES | Capability.CALLS, "Task", "create"),
     (Capability.TICKET_NOTES, "CaseComment", "create"),
@@ -28,54 +30,51 @@ NEEDS: Final = (
 )
 
 
-async def check(api: Api, declared: Capability) -> CheckResult:
-    try:
-        version = await api.session.ready()
-        who = await api.get("/services/oauth2/userinfo", policy=BACKGROUND)
-        path = await api.path("sobjects")
-        body = {
-            "allOrNone": False,
-            "compositeRequest": [
-                {"method": "GET", "url": f"{path}/{name}/describe", "referenceId": name}
-                for name in OBJECTS
-            ],
-        }
-        answer = await api.post("composite", body, BACKGROUND, safe=True)
-    except ConnectorError as error:
-        return CheckResult(ok=False, summary=error.message)
-    user = _user(who)
-    rights: dict[str, set[str]] = {}
+CAPABILITIES: Final = functools.reduce(operator.or_, (needed for needed, _, _ in NEEDS))
+"""What the connector does when its user may read and create all it needs."""
+
+
+async def identity(api: Api) -> str:
+    """Sign in; who the token acts as, and the API version."""
+    version = await api.session.ready()
+    who = await api.get("/services/oauth2/userinfo", policy=BACKGROUND)
+    return f"{_user(who)} (API v{version})"
+
+
+async def rights(api: Api, declared: Capability) -> tuple[tuple[str, ...], Capability, list[str]]:
+    """What the user may do with each object (one composite describe): the permissions to
+    show, the capabilities left of `declared`, and what it cannot do ("create Case")."""
+    path = await api.path("sobjects")
+    body = {
+        "allOrNone": False,
+        "compositeRequest": [
+            {"method": "GET", "url": f"{path}/{name}/describe", "referenceId": name}
+            for name in OBJECTS
+        ],
+    }
+    answer = await api.post("composite", body, BACKGROUND, safe=True)
+    granted: dict[str, set[str]] = {}
     for item in answer.get("compositeResponse") or []:
         if not isinstance(item, Mapping):
             continue
         described = item.get("body") if item.get("httpStatusCode") == 200 else None
-        granted: set[str] = set()
+        rights: set[str] = set()
         if isinstance(described, Mapping):
             if described.get("queryable"):
-                granted.add("read")
+                rights.add("read")
             if described.get("createable"):
-                granted.add("create")
-        rights[str(item.get("referenceId"))] = granted
+                rights.add("create")
+        granted[str(item.get("referenceId"))] = rights
     permissions = tuple(
-        f"{name}: {', '.join(sorted(rights.get(name) or {'no access'}))}" for name in OBJECTS
+        f"{name}: {', '.join(sorted(granted.get(name) or {'no access'}))}" for name in OBJECTS
     )
     allowed = declared
     missing = []
     for capability, sobject, right in NEEDS:
-        if right not in rights.get(sobject, set()):
+        if right not in granted.get(sobject, set()):
             allowed &= ~capability
             missing.append(f"{right} {sobject}")
-    ok = bool(allowed & Capability.LOOKUP_PHONE)
-    summary = f"signed in as {user} (API v{version})"
-    if missing:
-        summary += "; cannot " + ", ".join(missing)
-    return CheckResult(
-        ok=ok,
-        summary=summary,
-        details=(api.budget.describe(),),
-        permissions=permissions,
-        capabilities=allowed,
-    )
+    return permissions, allowed, missing
 
 
 def _user(who: Any) -> str:

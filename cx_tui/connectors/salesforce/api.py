@@ -1,7 +1,7 @@
 """One Salesforce account's REST access: session, client, limiter, budget and API version.
 
-Every request goes through the kit's `HttpClient` (retry policy, limiter, error mapping) with
-`Session` as its auth; paths are built from the API version the session settled on.
+Every request goes through the template's `HttpClient` (retry policy, limiter, error mapping)
+with `Session` as its auth; paths are built from the API version the session settled on.
 """
 
 from __future__ import annotations
@@ -11,69 +11,61 @@ from urllib.parse import urlsplit
 
 from cx_tui.connectors.kit.client import HttpClient
 from cx_tui.connectors.kit.errors import Vendor
-from cx_tui.connectors.kit.limiter import fingerprint, shared_limiter
+from cx_tui.connectors.kit.limiter import Limiter, fingerprint, shared_limiter
 from cx_tui.connectors.kit.readers import expect_dict
 from cx_tui.connectors.kit.retry import LOOKUP, RetryPolicy
 from cx_tui.connectors.salesforce.auth import Session
 from cx_tui.connectors.salesforce.hooks import Budget, SalesforceHooks
 
 if TYPE_CHECKING:
-    import httpx
-
     from cx_tui.connectors.salesforce.options import Settings
 
 REQUESTS_PER_SECOND: Final = 20
 """Client-side pace; Salesforce's own limits are the daily allocation and concurrency."""
 
 
+def vendor(name: str, settings: Settings, budget: Budget) -> Vendor:
+    """How errors name the org and what they tell the admin (sign-in hints by flow)."""
+    return Vendor(
+        name="Salesforce",
+        host=urlsplit(settings.base_url).netloc or settings.base_url,
+        reach_hint="check base_url (the org's My Domain URL, https://NAME.my.salesforce.com)",
+        auth_hint=(
+            "check client_id (the connected app's consumer key) and the consumer secret "
+            f"(`cx-tui secret set {name!r}`), and that the app enables the client "
+            "credentials flow with a Run As user"
+            if settings.client_id
+            else f"the access token expired or was revoked; mint a new one and run "
+            f"`cx-tui secret set {name!r}`, or configure client_id to sign in by itself"
+        ),
+        scope_hint=(
+            "the Run As user lacks a permission: it needs API Enabled and access to "
+            "Contact, Lead, Account, Case, CaseComment and Task"
+        ),
+        hooks=SalesforceHooks(budget),
+    )
+
+
+def limiter(vendor: Vendor, settings: Settings, secret: str) -> Limiter:
+    """The org's budget, shared by every connector on the same org, app and token."""
+    return shared_limiter(
+        ("salesforce", vendor.host, settings.client_id or "", fingerprint(secret)),
+        REQUESTS_PER_SECOND,
+        1.0,
+        label="Salesforce",
+    )
+
+
 class Api:
-    """REST calls for one configured org."""
+    """REST calls for one configured org, through the connector's client (`session` its auth)."""
 
     def __init__(
-        self,
-        name: str,
-        settings: Settings,
-        secret: str,
-        *,
-        transport: httpx.AsyncBaseTransport | None = None,
+        self, client: HttpClient, session: Session, limiter: Limiter, budget: Budget
     ) -> None:
-        host = urlsplit(settings.base_url).netloc or settings.base_url
-        self.budget = Budget()
-        self.vendor = Vendor(
-            name="Salesforce",
-            host=host,
-            reach_hint="check base_url (the org's My Domain URL, https://NAME.my.salesforce.com)",
-            auth_hint=(
-                "check client_id (the connected app's consumer key) and the consumer secret "
-                f"(`cx-tui secret set {name!r}`), and that the app enables the client "
-                "credentials flow with a Run As user"
-                if settings.client_id
-                else f"the access token expired or was revoked; mint a new one and run "
-                f"`cx-tui secret set {name!r}`, or configure client_id to sign in by itself"
-            ),
-            scope_hint=(
-                "the Run As user lacks a permission: it needs API Enabled and access to "
-                "Contact, Lead, Account, Case, CaseComment and Task"
-            ),
-            hooks=SalesforceHooks(self.budget),
-        )
-        self.session = Session(
-            self.vendor,
-            settings.base_url,
-            settings.client_id,
-            secret,
-            settings.api_version,
-            transport=transport,
-        )
-        self.client = HttpClient(
-            self.vendor, settings.base_url, self.session, secrets=[secret], transport=transport
-        )
-        self.limiter = shared_limiter(
-            ("salesforce", host, settings.client_id or "", fingerprint(secret)),
-            REQUESTS_PER_SECOND,
-            1.0,
-            label="Salesforce",
-        )
+        self.client = client
+        self.session = session
+        self.limiter = limiter
+        self.budget = budget
 
     async def path(self, rest: str) -> str:
         """`/services/data/vNN.0/<rest>`, signing in first if needed."""
@@ -106,7 +98,3 @@ class Api:
             page = expect_dict(await self.get(url, policy=policy), "Salesforce", "a query page")
             rows += [r for r in page.get("records") or [] if isinstance(r, dict)]
         return rows
-
-    async def aclose(self) -> None:
-        await self.client.aclose()
-        await self.session.aclose()

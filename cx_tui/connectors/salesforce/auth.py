@@ -18,7 +18,7 @@ from typing import Any, Final
 import httpx
 
 from cx_tui.connectors.base import AuthError, BadResponse, ConnectorError
-from cx_tui.connectors.kit.client import DEFAULT_TIMEOUT, USER_AGENT
+from cx_tui.connectors.kit.client import Pool
 from cx_tui.connectors.kit.errors import clean_detail, error_for_exception
 from cx_tui.connectors.salesforce.hooks import error_code
 
@@ -51,13 +51,11 @@ class Session(httpx.Auth):
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._vendor = vendor
-        self._base_url = base_url
         self._client_id = client_id
         self._secret = secret
         self._token: str | None = None if client_id else secret
         self._version = version
-        self._transport = transport
-        self._client: httpx.AsyncClient | None = None
+        self._http = Pool(base_url, transport=transport)
         self._lock = asyncio.Lock()
         self.tokens_fetched = 0
         self.user_url: str | None = None
@@ -70,21 +68,8 @@ class Session(httpx.Auth):
     def refreshes(self) -> bool:
         return self._client_id is not None
 
-    def _http(self) -> httpx.AsyncClient:
-        if self._client is None:
-            self._client = httpx.AsyncClient(
-                base_url=self._base_url,
-                transport=self._transport,
-                timeout=DEFAULT_TIMEOUT,
-                follow_redirects=False,
-                headers={"Accept": "application/json", "User-Agent": USER_AGENT},
-            )
-        return self._client
-
     async def aclose(self) -> None:
-        if self._client is not None:
-            client, self._client = self._client, None
-            await client.aclose()
+        await self._http.aclose()
 
     async def ready(self) -> str:
         """Token and API version, fetched together the first time; returns the version."""

@@ -71,19 +71,13 @@ def search_records(data: Any) -> list[Mapping[str, Any]]:
     return [expect_dict(item, "Salesforce", "a search result") for item in items]
 
 
-async def find_people(api: Api, reader: Reader, settings: Settings, query: Query) -> list[Match]:
-    """Search, then keep the hits that really are the query's person (or company line)."""
-    data = await api.get("search", {"q": sosl(query, settings)})
-    matches: list[Match] = []
-    for record in search_records(data):
-        match = confirm(reader, query, record)
-        if match is not None:
-            matches.append(match)
-    matches.sort(key=lambda m: (-m.confidence, m.person.name or "", m.person.ref.record_id))
-    return matches
+async def search(api: Api, settings: Settings, query: Query) -> list[Mapping[str, Any]]:
+    """The SOSL search's hits: candidates, each still to be confirmed."""
+    return search_records(await api.get("search", {"q": sosl(query, settings)}))
 
 
 def confirm(reader: Reader, query: Query, record: Mapping[str, Any]) -> Match | None:
+    """The hit as a match when it really is the query's person (or company line)."""
     person = reader.person(record)
     sobject = reader.sobject(record)
     if sobject == "Account":

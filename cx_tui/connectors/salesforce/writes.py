@@ -102,70 +102,63 @@ class Writer:
             duplicate=row is not None,
         )
 
-    async def add_note(self, target: NoteTarget, text: str, key: str) -> NoteReceipt:
-        mark = checked_marker(key)
+    def _place(self, target: NoteTarget) -> tuple[str, str, str]:
+        """Where a note on `target` lives: its sObject, its text field and the SOQL condition
+        that finds the target's own (ids checked; `Unsupported` for a lead's new case)."""
         target_id = target.ref.record_id
         kind = _kind(target_id)
-        _spend_check(self.api)
         if target.kind is TargetKind.TICKET:
             if kind != "Case":
                 raise InvalidInput("That ticket is not a Salesforce case id.")
-            found = await self._find(
-                f"SELECT Id, CommentBody, CreatedDate FROM CaseComment WHERE ParentId = "
-                f"{id_literal(target_id)} ORDER BY CreatedDate DESC LIMIT {SCAN}",
-                "CommentBody",
-                key,
-            )
-            if found:
-                return self._receipt("CaseComment", str(found["Id"]), found)
-            body = {"ParentId": target_id, "CommentBody": _body(text, mark), "IsPublished": False}
-            return self._receipt("CaseComment", await self._create("CaseComment", body))
+            return "CaseComment", "CommentBody", f"ParentId = {id_literal(target_id)}"
         if target.kind is TargetKind.NEW_TICKET:
-            return await self._new_case(target_id, kind, text, mark, key)
-        who = "WhatId" if kind == "Account" else "WhoId"
+            if kind != "Contact":
+                raise Unsupported(
+                    "Salesforce opens cases for contacts; convert the lead (or pick a contact) "
+                    "first."
+                )
+            return "Case", "Description", f"ContactId = {id_literal(target_id)}"
         if kind not in ("Contact", "Lead", "Account"):
             raise InvalidInput("That person is not a Salesforce Contact, Lead or Account id.")
-        found = await self._find(
-            f"SELECT Id, Description, CreatedDate FROM Task WHERE {who} = "
-            f"{id_literal(target_id)} AND TaskSubtype = 'Task' ORDER BY CreatedDate DESC "
-            f"LIMIT {SCAN}",
-            "Description",
-            key,
-        )
-        if found:
-            return self._receipt("Task", str(found["Id"]), found)
-        body = {
-            who: target_id,
-            "Subject": _subject(text, "Note"),
-            "Description": _body(text, mark),
-            "Status": "Completed",
-            "TaskSubtype": "Task",
-            "ActivityDate": datetime.now(UTC).date().isoformat(),
-        }
-        return self._receipt("Task", await self._create("Task", body))
+        who = "WhatId" if kind == "Account" else "WhoId"
+        return "Task", "Description", f"{who} = {id_literal(target_id)} AND TaskSubtype = 'Task'"
 
-    async def _new_case(
-        self, target_id: str, kind: str, text: str, mark: str, key: str
-    ) -> NoteReceipt:
-        if kind != "Contact":
-            raise Unsupported(
-                "Salesforce opens cases for contacts; convert the lead (or pick a contact) first."
-            )
+    async def find_note(self, target: NoteTarget, key: str) -> NoteReceipt | None:
+        """The note (Task, CaseComment or Case) this key already wrote on `target`, if any."""
+        sobject, field, where = self._place(target)
+        _spend_check(self.api)
         found = await self._find(
-            f"SELECT Id, Description, CreatedDate FROM Case WHERE ContactId = "
-            f"{id_literal(target_id)} ORDER BY CreatedDate DESC LIMIT {SCAN}",
-            "Description",
+            f"SELECT Id, {field}, CreatedDate FROM {sobject} WHERE {where} "
+            f"ORDER BY CreatedDate DESC LIMIT {SCAN}",
+            field,
             key,
         )
-        if found:
-            return self._receipt("Case", str(found["Id"]), found)
-        body = {
-            "ContactId": target_id,
-            "Subject": _subject(text, "Call"),
-            "Description": _body(text, mark),
-            "Origin": "Phone",
-        }
-        return self._receipt("Case", await self._create("Case", body))
+        return self._receipt(sobject, str(found["Id"]), found) if found else None
+
+    async def write_note(self, target: NoteTarget, stored: str) -> NoteReceipt:
+        """A completed Task, an internal CaseComment, or a new Case holding `stored`."""
+        sobject, _, _ = self._place(target)
+        target_id = target.ref.record_id
+        body: dict[str, Any]
+        if sobject == "CaseComment":
+            body = {"ParentId": target_id, "CommentBody": stored, "IsPublished": False}
+        elif sobject == "Case":
+            body = {
+                "ContactId": target_id,
+                "Subject": _subject(stored, "Call"),
+                "Description": stored,
+                "Origin": "Phone",
+            }
+        else:
+            body = {
+                ("WhatId" if _kind(target_id) == "Account" else "WhoId"): target_id,
+                "Subject": _subject(stored, "Note"),
+                "Description": stored,
+                "Status": "Completed",
+                "TaskSubtype": "Task",
+                "ActivityDate": datetime.now(UTC).date().isoformat(),
+            }
+        return self._receipt(sobject, await self._create(sobject, body))
 
     async def add_call(
         self,

@@ -29,9 +29,7 @@ class ZendeskConnector(ZendeskWrites, ZendeskAdmin):
     display_name: ClassVar[str] = "Zendesk Support"
     note_limit: ClassVar[int] = 64_000
     capabilities: ClassVar[Capability] = (
-        Capability.LOOKUP_PHONE
-        | Capability.LOOKUP_EMAIL
-        | Capability.LOOKUP_NAME
+        Capability.LOOKUP
         | Capability.TICKETS
         | Capability.TICKET_NOTES
         | Capability.CREATE_CONTACT
