@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 from cx_tui.connectors.base import (
@@ -51,6 +51,9 @@ class Verdict:
     message: str | None = None
     whole_source: bool = False
     """The source as a whole cannot take items now: its other items wait too."""
+    unsure: bool = False
+    """The source may have saved the item: the next attempt looks for it first, no sooner
+    than the source's settle delay."""
 
 
 def judge(
@@ -61,8 +64,29 @@ def judge(
     send_timeout: float,
     backoff: Backoff,
     item_id: int,
+    settle: float = 0.0,
 ) -> Verdict:
-    """The verdict on an attempt that raised `error`, the item's `attempt`-th."""
+    """The verdict on an attempt that raised `error`, the item's `attempt`-th.
+
+    An attempt whose outcome is unknown (the connector says `outcome_unknown`, or it ran out
+    of time) is not sent again at once: it waits at least `settle` seconds, and the next
+    attempt looks for it first.
+    """
+    verdict = _verdict(error, attempt, source, send_timeout, backoff, item_id)
+    if getattr(error, "outcome_unknown", False) or isinstance(error, TimeoutError):
+        if verdict.state is ItemState.PENDING:
+            return replace(verdict, delay=max(verdict.delay, settle), unsure=True)
+    return verdict
+
+
+def _verdict(
+    error: Exception,
+    attempt: int,
+    source: str,
+    send_timeout: float,
+    backoff: Backoff,
+    item_id: int,
+) -> Verdict:
     if isinstance(error, RateLimited):
         wait = max(error.retry_after or 0.0, backoff(attempt))
         return Verdict(ItemState.PENDING, wait, error.message, whole_source=True)

@@ -26,7 +26,7 @@ from cx_tui.store.schema import (
     migrate,
     schema_version,
 )
-from cx_tui.utc import to_iso
+from cx_tui.utc import from_iso, to_iso
 
 STORE_FILENAME: Final = "state.db"
 """The store's file name in the data directory. Local connectors' files end in `.sqlite3`, so a
@@ -248,6 +248,14 @@ class StoreFile:
                     self.path,
                     f"could not {doing}: {describe_sqlite(exc, _NOUN)}. Nothing was saved.",
                 ) from exc
+
+    def store_time(self, conn: sqlite3.Connection) -> datetime:
+        """The store's clock: SQLite's own time, read on the store's connection (the injected
+        `clock` instead, when a test gave one). Claims read it once each, so leases are
+        measured on one clock whatever the claimants' clocks say."""
+        if self.clock is not _now:
+            return self.clock()
+        return from_iso(conn.execute("SELECT strftime('%Y-%m-%dT%H:%M:%f', 'now')").fetchone()[0])
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
