@@ -70,6 +70,12 @@ def _refusal(error: SQLiteFileError) -> StoreError:
         )
     elif error.problem is FileProblem.PERMISSION:
         problem = f"cannot read it ({reason}); the file was left untouched."
+    elif error.problem is FileProblem.NETWORK:
+        problem = (
+            f"{reason}. Nothing was saved: keep the store on this machine's own disk (set "
+            "CX_TUI_DATA_DIR to a local directory); a team shares through its team outbox, "
+            "never a shared file."
+        )
     else:
         problem = f"{reason}; the file was left untouched."
     return StoreError(error.path, problem)
