@@ -308,3 +308,40 @@ def test_a_store_on_a_network_file_system_is_refused(
         assert not (tmp_path / "share" / "state.db").exists()
     else:
         Store(tmp_path / "share" / "state.db").close()
+
+
+# --- A full or read-only disk is not a damaged store --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [
+        ("SQLITE_FULL", "the disk is full"),
+        ("SQLITE_READONLY", "read-only"),
+        ("SQLITE_IOERR", "a disk error"),
+        ("SQLITE_CORRUPT", "the store is damaged"),
+    ],
+)
+def test_opening_on_a_full_or_read_only_disk_is_said_as_such(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: str, words: str
+) -> None:
+    import sqlite3
+
+    path = tmp_path / "state.db"
+    with Store(path) as store:
+        Outbox(store).enqueue("queued before", [person_target()])
+    before = path.read_bytes()
+
+    def failing(conn: sqlite3.Connection) -> str | None:
+        error = sqlite3.OperationalError("simulated")
+        error.sqlite_errorcode = getattr(sqlite3, code)  # type: ignore[attr-defined]
+        raise error
+
+    monkeypatch.setattr("cx_tui.sqlite_files.integrity_problem", failing)
+    with pytest.raises(StoreError) as caught:
+        Store(path)
+    message = str(caught.value)
+    assert words in message
+    damaged = code == "SQLITE_CORRUPT"
+    assert ("Move it aside" in message) is damaged and ("damaged" in message) is damaged
+    assert path.read_bytes() == before  # the queued note is still there, untouched

@@ -40,6 +40,9 @@ OUTBOX_KEEP_DAYS: Final = 90
 
 _MOVE_ASIDE = "Move it aside (cx-tui then starts a new store) or point CX_TUI_DATA_DIR elsewhere."
 _NOUN = "the store"
+_DAMAGE_CODES: Final = frozenset((sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB))
+"""What SQLite says only of a damaged file; anything else (full, read-only, busy, I/O) is not
+damage, and is never answered with "move it aside"."""
 
 
 def default_path() -> Path:
@@ -194,6 +197,14 @@ class StoreFile:
                 if "meta" in tables:
                     version = schema_version(conn)
         except sqlite3.DatabaseError as exc:
+            if getattr(exc, "sqlite_errorcode", None) not in _DAMAGE_CODES:
+                # A full disk, a read-only mount, a busy or unreadable file: said as such.
+                # Moving a sound store aside would orphan the notes queued in it.
+                raise StoreError(
+                    self.path,
+                    f"cannot open the store: {describe_sqlite(exc, _NOUN)}; the file was left "
+                    "untouched (its queued notes are safe in it).",
+                ) from exc
             raise StoreError(
                 self.path,
                 f"the store is damaged ({exc}); the file was left untouched. {_MOVE_ASIDE}",
