@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from cx_tui.cache import ResultCache, query_key
@@ -445,6 +445,10 @@ def apply_update(builder: ProfileBuilder, update: Update) -> None:
         )
     elif isinstance(update, DetailsLoaded):
         builder.add_details(update.record, update.details)
+        current = builder.status.get(update.source)
+        if current is not None and update.details.failed_parts:
+            # One part failed alone: the rest is shown, the part named with its reason.
+            builder.set_status(replace(current, failed_parts=update.details.failed_parts))
     elif isinstance(update, DetailsFailed):
         current = builder.status.get(update.source)
         if current is not None:
