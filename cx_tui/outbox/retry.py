@@ -56,6 +56,16 @@ class Verdict:
     than the source's settle delay."""
 
 
+def settled(verdict: Verdict, error: Exception, settle: float) -> Verdict:
+    """`verdict`, for an attempt whose outcome is unknown (the connector says
+    `outcome_unknown`, or it ran out of time), made to wait at least the source's `settle`
+    seconds and marked unsure: the next attempt looks for the note first."""
+    unknown = getattr(error, "outcome_unknown", False) or isinstance(error, TimeoutError)
+    if unknown and verdict.state is ItemState.PENDING:
+        return replace(verdict, delay=max(verdict.delay, settle), unsure=True)
+    return verdict
+
+
 def judge(
     error: Exception,
     *,
@@ -64,29 +74,8 @@ def judge(
     send_timeout: float,
     backoff: Backoff,
     item_id: int,
-    settle: float = 0.0,
 ) -> Verdict:
-    """The verdict on an attempt that raised `error`, the item's `attempt`-th.
-
-    An attempt whose outcome is unknown (the connector says `outcome_unknown`, or it ran out
-    of time) is not sent again at once: it waits at least `settle` seconds, and the next
-    attempt looks for it first.
-    """
-    verdict = _verdict(error, attempt, source, send_timeout, backoff, item_id)
-    if getattr(error, "outcome_unknown", False) or isinstance(error, TimeoutError):
-        if verdict.state is ItemState.PENDING:
-            return replace(verdict, delay=max(verdict.delay, settle), unsure=True)
-    return verdict
-
-
-def _verdict(
-    error: Exception,
-    attempt: int,
-    source: str,
-    send_timeout: float,
-    backoff: Backoff,
-    item_id: int,
-) -> Verdict:
+    """The verdict on an attempt that raised `error`, the item's `attempt`-th."""
     if isinstance(error, RateLimited):
         wait = max(error.retry_after or 0.0, backoff(attempt))
         return Verdict(ItemState.PENDING, wait, error.message, whole_source=True)

@@ -22,7 +22,7 @@ from typing import Any, Final
 from cx_tui.connectors.base import Connector, ConnectorError, Unsupported
 from cx_tui.models import NoteReceipt
 from cx_tui.outbox.common import Backoff, Clock, OnChange, Sleep, log, notify
-from cx_tui.outbox.retry import Verdict, exponential_backoff, judge
+from cx_tui.outbox.retry import Verdict, exponential_backoff, judge, settled
 from cx_tui.outbox.testhold import hold_for_test
 from cx_tui.outbox.texts import call_note_text, removed_text
 from cx_tui.store import ItemKind, ItemState, OutboxItem, Store, StoreError
@@ -296,15 +296,15 @@ class OutboxWorker:
         return await connector.add_note(item.target, item.text, item.idempotency_key)
 
     def _judge(self, connector: Connector, item: OutboxItem, error: Exception) -> Verdict:
-        return judge(
+        verdict = judge(
             error,
             attempt=item.attempts,
             source=connector.name,
             send_timeout=self.send_timeout,
             backoff=self.backoff,
             item_id=item.id,
-            settle=connector.settle_seconds,
         )
+        return settled(verdict, error, connector.settle_seconds)
 
     def _reschedule(self, item: OutboxItem, verdict: Verdict) -> Verdict:
         now = self.clock()

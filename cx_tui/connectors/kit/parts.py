@@ -19,15 +19,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TypeVar
 
-from cx_tui.connectors.base import (
-    AuthError,
-    BadResponse,
-    ConnectorError,
-    NotFound,
-    RateLimited,
-    Timeout,
-    Unavailable,
-)
+from cx_tui.connectors import base
+from cx_tui.connectors.base import ConnectorError
 from cx_tui.models import PartFailure
 
 T = TypeVar("T")
@@ -81,23 +74,23 @@ class Parts:
 
     def reason(self, error: ConnectorError) -> str:
         """Why one part failed, in a few words."""
-        if isinstance(error, AuthError):
+        if isinstance(error, base.AuthError):
             return f"the token may not read them ({self.vendor_name} answered 403)"
-        if isinstance(error, Timeout):
+        if isinstance(error, base.Timeout):
             return f"{self.vendor_name} did not answer in time"
         if error.status is not None:
             return f"{self.vendor_name} answered {error.status}"
-        if isinstance(error, NotFound):
+        if isinstance(error, base.NotFound):
             return f"{self.vendor_name} has no such record"
-        if isinstance(error, BadResponse):
+        if isinstance(error, base.BadResponse):
             return f"{self.vendor_name} sent an answer cx-tui cannot read"
         return error.message
 
 
 def whole_source(error: ConnectorError) -> bool:
     """Whether `error` means no part of this source can be read now."""
-    if isinstance(error, AuthError):
+    if isinstance(error, base.AuthError):
         return error.status != 403
-    if isinstance(error, RateLimited) or getattr(error, "unreachable", False):
+    if isinstance(error, base.RateLimited) or getattr(error, "unreachable", False):
         return True
-    return isinstance(error, Unavailable) and error.status is None
+    return isinstance(error, base.Unavailable) and error.status is None
