@@ -197,7 +197,8 @@ class StoreFile:
                 if "meta" in tables:
                     version = schema_version(conn)
         except sqlite3.DatabaseError as exc:
-            if getattr(exc, "sqlite_errorcode", None) not in _DAMAGE_CODES:
+            code = getattr(exc, "sqlite_errorcode", None)
+            if code is not None and code not in _DAMAGE_CODES:
                 # A full disk, a read-only mount, a busy or unreadable file: said as such.
                 # Moving a sound store aside would orphan the notes queued in it.
                 raise StoreError(
