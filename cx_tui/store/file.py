@@ -273,7 +273,9 @@ class StoreFile:
         measured on one clock whatever the claimants' clocks say."""
         if self.clock is not _now:
             return self.clock()
-        return from_iso(conn.execute("SELECT strftime('%Y-%m-%dT%H:%M:%f', 'now')").fetchone()[0])
+        text = conn.execute("SELECT strftime('%Y-%m-%dT%H:%M:%f', 'now')").fetchone()[0]
+        # SQLite keeps milliseconds: the true time lies within the millisecond after its text.
+        return from_iso(text) + timedelta(milliseconds=1)
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
