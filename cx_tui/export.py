@@ -136,6 +136,7 @@ def _status(status: SourceStatus) -> Json:
         "matches": status.matches,
         "elapsed_ms": round(status.elapsed_ms, 1) if status.elapsed_ms is not None else None,
         "retry_after": status.retry_after,
+        "parts": [{"part": f.part, "reason": f.reason} for f in status.failed_parts],
     }
 
 

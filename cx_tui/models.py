@@ -232,6 +232,21 @@ class Details:
     companies: tuple[Company, ...] = ()
     tickets: tuple[Ticket, ...] = ()
     interactions: tuple[Interaction, ...] = ()
+    failed_parts: tuple[PartFailure, ...] = ()
+    """Parts left out because reading them failed (the rest is complete)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PartFailure:
+    """One part of a source's details that could not be read, and why."""
+
+    part: str
+    """As agents say it: "companies", "tickets", "comments", "notes", "calls", "e-mails"."""
+    reason: str
+    """"HubSpot answered 500", "no answer in time"."""
+
+    def __str__(self) -> str:
+        return f"{self.part}: {self.reason}"
 
 
 class TargetKind(StrEnum):
@@ -290,6 +305,8 @@ class SourceStatus:
     elapsed_ms: float | None = None
     retry_after: float | None = None
     """Seconds until the source accepts requests again (rate limited)."""
+    failed_parts: tuple[PartFailure, ...] = ()
+    """Parts of the details left out (the others are shown)."""
 
 
 @dataclass(frozen=True, slots=True)

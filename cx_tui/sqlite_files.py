@@ -56,6 +56,8 @@ class FileProblem(StrEnum):
     """The file has content, and it is not a SQLite database."""
     CREATE = "create"
     """A new file could not be created."""
+    NETWORK = "network"
+    """The file is on a network file system, where SQLite's locking cannot be trusted."""
 
 
 class SQLiteFileError(Exception):
@@ -93,6 +95,14 @@ def prepare_directory(path: Path) -> None:
         raise SQLiteFileError(
             path, FileProblem.DIRECTORY, f"its directory {parent} is a file, not a directory"
         )
+    kind = network_filesystem(parent)
+    if kind is not None:
+        raise SQLiteFileError(
+            path,
+            FileProblem.NETWORK,
+            f"it is on a network file system ({kind}), where SQLite's locking is not reliable "
+            "and two machines sharing the file can send a note twice or lose one",
+        )
     if parent.exists() and parent.absolute() != paths.data_dir().absolute():
         return
     try:
@@ -108,6 +118,60 @@ def prepare_directory(path: Path) -> None:
     if _foreign(parent):
         # Root can chmod anything, so ownership is checked apart from the mode.
         raise _not_yours(path, parent)
+
+
+NETWORK_FILESYSTEMS: Final = frozenset(
+    (
+        "nfs",
+        "nfs4",
+        "cifs",
+        "smb",
+        "smb2",
+        "smb3",
+        "smbfs",
+        "fuse.sshfs",
+        "sshfs",
+        "9p",
+        "afs",
+        "ncpfs",
+        "fuse.rclone",
+        "davfs",
+        "fuse.davfs2",
+        "glusterfs",
+        "fuse.glusterfs",
+        "ceph",
+        "fuse.ceph",
+        "lustre",
+        "gpfs",
+        "fuse.s3fs",
+        "fuse.gcsfuse",
+    )
+)
+"""Mount types SQLite's documentation warns against ("SQLite over a network filesystem")."""
+MOUNTS: Final = Path("/proc/self/mounts")
+
+
+def network_filesystem(directory: Path, mounts: Path = MOUNTS) -> str | None:
+    """The network file system type `directory` lives on (from Linux's mount table), or None:
+    a local disk, or a system without /proc (nothing can be told there)."""
+    try:
+        table = mounts.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    here = directory.absolute()
+    while not here.exists() and here.parent != here:
+        here = here.parent
+    where = os.path.realpath(here)
+    best, kind = "", ""
+    for line in table.splitlines():
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        point = fields[1].replace("\\040", " ")
+        inside = where == point or where.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= len(best):
+            best, kind = point, fields[2]
+    return kind if kind in NETWORK_FILESYSTEMS else None
 
 
 def _foreign(directory: Path) -> bool:

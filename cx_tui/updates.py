@@ -3,7 +3,7 @@ profile builder (`apply_update`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from cx_tui.models import Details, Match, SourceState, SourceStatus
 from cx_tui.profile import ProfileBuilder, RecordKey
@@ -125,6 +125,10 @@ def apply_update(builder: ProfileBuilder, update: Update) -> None:
         )
     elif isinstance(update, DetailsLoaded):
         builder.add_details(update.record, update.details)
+        current = builder.status.get(update.source)
+        if current is not None and update.details.failed_parts:
+            # One part failed alone: the rest is shown, the part named with its reason.
+            builder.set_status(replace(current, failed_parts=update.details.failed_parts))
     elif isinstance(update, DetailsFailed):
         current = builder.status.get(update.source)
         if current is not None:

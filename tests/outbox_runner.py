@@ -22,6 +22,7 @@ from cx_tui.connectors.local import LocalConnector
 from cx_tui.models import NoteReceipt, NoteTarget
 from cx_tui.outbox import OutboxWorker, hold_for_test
 from cx_tui.store import ItemState, Store
+from tests import vendor_doubles
 from tests.marker_vendor import MarkerVendor
 
 
@@ -34,9 +35,12 @@ class HeldLocal(LocalConnector):
         return receipt
 
 
-def connector(kind: str, name: str, path: str, delay: float) -> Connector:
+def connector(kind: str, name: str, path: str, delay: float, settle: float) -> Connector:
     if kind == "local":
         return HeldLocal(name, {"path": path})
+    if kind in ("hubspot", "zendesk"):
+        # `path` is the vendor double's address (through the loopback proxy).
+        return vendor_doubles.connector(kind, path, settle)
     return MarkerVendor(name, {"path": path, "delay": delay})
 
 
@@ -49,7 +53,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             if time.monotonic() > deadline:
                 raise SystemExit("no go signal within 60 s")
             await asyncio.sleep(0.005)
-    source = connector(args.vendor, args.name, args.vendor_path, args.delay)
+    source = connector(args.vendor, args.name, args.vendor_path, args.delay, args.settle)
     store = Store(args.store)
     worker = OutboxWorker(
         store,
@@ -79,12 +83,13 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("store")
-    parser.add_argument("vendor", choices=("local", "marker"))
+    parser.add_argument("vendor", choices=("local", "marker", "hubspot", "zendesk"))
     parser.add_argument("vendor_path")
     parser.add_argument("name")
     parser.add_argument("--drain", action="store_true", help="deliver until nothing is due")
     parser.add_argument("--go", help="wait for this file to exist before starting")
     parser.add_argument("--lease", type=float, default=60.0)
     parser.add_argument("--delay", type=float, default=0.0)
+    parser.add_argument("--settle", type=float, default=0.0)
     result = asyncio.run(main(parser.parse_args()))
     sys.stdout.write(json.dumps(result) + "\n")

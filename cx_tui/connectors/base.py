@@ -41,6 +41,10 @@ class ConnectorError(Exception):
         self.status = status
         """The HTTP status the vendor answered with, when there was one (a 400 is final, a
         garbled 200 is worth retrying)."""
+        self.outcome_unknown = False
+        """Set on a failed write the vendor may nevertheless have saved (a timeout or a lost
+        connection after the body went out, a 5xx, a garbled success): the outbox waits the
+        connector's `settle_seconds` and looks for the note before sending it again."""
         if title is not None:
             self.title = title
 
@@ -278,6 +282,12 @@ class Connector(ABC):
         settings rule out. The UI offers only these."""
         return self.capabilities
 
+    @property
+    def settle_seconds(self) -> float:
+        """Seconds a write whose outcome is unknown is left to settle (the vendor commits and
+        indexes it) before `find_delivery` looks for it. 0: look-ups see a write at once."""
+        return 0.0
+
     def supports(self, capability: Capability) -> bool:
         return capability in self.offered
 
@@ -358,6 +368,32 @@ class Connector(ABC):
                 f"{self.note_limit:,}."
             )
         return body
+
+    async def find_delivery(
+        self,
+        target: NoteTarget,  # noqa: ARG002 - the default cannot tell; overrides use them all
+        idempotency_key: str,  # noqa: ARG002
+    ) -> NoteReceipt | None:
+        """The receipt of what `idempotency_key` already wrote on `target`, if the source has
+        it; None when it has nothing (or cannot tell: `add_note` then looks again itself).
+
+        The outbox asks this after an attempt whose outcome is unknown, `settle_seconds` later.
+        """
+        return None
+
+    async def remove_duplicates(
+        self,
+        target: NoteTarget,  # noqa: ARG002 - the default removes nothing
+        idempotency_key: str,  # noqa: ARG002
+    ) -> tuple[str, ...]:
+        """Remove all but the oldest note carrying this key, where the source allows it
+        safely; returns the removed record ids. Default: none (the source cannot)."""
+        return ()
+
+    def formatted_length(self, target: NoteTarget, text: str) -> int:  # noqa: ARG002
+        """How many characters the note takes once formatted for this source (marker
+        included): what `note_limit` is checked against. Default: the text's length."""
+        return len(text)
 
     async def add_call(
         self,

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 from cx_tui.connectors.base import (
@@ -51,6 +51,19 @@ class Verdict:
     message: str | None = None
     whole_source: bool = False
     """The source as a whole cannot take items now: its other items wait too."""
+    unsure: bool = False
+    """The source may have saved the item: the next attempt looks for it first, no sooner
+    than the source's settle delay."""
+
+
+def settled(verdict: Verdict, error: Exception, settle: float) -> Verdict:
+    """`verdict`, for an attempt whose outcome is unknown (the connector says
+    `outcome_unknown`, or it ran out of time), made to wait at least the source's `settle`
+    seconds and marked unsure: the next attempt looks for the note first."""
+    unknown = getattr(error, "outcome_unknown", False) or isinstance(error, TimeoutError)
+    if unknown and verdict.state is ItemState.PENDING:
+        return replace(verdict, delay=max(verdict.delay, settle), unsure=True)
+    return verdict
 
 
 def judge(

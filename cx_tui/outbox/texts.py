@@ -9,7 +9,17 @@ from typing import Any
 
 from cx_tui.connectors.kit.markers import marker as delivery_marker
 
-__all__ = ["call_note_text", "delivery_marker"]
+__all__ = ["call_note_text", "delivery_marker", "removed_text"]
+
+
+def removed_text(source: str, removed: tuple[str, ...]) -> str:
+    """What a delivered item records when its source had saved an earlier attempt late and
+    cx-tui removed the newer copies."""
+    copies = "copy" if len(removed) == 1 else "copies"
+    return (
+        f"{source} saved an earlier attempt late; cx-tui removed the newer {copies} "
+        f"({', '.join(removed)}) and kept the first"
+    )
 
 
 def call_note_text(

@@ -16,14 +16,15 @@ import uuid
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, Final
 
-from cx_tui.connectors.base import Connector, Unsupported
+from cx_tui.connectors.base import Connector, ConnectorError, Unsupported
 from cx_tui.models import NoteReceipt
 from cx_tui.outbox.common import Backoff, Clock, OnChange, Sleep, log, notify
-from cx_tui.outbox.retry import Verdict, exponential_backoff, judge
+from cx_tui.outbox.retry import Verdict, exponential_backoff, judge, settled
 from cx_tui.outbox.testhold import hold_for_test
-from cx_tui.outbox.texts import call_note_text
+from cx_tui.outbox.texts import call_note_text, removed_text
 from cx_tui.store import ItemKind, ItemState, OutboxItem, Store, StoreError
 
 UNROUTABLE_RETRY_DELAY: Final = 300.0
@@ -35,33 +36,46 @@ DEFAULT_LEASE: Final = 120.0
 IDLE_POLL: Final = 30.0
 """Seconds `run` sleeps at most, so items another process queued are picked up."""
 MIN_NAP: Final = 0.05
+HELD_POLL: Final = 1.0
+"""Seconds `run` waits when what is due is held by another live deliverer."""
 STORE_RETRY_DELAY: Final = 30.0
 """Seconds `run` waits after the store failed (a full disk) before trying again."""
 
 _HOST = socket.gethostname()
 
 
-def _owner_alive(owner: str) -> bool:
-    """Whether the deliverer `owner` ("host:pid:token") may still be running.
+def _owner_alive(owner: str) -> bool | None:
+    """Whether the deliverer `owner` ("host:pid:token") still runs: True, False, or None when
+    that cannot be told (another machine, this very process, a platform where probing a pid is
+    unsafe): its lease decides then.
 
-    Only a process on this host that no longer exists is known to be gone; anything else (a
-    lease from another machine sharing the file, a platform where probing a pid is unsafe)
-    is trusted until its lease expires.
+    A process on this machine that no longer exists, or is a zombie (it ended; its parent has
+    not reaped it yet), is gone.
     """
     host, _, rest = owner.partition(":")
     pid_text = rest.partition(":")[0]
     if host != _HOST or os.name != "posix" or not pid_text.isdigit():
-        return True
+        return None
     pid = int(pid_text)
     if pid == os.getpid():
-        return True
+        return None  # another worker of this process: only its lease tells
     try:
         os.kill(pid, 0)  # signal 0 only checks the process exists (POSIX; not on Windows)
     except ProcessLookupError:
         return False
     except OSError:
-        return True  # it exists, owned by someone else
-    return True
+        pass  # it exists, owned by someone else
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """Whether `pid` has ended and waits to be reaped (Linux's /proc; elsewhere: not known)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return False
+    # "pid (name) S ...": the state follows the last ")" (a name may hold parentheses).
+    return stat.rpartition(")")[2].split()[:1] == ["Z"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,15 +202,14 @@ class OutboxWorker:
     ) -> None:
         connector = self.connectors[name]
         while True:
-            now = self.clock()
             item = self.store.outbox_claim(
                 owner=self.owner,
-                now=now,
-                lease_until=now + timedelta(seconds=self.lease_seconds),
+                lease_seconds=self.lease_seconds,
                 connectors=(name,),
                 exclude=tried,
                 ids=ids,
                 owner_alive=_owner_alive,
+                settle={name: connector.settle_seconds},
             )
             if item is None:
                 return
@@ -212,15 +225,20 @@ class OutboxWorker:
     async def _attempt(self, connector: Connector, item: OutboxItem) -> Verdict:
         hold_for_test("before-send")
         try:
-            receipt = await asyncio.wait_for(self._send(connector, item), self.send_timeout)
+            receipt, removed = await asyncio.wait_for(
+                self._settled_send(connector, item), self.send_timeout
+            )
         except asyncio.CancelledError:
-            # Stopped mid-send (the CLI's deadline, the app quitting): hand it straight back.
-            # If the store cannot take that now, the lease runs out and frees it anyway.
+            # Stopped mid-send (the CLI's deadline, the app quitting): hand it back, as an
+            # attempt whose outcome is unknown (the source may have it). If the store cannot
+            # take that now, the lease runs out and frees it anyway.
+            settle = connector.settle_seconds
             with contextlib.suppress(StoreError):
                 self._release(
                     item,
                     state=ItemState.PENDING,
-                    due=self.clock(),
+                    due=self.clock() + timedelta(seconds=settle),
+                    unsure_since=item.unsure_since or self.clock(),
                     last_error="interrupted before the source answered",
                 )
             raise
@@ -232,9 +250,29 @@ class OutboxWorker:
             state=ItemState.DELIVERED,
             delivered_at=self.clock(),
             receipt=receipt.ref,
-            last_error=None,
+            last_error=removed_text(connector.name, removed) if removed else None,
         )
         return Verdict(ItemState.DELIVERED)
+
+    async def _settled_send(
+        self, connector: Connector, item: OutboxItem
+    ) -> tuple[NoteReceipt, tuple[str, ...]]:
+        """Send `item`; when an earlier attempt's outcome is unknown, look for it first, and
+        after writing, remove a copy the source saved late (where it allows that)."""
+        if item.unsure_since is None:
+            return await self._send(connector, item), ()
+        found = await connector.find_delivery(item.target, item.idempotency_key)
+        if found is not None:
+            return found, ()
+        receipt = await self._send(connector, item)
+        if receipt.duplicate:
+            return receipt, ()
+        try:
+            removed = await connector.remove_duplicates(item.target, item.idempotency_key)
+        except ConnectorError as error:
+            log.warning("outbox item %s: duplicate check failed: %s", item.id, error.message)
+            removed = ()
+        return receipt, removed
 
     async def _send(self, connector: Connector, item: OutboxItem) -> NoteReceipt:
         if item.kind is ItemKind.CALL:
@@ -258,7 +296,7 @@ class OutboxWorker:
         return await connector.add_note(item.target, item.text, item.idempotency_key)
 
     def _judge(self, connector: Connector, item: OutboxItem, error: Exception) -> Verdict:
-        return judge(
+        verdict = judge(
             error,
             attempt=item.attempts,
             source=connector.name,
@@ -266,6 +304,7 @@ class OutboxWorker:
             backoff=self.backoff,
             item_id=item.id,
         )
+        return settled(verdict, error, connector.settle_seconds)
 
     def _reschedule(self, item: OutboxItem, verdict: Verdict) -> Verdict:
         now = self.clock()
@@ -273,7 +312,10 @@ class OutboxWorker:
             self._release(item, state=ItemState.FAILED, last_error=verdict.message)
             return verdict
         due = now + timedelta(seconds=max(0.0, verdict.delay))
-        self._release(item, state=ItemState.PENDING, due=due, last_error=verdict.message)
+        unsure = item.unsure_since or (now if verdict.unsure else None)
+        self._release(
+            item, state=ItemState.PENDING, due=due, last_error=verdict.message, unsure_since=unsure
+        )
         if verdict.whole_source:
             moved = self.store.outbox_postpone(
                 item.target.ref.connector, until=due, last_error=None, now=now
@@ -315,6 +357,9 @@ class OutboxWorker:
         if due is None:
             return IDLE_POLL
         seconds = (due - self.clock()).total_seconds()
+        if seconds <= 0:
+            # Due already, yet not claimed: held by a live deliverer; look again soon.
+            return HELD_POLL
         return min(IDLE_POLL, max(MIN_NAP, seconds))
 
     async def _nap(self, seconds: float) -> None:

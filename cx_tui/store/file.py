@@ -26,7 +26,7 @@ from cx_tui.store.schema import (
     migrate,
     schema_version,
 )
-from cx_tui.utc import to_iso
+from cx_tui.utc import from_iso, to_iso
 
 STORE_FILENAME: Final = "state.db"
 """The store's file name in the data directory. Local connectors' files end in `.sqlite3`, so a
@@ -40,6 +40,9 @@ OUTBOX_KEEP_DAYS: Final = 90
 
 _MOVE_ASIDE = "Move it aside (cx-tui then starts a new store) or point CX_TUI_DATA_DIR elsewhere."
 _NOUN = "the store"
+_DAMAGE_CODES: Final = frozenset((sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB))
+"""What SQLite says only of a damaged file; anything else (full, read-only, busy, I/O) is not
+damage, and is never answered with "move it aside"."""
 
 
 def default_path() -> Path:
@@ -70,6 +73,12 @@ def _refusal(error: SQLiteFileError) -> StoreError:
         )
     elif error.problem is FileProblem.PERMISSION:
         problem = f"cannot read it ({reason}); the file was left untouched."
+    elif error.problem is FileProblem.NETWORK:
+        problem = (
+            f"{reason}. Nothing was saved: keep the store on this machine's own disk (set "
+            "CX_TUI_DATA_DIR to a local directory); a team shares through its team outbox, "
+            "never a shared file."
+        )
     else:
         problem = f"{reason}; the file was left untouched."
     return StoreError(error.path, problem)
@@ -188,6 +197,15 @@ class StoreFile:
                 if "meta" in tables:
                     version = schema_version(conn)
         except sqlite3.DatabaseError as exc:
+            code = getattr(exc, "sqlite_errorcode", None)
+            if code is not None and code not in _DAMAGE_CODES:
+                # A full disk, a read-only mount, a busy or unreadable file: said as such.
+                # Moving a sound store aside would orphan the notes queued in it.
+                raise StoreError(
+                    self.path,
+                    f"cannot open the store: {describe_sqlite(exc, _NOUN)}; the file was left "
+                    "untouched (its queued notes are safe in it).",
+                ) from exc
             raise StoreError(
                 self.path,
                 f"the store is damaged ({exc}); the file was left untouched. {_MOVE_ASIDE}",
@@ -248,6 +266,16 @@ class StoreFile:
                     self.path,
                     f"could not {doing}: {describe_sqlite(exc, _NOUN)}. Nothing was saved.",
                 ) from exc
+
+    def store_time(self, conn: sqlite3.Connection) -> datetime:
+        """The store's clock: SQLite's own time, read on the store's connection (the injected
+        `clock` instead, when a test gave one). Claims read it once each, so leases are
+        measured on one clock whatever the claimants' clocks say."""
+        if self.clock is not _now:
+            return self.clock()
+        text = conn.execute("SELECT strftime('%Y-%m-%dT%H:%M:%f', 'now')").fetchone()[0]
+        # SQLite keeps milliseconds: the true time lies within the millisecond after its text.
+        return from_iso(text) + timedelta(milliseconds=1)
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:

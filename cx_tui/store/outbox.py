@@ -8,14 +8,18 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Final
 
 from cx_tui.models import NoteTarget, SourceRef, TargetKind
 from cx_tui.store.file import StoreFile
 from cx_tui.store.records import ItemKind, ItemState, OutboxItem
 from cx_tui.utc import from_iso, from_iso_or_none, to_iso
+
+CLOCK_SLACK: Final = 60.0
+"""Seconds an item's `updated` may lie ahead of the store's clock before the item counts as
+written under a wrong clock (and is due now, whatever its due time says)."""
 
 _UPDATABLE = frozenset(
     (
@@ -28,6 +32,7 @@ _UPDATABLE = frozenset(
         "lease_owner",
         "lease_until",
         "delivered_at",
+        "unsure_since",
     )
 )
 
@@ -76,6 +81,7 @@ def _item(row: sqlite3.Row) -> OutboxItem:
         delivered_at=from_iso_or_none(row["delivered_at"]),
         lease_owner=row["lease_owner"],
         lease_until=from_iso_or_none(row["lease_until"]),
+        unsure_since=from_iso_or_none(row["unsure_since"]),
     )
 
 
@@ -155,55 +161,91 @@ class OutboxRows(StoreFile):
         self,
         *,
         owner: str,
-        now: datetime,
-        lease_until: datetime,
+        lease_seconds: float,
         connectors: Collection[str],
         exclude: Collection[int] = (),
         ids: Collection[int] | None = None,
-        owner_alive: Callable[[str], bool] = lambda _owner: True,
+        owner_alive: Callable[[str], bool | None] = lambda _owner: None,
+        settle: Mapping[str, float] | None = None,
     ) -> OutboxItem | None:
-        """Claim the next item to send, atomically across processes.
+        """Claim the next item to send, atomically across processes, on the store's clock.
 
-        Claimable: a pending item that is due, or a sending one whose lease expired or whose
-        owner is known to be gone. The claim sets `sending`, the lease and `attempts + 1` in
-        one `BEGIN IMMEDIATE` transaction, so two deliverers never hold the same item.
+        The store's time (`store_time`) is read once, inside the `BEGIN IMMEDIATE`
+        transaction; the lease and "due" are measured on it, never on the claimant's clock.
+
+        Claimable:
+        - a pending item that is due, or that was written under a clock ahead of the store's
+          (its `updated` is later than now: the clock was wrong, so its due time is too);
+        - a sending item whose claimant is known to be gone (`owner_alive` says False: a
+          process on this machine that no longer exists or is a zombie), or, when liveness
+          cannot be told (None: another machine, this very process), whose lease expired.
+          A claimant alive on this machine keeps its item, whatever the clocks say.
+
+        An item taken over from a dead or expired claimant may have reached its source: its
+        `unsure_since` is set, and when its source has a settle delay (`settle`), it goes back
+        to pending, due after that delay, instead of being claimed now.
 
         Args:
             owner: The claiming deliverer's id.
-            now: The current time.
-            lease_until: When the claim expires if the owner never reports back.
+            lease_seconds: How long the claim lasts on the store's clock.
             connectors: Only items for these sources.
             exclude: Item ids not to claim (already tried in this pass).
             ids: When given, only these items.
-            owner_alive: Whether the owner of an unexpired lease still runs.
+            owner_alive: Whether the owner of a lease still runs (True, False, None: unknown).
+            settle: Seconds per source to wait before a taken-over item is tried again.
 
         Returns:
-            The claimed item, or None when nothing is claimable.
+            The claimed item (`sending`, `attempts + 1`), or None when nothing is claimable.
         """
         if not connectors:
             return None
-        stamp = to_iso(now)
         marks = ", ".join("?" for _ in connectors)
         with self._writing("claim an outbox item") as conn:
+            now = self.store_time(conn)
+            stamp = to_iso(now)
+            skewed = to_iso(now + timedelta(seconds=CLOCK_SLACK))
             rows = conn.execute(
                 f"""SELECT * FROM outbox WHERE connector IN ({marks})
-                AND ((state = 'pending' AND due <= ?) OR state = 'sending')
+                AND ((state = 'pending' AND (due <= ? OR updated > ?)) OR state = 'sending')
                 ORDER BY due, id""",
-                (*connectors, stamp),
+                (*connectors, stamp, skewed),
             ).fetchall()
             for row in rows:
                 if row["id"] in exclude or (ids is not None and row["id"] not in ids):
                     continue
-                if row["state"] == ItemState.SENDING.value and (
-                    row["lease_until"] is not None
-                    and row["lease_until"] > stamp
-                    and owner_alive(str(row["lease_owner"]))
-                ):
-                    continue
+                unsure = row["unsure_since"]
+                if row["state"] == ItemState.SENDING.value:
+                    alive = owner_alive(str(row["lease_owner"]))
+                    expired = row["lease_until"] is None or row["lease_until"] <= stamp
+                    if alive or (alive is None and not expired):
+                        continue
+                    unsure = unsure or stamp
+                    wait = (settle or {}).get(str(row["connector"]), 0.0)
+                    if wait > 0:
+                        conn.execute(
+                            """UPDATE outbox SET state = 'pending', lease_owner = NULL,
+                            lease_until = NULL, due = ?, unsure_since = ?, updated = ?,
+                            last_error = ? WHERE id = ?""",
+                            (
+                                to_iso(now + timedelta(seconds=wait)),
+                                unsure,
+                                stamp,
+                                f"the attempt was cut off; in {wait:g} s cx-tui looks whether "
+                                "the source saved it before sending again",
+                                row["id"],
+                            ),
+                        )
+                        continue
                 conn.execute(
                     """UPDATE outbox SET state = 'sending', lease_owner = ?, lease_until = ?,
-                    attempts = attempts + 1, updated = ? WHERE id = ?""",
-                    (owner, to_iso(lease_until), stamp, row["id"]),
+                    attempts = attempts + 1, unsure_since = ?, updated = ? WHERE id = ?""",
+                    (
+                        owner,
+                        to_iso(now + timedelta(seconds=lease_seconds)),
+                        unsure,
+                        stamp,
+                        row["id"],
+                    ),
                 )
                 return self._rows(conn, [row["id"]])[0]
         return None
@@ -301,10 +343,12 @@ class OutboxRows(StoreFile):
             return None
         marks = ", ".join("?" for _ in connectors)
         with self._reading("read the outbox") as conn:
+            now = self.store_time(conn)
             row = conn.execute(
-                f"""SELECT MIN(CASE state WHEN 'pending' THEN due ELSE lease_until END)
+                f"""SELECT MIN(CASE WHEN state = 'sending' THEN lease_until WHEN updated > ? THEN ?
+                ELSE due END)
                 FROM outbox WHERE connector IN ({marks}) AND state IN ('pending', 'sending')""",
-                tuple(connectors),
+                (to_iso(now + timedelta(seconds=CLOCK_SLACK)), to_iso(now), *connectors),
             ).fetchone()
         return from_iso_or_none(row[0]) if row is not None else None
 

@@ -83,6 +83,9 @@ class OutboxItem:
     delivered_at: datetime | None = None
     lease_owner: str | None = None
     lease_until: datetime | None = None
+    unsure_since: datetime | None = None
+    """Since when an attempt's outcome is unknown (the source may have the note): the next
+    attempt looks for it first (`Connector.find_delivery`)."""
 
     @property
     def target_label(self) -> str:

@@ -175,6 +175,12 @@ def _v6_contact_links(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v7_unsure_outcomes(conn: sqlite3.Connection) -> None:
+    """Version 7: an item whose last attempt may have reached the source (a timeout, a lost
+    answer, a crash mid-send) says since when, so the next attempt first looks for it."""
+    conn.execute("ALTER TABLE outbox ADD COLUMN unsure_since TEXT")
+
+
 MIGRATIONS: Final[tuple[Callable[[sqlite3.Connection], None], ...]] = (
     _v1_outbox_drafts_links,
     _v2_history_and_cache,
@@ -182,6 +188,7 @@ MIGRATIONS: Final[tuple[Callable[[sqlite3.Connection], None], ...]] = (
     _v4_new_ticket_targets,
     _v5_drop_the_lookup_cache,
     _v6_contact_links,
+    _v7_unsure_outcomes,
 )
 """`MIGRATIONS[n]` takes a store from version n to n + 1. Append only; never edit a released
 one. The first schema was written as two steps so the upgrade path is exercised (and tested)

@@ -52,4 +52,7 @@ class SourceBar(Static):
                 text.append(f"{what}, retrying in {math.ceil(wait)} s", style="red")
             elif status.message:
                 text.append(f": {status.message}", style="red" if failed else "italic")
+            if status.failed_parts:
+                missing = "; ".join(str(f) for f in status.failed_parts)
+                text.append(f" (left out: {missing})", style="red")
         self.update(text)

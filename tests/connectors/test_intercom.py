@@ -88,7 +88,7 @@ def searches(fake: IntercomFake, path: str = "/contacts/search") -> list[dict]:
 def test_registered_under_intercom_with_region_and_base_url() -> None:
     assert connector_class("intercom") is IntercomConnector is CONNECTOR
     assert {o.name for o in IntercomConnector.all_options()} == {
-        "base_url", "deadline", "region", "app_id",
+        "base_url", "deadline", "settle_seconds", "region", "app_id",
     }  # fmt: skip
     assert Capability.PERSON_NOTES | Capability.TICKET_NOTES in IntercomConnector.capabilities
 

@@ -266,6 +266,8 @@ class HubSpotFake(FakeApi):
         self._ids = itertools.count(90_001)
         r = self.route
         r("POST", r"/crm/v3/objects/contacts/search", self._search)
+        r("POST", r"/crm/v3/objects/(notes|calls)/search", self._activity_search)
+        r("DELETE", r"/crm/v3/objects/(notes|calls)/(\d+)", self._archive)
         r("GET", r"/account-info/v3/details", self._account)
         r("GET", r"/crm/v4/objects/(\w+)/(\d+)/associations/(\w+)", self._assoc)
         r("POST", r"/crm/v3/objects/(\w+)/batch/read", self._batch)
@@ -344,6 +346,51 @@ class HubSpotFake(FakeApi):
             after = str(start + limit)
             answer["paging"] = {"next": {"after": after, "link": f"?after={after}"}}
         return Resp(200, answer)
+
+    def _activity_search(self, call: Call, match: re.Match[str]) -> Resp:
+        """Notes or calls: `CONTAINS_TOKEN` on a body (tokens split at anything but letters,
+        digits and `-`), `associations.contact|ticket` `EQ`; `after` pages, oldest first."""
+        object_type = match.group(1)
+        body = call.json or {}
+        [group] = body["filterGroups"]
+        found = []
+        for record_id, record in self.objects[object_type].items():
+            keep = True
+            for f in group["filters"]:
+                name, op, value = f["propertyName"], f["operator"], str(f["value"])
+                if name.startswith("associations.") and op == "EQ":
+                    linked = self.associations.get((f"{name[13:]}s", value, object_type), [])
+                    keep = keep and record_id in linked
+                elif op == "CONTAINS_TOKEN":
+                    text = str(record["properties"].get(name) or "")
+                    tokens = {t.casefold() for t in re.split(r"[^A-Za-z0-9-]+", text) if t}
+                    keep = keep and value.casefold() in tokens
+                else:
+                    raise AssertionError(f"filter {f} not emulated")
+            if keep:
+                found.append(record)
+        found.sort(key=lambda r: int(r["id"]))
+        limit = int(body.get("limit", 10))
+        if limit > 200:
+            return Resp(400, hs_error("limit must be <= 200", "VALIDATION_ERROR"))
+        start = int(body.get("after") or 0)
+        answer: dict[str, Any] = {"total": len(found), "results": found[start : start + limit]}
+        if start + limit < len(found):
+            after = str(start + limit)
+            answer["paging"] = {"next": {"after": after, "link": f"?after={after}"}}
+        return Resp(200, answer)
+
+    def _archive(self, call: Call, match: re.Match[str]) -> Resp:
+        object_type, record_id = match.groups()
+        if self.objects[object_type].pop(record_id, None) is None:
+            return Resp(404, hs_error("Object not found", "OBJECT_NOT_FOUND"))
+        for (kind, _, other), ids in self.associations.items():
+            if kind != object_type and other == object_type and record_id in ids:
+                ids.remove(record_id)
+        self.associations = {
+            k: v for k, v in self.associations.items() if k[:2] != (object_type, record_id)
+        }
+        return Resp(204, None)
 
     def _account(self, call: Call, _: re.Match[str]) -> Resp:
         return Resp(
@@ -867,10 +914,18 @@ class ZendeskFake(FakeApi):
         if call.params.get("sort") == "-created_at":
             comments.reverse()
         size = int(call.params.get("page[size]", 100))
-        page = comments[:size]
+        if size > 100:
+            return Resp(400, zd_error("InvalidPaginationParameter", "page[size] is at most 100"))
+        start = int(call.params.get("page[after]", "0"))
+        page = comments[start : start + size]
+        more = len(comments) > start + size
         answer: dict[str, Any] = {
             "comments": page,
-            "meta": {"has_more": len(comments) > size, "after_cursor": None, "before_cursor": None},
+            "meta": {
+                "has_more": more,
+                "after_cursor": str(start + size) if more else None,
+                "before_cursor": None,
+            },
             "links": {"prev": None, "next": None},
         }
         if call.params.get("include") == "users":

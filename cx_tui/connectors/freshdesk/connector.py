@@ -31,6 +31,10 @@ class FreshdeskConnector(FreshdeskLookup, FreshdeskDetails, FreshdeskWrites, Fre
     type_name: ClassVar[str] = "freshdesk"
     display_name: ClassVar[str] = "Freshdesk"
     note_limit: ClassVar[int] = NOTE_LIMIT
+    settle_default: ClassVar[float] = 10.0
+    """Freshdesk: the marker is looked for in the ticket's conversations (a list read, not the
+    search index, which Freshdesk says lags), so a committed note shows at once; 10 s covers a
+    write still being committed when its answer was lost."""
     capabilities: ClassVar[Capability] = (
         Capability.LOOKUP_PHONE | Capability.LOOKUP_EMAIL | Capability.CREATE_CONTACT | TICKET_WORK
     )

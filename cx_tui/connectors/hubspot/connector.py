@@ -7,9 +7,10 @@ from typing import ClassVar
 from cx_tui.connectors.base import Capability, Option
 from cx_tui.connectors.hubspot.admin import CAPABILITIES, HubSpotAdmin
 from cx_tui.connectors.hubspot.details import HubSpotDetails
+from cx_tui.connectors.hubspot.markers import NO_NEW_TICKETS
 from cx_tui.connectors.hubspot.options import OPTIONS
 from cx_tui.connectors.hubspot.search import HubSpotLookup
-from cx_tui.connectors.hubspot.writes import NO_NEW_TICKETS, NOTE_BODY_LIMIT, HubSpotWrites
+from cx_tui.connectors.hubspot.writes import NOTE_BODY_LIMIT, HubSpotWrites
 from cx_tui.models import TargetKind
 
 
@@ -31,6 +32,10 @@ class HubSpotConnector(HubSpotLookup, HubSpotDetails, HubSpotWrites, HubSpotAdmi
     display_name: ClassVar[str] = "HubSpot CRM"
     note_limit: ClassVar[int] = NOTE_BODY_LIMIT - 200
     """Room is kept for the delivery marker and the HTML line breaks."""
+    settle_default: ClassVar[float] = 30.0
+    """HubSpot: "New or updated records take a few seconds to become searchable" (CRM search
+    guide). The marker is found by search first, so an unknown outcome waits 30 s, then the
+    search and, failing it, every associated note read back (`hubspot.markers`)."""
     capabilities: ClassVar[Capability] = CAPABILITIES
     options: ClassVar[tuple[Option, ...]] = OPTIONS
     unsupported_targets: ClassVar[dict[TargetKind, str]] = {TargetKind.NEW_TICKET: NO_NEW_TICKETS}

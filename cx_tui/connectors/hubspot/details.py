@@ -9,7 +9,7 @@ missing scopes.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, TypeVar
@@ -25,6 +25,7 @@ from cx_tui.connectors.hubspot.records import (
     pipeline_statuses,
 )
 from cx_tui.connectors.kit import LOOKUP, gather_all
+from cx_tui.connectors.kit.parts import Parts
 from cx_tui.models import Details, TicketStatus
 
 if TYPE_CHECKING:
@@ -40,16 +41,6 @@ MAX_ACTIVITIES: Final = 50
 """Notes, calls and emails each, most recent first (by id: HubSpot ids grow over time)."""
 
 
-async def _optional(awaitable: Awaitable[T], default: T) -> T:
-    # A missing scope (403) hides one part; 401, rate limits and outages fail the lookup.
-    try:
-        return await awaitable
-    except AuthError as error:
-        if error.status == 403:
-            return default
-        raise
-
-
 class HubSpotDetails(HubSpotAccount):
     """`get_details`."""
 
@@ -62,31 +53,38 @@ class HubSpotDetails(HubSpotAccount):
         Returns:
             Up to 10 companies; up to 100 tickets (the 10 most recently updated open ones with
             their notes as private comments); the 50 most recent notes, calls and emails each.
-            A part the token may not read (403) is left out.
+            A part that fails alone (a 403, 4xx or 5xx, a timeout, junk) is left out and named
+            in `failed_parts` (`kit.parts`).
 
         Raises:
             NotFound: the match is not a HubSpot contact of this account.
-            AuthError, RateLimited, Unavailable, Timeout, BadResponse: see `connectors.kit`.
+            AuthError (401), RateLimited, Unavailable (unreachable): the whole source.
         """
         contact_id = self.own_record(match.person.ref, "contact")
         await self._portal_info(LOOKUP)
         read = self._reader(datetime.now(UTC))
         contact_url = read.link("0-1", contact_id)
         no_tickets: tuple[tuple[Ticket, ...], dict[str, str]] = ((), {})
+        parts = Parts("HubSpot")
         companies, (tickets, note_tickets), notes, calls, emails = await gather_all(
-            _optional(self._companies(contact_id, read), ()),
-            _optional(self._tickets(contact_id, read), no_tickets),
-            _optional(self._activities(contact_id, "notes", NOTE_PROPERTIES), []),
-            _optional(self._activities(contact_id, "calls", CALL_PROPERTIES), []),
-            _optional(self._activities(contact_id, "emails", EMAIL_PROPERTIES), []),
+            parts.read("companies", self._companies(contact_id, read), ()),
+            parts.read("tickets", self._tickets(contact_id, read), no_tickets),
+            parts.read("notes", self._activities(contact_id, "notes", NOTE_PROPERTIES), []),
+            parts.read("calls", self._activities(contact_id, "calls", CALL_PROPERTIES), []),
+            parts.read("e-mails", self._activities(contact_id, "emails", EMAIL_PROPERTIES), []),
         )
         interactions = [
-            *(read.note(n, note_tickets, contact_url) for n in notes),
-            *(read.call(c, contact_url) for c in calls),
-            *(read.email(e, contact_url) for e in emails),
+            *parts.each("notes", notes, lambda n: read.note(n, note_tickets, contact_url)),
+            *parts.each("calls", calls, lambda c: read.call(c, contact_url)),
+            *parts.each("e-mails", emails, lambda e: read.email(e, contact_url)),
         ]
         interactions.sort(key=lambda i: i.at, reverse=True)
-        return Details(companies=companies, tickets=tickets, interactions=tuple(interactions))
+        return Details(
+            companies=companies,
+            tickets=tickets,
+            interactions=tuple(interactions),
+            failed_parts=parts.failures,
+        )
 
     async def _companies(self, contact_id: str, read: Reader) -> tuple[Company, ...]:
         ids = (await self._associated("contacts", contact_id, "companies"))[:MAX_COMPANIES]

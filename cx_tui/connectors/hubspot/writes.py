@@ -3,9 +3,10 @@
 A note is `POST /crm/v3/objects/notes` associated to the contact (type 202) or to a ticket
 (type 228); a call log is `POST /crm/v3/objects/calls` (194 to a contact, 220 to a ticket)
 through `add_call`. HubSpot has no idempotency key, so each carries the outbox's marker line
-(`cx-tui:<key>`), and before writing, the target's most recent notes (or calls) are read back:
-when one carries the marker, its receipt is returned with `duplicate=True`. Opening a ticket
-(`TargetKind.NEW_TICKET`) is refused (`Unsupported`), never written as a contact note.
+(`cx-tui:<key>`), and before writing, the target's notes (or calls) are searched for it
+(`hubspot.markers`): when one carries the marker, its receipt is returned with
+`duplicate=True`. Opening a ticket (`TargetKind.NEW_TICKET`) is refused (`Unsupported`), never
+written as a contact note.
 """
 
 from __future__ import annotations
@@ -15,36 +16,28 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Final
 
-from cx_tui.connectors.base import InvalidInput, Unsupported
-from cx_tui.connectors.hubspot.account import HubSpotAccount
-from cx_tui.connectors.hubspot.records import activity_time, iso, properties
+from cx_tui.connectors.base import InvalidInput
+from cx_tui.connectors.hubspot.markers import HubSpotMarkers
+from cx_tui.connectors.hubspot.records import iso
 from cx_tui.connectors.kit import (
     BACKGROUND,
     checked_marker,
-    digits_id,
-    has_marker,
     marker,
     parse_time,
     record_id,
     text_to_html,
 )
-from cx_tui.models import NoteReceipt, TargetKind
+from cx_tui.models import NoteReceipt
 
 if TYPE_CHECKING:
     from cx_tui.models import ContactPoint, NoteTarget, Person
 
 NOTE_BODY_LIMIT: Final = 65_536
 """`hs_note_body` holds at most 65,536 characters (doc)."""
-MAX_MARKER_SCAN: Final = 100
-"""Most recent notes (or calls) of a target searched for a delivery marker before writing."""
 NOTE_TO_CONTACT: Final = 202
 NOTE_TO_TICKET: Final = 228
 CALL_TO_CONTACT: Final = 194
 CALL_TO_TICKET: Final = 220
-NO_NEW_TICKETS: Final = (
-    "{name} cannot open HubSpot tickets from cx-tui: add the note to the contact or to one of "
-    "their open tickets."
-)
 CALL_OUTCOMES: Final[Mapping[str, str]] = {
     "busy": "9d9162e7-6cf3-4944-bf63-4dff82258764",
     "connected": "f240bbac-87c9-4f6e-bf70-924b57d47db7",
@@ -57,21 +50,8 @@ CALL_OUTCOMES: Final[Mapping[str, str]] = {
 _OUTCOME_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
-class HubSpotWrites(HubSpotAccount):
+class HubSpotWrites(HubSpotMarkers):
     """The template's note hooks, `add_call` and `create_person`."""
-
-    def _target(self, target: NoteTarget) -> tuple[str, str]:
-        """(HubSpot object type, record id) of a note target of this connector."""
-        if target.ref.connector != self.name:
-            raise InvalidInput(
-                f"That {target.kind.value} belongs to {target.ref.connector}, not {self.name}."
-            )
-        if target.kind is TargetKind.TICKET:
-            return "tickets", digits_id(target.ref.record_id, "ticket", self.name)
-        if target.kind is TargetKind.PERSON:
-            return "contacts", digits_id(target.ref.record_id, "contact", self.name)
-        # Never a note on the contact instead: the agent asked for a ticket.
-        raise Unsupported(NO_NEW_TICKETS.format(name=self.name))
 
     def format_note(self, target: NoteTarget, body: str, key: str) -> str:  # noqa: ARG002
         """The note as HTML paragraphs, the marker last; refused when too long once escaped."""
@@ -84,43 +64,11 @@ class HubSpotWrites(HubSpotAccount):
             )
         return html_body
 
-    async def find_marker(self, target: NoteTarget, key: str) -> NoteReceipt | None:
-        return await self._already_written("notes", self._target(target), "hs_note_body", key)
-
     async def write_note(self, target: NoteTarget, stored: str, key: str) -> NoteReceipt:  # noqa: ARG002
         where = self._target(target)
         properties = {"hs_timestamp": iso(datetime.now(UTC)), "hs_note_body": stored}
         association = NOTE_TO_TICKET if where[0] == "tickets" else NOTE_TO_CONTACT
         return await self._create("notes", properties, where, association)
-
-    def _link(self, target: tuple[str, str]) -> str | None:
-        """The target's link, when the portal is known (`_already_written` asked for it)."""
-        if self._portal is None:
-            return None
-        return self._portal.link("0-5" if target[0] == "tickets" else "0-1", target[1])
-
-    async def _already_written(
-        self, object_type: str, target: tuple[str, str], body_property: str, key: str
-    ) -> NoteReceipt | None:
-        """The receipt of a note (or call) that already carries this key's marker, if any."""
-        await self._portal_info(BACKGROUND)
-        url = self._link(target)
-        ids = await self._associated(target[0], target[1], object_type, BACKGROUND, max_pages=1)
-        recent = ids[:MAX_MARKER_SCAN]
-        if not recent:
-            return None
-        wanted = (body_property, "hs_timestamp", "hs_createdate")
-        for record in await self._batch_read(object_type, recent, wanted, BACKGROUND):
-            props = properties(record)
-            if has_marker(str(props.get(body_property) or ""), key):
-                found_id = record_id(record.get("id"), "HubSpot", "a note")
-                prefix = "note" if object_type == "notes" else "call"
-                return NoteReceipt(
-                    ref=self._ref(f"{prefix}-{found_id}", url, datetime.now(UTC)),
-                    created=activity_time(props, record),
-                    duplicate=True,
-                )
-        return None
 
     async def _create(
         self,
@@ -202,7 +150,7 @@ class HubSpotWrites(HubSpotAccount):
         properties["hs_call_body"] = self.format_note(
             target, self.note_text(text or "Call"), idempotency_key
         )
-        found = await self._already_written("calls", where, "hs_call_body", idempotency_key)
+        found = await self._already_written("calls", where, idempotency_key)
         if found is not None:
             return found
         association = CALL_TO_TICKET if where[0] == "tickets" else CALL_TO_CONTACT

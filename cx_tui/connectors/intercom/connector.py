@@ -20,6 +20,10 @@ class IntercomConnector(IntercomLookup, IntercomDetails, IntercomWrites, Interco
     type_name: ClassVar[str] = "intercom"
     display_name: ClassVar[str] = "Intercom"
     note_limit: ClassVar[int] = 60_000
+    settle_default: ClassVar[float] = 10.0
+    """Intercom: the marker is looked for in the contact's notes or the conversation's parts
+    (reads, not search; Intercom documents only search as lagging "a few minutes"), so 10 s
+    covers a write still being committed when its answer was lost."""
     capabilities: ClassVar[Capability] = CAPABILITIES
     options: ClassVar[tuple[Option, ...]] = OPTIONS
     unsupported_targets: ClassVar[dict[TargetKind, str]] = {TargetKind.NEW_TICKET: NO_NEW_TICKETS}

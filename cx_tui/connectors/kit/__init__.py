@@ -6,7 +6,7 @@
 | `retry` | `RetryPolicy` (`LOOKUP`, `BACKGROUND`) and retry decisions in a `RetryChain` |
 | `limiter` | the `Limiter` interface, the in-process `RateLimiter`, `shared_limiter` |
 | `errors` | status and body → `ConnectorError`, through the vendor's `VendorHooks` |
-| `pages` | pagination as capped async iterators, `collect`, `gather_all` |
+| `pages` | pagination as capped async iterators, `collect`, `every_item`, `gather_all` |
 | `readers` | checked JSON shapes, times, ids, HTML ↔ text |
 | `markers` | the one delivery-marker format, `cx-tui:<key>` |
 | `matching` | the one phone matcher; confirming a candidate client-side |
@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 # Loaded now, not lazily: the function `pages` shares its name with its module, and a lazy
 # import of the module would bind the module, not the function, as `kit.pages`. It costs only
 # asyncio.
-from cx_tui.connectors.kit.pages import collect, gather_all, pages
+from cx_tui.connectors.kit.pages import collect, every_item, gather_all, pages
 
 if TYPE_CHECKING:
     from cx_tui.connectors.kit.client import (
@@ -262,6 +262,7 @@ __all__ = [
     "email_point",
     "error_for_exception",
     "error_for_response",
+    "every_item",
     "expect_dict",
     "expect_dicts",
     "expect_list",

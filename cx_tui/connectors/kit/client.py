@@ -75,6 +75,18 @@ def basic_value(user: str, password: str) -> str:
 
 # --- The client ------------------------------------------------------------------------------
 
+_NOT_SENT: Final = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+"""Failures that happen before a request's body leaves: the vendor certainly saw nothing."""
+
+
+def maybe_saved(attempt: Attempt) -> bool:
+    """Whether a write that failed this way may nevertheless have been saved by the vendor:
+    a network failure after the connection opened, or a 5xx (the vendor may have committed
+    before failing to answer). A 4xx, a 429 and a refused connection did nothing."""
+    if attempt.exception is not None:
+        return not isinstance(attempt.exception, _NOT_SENT)
+    return attempt.status is not None and attempt.status >= 500
+
 
 class Pool:
     """One `httpx.AsyncClient`, opened on first use and closed by `aclose` (a later use opens a
@@ -225,7 +237,13 @@ class HttpClient:
             else:
                 self._on_headers(answer_headers, limiter)
                 if 200 <= status < 300:
-                    return Reply(status, answer_headers, self._json(body, answer_headers, status))
+                    try:
+                        data = self._json(body, answer_headers, status)
+                    except ConnectorError as garbled:
+                        # The vendor said yes, then something mangled the answer: it has it.
+                        garbled.outcome_unknown = not is_safe
+                        raise
+                    return Reply(status, answer_headers, data)
                 data = self._error_body(body)
                 error = error_for_response(self.vendor, status, answer_headers, data, self._secrets)
                 failures += 1
@@ -235,6 +253,8 @@ class HttpClient:
                 attempt = Attempt(policy, failures, is_safe, error, status, answer_headers, data)
             wait = self.retry(attempt)
             if wait is None:
+                if not is_safe:
+                    error.outcome_unknown = maybe_saved(attempt)
                 raise error from None
             if wait > 0:
                 await retry.sleep(wait)

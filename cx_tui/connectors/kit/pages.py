@@ -13,6 +13,8 @@ import contextlib
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any, TypeVar, overload
 
+from cx_tui.connectors.base import BadResponse
+
 T = TypeVar("T")
 I = TypeVar("I")  # noqa: E741 - an item, beside T for a page
 A = TypeVar("A")
@@ -44,6 +46,31 @@ async def pages(
         cursor = next_cursor(page)
         if not cursor:
             return
+
+
+async def every_item(
+    fetch: Callable[[str | None], Awaitable[T]],
+    next_cursor: Callable[[T], str | None],
+    items: Callable[[T], list[I]],
+    *,
+    max_pages: int,
+    what: str,
+) -> list[I]:
+    """Every item of every page: for look-ups that must not miss one (a delivery marker).
+
+    Raises:
+        BadResponse: more than `max_pages` pages (the answer would be partial, so none is
+            given: a caller deciding "not there, write it" must never read half the list).
+    """
+    cursor: str | None = None
+    found: list[I] = []
+    for _ in range(max_pages):
+        page = await fetch(cursor)
+        found += items(page)
+        cursor = next_cursor(page)
+        if not cursor:
+            return found
+    raise BadResponse(f"{what}: more than {max_pages} pages; cx-tui cannot check them all")
 
 
 async def collect(

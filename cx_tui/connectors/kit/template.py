@@ -9,11 +9,9 @@ which checks the token and calls `configure`), and fills the hooks:
   (client-side: the candidate as a `Person`, kept only when it really matches, usually through
   `kit.matching.confirm_person`), then `enrich(...)` (optional: owner names, say). The template
   sorts the matches, most confident first.
-- **Writing a note** is checked here (the target belongs to this account and is a kind the
-  vendor takes, the note is not empty nor too long, the idempotency key makes a marker), then
-  `format_note` (the body as the vendor stores it, marker included; refuse what will not fit
-  before any request), `find_marker` (the note this key already wrote, as a duplicate receipt)
-  and `write_note`.
+- **Writing a note** is `kit.writes.MarkerWrites`: checks, `format_note`, `find_marker` (the
+  note this key already wrote), `write_note`; and for an attempt whose outcome is unknown, the
+  settle delay, `find_delivery` and (where the vendor allows) `remove_duplicates`.
 - **`create_person`** starts from `new_person(...)`: a cleaned name, checked emails and phones.
 - **`check()`** runs `check_identity` (sign in, who am I), `check_scopes`, `check_access` (a
   harmless search) and `check_budget` over one `CheckReport`; a step ends the check by raising
@@ -26,7 +24,7 @@ value or its declared default and never validates again.
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
@@ -36,19 +34,17 @@ from cx_tui.connectors.base import (
     AuthError,
     Capability,
     CheckResult,
-    Connector,
     ConnectorError,
     InvalidInput,
     NotFound,
-    Unsupported,
 )
 from cx_tui.connectors.kit.client import HttpClient, bearer
 from cx_tui.connectors.kit.errors import seconds_text
 from cx_tui.connectors.kit.limiter import Limiter, fingerprint, shared_limiter
-from cx_tui.connectors.kit.markers import checked_marker, marker
 from cx_tui.connectors.kit.query import checked_email
+from cx_tui.connectors.kit.writes import MarkerWrites
 from cx_tui.identity import phone_e164
-from cx_tui.models import ContactKind, SourceRef, TargetKind
+from cx_tui.models import ContactKind, SourceRef
 from cx_tui.secrets import secret_set_command
 
 if TYPE_CHECKING:
@@ -56,16 +52,10 @@ if TYPE_CHECKING:
 
     from cx_tui.connectors.kit.errors import Vendor
     from cx_tui.identity import Query
-    from cx_tui.models import ContactPoint, Match, NoteReceipt, NoteTarget
+    from cx_tui.models import ContactPoint, Match
 
 Candidate = TypeVar("Candidate")
 """What a vendor's `search` returns per person (a JSON record, a record and its identities)."""
-
-_NOTE_CAPABILITY: Mapping[TargetKind, Capability] = {
-    TargetKind.PERSON: Capability.PERSON_NOTES,
-    TargetKind.TICKET: Capability.TICKET_NOTES,
-    TargetKind.NEW_TICKET: Capability.CREATE_TICKET,
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +97,7 @@ class CheckReport:
         )
 
 
-class VendorConnector(Connector, Generic[Candidate]):
+class VendorConnector(MarkerWrites, Generic[Candidate]):
     """One account of an HTTP vendor. See the module docstring for the hooks.
 
     Args:
@@ -122,9 +112,6 @@ class VendorConnector(Connector, Generic[Candidate]):
 
     vendor_name: ClassVar[str]
     """The vendor as admins know it ("HubSpot"): in messages and the `Vendor`."""
-    unsupported_targets: ClassVar[Mapping[TargetKind, str]] = {}
-    """A note target kind this vendor refuses, with what to do instead (`{name}`: the
-    connector's name)."""
 
     vendor: Vendor
     base_url: str
@@ -258,47 +245,6 @@ class VendorConnector(Connector, Generic[Candidate]):
     async def enrich(self, confirmed: list[tuple[Match, Candidate]]) -> list[Match]:
         """Add what the matches need beyond their record (default: nothing)."""
         return [match for match, _ in confirmed]
-
-    # --- writing notes -----------------------------------------------------------------------
-
-    async def add_note(self, target: NoteTarget, text: str, idempotency_key: str) -> NoteReceipt:
-        """Write a note at most once per key: checks, `format_note`, `find_marker`, `write_note`.
-
-        Raises:
-            Unsupported: a target kind this vendor does not take (nothing is sent).
-            InvalidInput: an empty or too long note, a bad key, another source's target.
-            NotFound, AuthError, RateLimited, Unavailable, Timeout, BadResponse: see `kit`.
-        """
-        if target.ref.connector != self.name:
-            raise InvalidInput(
-                f"That {target.kind.value} belongs to {target.ref.connector}, not {self.name}."
-            )
-        refusal = self.unsupported_targets.get(target.kind)
-        if refusal is not None:
-            raise Unsupported(refusal.format(name=self.name))
-        if _NOTE_CAPABILITY[target.kind] not in self.capabilities:
-            raise Unsupported(f"{self.name} does not take notes on a {target.kind.value}.")
-        body = self.note_text(text)
-        checked_marker(idempotency_key)  # refused before anything is sent
-        stored = self.format_note(target, body, idempotency_key)
-        found = await self.find_marker(target, idempotency_key)
-        if found is not None:
-            return found
-        return await self.write_note(target, stored, idempotency_key)
-
-    def format_note(self, target: NoteTarget, body: str, key: str) -> str:  # noqa: ARG002
-        """The note as the vendor stores it, refused (`InvalidInput`) if it cannot fit.
-        Default: the text, a blank line, the marker line (`marker(key)`)."""
-        return f"{body}\n\n{marker(key)}"
-
-    @abstractmethod
-    async def find_marker(self, target: NoteTarget, key: str) -> NoteReceipt | None:
-        """The receipt (`duplicate=True`) of what this key already wrote, if anything (look
-        for `marker(key)` with `has_marker`)."""
-
-    @abstractmethod
-    async def write_note(self, target: NoteTarget, stored: str, key: str) -> NoteReceipt:
-        """Write the note (`stored`, from `format_note`) and return its receipt."""
 
     # --- creating people ---------------------------------------------------------------------
 

@@ -42,6 +42,9 @@ class SalesforceConnector(VendorConnector[Mapping[str, Any]]):
     capabilities: ClassVar[Capability] = admin.CAPABILITIES
     options: ClassVar[tuple[Option, ...]] = OPTIONS
     note_limit: ClassVar[int] = 31_000
+    settle_default: ClassVar[float] = 5.0
+    """Salesforce: the marker is looked for with SOQL, which reads committed records at once
+    (only SOSL search is indexed with a lag), so 5 s covers a write still being committed."""
     """A Task Description holds 32,000 characters; room is left for the marker."""
 
     def configure(self) -> None:

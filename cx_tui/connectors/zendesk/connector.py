@@ -28,6 +28,10 @@ class ZendeskConnector(ZendeskWrites, ZendeskAdmin):
     type_name: ClassVar[str] = "zendesk"
     display_name: ClassVar[str] = "Zendesk Support"
     note_limit: ClassVar[int] = 64_000
+    settle_default: ClassVar[float] = 20.0
+    """Zendesk: "the search index lags by a few minutes" (search API docs), so markers are never
+    looked for by search: a ticket's comments and `GET /api/v2/tickets?external_id=` are read
+    directly. 20 s covers a ticket update still being applied when its answer was lost."""
     capabilities: ClassVar[Capability] = (
         Capability.LOOKUP
         | Capability.TICKETS

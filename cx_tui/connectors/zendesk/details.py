@@ -22,6 +22,7 @@ from cx_tui.connectors.kit import (
     record_id,
     text_or_none,
 )
+from cx_tui.connectors.kit.parts import Parts
 from cx_tui.connectors.zendesk.records import one, organization_of, status
 from cx_tui.connectors.zendesk.search import ZendeskLookup
 from cx_tui.models import Details
@@ -52,23 +53,29 @@ class ZendeskDetails(ZendeskLookup):
 
         Raises:
             NotFound: the user does not exist (or is not a record of this connector).
-            AuthError, RateLimited, Unavailable, Timeout, BadResponse: see `connectors.kit`.
+            AuthError (401), RateLimited, Unavailable (unreachable): the whole source; any other
+            failure leaves out only its part (`failed_parts`, `kit.parts`).
         """
         user_id = self.own_record(match.person.ref, "user")
         read = self._reader(datetime.now(UTC))
-        if user_id not in self._organizations:
-            user = one((await self._get(f"/api/v2/users/{user_id}", LOOKUP)).get("user"), "a user")
-            self._organizations[user_id] = organization_of(user)
-        organization_id = self._organizations.get(user_id)
+        parts = Parts("Zendesk")
         company, open_tickets, other_tickets = await gather_all(
-            self._organization(organization_id, read),
-            self._tickets(
-                f"type:ticket requester:{user_id} status<solved",
-                MAX_OPEN_TICKETS,
-                per_page=MAX_OPEN_TICKETS // 2,
-                include="tickets(slas)",  # the SLA policy metrics, in the same request
+            parts.read("companies", self._company(user_id, read), None, reraise=(NotFound,)),
+            parts.read(
+                "tickets",
+                self._tickets(
+                    f"type:ticket requester:{user_id} status<solved",
+                    MAX_OPEN_TICKETS,
+                    per_page=MAX_OPEN_TICKETS // 2,
+                    include="tickets(slas)",  # the SLA policy metrics, in the same request
+                ),
+                [],
             ),
-            self._tickets(f"type:ticket requester:{user_id} status>hold", MAX_OTHER_TICKETS),
+            parts.read(
+                "tickets",
+                self._tickets(f"type:ticket requester:{user_id} status>hold", MAX_OTHER_TICKETS),
+                [],
+            ),
         )
         raw = [
             t for t in [*open_tickets, *other_tickets] if t.get("result_type", "ticket") == "ticket"
@@ -80,7 +87,10 @@ class ZendeskDetails(ZendeskLookup):
             *open_raw[:MAX_OPEN_WITH_COMMENTS],
             *other_raw[:MAX_OTHER_WITH_COMMENTS],
         ]
-        comment_lists = await gather_all(*(self._comments(t) for t in with_comments))
+        no_comments: tuple[list[dict[str, Any]], dict[str, str]] = ([], {})
+        comment_lists = await gather_all(
+            *(parts.read("comments", self._comments(t), no_comments) for t in with_comments)
+        )
         comments = {
             record_id(t.get("id"), "Zendesk", "a ticket"): c
             for t, c in zip(with_comments, comment_lists, strict=True)
@@ -98,6 +108,7 @@ class ZendeskDetails(ZendeskLookup):
             companies=(company,) if company is not None else (),
             tickets=tuple(tickets),
             interactions=tuple(interactions),
+            failed_parts=parts.failures,
         )
 
     async def _tickets(
@@ -113,6 +124,13 @@ class ZendeskDetails(ZendeskLookup):
             sort_order="desc",
             **params,
         )
+
+    async def _company(self, user_id: str, read: Reader) -> Company | None:
+        """The user's organization (its id read once per user)."""
+        if user_id not in self._organizations:
+            user = one((await self._get(f"/api/v2/users/{user_id}", LOOKUP)).get("user"), "a user")
+            self._organizations[user_id] = organization_of(user)
+        return await self._organization(self._organizations.get(user_id), read)
 
     async def _organization(self, organization_id: str | None, read: Reader) -> Company | None:
         if organization_id is None:

@@ -23,6 +23,8 @@ from cx_tui.connectors.kit import (
     BACKGROUND,
     checked_marker,
     digits_id,
+    every_item,
+    expect_dicts,
     expect_list,
     has_marker,
     marker,
@@ -30,7 +32,7 @@ from cx_tui.connectors.kit import (
     record_id,
     search_email,
 )
-from cx_tui.connectors.zendesk.details import ZendeskDetails
+from cx_tui.connectors.zendesk.details import COMMENT_PAGE, ZendeskDetails
 from cx_tui.connectors.zendesk.records import at, one
 from cx_tui.models import NoteReceipt, Person, Priority, SourceRef, TargetKind
 
@@ -38,6 +40,19 @@ if TYPE_CHECKING:
     from cx_tui.models import ContactPoint, NoteTarget, Ticket
 
 MAX_SUBJECT: Final = 150
+MARKER_PAGES: Final = 100
+"""Comment pages at most read for a marker (10,000 comments: beyond, the check refuses)."""
+
+
+def after_cursor(page: Mapping[str, Any]) -> str | None:
+    """The `meta.after_cursor` of a cursor-paginated answer when `meta.has_more`, else None."""
+    meta = page.get("meta")
+    if not isinstance(meta, Mapping) or meta.get("has_more") is not True:
+        return None
+    cursor = meta.get("after_cursor")
+    return cursor if isinstance(cursor, str) and cursor else None
+
+
 NO_PERSON_NOTES: Final = (
     "Zendesk keeps no notes on people: add the note to one of their tickets as an internal "
     "note, or open a new ticket with it."
@@ -59,8 +74,7 @@ class ZendeskWrites(ZendeskDetails):
                 return None
             return NoteReceipt(ref=ticket.ref, created=ticket.created, duplicate=True)
         ticket_id = digits_id(target.ref.record_id, "ticket", self.name)
-        existing, _ = await self._comments({"id": int(ticket_id)}, BACKGROUND)
-        for comment in existing:
+        for comment in await self._every_comment(ticket_id):
             stored = " ".join(str(comment.get(k) or "") for k in ("body", "plain_body"))
             if has_marker(stored, key):
                 found_id = record_id(comment.get("id"), "Zendesk", "a comment")
@@ -71,6 +85,23 @@ class ZendeskWrites(ZendeskDetails):
                     duplicate=True,
                 )
         return None
+
+    async def _every_comment(self, ticket_id: str) -> list[dict[str, Any]]:
+        """Every comment of the ticket, newest first, page after page (cursor pagination):
+        a marker is never looked for on the first page only."""
+
+        async def fetch(after: str | None) -> dict[str, Any]:
+            params: dict[str, str | int] = {"sort": "-created_at", "page[size]": COMMENT_PAGE}
+            if after:
+                params["page[after]"] = after
+            return await self._get(f"/api/v2/tickets/{ticket_id}/comments", BACKGROUND, **params)
+
+        def comments(page: dict[str, Any]) -> list[dict[str, Any]]:
+            return expect_dicts(page.get("comments"), "Zendesk", "comments", "a comment")
+
+        return await every_item(
+            fetch, after_cursor, comments, max_pages=MARKER_PAGES, what="Zendesk comments"
+        )
 
     async def write_note(self, target: NoteTarget, stored: str, key: str) -> NoteReceipt:
         if target.kind is TargetKind.NEW_TICKET:
