@@ -44,6 +44,11 @@ def _parser() -> argparse.ArgumentParser:
     lookup.add_argument("query", metavar="QUERY", help="phone number, email address or name")
     lookup.add_argument("--json", action="store_true", help="print the whole profile as JSON")
     lookup.add_argument(
+        "--explain",
+        action="store_true",
+        help="also say, per source, what was searched and why each candidate was kept or not",
+    )
+    lookup.add_argument(
         "--region", metavar="CC", help="region for numbers without + (overrides the config)"
     )
 
@@ -131,7 +136,9 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "lookup":
         from cx_tui.cli import lookup
 
-        return lookup.run(config, args.query, as_json=args.json, region=args.region)
+        return lookup.run(
+            config, args.query, as_json=args.json, region=args.region, explain=args.explain
+        )
     if args.command == "connectors":
         from cx_tui.cli import check
 

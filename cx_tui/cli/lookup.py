@@ -10,6 +10,7 @@ from cx_tui.cli.common import EXIT_ALL_FAILED, EXIT_FOUND, EXIT_NOBODY
 
 if TYPE_CHECKING:
     from cx_tui.config import Config
+    from cx_tui.connectors.kit.explain import Explanation
     from cx_tui.identity import Query
     from cx_tui.lookup import LookupEngine
     from cx_tui.models import Profile
@@ -29,9 +30,16 @@ def exit_code(profile: Profile) -> int:
     return EXIT_NOBODY
 
 
-async def _run_lookup(engine: LookupEngine, query: Query) -> Profile:
+async def _run_lookup(
+    engine: LookupEngine, query: Query, explain: bool
+) -> tuple[Profile, list[Explanation]]:
     try:
-        return await engine.lookup(query)
+        profile = await engine.lookup(query)
+        if not explain:
+            return profile, []
+        from cx_tui.explaining import explain as explain_all
+
+        return profile, await explain_all(engine, query)
     finally:
         await engine.aclose()
 
@@ -47,8 +55,12 @@ def _open_store() -> Store | None:
         return None
 
 
-def run(config: Config, text: str, *, as_json: bool, region: str | None) -> int:
-    """Look `text` up in every source; print the profile (or JSON); exit by what was found."""
+def run(
+    config: Config, text: str, *, as_json: bool, region: str | None, explain: bool = False
+) -> int:
+    """Look `text` up in every source; print the profile (or JSON); exit by what was found.
+    With `explain`, then ask each source again and say what it searched and decided (JSON:
+    the `explain` key)."""
     import asyncio
 
     from cx_tui.actions import suggest
@@ -62,7 +74,7 @@ def run(config: Config, text: str, *, as_json: bool, region: str | None) -> int:
     else:
         engine = build_engine(config, links=store.confirmed_links, remembered=store.remembered)
     try:
-        profile = asyncio.run(_run_lookup(engine, query))
+        profile, explanations = asyncio.run(_run_lookup(engine, query, explain))
     finally:
         if store is not None:
             store.close()
@@ -70,12 +82,23 @@ def run(config: Config, text: str, *, as_json: bool, region: str | None) -> int:
     if as_json:
         from cx_tui.export import profile_json
 
-        json.dump(profile_json(profile, actions, query.kind.value), sys.stdout, indent=2)
+        data = profile_json(profile, actions, query.kind.value)
+        if explain:
+            data["explain"] = [e.as_json() for e in explanations]
+        json.dump(data, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
         from rich.console import Console
 
         from cx_tui.render import render_profile
 
-        Console().print(render_profile(profile, actions))
+        console = Console()
+        console.print(render_profile(profile, actions))
+        if explain:
+            from rich.text import Text
+
+            from cx_tui.explaining import explanation_lines
+
+            console.print(Text("\nWhy (per source):", style="bold"))
+            console.print(Text("\n".join(explanation_lines(explanations))))
     return exit_code(profile)

@@ -44,8 +44,10 @@ from cx_tui.connectors.base import (
 )
 from cx_tui.connectors.kit.client import HttpClient, bearer
 from cx_tui.connectors.kit.errors import seconds_text
+from cx_tui.connectors.kit.explain import current_explanation, record_label
 from cx_tui.connectors.kit.limiter import Limiter, fingerprint, shared_limiter
 from cx_tui.connectors.kit.markers import checked_marker, marker
+from cx_tui.connectors.kit.matching import accepted_why, why_not
 from cx_tui.connectors.kit.query import checked_email
 from cx_tui.identity import phone_e164
 from cx_tui.models import ContactKind, SourceRef, TargetKind
@@ -55,6 +57,7 @@ if TYPE_CHECKING:
     import httpx
 
     from cx_tui.connectors.kit.errors import Vendor
+    from cx_tui.connectors.kit.explain import Explanation
     from cx_tui.identity import Query
     from cx_tui.models import ContactPoint, Match, NoteReceipt, NoteTarget
 
@@ -234,9 +237,14 @@ class VendorConnector(Connector, Generic[Candidate]):
         """
         candidates = await self.search(query)
         now = datetime.now(UTC)
+        explanation = current_explanation()
+        if explanation is not None:
+            explanation.candidates = len(candidates)
         confirmed: list[tuple[Match, Candidate]] = []
         for candidate in candidates:
             match = self.confirm(candidate, query, now)
+            if explanation is not None:
+                self.explain_candidate(explanation, match, query)
             if match is not None:
                 confirmed.append((match, candidate))
         matches = await self.enrich(confirmed)
@@ -254,6 +262,20 @@ class VendorConnector(Connector, Generic[Candidate]):
     @abstractmethod
     def confirm(self, candidate: Candidate, query: Query, now: datetime) -> Match | None:
         """The candidate as a match when it really matches `query`, else None."""
+
+    def explain_candidate(
+        self, explanation: Explanation, match: Match | None, query: Query
+    ) -> None:
+        """Record why a candidate was kept or dropped, from the person `confirm` looked at
+        (`kit.matching.confirm_person` says), when an explanation is being recorded."""
+        person = explanation.take_considered()
+        if match is not None:
+            why = accepted_why(match.person, match, query, self.region)
+            explanation.accept(match, why)
+        elif person is not None:
+            explanation.reject(record_label(person), why_not(person, query, self.region))
+        else:
+            explanation.reject("a candidate", "did not match on closer look")
 
     async def enrich(self, confirmed: list[tuple[Match, Candidate]]) -> list[Match]:
         """Add what the matches need beyond their record (default: nothing)."""
