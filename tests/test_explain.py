@@ -45,7 +45,7 @@ def test_why_not_names_each_stored_number_and_what_is_wrong_with_it() -> None:
 
 
 def test_why_not_for_emails_names_and_empty_records() -> None:
-    bare = person("crm", "2", None)
+    bare = person("crm", "2", "")
     assert why_not(bare, q("+1 415 555 0132"), "US") == "no phone number stored"
     assert why_not(bare, q("x@example.com"), "US") == "no email address stored"
     assert why_not(bare, q("Ana Diaz"), "US") == "no name stored"
