@@ -106,7 +106,7 @@ def test_registered_as_a_plugin_with_calls_and_no_secret_looking_options() -> No
     assert cls is HubSpotConnector
     assert Capability.CALLS in cls.capabilities and Capability.PERSON_NOTES in cls.capabilities
     names = {o.name for o in cls.all_options()}
-    assert names == {"base_url", "deadline", "portal_id", "app_domain", "plan_property"}
+    assert names == {"base_url", "deadline", "portal_id", "app_domain", "plan_property", "fields"}
 
 
 # --- the search request ------------------------------------------------------------------------

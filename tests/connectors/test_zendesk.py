@@ -102,6 +102,7 @@ def test_registered_as_a_plugin_without_person_notes() -> None:
         "subdomain",
         "email",
         "plan_field",
+        "fields",
     }
 
 

@@ -134,7 +134,7 @@ class HubSpotLookup(HubSpotAccount):
     @property
     def contact_properties(self) -> tuple[str, ...]:
         extra = (self.plan_property,) if self.plan_property else ()
-        return tuple(dict.fromkeys((*CONTACT_PROPERTIES, *extra)))
+        return tuple(dict.fromkeys((*CONTACT_PROPERTIES, *extra, *self.fields.person_fields())))
 
     async def search(self, query: Query) -> list[dict[str, Any]]:
         """Contacts HubSpot finds for the query (values re-validated before anything is sent);

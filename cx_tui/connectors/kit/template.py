@@ -374,6 +374,7 @@ class VendorConnector(Connector, Generic[Candidate]):
             await self.check_identity(report)
             await self.check_scopes(report)
             await self.check_access(report)
+            await self.check_fields(report)
         except CheckFailed as failed:
             return report.result(False, failed.summary)
         except ConnectorError as error:
@@ -390,6 +391,10 @@ class VendorConnector(Connector, Generic[Candidate]):
 
     async def check_access(self, report: CheckReport) -> None:
         """Try a harmless request the lookups need (a one-result search)."""
+
+    async def check_fields(self, report: CheckReport) -> None:
+        """Say which `[connectors.fields]` mapping names a field that does not exist or the
+        token cannot read (the card leaves it out; the rest still shows). Default: nothing."""
 
     def check_budget(self, report: CheckReport) -> None:
         """Say when the account's budget is paused (the vendor asked cx-tui to slow down)."""

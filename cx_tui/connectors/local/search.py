@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from cx_tui.connectors.kit.explain import current_explanation
+from cx_tui.connectors.kit.fields import read_fields
 from cx_tui.connectors.kit.matching import extension_confidence
 from cx_tui.connectors.kit.readers import fold_text
 from cx_tui.connectors.local.connection import LocalBase
@@ -196,6 +197,7 @@ class Search(LocalBase):
             vip=None if vip is None else bool(vip),
             tags=tags_of(row["tags"]),
             last_contact=from_iso_or_none(last),
+            custom=read_fields(self.fields, dict(row)),
         )
 
 

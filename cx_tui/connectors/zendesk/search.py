@@ -60,7 +60,7 @@ class ZendeskLookup(ZendeskAccount):
     """`find_people`: search users, read their identities, confirm each."""
 
     def _reader(self, now: datetime) -> Reader:
-        return Reader(self.name, self.region, self.plan_field, self.agent_url, now)
+        return Reader(self.name, self.region, self.plan_field, self.agent_url, now, self.fields)
 
     async def search(self, query: Query) -> list[UserCandidate]:
         """Users Zendesk finds for the query, each with their identities.
