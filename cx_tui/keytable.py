@@ -98,6 +98,15 @@ MAIN_KEYS: tuple[Key, ...] = (
         show=False,
         command="Forget who this number or email belongs to",
     ),
+    Key(
+        "explain-lookup",
+        "w",
+        "explain",
+        "Why (not) matched",
+        "Lookup",
+        show=False,
+        command="Why nobody matched: what each source searched",
+    ),
     Key("log-note", "n,ctrl+n", "note", "Note", "Act", narrow=True, command="Log a note"),
     Key("outbox", "b", "outbox", "Outbox", "Act", narrow=True, command="Outbox: notes to deliver"),
     Key(

@@ -33,11 +33,22 @@ def _norm(value: str) -> str:
     return " ".join(value.split()).casefold()
 
 
-def _field_value(person: Person, name: str) -> str | None:
+def _field_values(person: Person, name: str) -> list[str]:
+    """The person's value of a card field: the built-in one, then a mapped one of that label."""
+    mapped = [value for label, value in person.custom if label == name and value.strip()]
+    if name not in MERGED_FIELDS:
+        return mapped
     if name == "vip":
-        return None if person.vip is None else ("yes" if person.vip else "no")
+        return [] if person.vip is None else ["yes" if person.vip else "no"]
     value = getattr(person, name)
-    return value if isinstance(value, str) and value.strip() else None
+    return [value, *mapped] if isinstance(value, str) and value.strip() else mapped
+
+
+def _labels(persons: Sequence[Person], companies: Sequence[Company]) -> list[str]:
+    """The built-in fields, then every mapped label (`[connectors.fields]`) in source order."""
+    mapped = [label for p in persons for label, _ in p.custom]
+    mapped += [label for c in companies for label, _ in c.custom]
+    return list(dict.fromkeys((*MERGED_FIELDS, *(m for m in mapped if m != "tags"))))
 
 
 def merge_fields(
@@ -50,12 +61,17 @@ def merge_fields(
     """
     fields: dict[str, tuple[FieldValue, ...]] = {}
     conflicts: list[Conflict] = []
-    for name in MERGED_FIELDS:
+    for name in _labels(persons, companies):
         found: dict[str, tuple[str, list[SourceRef]]] = {}
         for person in persons:
-            value = _field_value(person, name)
-            if value is not None:
-                found.setdefault(_norm(value), (value, []))[1].append(person.ref)
+            for value in _field_values(person, name):
+                holders = found.setdefault(_norm(value), (value, []))[1]
+                if person.ref not in holders:
+                    holders.append(person.ref)
+        for company in companies:  # "company.<field>" mappings: the company's record says
+            for label, value in company.custom:
+                if label == name and value.strip():
+                    found.setdefault(_norm(value), (value, []))[1].append(company.ref)
         if name == "plan" and not found:
             for company in companies:
                 if company.plan:

@@ -109,6 +109,8 @@ class Company:
     domain: str | None = None
     plan: str | None = None
     vip: bool = False
+    custom: tuple[tuple[str, str], ...] = ()
+    """(card label, value) of the fields `[connectors.fields]` maps to "company.<field>"."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +172,8 @@ class Person:
     tags: tuple[str, ...] = ()
     last_contact: datetime | None = None
     """The latest interaction the source knows of, when its search returns it cheaply."""
+    custom: tuple[tuple[str, str], ...] = ()
+    """(card label, value) of the person's own fields `[connectors.fields]` maps."""
 
     def emails(self) -> frozenset[str]:
         return frozenset(cp.value for cp in self.contact_points if cp.kind is ContactKind.EMAIL)

@@ -115,7 +115,8 @@ def identity_card(profile: Profile, now: datetime | None = None, palette: Palett
             reasons.setdefault(match_reason(match), []).append(match.person.ref)
     for reason, refs in reasons.items():
         table.add_row("Matched by", Text(reason, style="yellow"), where(refs))
-    for name, label in _FIELD_LABELS.items():
+    mapped = {n: n.replace("_", " ").capitalize() for n in profile.fields if n not in _FIELD_LABELS}
+    for name, label in {**_FIELD_LABELS, **mapped}.items():  # `[connectors.fields]` labels last
         values = profile.fields.get(name)
         if not values or (name == "vip" and name not in conflicting and values[0].value == "no"):
             continue

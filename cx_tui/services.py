@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from cx_tui.call_flow import CallFlow
     from cx_tui.calls import CallTracker
     from cx_tui.config import Config
+    from cx_tui.connectors.kit.explain import Explanation
     from cx_tui.delivery import Delivery
     from cx_tui.identity import Query
     from cx_tui.lookup import LookupEngine
@@ -282,6 +283,12 @@ class Services:
         except StoreError as error:
             self._failed(error)
             return None
+
+    async def explain(self, query: Query) -> list[Explanation]:
+        """What each source searches for `query` and why each candidate is kept or not."""
+        from cx_tui.explaining import explain
+
+        return await explain(self.engine, query)
 
     def forget_link(self, query: Query) -> bool:
         """Forget who `query`'s number or email belongs to; False when nothing was kept."""

@@ -694,7 +694,7 @@ def test_reset_refuses_a_directory(tmp_path: Path) -> None:
 def test_declared_options_and_capabilities() -> None:
     options = {option.name: option for option in LocalConnector.options}
 
-    assert set(options) == {"path", "dataset", "region"}
+    assert set(options) == {"path", "dataset", "region", "fields"}
     assert LocalConnector.needs_secret is False
     for capability in (
         Capability.LOOKUP_PHONE,

@@ -49,6 +49,11 @@ def _parser() -> argparse.ArgumentParser:
         help="mask personal data: names as initials, numbers as last 2 digits, bodies cut",
     )
     lookup.add_argument(
+        "--explain",
+        action="store_true",
+        help="also say, per source, what was searched and why each candidate was kept or not",
+    )
+    lookup.add_argument(
         "--region", metavar="CC", help="region for numbers without + (overrides the config)"
     )
 
@@ -141,7 +146,12 @@ def _dispatch(args: argparse.Namespace) -> int:
         from cx_tui.cli import lookup
 
         return lookup.run(
-            config, args.query, as_json=args.json, region=args.region, redact=args.redact
+            config,
+            args.query,
+            as_json=args.json,
+            region=args.region,
+            redact=args.redact,
+            explain=args.explain,
         )
     if args.command == "connectors":
         from cx_tui.cli import check

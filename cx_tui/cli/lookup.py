@@ -11,6 +11,7 @@ from cx_tui.cli.common import EXIT_ALL_FAILED, EXIT_FOUND, EXIT_NOBODY
 
 if TYPE_CHECKING:
     from cx_tui.config import Config
+    from cx_tui.connectors.kit.explain import Explanation
     from cx_tui.identity import Query
     from cx_tui.lookup import LookupEngine
     from cx_tui.models import Profile
@@ -30,9 +31,16 @@ def exit_code(profile: Profile) -> int:
     return EXIT_NOBODY
 
 
-async def _run_lookup(engine: LookupEngine, query: Query) -> Profile:
+async def _run_lookup(
+    engine: LookupEngine, query: Query, explain: bool
+) -> tuple[Profile, list[Explanation]]:
     try:
-        return await engine.lookup(query)
+        profile = await engine.lookup(query)
+        if not explain:
+            return profile, []
+        from cx_tui.explaining import explain as explain_all
+
+        return profile, await explain_all(engine, query)
     finally:
         await engine.aclose()
 
@@ -49,9 +57,17 @@ def _open_store() -> Store | None:
 
 
 def run(
-    config: Config, text: str, *, as_json: bool, region: str | None, redact: bool = False
+    config: Config,
+    text: str,
+    *,
+    as_json: bool,
+    region: str | None,
+    redact: bool = False,
+    explain: bool = False,
 ) -> int:
-    """Look `text` up in every source; print the profile (or JSON); exit by what was found."""
+    """Look `text` up in every source; print the profile (or JSON); exit by what was found.
+    With `redact`, personal data is masked. With `explain`, then ask each source again and say
+    what it searched and decided (JSON: the `explain` key)."""
     import asyncio
 
     from cx_tui.actions import suggest
@@ -59,13 +75,17 @@ def run(
     from cx_tui.sources import build_engine, region_for
 
     query = parse_query(text, region or region_for(config))
+    if explain and redact:
+        # The explanation quotes stored values ("stored as ..."), which the mask exists to hide.
+        sys.stderr.write("cx-tui: --explain is left out under --redact: it shows stored values\n")
+        explain = False
     store = _open_store()
     if store is None:
         engine = build_engine(config)
     else:
         engine = build_engine(config, links=store.confirmed_links, remembered=store.remembered)
     try:
-        profile = asyncio.run(_run_lookup(engine, query))
+        profile, explanations = asyncio.run(_run_lookup(engine, query, explain))
     finally:
         if store is not None:
             store.close()
@@ -78,12 +98,23 @@ def run(
     if as_json:
         from cx_tui.export import profile_json
 
-        json.dump(profile_json(profile, actions, query.kind.value), sys.stdout, indent=2)
+        data = profile_json(profile, actions, query.kind.value)
+        if explain:
+            data["explain"] = [e.as_json() for e in explanations]
+        json.dump(data, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
         from rich.console import Console
 
         from cx_tui.render import render_profile
 
-        Console().print(render_profile(profile, actions))
+        console = Console()
+        console.print(render_profile(profile, actions))
+        if explain:
+            from rich.text import Text
+
+            from cx_tui.explaining import explanation_lines
+
+            console.print(Text("\nWhy (per source):", style="bold"))
+            console.print(Text("\n".join(explanation_lines(explanations))))
     return exit_code(profile)

@@ -177,7 +177,8 @@ class Option:
     label: str
     description: str
     type: type = str
-    """The TOML type expected: str, int, float or bool."""
+    """The TOML type expected: str, int, float, bool, or dict (a table such as
+    `[connectors.fields]`, whose validator checks its keys and values)."""
     default: Any = None
     required: bool = False
     validator: Validator | None = None
@@ -189,6 +190,7 @@ class Option:
     def expected(self) -> str:
         """Words for error messages: what this option wants."""
         names = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
+        names[dict] = "a table"
         return names.get(self.type, self.type.__name__)
 
 

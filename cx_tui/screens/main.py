@@ -303,6 +303,16 @@ class MainScreen(Screen[None]):
         self.notify(f"Forgot who {query.display()} belongs to.")
         self._lookup(self.session.restart())
 
+    def action_explain(self) -> None:
+        """Why nobody (or whom) the last lookup matched: every source asked again, explained."""
+        from cx_tui.screens.why import WhyMatched
+
+        query = self.session.query
+        if query is None:
+            self.notify("Look someone up first.")
+            return
+        self.app.push_screen(WhyMatched(query, lambda: self.services.explain(query)))
+
     def action_open_record(self) -> None:
         self.view.use_link(self.focused)
 

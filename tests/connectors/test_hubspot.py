@@ -113,6 +113,7 @@ def test_registered_as_a_plugin_with_calls_and_no_secret_looking_options() -> No
         "app_domain",
         "plan_property",
         "settle_seconds",
+        "fields",
     }
 
 

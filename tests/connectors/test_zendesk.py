@@ -103,6 +103,7 @@ def test_registered_as_a_plugin_without_person_notes() -> None:
         "email",
         "plan_field",
         "settle_seconds",
+        "fields",
     }
 
 

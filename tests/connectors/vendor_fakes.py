@@ -263,6 +263,8 @@ class HubSpotFake(FakeApi):
             "tickets",
             "crm.objects.owners.read",
         ]
+        self.schema: dict[str, set[str]] = {}
+        self.schema_denied: set[str] = set()
         self._ids = itertools.count(90_001)
         r = self.route
         r("POST", r"/crm/v3/objects/contacts/search", self._search)
@@ -273,6 +275,7 @@ class HubSpotFake(FakeApi):
         r("POST", r"/crm/v3/objects/(\w+)/batch/read", self._batch)
         r("GET", r"/crm/v3/pipelines/tickets", self._pipelines)
         r("GET", r"/crm/v3/owners/(\d+)", self._owner)
+        r("GET", r"/crm/v3/properties/(\w+)/([\w-]+)", self._property)
         r("POST", r"/crm/v3/objects/(notes|calls|contacts)", self._create)
         r("POST", r"/oauth/v2/private-apps/get/access-token-info", self._token_info)
 
@@ -513,6 +516,18 @@ class HubSpotFake(FakeApi):
         if owner is None:
             return Resp(404, hs_error("Owner not found", "OBJECT_NOT_FOUND"))
         return Resp(200, owner)
+
+    def _property(self, call: Call, match: re.Match[str]) -> Resp:
+        """A property exists when some record of that type has it (or it is in `schema`)."""
+        object_type, name = match.groups()
+        if object_type in self.schema_denied:
+            return Resp(403, hs_error("This app lacks the required scopes", "MISSING_SCOPES"))
+        known = self.schema.get(object_type, set()) | {
+            key for r in self.objects.get(object_type, {}).values() for key in r["properties"]
+        }
+        if name not in known:
+            return Resp(404, hs_error(f"Unable to find property {name}", "OBJECT_NOT_FOUND"))
+        return Resp(200, {"name": name, "label": name, "type": "string"})
 
     def _create(self, call: Call, match: re.Match[str]) -> Resp:
         object_type = match.group(1)

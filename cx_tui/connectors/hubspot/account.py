@@ -27,6 +27,7 @@ from cx_tui.connectors.kit import (
     expect_list,
     record_id,
 )
+from cx_tui.connectors.kit.fields import FieldMap
 from cx_tui.models import TicketStatus
 from cx_tui.secrets import secret_set_command
 
@@ -75,6 +76,7 @@ class HubSpotAccount(VendorConnector[dict[str, Any]]):
         configured = self.settings.get("base_url")
         self.base_url = str(configured or API_URL).rstrip("/")
         self.plan_property: str | None = self.option("plan_property")
+        self.fields: FieldMap = self.option("fields")
         self.vendor = Vendor(
             name="HubSpot",
             host=self.host_of(self.base_url),
@@ -104,7 +106,7 @@ class HubSpotAccount(VendorConnector[dict[str, Any]]):
 
     def _reader(self, now: datetime) -> Reader:
         """Reads records as of `now`, with the portal known so far (for links)."""
-        return Reader(self.name, self.region, self.plan_property, self._portal, now)
+        return Reader(self.name, self.region, self.plan_property, self._portal, now, self.fields)
 
     def on_headers(self) -> Callable[[httpx.Headers, Limiter], None]:
         # Search answers carry the account's burst headers too: they go to the burst limiter.

@@ -7,7 +7,7 @@ import operator
 from collections.abc import Mapping
 from typing import Any, Final
 
-from cx_tui.connectors.base import AuthError, Capability, ConnectorError
+from cx_tui.connectors.base import AuthError, Capability, ConnectorError, NotFound
 from cx_tui.connectors.hubspot.account import HubSpotAccount
 from cx_tui.connectors.kit import BACKGROUND, CheckFailed, CheckReport, text_or_none
 
@@ -84,6 +84,24 @@ class HubSpotAdmin(HubSpotAccount):
             safe=True,
             search=True,
         )
+
+    async def check_fields(self, report: CheckReport) -> None:
+        """Ask HubSpot for each mapped property (`GET /crm/v3/properties/{object}/{name}`)."""
+        for mapped in self.fields.fields:
+            object_type = "companies" if mapped.relation == "company" else "contacts"
+            try:
+                await self._get(f"/crm/v3/properties/{object_type}/{mapped.field}", BACKGROUND)
+            except NotFound:
+                report.details.append(
+                    f"fields.{mapped.label} = {mapped.written!r}: HubSpot has no {object_type} "
+                    "property of that internal name; it is left off the card"
+                )
+            except AuthError:
+                report.details.append(
+                    f"fields.{mapped.label} = {mapped.written!r}: the token may not read "
+                    f"{object_type} properties (crm.schemas.{object_type}.read); "
+                    "not checked"
+                )
 
     def check_summary(self, report: CheckReport) -> str:
         summary = f"authenticated to {report.who}; contacts can be searched"

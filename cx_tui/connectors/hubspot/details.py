@@ -90,7 +90,8 @@ class HubSpotDetails(HubSpotAccount):
         ids = (await self._associated("contacts", contact_id, "companies"))[:MAX_COMPANIES]
         if not ids:
             return ()
-        properties = ("name", "domain", *((self.plan_property,) if self.plan_property else ()))
+        plan = (self.plan_property,) if self.plan_property else ()
+        properties = ("name", "domain", *plan, *self.fields.related_fields("company"))
         return tuple(read.company(r) for r in await self._batch_read("companies", ids, properties))
 
     async def _pipeline_stages(self) -> dict[tuple[str, str], TicketStatus] | None:

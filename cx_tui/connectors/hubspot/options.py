@@ -6,6 +6,7 @@ import re
 from typing import Any, Final
 
 from cx_tui.connectors.base import Option, text_validator
+from cx_tui.connectors.kit.fields import fields_option
 
 API_URL: Final = "https://api.hubapi.com"
 APP_DOMAIN: Final = "app.hubspot.com"
@@ -48,7 +49,8 @@ OPTIONS: Final[tuple[Option, ...]] = (
         "plan_property",
         "Plan property",
         "Internal name of the contact or company property that holds the customer's plan "
-        '(e.g. "plan_tier"). Default: none.',
+        '(e.g. "plan_tier"). Default: none. The same as `fields.plan`.',
         validator=validate_property,
     ),
+    fields_option(("company",), "HubSpot", 'tier = "custom_tier", plan = "company.plan"'),
 )

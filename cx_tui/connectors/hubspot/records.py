@@ -30,6 +30,7 @@ from cx_tui.connectors.kit import (
     text_or_none,
     unique_points,
 )
+from cx_tui.connectors.kit.fields import NO_FIELDS, FieldMap, read_fields
 from cx_tui.models import (
     Channel,
     Comment,
@@ -114,6 +115,8 @@ class Reader:
     plan_property: str | None
     portal: Portal | None
     now: datetime
+    fields: FieldMap = NO_FIELDS
+    """The `[connectors.fields]` mapping: contact properties and "company." ones."""
 
     def ref(self, record: str, url: str | None) -> SourceRef:
         return SourceRef(self.source, record, url, self.now)
@@ -157,6 +160,7 @@ class Reader:
             language=text_or_none(props.get("hs_language")),
             tags=(f"lifecycle: {stage}",) if stage else (),
             last_contact=max(known) if known else None,
+            custom=read_fields(self.fields, props),
         )
 
     def company(self, record: Mapping[str, Any]) -> Company:
@@ -167,6 +171,7 @@ class Reader:
             name=text_or_none(props.get("name")) or f"Company {company_id}",
             domain=text_or_none(props.get("domain")),
             plan=self.plan(props),
+            custom=read_fields(self.fields, props, "company"),
         )
 
     def ticket(

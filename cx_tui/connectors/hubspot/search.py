@@ -32,6 +32,7 @@ from cx_tui.connectors.kit import (
     phone_forms,
     text_or_none,
 )
+from cx_tui.connectors.kit.explain import searched
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -113,18 +114,33 @@ def check_search_limits(body: Mapping[str, Any]) -> None:
         )
 
 
+_HOW: Final = {"IN": "any of", "EQ": "equals", "CONTAINS_TOKEN": "has the token"}
+
+
+def explain_body(body: Mapping[str, Any]) -> None:
+    """Say, for an explanation, which properties the search asked and for which forms."""
+    for group in body.get("filterGroups", []):
+        for item in group.get("filters", []):
+            values = item.get("values") or [item.get("value", "")]
+            operator = str(item.get("operator", ""))
+            searched(str(item.get("propertyName")), values, _HOW.get(operator, operator))
+    if "query" in body:
+        searched("default searchable properties (names, email, phone)", [body["query"]])
+
+
 class HubSpotLookup(HubSpotAccount):
     """`find_people`: search, confirm each contact, add owner names."""
 
     @property
     def contact_properties(self) -> tuple[str, ...]:
         extra = (self.plan_property,) if self.plan_property else ()
-        return tuple(dict.fromkeys((*CONTACT_PROPERTIES, *extra)))
+        return tuple(dict.fromkeys((*CONTACT_PROPERTIES, *extra, *self.fields.person_fields())))
 
     async def search(self, query: Query) -> list[dict[str, Any]]:
         """Contacts HubSpot finds for the query (values re-validated before anything is sent);
         the portal is asked alongside, for links."""
         body = search_request(query, self.contact_properties)
+        explain_body(body)
 
         async def fetch(after: str | None) -> dict[str, Any]:
             page = dict(body, after=after) if after else body

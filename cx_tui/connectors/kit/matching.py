@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from cx_tui.connectors.kit.explain import considered
 from cx_tui.connectors.kit.readers import fold_text
 from cx_tui.identity import SUFFIX_DIGITS, PhoneQuery, compare_phone, fold_email, phone_e164
 from cx_tui.models import ContactKind, ContactPoint, Evidence, Match, MatchReason
@@ -113,6 +114,7 @@ def confirm_person(
     "primary" is certain, others 0.9, described as `secondary`); a name must contain every
     word of the query (a weak 0.4).
     """
+    considered(person)  # for an explanation, when one is being recorded
     if query.phone is not None:
         hit = match_phone(person.contact_points, query.phone, region)
         return None if hit is None else Match(person, hit.reason, hit.confidence, hit.detail)
@@ -134,3 +136,70 @@ def confirm_person(
 def unique_points(points: Iterable[ContactPoint]) -> tuple[ContactPoint, ...]:
     """Contact points without repeats (same line or mailbox), first kept, order kept."""
     return tuple(dict((p.key, p) for p in reversed(list(points))).values())[::-1]
+
+
+def why_not(person: Person, query: Query, region: str | None) -> str:
+    """Why `confirm_person` dropped this candidate, in words an admin can fix a record by."""
+    if query.phone is not None:
+        phones = [p for p in person.contact_points if p.kind is ContactKind.PHONE]
+        if not phones:
+            return "no phone number stored"
+        return "; ".join(phone_miss(p, query.phone, region) for p in phones)
+    if query.email is not None:
+        emails = [p.raw or p.value for p in person.contact_points if p.kind is ContactKind.EMAIL]
+        if not emails:
+            return "no email address stored"
+        stored = ", ".join(f"'{e}'" for e in emails)
+        return f"stored {stored}; none is '{query.email}'"
+    if query.name is not None:
+        if not person.name:
+            return "no name stored"
+        folded = fold_text(person.name)
+        missing = [t for t in fold_text(query.name).split() if t not in folded]
+        return f"name '{person.name}' lacks {', '.join(repr(t) for t in missing)}"
+    return "nothing to compare"
+
+
+def phone_miss(point: ContactPoint, query: PhoneQuery, region: str | None) -> str:
+    """Why one stored number is not the caller's (or how weakly it is)."""
+    raw = point.raw or point.value
+    stored = f"stored as '{raw}'"
+    reason = compare_phone(raw, query, region)
+    if reason is MatchReason.EXACT_E164:
+        if extension_confidence(query.extension, point.extension, point.shared) is None:
+            return f"{stored}: extension {point.extension}, the call was {query.extension}"
+        return f"{stored}: the same number"
+    if reason is MatchReason.SUFFIX:
+        return f"{stored}: {suffix_words(raw, region)}"
+    if reason is MatchReason.NATIONAL_DIGITS:
+        return f"{stored}: the same digits without the country code"
+    digits = "".join(ch for ch in raw if ch.isdigit())
+    if len(digits) < SUFFIX_DIGITS:
+        return f"{stored}: too few digits to compare"
+    if digits[-SUFFIX_DIGITS:] == query.last_digits():
+        parsed = phone_e164(raw, region)
+        other = f" ({parsed[0]})" if parsed else ""
+        return (
+            f"{stored}: the last {SUFFIX_DIGITS} digits agree "
+            f"but it is another country's number{other}"
+        )
+    return f"{stored}: a different number"
+
+
+def suffix_words(raw: str, region: str | None) -> str:
+    """What a last-digits match rests on ("only the last 7 digits match, country unknown")."""
+    country = "" if phone_e164(raw, region) else ", country unknown"
+    return f"only the last {SUFFIX_DIGITS} digits match{country}"
+
+
+def accepted_why(person: Person, match: Match, query: Query, region: str | None) -> str:
+    """A kept candidate's reason for an explanation: the match's, with the country question
+    spelt out for a last-digits match."""
+    if match.reason is MatchReason.SUFFIX and query.phone is not None:
+        for point in person.contact_points:
+            raw = point.raw or point.value
+            if point.kind is ContactKind.PHONE and compare_phone(raw, query.phone, region) is (
+                MatchReason.SUFFIX
+            ):
+                return f"stored as '{raw}': {suffix_words(raw, region)}"
+    return match.detail or match.reason.value

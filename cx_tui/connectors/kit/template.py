@@ -40,7 +40,9 @@ from cx_tui.connectors.base import (
 )
 from cx_tui.connectors.kit.client import HttpClient, bearer
 from cx_tui.connectors.kit.errors import seconds_text
+from cx_tui.connectors.kit.explain import current_explanation, record_label
 from cx_tui.connectors.kit.limiter import Limiter, fingerprint, shared_limiter
+from cx_tui.connectors.kit.matching import accepted_why, why_not
 from cx_tui.connectors.kit.query import checked_email
 from cx_tui.connectors.kit.writes import MarkerWrites
 from cx_tui.identity import phone_e164
@@ -51,6 +53,7 @@ if TYPE_CHECKING:
     import httpx
 
     from cx_tui.connectors.kit.errors import Vendor
+    from cx_tui.connectors.kit.explain import Explanation
     from cx_tui.identity import Query
     from cx_tui.models import ContactPoint, Match
 
@@ -221,9 +224,14 @@ class VendorConnector(MarkerWrites, Generic[Candidate]):
         """
         candidates = await self.search(query)
         now = datetime.now(UTC)
+        explanation = current_explanation()
+        if explanation is not None:
+            explanation.candidates = len(candidates)
         confirmed: list[tuple[Match, Candidate]] = []
         for candidate in candidates:
             match = self.confirm(candidate, query, now)
+            if explanation is not None:
+                self.explain_candidate(explanation, match, query)
             if match is not None:
                 confirmed.append((match, candidate))
         matches = await self.enrich(confirmed)
@@ -241,6 +249,20 @@ class VendorConnector(MarkerWrites, Generic[Candidate]):
     @abstractmethod
     def confirm(self, candidate: Candidate, query: Query, now: datetime) -> Match | None:
         """The candidate as a match when it really matches `query`, else None."""
+
+    def explain_candidate(
+        self, explanation: Explanation, match: Match | None, query: Query
+    ) -> None:
+        """Record why a candidate was kept or dropped, from the person `confirm` looked at
+        (`kit.matching.confirm_person` says), when an explanation is being recorded."""
+        person = explanation.take_considered()
+        if match is not None:
+            why = accepted_why(match.person, match, query, self.region)
+            explanation.accept(match, why)
+        elif person is not None:
+            explanation.reject(record_label(person), why_not(person, query, self.region))
+        else:
+            explanation.reject("a candidate", "did not match on closer look")
 
     async def enrich(self, confirmed: list[tuple[Match, Candidate]]) -> list[Match]:
         """Add what the matches need beyond their record (default: nothing)."""
@@ -286,6 +308,7 @@ class VendorConnector(MarkerWrites, Generic[Candidate]):
             await self.check_identity(report)
             await self.check_scopes(report)
             await self.check_access(report)
+            await self.check_fields(report)
         except CheckFailed as failed:
             return report.result(False, failed.summary)
         except ConnectorError as error:
@@ -302,6 +325,10 @@ class VendorConnector(MarkerWrites, Generic[Candidate]):
 
     async def check_access(self, report: CheckReport) -> None:
         """Try a harmless request the lookups need (a one-result search)."""
+
+    async def check_fields(self, report: CheckReport) -> None:
+        """Say which `[connectors.fields]` mapping names a field that does not exist or the
+        token cannot read (the card leaves it out; the rest still shows). Default: nothing."""
 
     def check_budget(self, report: CheckReport) -> None:
         """Say when the account's budget is paused (the vendor asked cx-tui to slow down)."""

@@ -12,8 +12,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from cx_tui.connectors.base import Capability, Connector, NotFound, Unavailable
+from cx_tui.connectors.kit.fields import FieldMap
 from cx_tui.connectors.local import database
-from cx_tui.connectors.local.options import database_path, validate_dataset, validate_region
+from cx_tui.connectors.local.options import (
+    database_path,
+    field_map,
+    validate_dataset,
+    validate_region,
+)
 from cx_tui.connectors.local.schema import ensure_schema, meta
 from cx_tui.connectors.local.seed import seed_database
 from cx_tui.models import SourceRef
@@ -35,6 +41,7 @@ class LocalBase(Connector):
         self.dataset: str | None = None if dataset is None else validate_dataset(dataset)
         region = self.settings.get("region")
         self._region_option: str | None = None if region is None else validate_region(region)
+        self.fields: FieldMap = field_map(self.settings)
         default_region = self.settings.get("default_region")
         self._default_region: str | None = (
             None if not default_region else validate_region(default_region)

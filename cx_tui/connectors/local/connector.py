@@ -7,6 +7,7 @@ import sqlite3
 from typing import ClassVar
 
 from cx_tui.connectors.base import Capability, CheckResult, ConnectorError, Option
+from cx_tui.connectors.kit.fields import FieldMap
 from cx_tui.connectors.local.details import DetailsReader
 from cx_tui.connectors.local.options import OPTIONS
 from cx_tui.connectors.local.schema import SCHEMA_VERSION, meta
@@ -49,19 +50,20 @@ class LocalConnector(Writes, DetailsReader):
             ok with "local database PATH (N people, M tickets)", or not ok with the problem.
         """
 
-        def counts(conn: sqlite3.Connection) -> tuple[int, int, str | None, str | None]:
+        def counts(conn: sqlite3.Connection) -> tuple[int, int, str | None, str | None, list[str]]:
             return (
                 int(conn.execute("SELECT COUNT(*) FROM people").fetchone()[0]),
                 int(conn.execute("SELECT COUNT(*) FROM tickets").fetchone()[0]),
                 meta(conn, "dataset"),
                 meta(conn, "seeded_at"),
+                unknown_columns(conn, self.fields),
             )
 
         try:
-            people, tickets, dataset, seeded_at = await self._attempt(counts)
+            people, tickets, dataset, seeded_at, unknown = await self._attempt(counts)
         except ConnectorError as exc:
             return CheckResult(ok=False, summary=exc.message)
-        details = [f"schema version {SCHEMA_VERSION}"]
+        details = [f"schema version {SCHEMA_VERSION}", *unknown]
         if dataset and seeded_at:
             details.append(f"seeded from the demo {dataset} data at {seeded_at}")
         if self.region:
@@ -80,6 +82,21 @@ class LocalConnector(Writes, DetailsReader):
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+
+def unknown_columns(conn: sqlite3.Connection, fields: FieldMap) -> list[str]:
+    """A line per `[connectors.fields]` mapping that names no column of its table."""
+    tables = {None: "people", "company": "companies"}
+    columns = {
+        table: {str(row[1]) for row in conn.execute(f"PRAGMA table_info({table})")}
+        for table in tables.values()
+    }
+    return [
+        f"fields.{m.label} = {m.written!r}: the {tables[m.relation]} table has no column "
+        f"{m.field!r}; it is left off the card"
+        for m in fields.fields
+        if m.field not in columns[tables[m.relation]]
+    ]
 
 
 def _plural(count: int, one: str, many: str) -> str:

@@ -6,6 +6,7 @@ import sqlite3
 from datetime import UTC, datetime
 
 from cx_tui.connectors.base import NotFound
+from cx_tui.connectors.kit.fields import read_fields
 from cx_tui.connectors.local.connection import LocalBase, row_id
 from cx_tui.connectors.local.schema import tags_of, text_or_none
 from cx_tui.models import (
@@ -76,6 +77,7 @@ class DetailsReader(LocalBase):
             domain=text_or_none(row["domain"]),
             plan=text_or_none(row["plan"]),
             vip=bool(row["vip"]),
+            custom=read_fields(self.fields, dict(row), "company"),
         )
 
     def _tickets(

@@ -13,6 +13,7 @@ import phonenumbers
 
 from cx_tui import paths
 from cx_tui.connectors.base import Option
+from cx_tui.connectors.kit.fields import NO_FIELDS, FieldMap, field_map_validator, fields_option
 from cx_tui.connectors.local.seed import DATASETS
 
 
@@ -66,6 +67,17 @@ def database_path(name: str, settings: Mapping[str, Any]) -> Path:
     return (Path(validate_path(path)) if path is not None else default_path(name)).absolute()
 
 
+validate_fields = field_map_validator(("company",), "the local database")
+
+
+def field_map(settings: Mapping[str, Any]) -> FieldMap:
+    """The `fields` option: validated by config, or here when a test builds the connector."""
+    value = settings.get("fields")
+    if value is None:
+        return NO_FIELDS
+    return value if isinstance(value, FieldMap) else validate_fields(value)
+
+
 OPTIONS: tuple[Option, ...] = (
     Option(
         "path",
@@ -89,5 +101,7 @@ OPTIONS: tuple[Option, ...] = (
         "the app's default_region, else the region the demo data was written in.",
         validator=validate_region,
     ),
+    fields_option(("company",), "the local database", 'role = "title", plan = "company.plan"'),
 )
-"""`path`, `dataset` and `region`; `default_region` comes from the app's lookup settings."""
+"""`path`, `dataset`, `region` and `fields`; `default_region` comes from the app's lookup
+settings."""

@@ -6,9 +6,12 @@ import sqlite3
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from cx_tui.connectors.kit.explain import current_explanation
+from cx_tui.connectors.kit.fields import read_fields
 from cx_tui.connectors.kit.matching import extension_confidence
 from cx_tui.connectors.kit.readers import fold_text
 from cx_tui.connectors.local.connection import LocalBase
+from cx_tui.connectors.local.explain import explain_search
 from cx_tui.connectors.local.schema import tags_of, text_or_none
 from cx_tui.identity import compare_phone, fold_email
 from cx_tui.models import ContactKind, ContactPoint, Evidence, Match, MatchReason, Person
@@ -55,6 +58,9 @@ class Search(LocalBase):
             found = self._match_name(conn, query.name)
         else:
             return []
+        explanation = current_explanation()
+        if explanation is not None:
+            explain_search(conn, explanation, query, found, self.region)
         now = datetime.now(UTC)
         matches = []
         for person_id, hit in found.items():
@@ -191,6 +197,7 @@ class Search(LocalBase):
             vip=None if vip is None else bool(vip),
             tags=tags_of(row["tags"]),
             last_contact=from_iso_or_none(last),
+            custom=read_fields(self.fields, dict(row)),
         )
 
 

@@ -23,6 +23,7 @@ from cx_tui.connectors.kit import (
     expect_dict,
     expect_dicts,
 )
+from cx_tui.connectors.kit.fields import FieldMap
 from cx_tui.connectors.zendesk.hooks import HOOKS
 from cx_tui.secrets import secret_set_command
 
@@ -66,6 +67,7 @@ class ZendeskAccount(VendorConnector[UserCandidate]):
         self.agent_url: str = site or self.base_url
         self.email: str | None = self.settings.get("email")
         self.plan_field: str = self.option("plan_field")
+        self.fields: FieldMap = self.option("fields")
         command = secret_set_command(name)
         if self.email:
             auth_hint = (

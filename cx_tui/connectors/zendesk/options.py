@@ -6,6 +6,7 @@ import re
 from typing import Any, Final
 
 from cx_tui.connectors.base import Option, text_validator
+from cx_tui.connectors.kit.fields import fields_option
 from cx_tui.identity import QueryError, normalize_email
 
 _SUBDOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
@@ -53,8 +54,12 @@ OPTIONS: Final[tuple[Option, ...]] = (
     Option(
         "plan_field",
         "Plan field",
-        "Key of the user field (or organization field) that holds the customer's plan.",
+        "Key of the user field (or organization field) that holds the customer's plan "
+        "(the same as `fields.plan`).",
         default="plan",
         validator=validate_field,
+    ),
+    fields_option(
+        ("organization",), "Zendesk", 'tier = "support_tier", renewal = "organization.renewal"'
     ),
 )

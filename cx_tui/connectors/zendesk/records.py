@@ -24,6 +24,7 @@ from cx_tui.connectors.kit import (
     strip_marker,
     text_or_none,
 )
+from cx_tui.connectors.kit.fields import NO_FIELDS, FieldMap, read_fields
 from cx_tui.models import (
     Channel,
     Comment,
@@ -113,6 +114,8 @@ class Reader:
     plan_field: str
     agent_url: str
     now: datetime
+    fields: FieldMap = NO_FIELDS
+    """The `[connectors.fields]` mapping: user fields, and "organization." ones."""
 
     def ref(self, record: str, url: str | None) -> SourceRef:
         return SourceRef(self.source, record, url, self.now)
@@ -164,6 +167,9 @@ class Reader:
             language=text_or_none(user.get("locale")),
             vip=True if "vip" in (t.casefold() for t in tags) else None,
             tags=tags,
+            custom=read_fields(
+                self.fields, user_fields if isinstance(user_fields, Mapping) else None
+            ),
         )
 
     def organization(self, org: Mapping[str, Any], organization_id: str) -> Company:
@@ -179,6 +185,9 @@ class Reader:
             domain=domains[0] if domains else None,
             plan=text_or_none(fields.get(self.plan_field)) if isinstance(fields, Mapping) else None,
             vip="vip" in (t.casefold() for t in tags),
+            custom=read_fields(
+                self.fields, fields if isinstance(fields, Mapping) else None, "organization"
+            ),
         )
 
     def ticket(

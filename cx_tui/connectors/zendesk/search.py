@@ -25,6 +25,7 @@ from cx_tui.connectors.kit import (
     search_email,
     search_name,
 )
+from cx_tui.connectors.kit.explain import searched
 from cx_tui.connectors.zendesk.account import UserCandidate, ZendeskAccount
 from cx_tui.connectors.zendesk.records import Reader, organization_of
 
@@ -59,7 +60,7 @@ class ZendeskLookup(ZendeskAccount):
     """`find_people`: search users, read their identities, confirm each."""
 
     def _reader(self, now: datetime) -> Reader:
-        return Reader(self.name, self.region, self.plan_field, self.agent_url, now)
+        return Reader(self.name, self.region, self.plan_field, self.agent_url, now, self.fields)
 
     async def search(self, query: Query) -> list[UserCandidate]:
         """Users Zendesk finds for the query, each with their identities.
@@ -69,6 +70,7 @@ class ZendeskLookup(ZendeskAccount):
             Unavailable: the host cannot be reached or has no Zendesk account.
         """
         search = user_search_query(query)
+        searched("user search", [search], "query")
         try:
             results = await self._search(
                 search, LOOKUP, limit=2 * SEARCH_PAGE, per_page=SEARCH_PAGE
@@ -77,6 +79,8 @@ class ZendeskLookup(ZendeskAccount):
             raise self._no_account() from None
         users = [r for r in results if r.get("result_type", "user") == "user"][:MAX_CANDIDATES]
         identities = await gather_all(*(self._identities(u) for u in users))
+        if users:
+            searched("each user's identities (emails and phones)", [], "")
         return list(zip(users, identities, strict=True))
 
     async def _identities(self, user: Mapping[str, Any]) -> list[dict[str, Any]]:
