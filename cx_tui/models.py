@@ -102,6 +102,37 @@ class ContactPoint:
         return f"{self.value} ext. {self.extension}" if self.extension else self.value
 
 
+class OwnerRole(StrEnum):
+    """Who in the company looks after a customer or a ticket."""
+
+    CONTACT_OWNER = "contact owner"
+    ACCOUNT_OWNER = "account owner"
+    ASSIGNEE = "ticket assignee"
+    GROUP = "ticket group"
+
+    @property
+    def is_team(self) -> bool:
+        """A group of people (its name is not personal data)."""
+        return self is OwnerRole.GROUP
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    """Someone (or a group) who owns a customer's record or ticket in one source."""
+
+    role: OwnerRole
+    name: str
+    ref: SourceRef
+    """The record they own (the person, the account or the ticket); its connector is the
+    source that says so."""
+    owner_id: str | None = None
+    """The vendor's id of the owner (a user or a group), to assign a ticket to them."""
+
+    @property
+    def source(self) -> str:
+        return self.ref.connector
+
+
 @dataclass(frozen=True, slots=True)
 class Company:
     ref: SourceRef
@@ -133,6 +164,8 @@ class Ticket:
     sla_due: datetime | None = None
     """When the next SLA target breaches, if the source tracks one."""
     comments: tuple[Comment, ...] = ()
+    owners: tuple[Owner, ...] = ()
+    """The ticket's assignee and group, when the source says."""
 
     @property
     def is_open(self) -> bool:
@@ -170,6 +203,8 @@ class Person:
     tags: tuple[str, ...] = ()
     last_contact: datetime | None = None
     """The latest interaction the source knows of, when its search returns it cheaply."""
+    owners: tuple[Owner, ...] = ()
+    """Who owns the contact (or its account) in this source."""
 
     def emails(self) -> frozenset[str]:
         return frozenset(cp.value for cp in self.contact_points if cp.kind is ContactKind.EMAIL)
