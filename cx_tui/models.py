@@ -301,6 +301,31 @@ class NoteTarget:
 
 
 @dataclass(frozen=True, slots=True)
+class Assignment:
+    """Who a hand-off note assigns its ticket to: a group or an agent, by the vendor's id."""
+
+    field: str
+    """"group" or "assignee"."""
+    owner_id: str
+    name: str
+
+    def payload(self) -> dict[str, str]:
+        """As the outbox keeps it (a note's JSON payload, `assign`)."""
+        return {"field": self.field, "id": self.owner_id, "name": self.name}
+
+    @classmethod
+    def from_payload(cls, payload: object) -> Assignment | None:
+        """The `assign` of a note's payload, or None when it has none that makes sense."""
+        assign = payload.get("assign") if isinstance(payload, dict) else None
+        if not isinstance(assign, dict):
+            return None
+        field, owner_id, name = assign.get("field"), assign.get("id"), assign.get("name")
+        if field not in ("group", "assignee") or not isinstance(owner_id, str):
+            return None
+        return cls(field, owner_id, name if isinstance(name, str) else owner_id)
+
+
+@dataclass(frozen=True, slots=True)
 class NoteReceipt:
     """The source's record of a delivered note."""
 
