@@ -49,11 +49,12 @@ def test_the_action_names_the_group_and_the_crm_owner() -> None:
     assert assignment_of(action) is None  # the ticket is Billing's already: nothing to assign
 
 
-def test_a_group_from_another_ticket_of_that_source_is_assigned() -> None:
+def _finance_elsewhere():  # type: ignore[no-untyped-def]
+    """The open ticket without a group, and another open ticket of its source with one."""
     profile = _profile()
     ticket, solved = profile.tickets
     other = SourceRef("Demo Helpdesk", "1009")
-    billing = Ticket(
+    finance = Ticket(
         other,
         "Refund",
         TicketStatus.OPEN,
@@ -62,7 +63,11 @@ def test_a_group_from_another_ticket_of_that_source_is_assigned() -> None:
         owners=(Owner(OwnerRole.GROUP, "Finance", other, "360009"),),
     )
     ticket = replace(ticket, owners=ticket.owners[:1])  # no group on the first ticket
-    [action] = _hand_off(replace(profile, tickets=(ticket, billing, solved)))
+    return ticket, _hand_off(replace(profile, tickets=(ticket, finance, solved)))
+
+
+def test_a_group_from_another_ticket_of_that_source_is_assigned() -> None:
+    ticket, [action] = _finance_elsewhere()
     assert assignment_of(action) == Assignment("group", "360009", "Finance")
     assert action.target == ticket.ref
     assert "assign it to Finance" in action.why
@@ -180,19 +185,7 @@ def test_taking_the_action_queues_the_note_with_its_assignment(store: Store) -> 
 
             return Done()
 
-    profile = _profile()
-    ticket, solved = profile.tickets
-    other = SourceRef("Demo Helpdesk", "1009")
-    finance = Ticket(
-        other,
-        "Refund",
-        TicketStatus.OPEN,
-        NOW,
-        NOW,
-        owners=(Owner(OwnerRole.GROUP, "Finance", other, "360009"),),
-    )
-    ticket = replace(ticket, owners=ticket.owners[:1])
-    [action] = _hand_off(replace(profile, tickets=(ticket, finance, solved)))
+    ticket, [action] = _finance_elsewhere()
     delivery = Recorder()
     said, severity = queue_hand_off(delivery, action)  # type: ignore[arg-type]
     assert severity == "information" and "assignment to Finance" in said
