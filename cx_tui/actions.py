@@ -7,6 +7,7 @@ function decorated with `@rule`, plus one test.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -48,6 +49,7 @@ class ActionKind(StrEnum):
     SAY_VIP = "say-vip"
     DONT_REPEAT = "dont-repeat"
     LOG_NOTE = "log-note"
+    HAND_OFF = "hand-off"
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +84,15 @@ def rule(fn: Rule) -> Rule:
     return fn
 
 
+RULE_MODULES = ("cx_tui.handoff",)
+"""Modules of rules kept beside their insight, loaded on the first `suggest` (by name: they
+import this module for `@rule`)."""
+
+
 def suggest(profile: Profile, *, now: datetime | None = None) -> list[NextAction]:
     """Every rule's suggestions for this profile, highest priority first."""
+    for name in RULE_MODULES:
+        importlib.import_module(name)
     context = Context(now or now_utc(), profile.query)
     actions = [action for fn in RULES for action in fn(profile, context)]
     return sorted(actions, key=lambda a: -a.priority)

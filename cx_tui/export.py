@@ -13,6 +13,7 @@ from typing import Any
 
 from cx_tui.actions import NextAction
 from cx_tui.insight.as_json import themes_json, tried_extra
+from cx_tui.insight.owners import owners_json
 from cx_tui.models import (
     Candidate,
     Comment,
@@ -191,6 +192,7 @@ def profile_json(profile: Profile, actions: Sequence[NextAction], query_kind: st
             }
             for company in profile.companies
         ],
+        "owners": owners_json(profile),
         "themes": themes_json(profile),
         "tickets": [_ticket(t) for t in profile.tickets],
         "timeline": [_interaction(i) for i in profile.timeline],

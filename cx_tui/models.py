@@ -102,6 +102,37 @@ class ContactPoint:
         return f"{self.value} ext. {self.extension}" if self.extension else self.value
 
 
+class OwnerRole(StrEnum):
+    """Who in the company looks after a customer or a ticket."""
+
+    CONTACT_OWNER = "contact owner"
+    ACCOUNT_OWNER = "account owner"
+    ASSIGNEE = "ticket assignee"
+    GROUP = "ticket group"
+
+    @property
+    def is_team(self) -> bool:
+        """A group of people (its name is not personal data)."""
+        return self is OwnerRole.GROUP
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    """Someone (or a group) who owns a customer's record or ticket in one source."""
+
+    role: OwnerRole
+    name: str
+    ref: SourceRef
+    """The record they own (the person, the account or the ticket); its connector is the
+    source that says so."""
+    owner_id: str | None = None
+    """The vendor's id of the owner (a user or a group), to assign a ticket to them."""
+
+    @property
+    def source(self) -> str:
+        return self.ref.connector
+
+
 @dataclass(frozen=True, slots=True)
 class Company:
     ref: SourceRef
@@ -135,6 +166,8 @@ class Ticket:
     sla_due: datetime | None = None
     """When the next SLA target breaches, if the source tracks one."""
     comments: tuple[Comment, ...] = ()
+    owners: tuple[Owner, ...] = ()
+    """The ticket's assignee and group, when the source says."""
 
     @property
     def is_open(self) -> bool:
@@ -174,6 +207,8 @@ class Person:
     """The latest interaction the source knows of, when its search returns it cheaply."""
     custom: tuple[tuple[str, str], ...] = ()
     """(card label, value) of the person's own fields `[connectors.fields]` maps."""
+    owners: tuple[Owner, ...] = ()
+    """Who owns the contact (or its account) in this source."""
 
     def emails(self) -> frozenset[str]:
         return frozenset(cp.value for cp in self.contact_points if cp.kind is ContactKind.EMAIL)
@@ -267,6 +302,31 @@ class NoteTarget:
 
     kind: TargetKind
     ref: SourceRef
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """Who a hand-off note assigns its ticket to: a group or an agent, by the vendor's id."""
+
+    field: str
+    """"group" or "assignee"."""
+    owner_id: str
+    name: str
+
+    def payload(self) -> dict[str, str]:
+        """As the outbox keeps it (a note's JSON payload, `assign`)."""
+        return {"field": self.field, "id": self.owner_id, "name": self.name}
+
+    @classmethod
+    def from_payload(cls, payload: object) -> Assignment | None:
+        """The `assign` of a note's payload, or None when it has none that makes sense."""
+        assign = payload.get("assign") if isinstance(payload, dict) else None
+        if not isinstance(assign, dict):
+            return None
+        field, owner_id, name = assign.get("field"), assign.get("id"), assign.get("name")
+        if field not in ("group", "assignee") or not isinstance(owner_id, str):
+            return None
+        return cls(field, owner_id, name if isinstance(name, str) else owner_id)
 
 
 @dataclass(frozen=True, slots=True)

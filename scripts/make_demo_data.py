@@ -167,6 +167,7 @@ class System:
         tags: tuple[str, ...] = (),
         created_ago_min: int = 90 * DAY,
         org_plan: str | None = None,
+        owner: str | None = None,
     ) -> None:
         if any(person["key"] == key for person in self.people):
             raise SystemExit(f"demo data: two people with the key {key!r}")
@@ -183,6 +184,8 @@ class System:
             "created_ago_min": created_ago_min,
             "contacts": contacts,
         }
+        if owner:
+            record["owners"] = [{"role": "contact owner", "name": owner}]
         self.people.append(record)
 
     def ticket(
@@ -197,6 +200,8 @@ class System:
         comments: list[Json],
         tags: tuple[str, ...] = (),
         sla_due_in_min: int | None = None,
+        assignee: str | None = None,
+        group: str | None = None,
     ) -> str:
         updated = min([created_ago_min, *(c["ago_min"] for c in comments)])
         record: Json = {
@@ -211,6 +216,7 @@ class System:
         }
         if sla_due_in_min is not None:
             record["sla_due_in_min"] = sla_due_in_min
+        record |= {k: v for k, v in (("assignee", assignee), ("group", group)) if v}
         record["comments"] = comments
         self.tickets.append(record)
         return key
@@ -557,6 +563,7 @@ class Demo:
             plan="Pro",
             tags=("renewal-due", "champion"),
             created_ago_min=3 * YEAR + 40 * DAY,
+            owner="Ruth Osei",  # her account manager: the hand-off to sales
             **common,
         )
         self.crm.touch(
@@ -627,6 +634,8 @@ class Demo:
             tags=("call-quality", "handsets"),
             created_ago_min=3 * DAY,
             sla_due_in_min=5 * HOUR,
+            assignee="Imani R.",
+            group="Tier 2",
             comments=[
                 said(
                     "Maria Gonzalez",

@@ -414,3 +414,27 @@ def test_demo_json_is_plain_relative_data() -> None:
     assert data["region"] == "US"
     assert set(data["systems"]) == set(SYSTEMS)
     assert not re.search(r"\d{4}-\d{2}-\d{2}T", text), "absolute timestamps in demo.json"
+
+
+async def test_the_hero_has_people_to_loop_in(sources: dict[str, LocalConnector]) -> None:
+    """A hand-off owner: her account manager in the CRM, the assignee and group of her ticket."""
+    from cx_tui.models import OwnerRole
+
+    [crm] = await sources["crm"].find_people(parse_query("+1 415 555 0132"))
+    [owner] = crm.person.owners
+    assert (owner.role, owner.source) == (OwnerRole.CONTACT_OWNER, "Demo crm")
+    [helpdesk] = await sources["helpdesk"].find_people(parse_query("+1 415 555 0132"))
+    details = await sources["helpdesk"].get_details(helpdesk)
+    [open_ticket] = [t for t in details.tickets if t.is_open]
+    roles = {o.role for o in open_ticket.owners}
+    assert roles == {OwnerRole.ASSIGNEE, OwnerRole.GROUP}
+    assert all(o.ref == open_ticket.ref and o.name for o in open_ticket.owners)
+
+
+def test_a_file_made_before_the_owners_table_reads_no_owners(tmp_path: Path) -> None:
+    from cx_tui.connectors.local.owners import read_owners
+    from cx_tui.models import SourceRef
+
+    conn = sqlite3.connect(tmp_path / "old.sqlite3")
+    assert read_owners(conn, "person_id", 1, SourceRef("Demo", "1")) == ()
+    conn.close()

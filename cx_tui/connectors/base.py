@@ -22,7 +22,15 @@ if TYPE_CHECKING:
     import httpx
 
     from cx_tui.identity import Query
-    from cx_tui.models import ContactPoint, Details, Match, NoteReceipt, NoteTarget, Person
+    from cx_tui.models import (
+        Assignment,
+        ContactPoint,
+        Details,
+        Match,
+        NoteReceipt,
+        NoteTarget,
+        Person,
+    )
 
 
 # --- Errors ------------------------------------------------------------------------------
@@ -128,6 +136,8 @@ class Capability(enum.Flag):
     CREATE_CONTACT = enum.auto()
     CREATE_TICKET = enum.auto()
     """`add_note` to a `TargetKind.NEW_TICKET` opens a ticket for the person with the note."""
+    ASSIGN = enum.auto()
+    """`hand_off`: a ticket note that also assigns the ticket to a group or an agent."""
     LOOKUP = LOOKUP_PHONE | LOOKUP_EMAIL | LOOKUP_NAME
     """Every kind of lookup (phone, email, name)."""
 
@@ -396,6 +406,22 @@ class Connector(ABC):
         """How many characters the note takes once formatted for this source (marker
         included): what `note_limit` is checked against. Default: the text's length."""
         return len(text)
+
+    async def hand_off(
+        self,
+        target: NoteTarget,  # noqa: ARG002 - the default refuses; overrides use them all
+        text: str,  # noqa: ARG002
+        idempotency_key: str,  # noqa: ARG002
+        assign: Assignment,  # noqa: ARG002
+    ) -> NoteReceipt:
+        """An internal note on a ticket that also assigns it (declare `Capability.ASSIGN`),
+        exactly once per key like `add_note`. The default refuses; the outbox then writes
+        the note alone.
+
+        Raises:
+            Unsupported: this source cannot assign tickets (nothing is sent).
+        """
+        raise Unsupported(f"{self.name} cannot assign a ticket from cx-tui.")
 
     async def add_call(
         self,

@@ -23,6 +23,7 @@ from cx_tui.models import (
     FieldValue,
     Interaction,
     Match,
+    Owner,
     Person,
     Profile,
     SourcedContact,
@@ -109,8 +110,19 @@ class Mask:
             person,
             name=self.name(person.name),
             contact_points=tuple(self.point(cp) for cp in person.contact_points),
-            tags=tuple(self.text(t) for t in person.tags),
+            tags=tuple(self.tag(t) for t in person.tags),
+            owners=tuple(self.owner(o) for o in person.owners),
         )
+
+    def tag(self, tag: str) -> str:
+        """A tag, with the owner a CRM names in it (`owner: Alex Rivera`) as initials."""
+        if tag.casefold().startswith("owner: "):
+            return "owner: " + (initials(tag[7:]) or DOT)
+        return self.text(tag)
+
+    def owner(self, owner: Owner) -> Owner:
+        """A person's name as initials; a group's name stays (it is not personal)."""
+        return owner if owner.role.is_team else replace(owner, name=initials(owner.name) or DOT)
 
     def match(self, match: Match) -> Match:
         return replace(match, person=self.person(match.person), detail=self.text(match.detail))
@@ -119,7 +131,9 @@ class Mask:
         return replace(
             ticket,
             subject=self.text(ticket.subject),
+            tags=tuple(self.tag(t) for t in ticket.tags),
             comments=tuple(self.comment(c) for c in ticket.comments),
+            owners=tuple(self.owner(o) for o in ticket.owners),
         )
 
     def comment(self, comment: Comment) -> Comment:

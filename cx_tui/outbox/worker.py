@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from cx_tui.connectors.base import Connector, ConnectorError, Unsupported
-from cx_tui.models import NoteReceipt
+from cx_tui.models import Assignment, NoteReceipt
 from cx_tui.outbox.common import Backoff, Clock, OnChange, Sleep, log, notify
 from cx_tui.outbox.retry import Verdict, exponential_backoff, judge, settled
 from cx_tui.outbox.testhold import hold_for_test
@@ -293,6 +293,14 @@ class OutboxWorker:
             return await connector.add_note(
                 item.target, call_note_text(item.text, item.payload), item.idempotency_key
             )
+        assign = Assignment.from_payload(item.payload)
+        if assign is not None:  # a hand-off: the note that also assigns, where the source can
+            try:
+                return await connector.hand_off(
+                    item.target, item.text, item.idempotency_key, assign
+                )
+            except Unsupported:
+                pass  # the note alone still names who to loop in
         return await connector.add_note(item.target, item.text, item.idempotency_key)
 
     def _judge(self, connector: Connector, item: OutboxItem, error: Exception) -> Verdict:

@@ -346,6 +346,11 @@ class MainScreen(Screen[None]):
             self.action_pick()
         elif kind is ActionKind.LOG_NOTE:
             self.action_note()
+        elif kind is ActionKind.HAND_OFF:
+            from cx_tui.handoff import queue_hand_off
+
+            said, severity = queue_hand_off(self.services.delivery, action)
+            self.notify(said, title=action.title, severity=severity)
         elif action.target is not None and (
             ticket := self.view.ticket(action.target.connector, action.target.record_id)
         ):

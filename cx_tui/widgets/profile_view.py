@@ -21,6 +21,7 @@ from textual.widgets import Label, Static
 from cx_tui.models import ProfileState
 from cx_tui.widgets.action_list import ActionList
 from cx_tui.widgets.identity_card import IdentityCard
+from cx_tui.widgets.owner_list import OwnerList
 from cx_tui.widgets.record_tables import TicketTable, TimelineTable
 from cx_tui.widgets.theme_list import ThemeList
 
@@ -53,6 +54,8 @@ class ProfileView(Horizontal):
             yield ActionList(id="actions")
             yield Label("Already tried", classes="section", id="tried-title")
             yield Static("", id="tried")
+            yield Label("Loop in", classes="section", id="owners-title")
+            yield OwnerList(id="owners")
         with Vertical(id="right"):
             yield Label("Themes (newest first)", classes="section", id="themes-title")
             yield ThemeList(id="themes")
@@ -96,6 +99,8 @@ class ProfileView(Horizontal):
         else:
             status.update("")
         self.query_one("#identity", IdentityCard).show_profile(profile)
+        owned = resolved and self.query_one("#owners", OwnerList).show_owners(profile)
+        self._show(owned, "#owners-title", "#owners")
         self.actions = [] if profile.pending and not resolved else suggest(profile)
         self.query_one("#actions", ActionList).show_actions(self.actions)
         tried = Text()

@@ -100,6 +100,7 @@ async def test_sign_in_once_then_search_then_one_composite(fake: SalesforceFake)
     assert [c.body for c in internal] == ["Tried: resent the invoice"]
     assert internal[0].author == "Ana Agent"
     assert "owner: Ana Agent" in open_case.tags
+    assert [(o.role.value, o.name) for o in open_case.owners] == [("ticket assignee", "Ana Agent")]
     (call,) = details.interactions
     assert call.channel.value == "call" and call.direction.value == "inbound"
     assert "4 min 05 s" in call.summary and "Resolved" in call.summary

@@ -603,6 +603,10 @@ class ZendeskFake(FakeApi):
     comments: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     slas: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     """Ticket id -> its SLA policy metrics, sideloaded only on `include=tickets(slas)`."""
+    agents: dict[int, dict[str, Any]] = field(default_factory=dict)
+    """Agents (assignees), side-loaded with `include=tickets(users)`."""
+    groups: dict[int, dict[str, Any]] = field(default_factory=dict)
+    """Groups, side-loaded with `include=tickets(groups)`."""
     me: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -822,10 +826,22 @@ class ZendeskFake(FakeApi):
                 )
         else:
             pool = []
-        if kind == "ticket" and "slas" in call.params.get("include", ""):
-            assert call.params["include"] == "tickets(slas)", call.params["include"]
+        include = call.params.get("include", "")
+        loads = set(include.removeprefix("tickets(").removesuffix(")").split(",")) - {""}
+        if kind == "ticket" and include:
+            assert include.startswith("tickets(") and loads <= {"slas", "users", "groups"}, include
+        if kind == "ticket" and "slas" in loads:
             pool = [{**t, "slas": {"policy_metrics": self.slas.get(t["id"], [])}} for t in pool]
         start = (page - 1) * per_page
+        shown = pool[start : start + per_page]
+        sideloads: dict[str, Any] = {}
+        if kind == "ticket" and "users" in loads:  # the requesters and assignees, as Zendesk does
+            ids = {t.get(k) for t in shown for k in ("requester_id", "assignee_id")}
+            people = {**self.users, **self.agents}
+            sideloads["users"] = [people[i] for i in sorted(ids - {None}) if i in people]
+        if kind == "ticket" and "groups" in loads:
+            ids = {t.get("group_id") for t in shown}
+            sideloads["groups"] = [self.groups[i] for i in sorted(ids - {None}) if i in self.groups]
         next_page = None
         if start + per_page < len(pool):
             query = urlencode({**call.params, "page": page + 1})
@@ -833,11 +849,12 @@ class ZendeskFake(FakeApi):
         return Resp(
             200,
             {
-                "results": pool[start : start + per_page],
+                "results": shown,
                 "facets": None,
                 "next_page": next_page,
                 "previous_page": None,
                 "count": len(pool),
+                **sideloads,
             },
         )
 

@@ -33,6 +33,7 @@ from cx_tui.connectors.kit import (
     text_or_none,
 )
 from cx_tui.connectors.kit.explain import searched
+from cx_tui.models import Owner, OwnerRole
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -186,7 +187,12 @@ class HubSpotLookup(HubSpotAccount):
         for match, owner in found:
             owner_name = self._owners.get(owner) if owner else None
             if owner_name:
-                person = replace(match.person, tags=(*match.person.tags, f"owner: {owner_name}"))
+                owned = Owner(OwnerRole.CONTACT_OWNER, owner_name, match.person.ref, owner)
+                person = replace(
+                    match.person,
+                    tags=(*match.person.tags, f"owner: {owner_name}"),
+                    owners=(*match.person.owners, owned),
+                )
                 match = replace(match, person=person)
             result.append(match)
         return result

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from cx_tui.connectors.base import NotFound
 from cx_tui.connectors.kit.fields import read_fields
 from cx_tui.connectors.local.connection import LocalBase, row_id
+from cx_tui.connectors.local.owners import read_owners
 from cx_tui.connectors.local.schema import tags_of, text_or_none
 from cx_tui.models import (
     Channel,
@@ -116,8 +117,10 @@ class DetailsReader(LocalBase):
             )
         )
         priority = row["priority"]
+        ref = self._ref(str(ticket_id), now)
         return Ticket(
-            ref=self._ref(str(ticket_id), now),
+            ref=ref,
+            owners=read_owners(conn, "ticket_id", ticket_id, ref),
             subject=str(row["subject"]),
             status=TicketStatus(row["status"]),
             created=from_iso(row["created"]),

@@ -13,7 +13,7 @@ from typing import Any
 
 from cx_tui.connectors.kit.readers import fold_text
 from cx_tui.identity import fold_email, phone_e164
-from cx_tui.models import Channel, ContactKind, Direction, Priority, TicketStatus
+from cx_tui.models import Channel, ContactKind, Direction, OwnerRole, Priority, TicketStatus
 
 SCHEMA_VERSION = 1
 """Bumped whenever the tables change; a file with another version is refused, not migrated."""
@@ -23,6 +23,16 @@ def _sql_list(values: Sequence[str]) -> str:
     # Only ever called with enum values defined in models.py, never with input.
     return ", ".join(f"'{value}'" for value in values)
 
+
+OWNERS_TABLE = f"""CREATE TABLE IF NOT EXISTS owners (
+        id INTEGER PRIMARY KEY,
+        person_id INTEGER REFERENCES people (id) ON DELETE CASCADE,
+        ticket_id INTEGER REFERENCES tickets (id) ON DELETE CASCADE,
+        role TEXT NOT NULL CHECK (role IN ({_sql_list([r.value for r in OwnerRole])})),
+        name TEXT NOT NULL
+    )"""
+"""Who owns a person or a ticket. Optional: a file made before it has none (not required by
+`TABLES`, so no new schema version), and reads treat it as empty."""
 
 SCHEMA: tuple[str, ...] = (
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)",
@@ -100,6 +110,7 @@ SCHEMA: tuple[str, ...] = (
     )""",
     "CREATE INDEX notes_person ON notes (person_id)",
     "CREATE INDEX notes_ticket ON notes (ticket_id)",
+    OWNERS_TABLE,
 )
 
 TABLES = frozenset(

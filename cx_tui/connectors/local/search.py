@@ -12,6 +12,7 @@ from cx_tui.connectors.kit.matching import extension_confidence
 from cx_tui.connectors.kit.readers import fold_text
 from cx_tui.connectors.local.connection import LocalBase
 from cx_tui.connectors.local.explain import explain_search
+from cx_tui.connectors.local.owners import read_owners
 from cx_tui.connectors.local.schema import tags_of, text_or_none
 from cx_tui.identity import compare_phone, fold_email
 from cx_tui.models import ContactKind, ContactPoint, Evidence, Match, MatchReason, Person
@@ -185,8 +186,10 @@ class Search(LocalBase):
         last = conn.execute(
             "SELECT MAX(at) FROM interactions WHERE person_id = ?", (person_id,)
         ).fetchone()[0]
+        ref = self._ref(str(person_id), now)
         return Person(
-            ref=self._ref(str(person_id), now),
+            ref=ref,
+            owners=read_owners(conn, "person_id", person_id, ref),
             name=text_or_none(row["name"]),
             contact_points=tuple(points),
             company=text_or_none(row["company_name"]),

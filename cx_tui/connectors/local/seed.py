@@ -26,7 +26,7 @@ from cx_tui.connectors.local.schema import (
     set_meta,
     text_or_none,
 )
-from cx_tui.models import Channel, ContactKind, Direction, Priority, TicketStatus
+from cx_tui.models import Channel, ContactKind, Direction, OwnerRole, Priority, TicketStatus
 from cx_tui.sqlite_files import SIDECARS, transaction
 from cx_tui.utc import to_iso
 
@@ -170,6 +170,8 @@ class _Seeder:
                 extension=contact.get("extension"),
                 region=self.region,
             )
+        for owner in person.get("owners", ()):
+            insert(self.conn, "owners", person_id=person_id, role=owner["role"], name=owner["name"])
         return person_id
 
     def ticket(self, ticket: Mapping[str, Any], people: Mapping[str, int]) -> int:
@@ -196,6 +198,9 @@ class _Seeder:
                 public=int(bool(comment["public"])),
                 created=self.ago(comment["ago_min"]),
             )
+        for role, key in ((OwnerRole.ASSIGNEE, "assignee"), (OwnerRole.GROUP, "group")):
+            if ticket.get(key):
+                insert(self.conn, "owners", ticket_id=ticket_id, role=role.value, name=ticket[key])
         return ticket_id
 
 

@@ -24,6 +24,8 @@ from cx_tui.models import (
     ContactPoint,
     Direction,
     Interaction,
+    Owner,
+    OwnerRole,
     Person,
     Priority,
     SourceRef,
@@ -130,8 +132,11 @@ class Reader:
             tags.append("company main line")
         if owner:
             tags.append(f"owner: {owner}")
+        ref = self.ref(sobject or "Contact", record_id)
+        role = OwnerRole.ACCOUNT_OWNER if sobject == "Account" else OwnerRole.CONTACT_OWNER
         return Person(
-            ref=self.ref(sobject or "Contact", record_id),
+            ref=ref,
+            owners=(Owner(role, owner, ref),) if owner else (),
             name=name,
             contact_points=self.contact_points(sobject, record),
             company=company,
@@ -172,8 +177,10 @@ class Reader:
         )
         tags = tuple(t for t in labels if t)
         created = parse_time(record.get("CreatedDate")) or EPOCH
+        ref = self.ref("Case", record_id)
         return Ticket(
-            ref=self.ref("Case", record_id),
+            ref=ref,
+            owners=(Owner(OwnerRole.ASSIGNEE, owner, ref),) if owner else (),
             subject=subject,
             status=status,
             created=created,

@@ -22,6 +22,7 @@ from cx_tui.connectors.kit import (
     collect,
     expect_dict,
     expect_dicts,
+    text_or_none,
 )
 from cx_tui.connectors.kit.fields import FieldMap
 from cx_tui.connectors.zendesk.hooks import HOOKS
@@ -130,9 +131,20 @@ class ZendeskAccount(VendorConnector[UserCandidate]):
         )
 
     async def _search(
-        self, query: str, policy: RetryPolicy, *, limit: int, per_page: int, **params: str | int
+        self,
+        query: str,
+        policy: RetryPolicy,
+        *,
+        limit: int,
+        per_page: int,
+        names: dict[str, str] | None = None,
+        **params: str | int,
     ) -> list[dict[str, Any]]:
-        """Results of `GET /api/v2/search` (offset pages of `per_page`), at most `limit`."""
+        """Results of `GET /api/v2/search` (offset pages of `per_page`), at most `limit`.
+
+        `names`, when given, collects the side-loaded users and groups of each page
+        (`user:<id>`/`group:<id>` -> name; ask for them with `include=tickets(users,groups)`).
+        """
         per_page = min(100, per_page)
 
         async def fetch(page: str | None) -> dict[str, Any]:
@@ -142,8 +154,21 @@ class ZendeskAccount(VendorConnector[UserCandidate]):
             )
 
         def results(page: dict[str, Any]) -> list[dict[str, Any]]:
+            if names is not None:
+                names.update(sideloaded_names(page))
             return expect_dicts(page.get("results"), "Zendesk", "search results", "a search result")
 
         return await collect(
             fetch, next_page, results, max_pages=-(-limit // per_page), limit=limit
         )
+
+
+def sideloaded_names(page: Mapping[str, Any]) -> dict[str, str]:
+    """`user:<id>`/`group:<id>` -> name, from a page's `users` and `groups` side-loads."""
+    found: dict[str, str] = {}
+    for kind in ("users", "groups"):
+        items = page.get(kind)
+        for item in items if isinstance(items, list) else ():
+            if isinstance(item, Mapping) and (name := text_or_none(item.get("name"))):
+                found[f"{kind[:-1]}:{item.get('id')}"] = name
+    return found

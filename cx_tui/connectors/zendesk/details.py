@@ -59,6 +59,7 @@ class ZendeskDetails(ZendeskLookup):
         user_id = self.own_record(match.person.ref, "user")
         read = self._reader(datetime.now(UTC))
         parts = Parts("Zendesk")
+        names: dict[str, str] = {}  # assignees and groups, side-loaded by the ticket searches
         company, open_tickets, other_tickets = await gather_all(
             parts.read("companies", self._company(user_id, read), None, reraise=(NotFound,)),
             parts.read(
@@ -67,13 +68,20 @@ class ZendeskDetails(ZendeskLookup):
                     f"type:ticket requester:{user_id} status<solved",
                     MAX_OPEN_TICKETS,
                     per_page=MAX_OPEN_TICKETS // 2,
-                    include="tickets(slas)",  # the SLA policy metrics, in the same request
+                    # the SLA policy metrics, assignees and groups, in the same request
+                    include="tickets(slas,users,groups)",
+                    names=names,
                 ),
                 [],
             ),
             parts.read(
                 "tickets",
-                self._tickets(f"type:ticket requester:{user_id} status>hold", MAX_OTHER_TICKETS),
+                self._tickets(
+                    f"type:ticket requester:{user_id} status>hold",
+                    MAX_OTHER_TICKETS,
+                    include="tickets(users,groups)",
+                    names=names,
+                ),
                 [],
             ),
         )
@@ -100,7 +108,7 @@ class ZendeskDetails(ZendeskLookup):
         for item in raw:
             ticket_id = record_id(item.get("id"), "Zendesk", "a ticket")
             found, users = comments.get(ticket_id, ([], {}))
-            ticket = read.ticket(item, found, users)
+            ticket = read.ticket(item, found, users, names)
             tickets.append(ticket)
             interactions += read.activity(item, ticket, found)
         interactions.sort(key=lambda i: i.at, reverse=True)
@@ -112,7 +120,13 @@ class ZendeskDetails(ZendeskLookup):
         )
 
     async def _tickets(
-        self, query: str, limit: int, *, per_page: int | None = None, **params: str
+        self,
+        query: str,
+        limit: int,
+        *,
+        per_page: int | None = None,
+        names: dict[str, str] | None = None,
+        **params: str,
     ) -> list[dict[str, Any]]:
         """The requester's tickets a search finds, most recently updated first."""
         return await self._search(
@@ -120,6 +134,7 @@ class ZendeskDetails(ZendeskLookup):
             LOOKUP,
             limit=limit,
             per_page=per_page or limit,
+            names=names,
             sort_by="updated_at",
             sort_order="desc",
             **params,

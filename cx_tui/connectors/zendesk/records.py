@@ -32,6 +32,8 @@ from cx_tui.models import (
     ContactPoint,
     Direction,
     Interaction,
+    Owner,
+    OwnerRole,
     Person,
     Priority,
     SourceRef,
@@ -195,6 +197,7 @@ class Reader:
         item: Mapping[str, Any],
         comments: Sequence[Mapping[str, Any]] = (),
         users: Mapping[str, str] | None = None,
+        names: Mapping[str, str] | None = None,
     ) -> Ticket:
         ticket_id = record_id(item.get("id"), "Zendesk", "a ticket")
         url = self.ticket_url(ticket_id)
@@ -209,7 +212,23 @@ class Reader:
             tags=_tags(item.get("tags")),
             sla_due=sla_due(item.get("slas")),
             comments=tuple(self.comment(c, users or {}, url) for c in comments),
+            owners=self.ticket_owners(item, ticket_id, url, names or {}),
         )
+
+    def ticket_owners(
+        self, item: Mapping[str, Any], ticket_id: str, url: str, names: Mapping[str, str]
+    ) -> tuple[Owner, ...]:
+        """The assignee and group, named from the search's side-loads (`user:<id>`,
+        `group:<id>`); an id without a side-loaded name is left out."""
+        found = []
+        for role, kind, key in (
+            (OwnerRole.ASSIGNEE, "user", "assignee_id"),
+            (OwnerRole.GROUP, "group", "group_id"),
+        ):
+            owner_id = item.get(key)
+            if owner_id is not None and (name := names.get(f"{kind}:{owner_id}")):
+                found.append(Owner(role, name, self.ref(ticket_id, url), str(owner_id)))
+        return tuple(found)
 
     def comment(self, comment: Mapping[str, Any], users: Mapping[str, str], url: str) -> Comment:
         comment_id = record_id(comment.get("id"), "Zendesk", "a comment")

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from cx_tui.connectors.base import InvalidInput, new_ticket_subject
+from cx_tui.connectors.base import InvalidInput, Unsupported, new_ticket_subject
 from cx_tui.connectors.kit import (
     BACKGROUND,
     checked_marker,
@@ -34,7 +34,7 @@ from cx_tui.connectors.kit import (
 )
 from cx_tui.connectors.zendesk.details import COMMENT_PAGE, ZendeskDetails
 from cx_tui.connectors.zendesk.records import at, one
-from cx_tui.models import NoteReceipt, Person, Priority, SourceRef, TargetKind
+from cx_tui.models import Assignment, NoteReceipt, Person, Priority, SourceRef, TargetKind
 
 if TYPE_CHECKING:
     from cx_tui.models import ContactPoint, NoteTarget, Ticket
@@ -110,12 +110,34 @@ class ZendeskWrites(ZendeskDetails):
             )
             ticket = await self._post_ticket(fields, key)
             return NoteReceipt(ref=ticket.ref, created=ticket.created)
+        return await self._put_note(target, stored, {})
+
+    async def hand_off(
+        self, target: NoteTarget, text: str, idempotency_key: str, assign: Assignment
+    ) -> NoteReceipt:
+        """The note and the assignment in ONE request: `PUT /api/v2/tickets/{id}` with
+        `group_id` or `assignee_id` and a private comment (so neither happens without the
+        other); at most once per key, like `add_note`."""
+        if target.kind is not TargetKind.TICKET:
+            raise Unsupported("Zendesk assigns tickets, not people.")
+        if not assign.owner_id.isdigit():
+            raise InvalidInput(f"{assign.name} has no Zendesk id to assign the ticket to.")
+        stored = self.stored_note(target, text, idempotency_key)
+        found = await self.find_marker(target, idempotency_key)
+        if found is not None:
+            return found
+        field = "group_id" if assign.field == "group" else "assignee_id"
+        return await self._put_note(target, stored, {field: int(assign.owner_id)})
+
+    async def _put_note(
+        self, target: NoteTarget, stored: str, fields: dict[str, Any]
+    ) -> NoteReceipt:
         ticket_id = digits_id(target.ref.record_id, "ticket", self.name)
         comment = {"body": stored, "public": False}
         data = await self._send(
             "PUT",
             f"/api/v2/tickets/{ticket_id}",
-            {"ticket": {"comment": comment}},
+            {"ticket": {**fields, "comment": comment}},
             BACKGROUND,
             "the updated ticket",
         )
