@@ -39,6 +39,7 @@ PLAN: dict[str, tuple[list[str], list[str], float]] = {
     "burst": ([], ["--lookups", "40"], 90),
     "keys": (["--runs", "3"], ["--runs", "1"], 90),
     "ring": (["--runs", "20"], ["--runs", "6"], 120),
+    "trips": (["--runs", "3"], ["--runs", "1"], 60),
 }
 
 

@@ -2,7 +2,7 @@
 
     python -m bench.scenarios NAME [--out FILE] [options]
 
-NAME is one of coldstart, fanout, cache, render, burst, keys, ring (and render-one, keys-one,
+NAME is one of coldstart, fanout, cache, render, burst, keys, ring, trips (and render-one, keys-one,
 ring-one, the single runs that render, keys and ring run in fresh processes). `bench.run` runs
 them all; run one by hand to look closer at it. Every loop is bounded (runs, presses, timeouts)
 and every server listens on 127.0.0.1 only and stops by itself.
@@ -1348,7 +1348,14 @@ SCENARIOS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
     "keys-one": keys_one,
     "ring": ring,
     "ring-one": ring_one,
+    "trips": lambda args: _trips(args),
 }
+
+
+def _trips(args: argparse.Namespace) -> dict[str, Any]:
+    from bench.trips import trips  # its own module; it imports `figure` from here
+
+    return trips(args)
 
 
 def parser() -> argparse.ArgumentParser:

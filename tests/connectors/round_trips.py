@@ -10,6 +10,7 @@ then every match's details side by side, and tells how deep the identity alone w
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from dataclasses import dataclass, field
 
@@ -34,14 +35,23 @@ class SlowTransport(httpx.AsyncBaseTransport):
     """The inner transport's answers, each after `delay`, with when each request started and
     ended."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, delay: float = DELAY) -> None:
+    def __init__(
+        self, inner: httpx.AsyncBaseTransport, delay: float | tuple[float, float] = DELAY
+    ) -> None:
         self.inner = inner
         self.delay = delay
+        """Seconds, or (low, high) for a uniformly random delay per request."""
         self.log: list[Timed] = []
+        self._rng = random.Random(16)
+
+    def wait(self) -> float:
+        if isinstance(self.delay, tuple):
+            return self._rng.uniform(*self.delay)
+        return self.delay
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         start = time.monotonic()
-        await asyncio.sleep(self.delay)
+        await asyncio.sleep(self.wait())
         response = await self.inner.handle_async_request(request)
         self.log.append(Timed(f"{request.method} {request.url.path}", start, time.monotonic()))
         return response

@@ -17,6 +17,11 @@ from tests.connectors.round_trips import SlowTransport, Timed, depth
 
 @pytest.fixture
 def fake() -> IntercomFake:
+    return account()
+
+
+def account() -> IntercomFake:
+    """Maria and the front desk on one number; Maria's conversations with notes, a ticket."""
     api = IntercomFake()
     api.add_contact("6762f0d01bb69f9f2193bb7d", "Maria Gonzalez", "maria@example.com",
                     "+1 (415) 555-0132")  # fmt: skip
