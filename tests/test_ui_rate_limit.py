@@ -24,7 +24,9 @@ OTHER = "+16175550148"
 class BusyOnce(FakeConnector):
     """Rate limited on its first search (with the vendor's wait), then answers."""
 
-    wait: float = 0.5
+    wait: float = 1.0
+    """Long enough that a loaded machine checks the first paint before the retry (issue 16's
+    deferred panels made 0.5 s marginal on 2 busy cores)."""
     limited: int = 0
 
     async def find_people(self, query: Query) -> Sequence[Match]:
@@ -45,7 +47,7 @@ class DetailsBusyOnce(FakeConnector):
         if not self.limited:
             self.limited += 1
             self.calls.append(f"details:{match.person.ref.record_id}")
-            raise RateLimited("Busy CRM asked cx-tui to slow down", retry_after=0.5)
+            raise RateLimited("Busy CRM asked cx-tui to slow down", retry_after=1.0)
         return await super().get_details(match)
 
 
@@ -72,7 +74,7 @@ async def test_a_rate_limited_source_is_retried_after_its_wait() -> None:
         bar = str(screen.query_one("#sources", Static).content)
         assert "Busy CRM rate limited, retrying in 1 s" in bar
 
-        await pilot.pause(0.7)  # the vendor's wait (0.5 s) is over: the screen asks again
+        await pilot.pause(1.2)  # the vendor's wait (1 s) is over: the screen asks again
         await screen.workers.wait_for_complete()
         await pilot.pause()
         again = screen.profile
@@ -122,7 +124,7 @@ async def test_details_that_were_rate_limited_are_fetched_again() -> None:
         bar = str(screen.query_one("#sources", Static).content)
         assert "Busy CRM found; details rate limited, retrying in 1 s" in bar
 
-        await pilot.pause(0.7)
+        await pilot.pause(1.2)
         await screen.workers.wait_for_complete()
         await pilot.pause()
         again = screen.profile
