@@ -1305,6 +1305,20 @@ def ring(args: argparse.Namespace) -> dict[str, Any]:
                 limit=60,
                 judge="median",
             ),
+            *(
+                figure(
+                    f"g.ring.{key}.ratio",
+                    f"g. `cx-tui ring` / `python -c pass`, {label}",
+                    [v / floor for v in row[key]],
+                    unit="x",
+                    target="<= 1.5x",
+                    limit=1.5,
+                    judge="median",
+                    notes="each run over the floor's median (python -c pass, timed between "
+                    "the paced rings)",
+                )
+                for key, label in (("paced", "app idle"), ("back_to_back", "back to back"))
+            ),
             figure(
                 "g.ring.name",
                 f"g. Ring to the caller's name on screen, after the fastest of {sources} "
