@@ -298,6 +298,7 @@ class Account:
             return "identity"
         if vendor == "zendesk" and (
             (path.startswith("/api/v2/search") and params.get("query", "").startswith("type:user"))
+            or path.startswith("/api/v2/users/search")
             or path.endswith("/identities")
             or path.endswith("/identities.json")
         ):

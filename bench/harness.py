@@ -91,7 +91,10 @@ def isolated_env(root: Path, extra: Mapping[str, str] | None = None) -> dict[str
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith("CX_TUI_") and k not in ("NO_COLOR", "TEXTUAL")
+        if not k.startswith("CX_TUI_")
+        # Bytecode as an installed app has it: with PYTHONDONTWRITEBYTECODE every start would
+        # compile cx-tui's own modules (pip compiles textual's and rich's at install).
+        and k not in ("NO_COLOR", "TEXTUAL", "PYTHONDONTWRITEBYTECODE")
     }
     for name in ("home", "config", "data", "run", "cache"):
         (root / name).mkdir(parents=True, exist_ok=True)

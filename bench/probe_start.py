@@ -1,7 +1,7 @@
 """Cold-start probe: start an app headless and report when its lookup bar has focus.
 
     python bench/probe_start.py cx      # CxApp on the configured sources (CX_TUI_CONFIG or demo)
-    python bench/probe_start.py hello   # a bare Textual app with one focused Input
+    python bench/probe_start.py hello   # a bare Textual app: a focused Input and a Footer
 
 Prints `READY <CLOCK_MONOTONIC seconds>` the moment the bar is focused (for cx: MainScreen
 mounted and `#lookup-bar` focused), then exits. The parent (`bench.scenarios coldstart`)
@@ -29,11 +29,12 @@ def report(app: Any) -> None:
 def hello() -> Any:
     from textual.app import App, ComposeResult
     from textual.events import DescendantFocus
-    from textual.widgets import Input
+    from textual.widgets import Footer, Input
 
     class Hello(App[None]):
         def compose(self) -> ComposeResult:
             yield Input(placeholder="Hello, world", id="bar")
+            yield Footer()
 
         def on_mount(self) -> None:
             self.query_one("#bar", Input).focus()

@@ -2,7 +2,7 @@
 
     python -m bench.scenarios NAME [--out FILE] [options]
 
-NAME is one of coldstart, fanout, cache, render, burst, keys, ring (and render-one, keys-one,
+NAME is one of coldstart, fanout, cache, render, burst, keys, ring, trips (and render-one, keys-one,
 ring-one, the single runs that render, keys and ring run in fresh processes). `bench.run` runs
 them all; run one by hand to look closer at it. Every loop is bounded (runs, presses, timeouts)
 and every server listens on 127.0.0.1 only and stops by itself.
@@ -1295,6 +1295,20 @@ def ring(args: argparse.Namespace) -> dict[str, Any]:
                 limit=60,
                 judge="median",
             ),
+            *(
+                figure(
+                    f"g.ring.{key}.ratio",
+                    f"g. `cx-tui ring` / `python -c pass`, {label}",
+                    [v / floor for v in row[key]],
+                    unit="x",
+                    target="<= 1.5x",
+                    limit=1.5,
+                    judge="median",
+                    notes="each run over the floor's median (python -c pass, timed between "
+                    "the paced rings)",
+                )
+                for key, label in (("paced", "app idle"), ("back_to_back", "back to back"))
+            ),
             figure(
                 "g.ring.name",
                 f"g. Ring to the caller's name on screen, after the fastest of {sources} "
@@ -1339,7 +1353,14 @@ SCENARIOS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
     "ring": ring,
     "ring-one": ring_one,
     "team": team_floor,
+    "trips": lambda args: _trips(args),
 }
+
+
+def _trips(args: argparse.Namespace) -> dict[str, Any]:
+    from bench.trips import trips  # its own module; it imports `figure` from here
+
+    return trips(args)
 
 
 def parser() -> argparse.ArgumentParser:

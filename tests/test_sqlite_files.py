@@ -125,7 +125,7 @@ async def test_both_open_their_files_through_sqlite_files(
 
 def test_the_connectors_layer_reaches_the_file_safety_code_without_the_store() -> None:
     code = (
-        "import sys, cx_tui.connectors.local\n"
+        "import sys, cx_tui.connectors.local.connector\n"  # the package itself loads lazily
         "print('cx_tui.sqlite_files' in sys.modules, "
         "sorted(m for m in sys.modules if m.startswith('cx_tui.store')))\n"
     )

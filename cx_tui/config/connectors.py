@@ -1,9 +1,10 @@
 """The `[[connectors]]` tables, each checked against its connector type's declared options.
 
-This is the one place a connector's settings are validated: the type's `Connector.all_options()`
-say which keys exist, their TOML type, default, whether they are required, a validator, and
-what an account must not share with another (`Option.unique`, e.g. a database file). Nothing
-here knows a connector type by name.
+This is the one place a connector's settings are validated: the type's options
+(`registry.connector_options`, the same as `Connector.all_options()`, read without importing
+the connector) say which keys exist, their TOML type, default, whether they are required, a
+validator, and what an account must not share with another (`Option.unique`, e.g. a database
+file). Nothing here knows a connector type by name.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from cx_tui.secrets import env_var_name
 from cx_tui.tomltext import describe
 
 if TYPE_CHECKING:
-    from cx_tui.connectors.base import Connector, Option, Validator
+    from cx_tui.connectors.base import Option, Validator
 
 _CONNECTOR_KEYS = ("name", "type")
 
@@ -76,7 +77,7 @@ def _claim(
     path: Path | None,
 ) -> None:
     """Refuse an account that would share what one of its options gives it alone."""
-    for option in registry.connector_class(config.type).all_options():
+    for option in registry.connector_options(config.type):
         if option.unique is None:
             continue
         resource = option.unique(config.name, config.settings)
@@ -128,9 +129,7 @@ def _connector(index: int, raw: object, path: Path | None) -> ConnectorConfig:
         )
     if not isinstance(type_name, str):
         raise expected(f"{where}.type", "a connector type name", type_name, path)
-    cls = _connector_class(type_name, f"{where}.type", path)
-
-    options = {option.name: option for option in cls.all_options()}
+    options = {option.name: option for option in _options(type_name, f"{where}.type", path)}
     valid = (*_CONNECTOR_KEYS, *options)
     settings: dict[str, Any] = {}
     for key, value in raw.items():
@@ -159,9 +158,9 @@ def _connector(index: int, raw: object, path: Path | None) -> ConnectorConfig:
     return ConnectorConfig(name=account, type=type_name, settings=settings)
 
 
-def _connector_class(type_name: str, key: str, path: Path | None) -> type[Connector]:
+def _options(type_name: str, key: str, path: Path | None) -> tuple[Option, ...]:
     try:
-        return registry.connector_class(type_name)
+        return registry.connector_options(type_name)
     except registry.UnknownConnectorType as exc:
         known = exc.known
         close = difflib.get_close_matches(type_name, known, n=1)

@@ -221,6 +221,24 @@ COMMON_OPTIONS: tuple[Option, ...] = (
 """Options every connector type accepts, besides `name` and `type`."""
 
 
+def _settle_value(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 3600:
+        raise ValueError("expected seconds between 0 and 3600")
+    return float(value)
+
+
+SETTLE_OPTION = Option(
+    "settle_seconds",
+    "Settle delay",
+    "Seconds a write whose outcome is unknown is left before cx-tui looks whether the vendor "
+    "saved it (its index lag). Default: the vendor's.",
+    type=float,
+    validator=_settle_value,
+)
+"""For vendors that write through markers (`kit.writes`): listed in their `OPTIONS`, so
+config validates it from the declaration like any other option."""
+
+
 @dataclass(frozen=True, slots=True)
 class CheckResult:
     """What `cx-tui connectors` reports for one account."""

@@ -15,7 +15,8 @@ vendor package therefore edits no shared file.
 running this version of cx-tui; a plugin picks a name of its own.
 
 Only the types a config names are imported (listing the types imports nothing), so an unused
-vendor package costs nothing at start-up.
+vendor package costs nothing at start-up; validating a config reads only a built-in package's
+`options` module (`connector_options`), so a used one loads after the first frame.
 """
 
 from __future__ import annotations
@@ -24,10 +25,15 @@ import importlib
 import inspect
 import pkgutil
 from functools import cache
-from importlib.metadata import EntryPoint, entry_points
 from types import ModuleType
+from typing import TYPE_CHECKING
 
-from cx_tui.connectors.base import Connector
+from cx_tui.connectors.base import COMMON_OPTIONS, Connector
+
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
+
+    from cx_tui.connectors.base import Option
 
 ENTRY_POINT_GROUP = "cx_tui.connectors"
 PACKAGE = "cx_tui.connectors"
@@ -45,6 +51,9 @@ class UnknownConnectorType(LookupError):
 
 @cache
 def _entry_points() -> dict[str, EntryPoint]:
+    # Imported here: importlib.metadata costs ~15 ms, and a built-in type never needs it.
+    from importlib.metadata import entry_points
+
     return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
 
 
@@ -83,6 +92,28 @@ def connector_class(type_name: str) -> type[Connector]:
     if not (isinstance(found, type) and issubclass(found, Connector)):
         raise UnknownConnectorType(type_name, available_types())
     return found
+
+
+def connector_options(type_name: str) -> tuple[Option, ...]:
+    """Every option of `type_name` (the common ones first), as `connector_class(type_name)
+    .all_options()` gives them, importing as little as possible: a built-in package's own
+    `options` module when it declares `OPTIONS` (the connector, the kit and httpx load after
+    the first frame), else the class.
+
+    Raises:
+        UnknownConnectorType: as `connector_class`.
+    """
+    if type_name in _builtin_types():
+        try:
+            module = importlib.import_module(f"{PACKAGE}.{type_name}.options")
+        except ModuleNotFoundError as missing:
+            if missing.name != f"{PACKAGE}.{type_name}.options":
+                raise
+        else:
+            declared = getattr(module, "OPTIONS", None)
+            if isinstance(declared, tuple):
+                return COMMON_OPTIONS + declared
+    return connector_class(type_name).all_options()
 
 
 def _exported(module: ModuleType, type_name: str) -> object:

@@ -27,14 +27,15 @@ import os
 import socket
 import sys
 import time
-from typing import TYPE_CHECKING, Any
 
 from cx_tui.softphone import MAX_LINE_BYTES, PROTOCOL_VERSION
 from cx_tui.softphone.runtime import RuntimeDirError, check_runtime_dir, socket_path
 
+TYPE_CHECKING = False  # typing's own, without importing typing: 2 ms on every ring (issue 16)
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Mapping, Sequence
+    from typing import Any
 
 TIMEOUT = 1.0
 """Seconds for connecting and getting the reply, together."""

@@ -45,24 +45,49 @@ class ProfileView(Horizontal):
         self.profile: Profile | None = None
         """The profile painted last (None before the first lookup)."""
         self.actions: list[NextAction] = []
+        self.built = False
+        """Whether the panels the first frame does not show are mounted (`_build`)."""
 
     def compose(self) -> ComposeResult:
+        # The first frame shows only the welcome text (issue 16: start close to bare Textual);
+        # the hidden panels and their tables mount right after it.
         with VerticalScroll(id="left"):
             yield Static(WELCOME, id="status")
-            yield IdentityCard(id="identity")
-            yield Label("Next actions", classes="section", id="actions-title")
-            yield ActionList(id="actions")
-            yield Label("Already tried", classes="section", id="tried-title")
-            yield Static("", id="tried")
-            yield Label("Loop in", classes="section", id="owners-title")
-            yield OwnerList(id="owners")
-        with Vertical(id="right"):
-            yield Label("Themes (newest first)", classes="section", id="themes-title")
-            yield ThemeList(id="themes")
-            yield Label("Tickets (open first)", classes="section")
-            yield TicketTable(id="tickets")
-            yield Label("Timeline (newest first)", classes="section", id="timeline-title")
-            yield TimelineTable(id="timeline")
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._build)
+
+    async def _build(self) -> None:
+        """Mount what the first frame does not show, then paint a profile that came first."""
+        if self.built or not self.is_attached:
+            return  # built, or the app is closing
+        await self.query_one("#left", VerticalScroll).mount_all(
+            [
+                IdentityCard(id="identity"),
+                Label("Next actions", classes="section", id="actions-title"),
+                ActionList(id="actions"),
+                Label("Already tried", classes="section", id="tried-title"),
+                Static("", id="tried"),
+                Label("Loop in", classes="section", id="owners-title"),
+                OwnerList(id="owners"),
+            ]
+        )
+        if not self.is_attached:
+            return
+        await self.mount(
+            Vertical(
+                Label("Themes (newest first)", classes="section", id="themes-title"),
+                ThemeList(id="themes"),
+                Label("Tickets (open first)", classes="section"),
+                TicketTable(id="tickets"),
+                Label("Timeline (newest first)", classes="section", id="timeline-title"),
+                TimelineTable(id="timeline"),
+                id="right",
+            )
+        )
+        self.built = True
+        if self.profile is not None:
+            self.show(self.profile)
 
     def _show(self, shown: bool, *selectors: str) -> None:
         """Show or hide widgets. Cheap when nothing changes: unlike a class on the screen,
@@ -77,6 +102,8 @@ class ProfileView(Horizontal):
         from cx_tui.render import candidates_headline
 
         self.profile = profile
+        if not self.built:
+            return  # painted once the panels are mounted (`_build`)
         self._show(True, "#identity", "#actions-title", "#actions")
         status = self.query_one("#status", Static)
         resolved = profile.state is ProfileState.RESOLVED

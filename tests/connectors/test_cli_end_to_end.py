@@ -173,7 +173,7 @@ def test_zendesk_alone(
         (False, "Tried: power cycle; firmware update"),
     ]
     assert [i["channel"] for i in data["timeline"]] == ["call"]
-    queries = [c.params["query"] for c in zendesk.api.calls if c.path == "/api/v2/search"]
+    queries = [c.params["query"] for c in zendesk.api.calls if c.path == "/api/v2/users/search"]
     assert queries[0] == "type:user email:maria.gonzalez@example.com"
 
 
@@ -279,7 +279,7 @@ def test_junk_fails_that_source_with_the_reason(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, hubspot: LocalServer, zendesk: LocalServer
 ) -> None:
     zendesk.api.override(
-        "GET", r"/api/v2/search$", Resp(200, raw=b"<html><body>Maintenance</body></html>")
+        "GET", r"/api/v2/users/search$", Resp(200, raw=b"<html><body>Maintenance</body></html>")
     )
     path = config(tmp_path, hubspot_table(hubspot.base_url), zendesk_table(zendesk.base_url))
     code, data, _ = lookup(capsys, path)

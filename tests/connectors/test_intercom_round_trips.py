@@ -5,55 +5,23 @@ another ended is one round trip further than it."""
 from __future__ import annotations
 
 import asyncio
-import time
-from dataclasses import dataclass
 
-import httpx
 import pytest
 
 from cx_tui.connectors.intercom import IntercomConnector
 from cx_tui.identity import parse_query
 from cx_tui.models import Details, Match
 from tests.connectors.intercom_fake import INTERCOM_TOKEN, T0, IntercomFake
-
-DELAY = 0.1
-"""Seconds every request takes: far more than the connector's own work between requests."""
-
-
-@dataclass
-class Timed:
-    label: str
-    start: float
-    end: float
-
-
-class SlowTransport(httpx.AsyncBaseTransport):
-    """The double's answers, each after `DELAY`, with when each request started and ended."""
-
-    def __init__(self, fake: IntercomFake) -> None:
-        self.inner = fake.transport()
-        self.log: list[Timed] = []
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        start = time.monotonic()
-        await asyncio.sleep(DELAY)
-        response = await self.inner.handle_async_request(request)
-        self.log.append(Timed(f"{request.method} {request.url.path}", start, time.monotonic()))
-        return response
-
-
-def depth(log: list[Timed]) -> int:
-    """The longest chain of requests each started after the one before it ended."""
-    ordered = sorted(log, key=lambda t: t.start)
-    levels: list[int] = []
-    for i, timed in enumerate(ordered):
-        before = [levels[j] for j, p in enumerate(ordered[:i]) if p.end <= timed.start]
-        levels.append(1 + max(before, default=0))
-    return max(levels, default=0)
+from tests.connectors.round_trips import SlowTransport, Timed, depth
 
 
 @pytest.fixture
 def fake() -> IntercomFake:
+    return account()
+
+
+def account() -> IntercomFake:
+    """Maria and the front desk on one number; Maria's conversations with notes, a ticket."""
     api = IntercomFake()
     api.add_contact("6762f0d01bb69f9f2193bb7d", "Maria Gonzalez", "maria@example.com",
                     "+1 (415) 555-0132")  # fmt: skip
@@ -71,7 +39,7 @@ def fake() -> IntercomFake:
 
 async def full_lookup(fake: IntercomFake, text: str) -> tuple[list[Match], list[Details], int]:
     """What the engine does: find, then every match's details side by side."""
-    transport = SlowTransport(fake)
+    transport = SlowTransport(fake.transport())
     connector = IntercomConnector("Acme Intercom", {"default_region": "US"}, INTERCOM_TOKEN,
                                   transport=transport)  # fmt: skip
     try:

@@ -3,7 +3,8 @@ status mapping through hooks, and how the registry finds built-in vendor package
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Callable, Sequence
 from importlib.metadata import EntryPoint
 from typing import Any
 
@@ -264,3 +265,31 @@ def test_a_built_in_wins_over_a_plugin_of_the_same_name(monkeypatch: pytest.Monk
 
 class Impostor(HubSpotConnector):
     """A plugin that tries to take the built-in name."""
+
+
+def test_batches_cut_ids_in_order() -> None:
+    from cx_tui.connectors.kit import batches
+
+    assert batches(["1", "2", "3", "4", "5"], 2) == [["1", "2"], ["3", "4"], ["5"]]
+    assert batches([], 100) == []
+    with pytest.raises(ValueError):
+        batches(["1"], 0)
+
+
+async def test_in_batches_reads_every_batch_side_by_side() -> None:
+    from cx_tui.connectors.kit import in_batches
+
+    running: list[int] = []
+    most = 0
+
+    async def read(chunk: Sequence[int]) -> list[int]:
+        nonlocal most
+        running.append(1)
+        most = max(most, len(running))
+        await asyncio.sleep(0.01)
+        running.pop()
+        return [n * 10 for n in chunk]
+
+    assert await in_batches(list(range(5)), 2, read) == [0, 10, 20, 30, 40]
+    assert most == 3  # three batches at once: one round trip
+    assert await in_batches([], 2, read) == []

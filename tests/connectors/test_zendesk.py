@@ -85,7 +85,8 @@ def q(text: str) -> Query:
 
 
 def search_queries(fake: ZendeskFake) -> list[str]:
-    return [c.params["query"] for c in fake.calls_to("GET", r"/api/v2/search$")]
+    # Users are searched at /api/v2/users/search (identities side-loaded), tickets at /search.
+    return [c.params["query"] for c in fake.calls_to("GET", r"/api/v2/(users/)?search$")]
 
 
 # --- registration -----------------------------------------------------------------------------
@@ -218,7 +219,9 @@ async def test_users_the_search_returns_wrongly_are_dropped(
 ) -> None:
     other = {**fake.users[503], "result_type": "user"}
     fake.override(
-        "GET", r"/api/v2/search$", Resp(200, {"results": [other], "count": 1, "next_page": None})
+        "GET",
+        r"/api/v2/users/search$",
+        Resp(200, {"users": [other], "count": 1, "next_page": None}),
     )
     assert await connector.find_people(q("+1 415 555 0132")) == []
 
@@ -267,21 +270,21 @@ async def test_search_pages_stay_on_the_configured_host(
     first = Resp(
         200,
         {
-            "results": [user],
+            "users": [user],
             "count": 2,
-            "next_page": "https://evil.example/api/v2/search.json?page=2&query=type%3Auser",
+            "next_page": "https://evil.example/api/v2/users/search.json?page=2&query=type%3Auser",
             "previous_page": None,
             "facets": None,
         },
     )
     second = Resp(
         200,
-        {"results": [{**fake.users[501], "result_type": "user"}], "count": 2, "next_page": None},
+        {"users": [{**fake.users[501], "result_type": "user"}], "count": 2, "next_page": None},
     )
-    fake.override("GET", r"/api/v2/search$", first, second)
+    fake.override("GET", r"/api/v2/users/search$", first, second)
     matches = await connector.find_people(q("+1 415 555 0132"))
     assert {m.person.ref.record_id for m in matches} == {"501", "502"}
-    pages = fake.calls_to("GET", r"/api/v2/search$")
+    pages = fake.calls_to("GET", r"/api/v2/users/search$")
     assert [c.params.get("page") for c in pages] == [None, "2"]
     assert all(c.params["query"] == "type:user phone:*4155550132" for c in pages)
 
@@ -504,7 +507,7 @@ async def test_the_basic_credential_zendesk_echoes_is_redacted(fake: ZendeskFake
     sent = base64.b64encode(f"{ZENDESK_AGENT}/token:{ZENDESK_TOKEN}".encode()).decode()
     fake.override(
         "GET",
-        r"/api/v2/search$",
+        r"/api/v2/users/search$",
         Resp(401, zd_error("Couldn't authenticate you", f"Basic {sent} is not valid")),
     )
     connector = ZendeskConnector(NAME, SETTINGS, ZENDESK_TOKEN, transport=fake.transport())
@@ -556,7 +559,7 @@ async def test_a_host_without_a_zendesk_account(
 ) -> None:
     fake.override(
         "GET",
-        r"/api/v2/search$",
+        r"/api/v2/users/search$",
         Resp(404, raw=b"<html>Oops! This help center no longer exists</html>"),
     )
     with pytest.raises(Unavailable) as caught:
@@ -571,17 +574,17 @@ async def test_429_waits_out_a_short_retry_after_then_succeeds(
 ) -> None:
     ok = Resp(
         200,
-        {"results": [{**fake.users[502], "result_type": "user"}], "count": 1, "next_page": None},
+        {"users": [{**fake.users[502], "result_type": "user"}], "count": 1, "next_page": None},
     )
     fake.override(
         "GET",
-        r"/api/v2/search$",
+        r"/api/v2/users/search$",
         Resp(429, raw=b"Too Many Requests", headers={"Retry-After": "2"}),
         ok,
     )
     [match] = await connector.find_people(q("dot@example.com"))
     assert match.person.name == "Dot Format"
-    assert len(fake.calls_to("GET", r"/api/v2/search$")) == 2 and any(
+    assert len(fake.calls_to("GET", r"/api/v2/users/search$")) == 2 and any(
         1.9 <= w <= 2.0 for w in waits
     )
 
@@ -591,7 +594,7 @@ async def test_a_long_retry_after_is_reported_not_waited(
 ) -> None:
     fake.override(
         "GET",
-        r"/api/v2/search$",
+        r"/api/v2/users/search$",
         Resp(429, raw=b"Too Many Requests", headers={"Retry-After": "45"}),
     )
     with pytest.raises(RateLimited) as caught:
@@ -604,10 +607,10 @@ async def test_rate_limit_headers_adjust_the_account_limiter(
 ) -> None:
     ok = Resp(
         200,
-        {"results": [], "count": 0, "next_page": None},
+        {"users": [], "count": 0, "next_page": None},
         {"X-Rate-Limit": "700", "X-Rate-Limit-Remaining": "650"},
     )
-    fake.override("GET", r"/api/v2/search$", ok)
+    fake.override("GET", r"/api/v2/users/search$", ok)
     await connector.find_people(q("dot@example.com"))
     assert connector._limiter.limit == 700
 

@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Final
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
@@ -256,6 +256,8 @@ class HubSpotFake(FakeApi):
         }
         self.associations: dict[tuple[str, str, str], list[str]] = {}
         self.owners: dict[str, dict[str, Any]] = {}
+        self.batch_links_page = 500
+        """Associations per input of a v4 batch read (HubSpot's page)."""
         self.scopes = [
             "crm.objects.contacts.read",
             "crm.objects.contacts.write",
@@ -272,8 +274,10 @@ class HubSpotFake(FakeApi):
         r("DELETE", r"/crm/v3/objects/(notes|calls)/(\d+)", self._archive)
         r("GET", r"/account-info/v3/details", self._account)
         r("GET", r"/crm/v4/objects/(\w+)/(\d+)/associations/(\w+)", self._assoc)
+        r("POST", r"/crm/v4/associations/(\w+)/(\w+)/batch/read", self._batch_assoc)
         r("POST", r"/crm/v3/objects/(\w+)/batch/read", self._batch)
         r("GET", r"/crm/v3/pipelines/tickets", self._pipelines)
+        r("GET", r"/crm/v3/owners/?$", self._owner_list)
         r("GET", r"/crm/v3/owners/(\d+)", self._owner)
         r("GET", r"/crm/v3/properties/(\w+)/([\w-]+)", self._property)
         r("POST", r"/crm/v3/objects/(notes|calls|contacts)", self._create)
@@ -416,37 +420,56 @@ class HubSpotFake(FakeApi):
         ids = self.associations.get((from_type, from_id, to_type), [])
         limit = int(call.params.get("limit", 500))
         start = int(call.params.get("after", 0))
-        # HubSpot's default association types, from the asking side (v4 "Associations" table).
-        type_ids = {
-            "contacts": {
-                "companies": 279,
-                "tickets": 15,
-                "notes": 201,
-                "calls": 193,
-                "emails": 197,
-            },
-            "tickets": {"contacts": 16, "notes": 227, "calls": 219, "emails": 223},
-        }.get(from_type, {})
         page = ids[start : start + limit]
-        answer: dict[str, Any] = {
-            "results": [
-                {
-                    "toObjectId": int(i),
-                    "associationTypes": [
-                        {
-                            "category": "HUBSPOT_DEFINED",
-                            "typeId": type_ids.get(to_type, 1),
-                            "label": None,
-                        }
-                    ],
-                }
-                for i in page
-            ]
-        }
+        answer: dict[str, Any] = {"results": [_hs_link(from_type, to_type, i) for i in page]}
         if start + limit < len(ids):
             after = str(start + limit)
             answer["paging"] = {"next": {"after": after, "link": None}}
         return Resp(200, answer)
+
+    def _batch_assoc(self, call: Call, match: re.Match[str]) -> Resp:
+        """v4 batch read: each input's first `batch_links_page` associations (`paging` per input
+        beyond);
+        inputs without any are errors of a 207 Multi-Status answer."""
+        from_type, to_type = match.groups()
+        inputs = [str(item["id"]) for item in (call.json or {}).get("inputs", [])]
+        if len(inputs) > 1000:
+            return Resp(
+                400, hs_error("Batch input must contain at most 1000 items", "VALIDATION_ERROR")
+            )
+        results, missing = [], []
+        for from_id in inputs:
+            ids = self.associations.get((from_type, from_id, to_type), [])
+            if not ids:
+                missing.append(from_id)
+                continue
+            page = self.batch_links_page
+            result: dict[str, Any] = {
+                "from": {"id": from_id},
+                "to": [_hs_link(from_type, to_type, i) for i in ids[:page]],
+            }
+            if len(ids) > page:
+                result["paging"] = {"next": {"after": str(page), "link": None}}
+            results.append(result)
+        answer: dict[str, Any] = {
+            "status": "COMPLETE",
+            "results": results,
+            "startedAt": ago(seconds=1),
+            "completedAt": ago(seconds=0),
+        }
+        if missing:
+            answer["numErrors"] = len(missing)
+            answer["errors"] = [
+                {
+                    "status": "error",
+                    "category": "OBJECT_NOT_FOUND",
+                    "subCategory": "crm.associations.NO_ASSOCIATIONS_FOUND",
+                    "message": f"No {to_type} is associated with {from_type} {i}.",
+                    "context": {"fromObjectId": [i]},
+                }
+                for i in missing
+            ]
+        return Resp(207 if missing else 200, answer)
 
     def _batch(self, call: Call, match: re.Match[str]) -> Resp:
         object_type = match.group(1)
@@ -511,6 +534,16 @@ class HubSpotFake(FakeApi):
             },
         )
 
+    def _owner_list(self, call: Call, _: re.Match[str]) -> Resp:
+        limit = int(call.params.get("limit", 100))
+        start = int(call.params.get("after", 0))
+        owners = list(self.owners.values())
+        answer: dict[str, Any] = {"results": owners[start : start + limit]}
+        if start + limit < len(owners):
+            after = str(start + limit)
+            answer["paging"] = {"next": {"after": after, "link": None}}
+        return Resp(200, answer)
+
     def _owner(self, call: Call, match: re.Match[str]) -> Resp:
         owner = self.owners.get(match.group(1))
         if owner is None:
@@ -561,6 +594,21 @@ class HubSpotFake(FakeApi):
         return Resp(
             200, {"userId": 123, "hubId": self.portal_id, "appId": 456, "scopes": self.scopes}
         )
+
+
+HS_ASSOCIATION_TYPES: Final = {
+    "contacts": {"companies": 279, "tickets": 15, "notes": 201, "calls": 193, "emails": 197},
+    "tickets": {"contacts": 16, "notes": 227, "calls": 219, "emails": 223},
+}
+"""HubSpot's default association types, from the asking side (v4 "Associations" table)."""
+
+
+def _hs_link(from_type: str, to_type: str, to_id: str) -> dict[str, Any]:
+    type_id = HS_ASSOCIATION_TYPES.get(from_type, {}).get(to_type, 1)
+    return {
+        "toObjectId": int(to_id),
+        "associationTypes": [{"category": "HUBSPOT_DEFINED", "typeId": type_id, "label": None}],
+    }
 
 
 def _hs_filter(props: Mapping[str, Any], f: Mapping[str, Any]) -> bool:
@@ -623,6 +671,7 @@ class ZendeskFake(FakeApi):
         r("GET", r"/api/v2/search", self._search)
         r("GET", r"/api/v2/search/count", self._count)
         r("GET", r"/api/v2/users/me", self._me)
+        r("GET", r"/api/v2/users/search", self._user_search)
         r("GET", r"/api/v2/users/(\d+)/identities", self._identities)
         r("GET", r"/api/v2/users/(\d+)", self._user)
         r("POST", r"/api/v2/users", self._create_user)
@@ -864,6 +913,39 @@ class ZendeskFake(FakeApi):
         self.slas.setdefault(ticket_id, []).append(
             {"breach_at": breach_at, "stage": stage, "metric": metric, "hours": 1}
         )
+
+    def _user_search(self, call: Call, _: re.Match[str]) -> Resp:
+        """`GET /api/v2/users/search`: the search syntax over users, offset pages, with the
+        users' side-loads `include=identities,organizations`."""
+        terms = shlex.split(call.params.get("query", ""))
+        per_page = min(100, int(call.params.get("per_page", 100)))
+        page = int(call.params.get("page", 1))
+        pool = [
+            u
+            for u in self.users.values()
+            if all(self._user_term(u, t) for t in terms if not t.startswith("type:"))
+        ]
+        start = (page - 1) * per_page
+        users = pool[start : start + per_page]
+        next_page = None
+        if start + per_page < len(pool):
+            query = urlencode({**call.params, "page": page + 1})
+            next_page = f"{self.site}/api/v2/users/search.json?{query}"
+        answer: dict[str, Any] = {
+            "users": users,
+            "next_page": next_page,
+            "previous_page": None,
+            "count": len(pool),
+        }
+        include = call.params.get("include", "").split(",")
+        if "identities" in include:
+            answer["identities"] = [i for u in users for i in self.identities.get(u["id"], [])]
+        if "organizations" in include:
+            ids = dict.fromkeys(u.get("organization_id") for u in users)
+            answer["organizations"] = [
+                self.organizations[i] for i in ids if i in self.organizations
+            ]
+        return Resp(200, answer)
 
     def _user_term(self, user: Mapping[str, Any], term: str) -> bool:
         key, _, value = term.partition(":")

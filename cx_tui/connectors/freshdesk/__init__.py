@@ -21,9 +21,23 @@ sources.
 | `connector` | `FreshdeskConnector`, the parts put together |
 """
 
-from cx_tui.connectors.freshdesk.connector import FreshdeskConnector
+from typing import TYPE_CHECKING
 
-CONNECTOR = FreshdeskConnector
-"""What the registry finds: the connector class this package provides."""
+from cx_tui.connectors.kit.exports import lazy_exports
+
+if TYPE_CHECKING:
+    from cx_tui.connectors.freshdesk.connector import FreshdeskConnector
+
+    CONNECTOR = FreshdeskConnector
+
+# Loaded on first use: validating a config file reads `options` alone (see kit/exports.py).
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "CONNECTOR": "connector.FreshdeskConnector",
+        "FreshdeskConnector": "connector.FreshdeskConnector",
+    },
+)
+"""`CONNECTOR` is what the registry finds: the connector class this package provides."""
 
 __all__ = ["CONNECTOR", "FreshdeskConnector"]

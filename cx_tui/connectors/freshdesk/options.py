@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
-from cx_tui.connectors.base import Option
+from cx_tui.connectors.base import SETTLE_OPTION, Option
 
 DOMAIN: Final = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 FIELD: Final = re.compile(r"[A-Za-z0-9_]{1,64}")
@@ -45,6 +45,7 @@ def validate_field(value: Any) -> str:
 
 
 OPTIONS: Final = (
+    SETTLE_OPTION,
     Option(
         "domain",
         "Domain",

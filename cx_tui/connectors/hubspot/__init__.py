@@ -13,12 +13,30 @@ HubSpot's limits and confirms contacts; `records` turns JSON into models; `detai
 and `admin` are what their names say; `connector` puts them together.
 """
 
-from cx_tui.connectors.hubspot.connector import HubSpotConnector
-from cx_tui.connectors.hubspot.records import CONTACT_PROPERTIES, pipeline_statuses
-from cx_tui.connectors.hubspot.search import check_search_limits, search_request
+from typing import TYPE_CHECKING
 
-CONNECTOR = HubSpotConnector
-"""What the registry finds: the connector class this package provides."""
+from cx_tui.connectors.kit.exports import lazy_exports
+
+if TYPE_CHECKING:
+    from cx_tui.connectors.hubspot.connector import HubSpotConnector
+    from cx_tui.connectors.hubspot.records import CONTACT_PROPERTIES, pipeline_statuses
+    from cx_tui.connectors.hubspot.search import check_search_limits, search_request
+
+    CONNECTOR = HubSpotConnector
+
+# Loaded on first use: validating a config file reads `options` alone (see kit/exports.py).
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "CONNECTOR": "connector.HubSpotConnector",
+        "HubSpotConnector": "connector.HubSpotConnector",
+        "CONTACT_PROPERTIES": "records.CONTACT_PROPERTIES",
+        "pipeline_statuses": "records.pipeline_statuses",
+        "check_search_limits": "search.check_search_limits",
+        "search_request": "search.search_request",
+    },
+)
+"""`CONNECTOR` is what the registry finds: the connector class this package provides."""
 
 __all__ = [
     "CONNECTOR",

@@ -21,10 +21,13 @@ from cx_tui.connectors.kit import (
     RetryPolicy,
     Vendor,
     VendorConnector,
+    batches,
     collect,
     expect_dict,
     expect_dicts,
     expect_list,
+    gather_all,
+    in_batches,
     record_id,
 )
 from cx_tui.connectors.kit.fields import FieldMap
@@ -41,6 +44,8 @@ SEARCH_RATE: Final = (5, 1.0)
 BURST_RATE: Final = (100, 10.0)
 """Other requests per 10 seconds per account: the smallest tier (Free/Starter)."""
 BATCH_READ: Final = 100
+BATCH_LINKS: Final = 1000
+"""Records per v4 batch associations read (HubSpot's limit)."""
 ASSOCIATION_PAGE: Final = 500
 MAX_ASSOCIATION_PAGES: Final = 4
 
@@ -56,6 +61,17 @@ class Portal:
         return (
             f"https://{self.app_domain}/contacts/{self.portal_id}/record/{object_type_id}/{record}"
         )
+
+
+def _link_ids(links: Any) -> list[str]:
+    return [
+        record_id(
+            item.get("toObjectId") if isinstance(item, Mapping) else None,
+            "HubSpot",
+            "an association",
+        )
+        for item in expect_list(links, "HubSpot", "associations")
+    ]
 
 
 def next_after(page: Mapping[str, Any]) -> str | None:
@@ -101,6 +117,7 @@ class HubSpotAccount(VendorConnector[dict[str, Any]]):
         self._portal_unknowable = False
         self._owners: dict[str, str | None] = {}
         self._owners_denied = False
+        self._owners_listed = False
         self._stages: dict[tuple[str, str], TicketStatus] | None = None
         self._stages_tried = False
 
@@ -174,17 +191,39 @@ class HubSpotAccount(VendorConnector[dict[str, Any]]):
             )
 
         def ids(page: dict[str, Any]) -> list[str]:
-            return [
-                record_id(
-                    item.get("toObjectId") if isinstance(item, Mapping) else None,
-                    "HubSpot",
-                    "an association",
-                )
-                for item in expect_list(page.get("results"), "HubSpot", "associations")
-            ]
+            return _link_ids(page.get("results"))
 
         found = await collect(fetch, next_after, ids, max_pages=max_pages)
         return sorted(set(found), key=int, reverse=True)
+
+    async def _links(
+        self, from_type: str, from_ids: Sequence[str], to_type: str, policy: RetryPolicy = LOOKUP
+    ) -> dict[str, list[str]]:
+        """Ids of the `to_type` records associated with each of `from_ids`, newest (highest)
+        first: one v4 batch read per `BATCH_LINKS` ids.
+
+        A record with more than one page of associations is completed with `_associated`.
+        Records without any are missing from the answer (HubSpot lists them as errors of a 207).
+        """
+        found: dict[str, list[str]] = {}
+        more: list[str] = []
+        for chunk in batches(from_ids, BATCH_LINKS):
+            data = await self._post(
+                f"/crm/v4/associations/{from_type}/{to_type}/batch/read",
+                {"inputs": [{"id": i} for i in chunk]},
+                policy,
+                safe=True,
+            )
+            for result in expect_dicts(data.get("results"), "HubSpot", "associations", "a link"):
+                source = expect_dict(result.get("from"), "HubSpot", "an association's source")
+                from_id = record_id(source.get("id"), "HubSpot", "an association's source")
+                found[from_id] = _link_ids(result.get("to"))
+                if next_after(result):
+                    more.append(from_id)
+        if more:
+            complete = await gather_all(*(self._associated(from_type, i, to_type) for i in more))
+            found.update(zip(more, complete, strict=True))
+        return {k: sorted(set(v), key=int, reverse=True) for k, v in found.items()}
 
     async def _batch_read(
         self,
@@ -194,16 +233,16 @@ class HubSpotAccount(VendorConnector[dict[str, Any]]):
         policy: RetryPolicy = LOOKUP,
     ) -> list[dict[str, Any]]:
         """Records by id, `BATCH_READ` per request (HubSpot's batch read limit)."""
-        records: list[dict[str, Any]] = []
-        for start in range(0, len(ids), BATCH_READ):
-            chunk = ids[start : start + BATCH_READ]
+
+        async def read(chunk: Sequence[str]) -> list[dict[str, Any]]:
             data = await self._post(
                 f"/crm/v3/objects/{object_type}/batch/read",
                 {"properties": list(properties), "inputs": [{"id": i} for i in chunk]},
                 policy,
                 safe=True,
             )
-            records += expect_dicts(
+            return expect_dicts(
                 data.get("results"), "HubSpot", object_type, f"a record of {object_type}"
             )
-        return records
+
+        return await in_batches(ids, BATCH_READ, read)

@@ -1,15 +1,21 @@
 """What surrounds a HubSpot contact: companies, tickets with their internal notes, activity.
 
-Companies and tickets through v4 associations plus batch reads; the contact's most recent
-notes, calls and emails for the timeline; internal notes of open tickets as the tickets'
-(private) comments, which feed "already tried". A part the token may not read (a 403: no
-`tickets` scope, say) is left out rather than failing the rest; `cx-tui connectors` lists the
-missing scopes.
+The request graph, in three dependent round trips (issue 16) after the search:
+1. one v4 batch associations read per object type (companies, tickets, notes, calls, emails),
+   side by side with the ticket pipelines (read once per connector);
+2. batch reads of those records, side by side with one batched read of the tickets' notes
+   associations (every ticket: which is open is known only once the tickets are read);
+3. only when an open ticket has a note that is not also on the contact (HubSpot's UI files a
+   note logged on a ticket on its contacts too): a batch read of those notes.
+
+Internal notes of open tickets become the tickets' (private) comments, which feed "already
+tried". A part that fails alone (a 403: no `tickets` scope, say; a 4xx or 5xx, a timeout, junk)
+is left out and named in `failed_parts` (`kit.parts`); `cx-tui connectors` lists missing scopes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, TypeVar
@@ -24,12 +30,12 @@ from cx_tui.connectors.hubspot.records import (
     Reader,
     pipeline_statuses,
 )
-from cx_tui.connectors.kit import LOOKUP, gather_all
+from cx_tui.connectors.kit import LOOKUP, gather_all, record_id
 from cx_tui.connectors.kit.parts import Parts
 from cx_tui.models import Details, TicketStatus
 
 if TYPE_CHECKING:
-    from cx_tui.models import Comment, Company, Match, Ticket
+    from cx_tui.models import Comment, Match, Ticket
 
 T = TypeVar("T")
 
@@ -39,6 +45,18 @@ MAX_TICKETS_WITH_NOTES: Final = 10
 """Open tickets whose internal notes are read (newest first)."""
 MAX_ACTIVITIES: Final = 50
 """Notes, calls and emails each, most recent first (by id: HubSpot ids grow over time)."""
+LINKED: Final = ("companies", "tickets", "notes", "calls", "emails")
+"""What a contact's details read, one batch associations read each."""
+PART: Final = {
+    "companies": "companies",
+    "tickets": "tickets",
+    "notes": "notes",
+    "calls": "calls",
+    "emails": "e-mails",
+}
+"""How a failed part is named to the agent."""
+
+Records = list[dict[str, Any]]
 
 
 class HubSpotDetails(HubSpotAccount):
@@ -61,18 +79,24 @@ class HubSpotDetails(HubSpotAccount):
             AuthError (401), RateLimited, Unavailable (unreachable): the whole source.
         """
         contact_id = self.own_record(match.person.ref, "contact")
-        await self._portal_info(LOOKUP)
-        read = self._reader(datetime.now(UTC))
-        contact_url = read.link("0-1", contact_id)
-        no_tickets: tuple[tuple[Ticket, ...], dict[str, str]] = ((), {})
         parts = Parts("HubSpot")
-        companies, (tickets, note_tickets), notes, calls, emails = await gather_all(
-            parts.read("companies", self._companies(contact_id, read), ()),
-            parts.read("tickets", self._tickets(contact_id, read), no_tickets),
-            parts.read("notes", self._activities(contact_id, "notes", NOTE_PROPERTIES), []),
-            parts.read("calls", self._activities(contact_id, "calls", CALL_PROPERTIES), []),
-            parts.read("e-mails", self._activities(contact_id, "emails", EMAIL_PROPERTIES), []),
+        links, stages, _ = await gather_all(
+            self._contact_links(contact_id, parts),
+            self._pipeline_stages(),
+            self._portal_info(LOOKUP),
         )
+        read = self._reader(datetime.now(UTC))
+        companies, ticket_records, notes, calls, emails, ticket_notes = await self._read_linked(
+            links, parts
+        )
+        tickets = parts.each("tickets", ticket_records, lambda r: read.ticket(r, stages))
+        comments = await self._open_ticket_notes(tickets, ticket_notes, notes, read, parts)
+        note_tickets = {
+            c.ref.record_id.removeprefix("note-"): ticket_id
+            for ticket_id, notes_of in comments.items()
+            for c in notes_of
+        }
+        contact_url = read.link("0-1", contact_id)
         interactions = [
             *parts.each("notes", notes, lambda n: read.note(n, note_tickets, contact_url)),
             *parts.each("calls", calls, lambda c: read.call(c, contact_url)),
@@ -80,19 +104,87 @@ class HubSpotDetails(HubSpotAccount):
         ]
         interactions.sort(key=lambda i: i.at, reverse=True)
         return Details(
-            companies=companies,
-            tickets=tickets,
+            companies=tuple(parts.each("companies", companies, read.company)),
+            tickets=tuple(
+                replace(t, comments=comments[t.ref.record_id]) if t.ref.record_id in comments else t
+                for t in tickets
+            ),
             interactions=tuple(interactions),
             failed_parts=parts.failures,
         )
 
-    async def _companies(self, contact_id: str, read: Reader) -> tuple[Company, ...]:
-        ids = (await self._associated("contacts", contact_id, "companies"))[:MAX_COMPANIES]
-        if not ids:
-            return ()
+    async def _contact_links(self, contact_id: str, parts: Parts) -> dict[str, list[str]]:
+        """Round trip 1: the ids of each kind of record associated with the contact."""
+        no_ids: dict[str, list[str]] = {}
+        found = await gather_all(
+            *(
+                parts.read(PART[kind], self._links("contacts", [contact_id], kind), no_ids)
+                for kind in LINKED
+            )
+        )
+        return {kind: ids.get(contact_id, []) for kind, ids in zip(LINKED, found, strict=True)}
+
+    async def _read_linked(
+        self, links: Mapping[str, list[str]], parts: Parts
+    ) -> tuple[Records, Records, Records, Records, Records, dict[str, list[str]]]:
+        """Round trip 2: the records, and the notes associated with each ticket."""
         plan = (self.plan_property,) if self.plan_property else ()
         properties = ("name", "domain", *plan, *self.fields.related_fields("company"))
-        return tuple(read.company(r) for r in await self._batch_read("companies", ids, properties))
+        tickets = links.get("tickets", [])[:MAX_TICKETS]
+        no_links: dict[str, list[str]] = {}
+
+        def part(kind: str, limit: int, names: Sequence[str]) -> Awaitable[Records]:
+            return self._read_part(kind, links.get(kind, [])[:limit], names, parts)
+
+        return await gather_all(
+            part("companies", MAX_COMPANIES, properties),
+            part("tickets", MAX_TICKETS, TICKET_PROPERTIES),
+            part("notes", MAX_ACTIVITIES, NOTE_PROPERTIES),
+            part("calls", MAX_ACTIVITIES, CALL_PROPERTIES),
+            part("emails", MAX_ACTIVITIES, EMAIL_PROPERTIES),
+            parts.read("notes", self._links("tickets", tickets, "notes"), no_links)
+            if tickets
+            else _done(no_links),
+        )
+
+    async def _read_part(
+        self, object_type: str, ids: Sequence[str], properties: Sequence[str], parts: Parts
+    ) -> Records:
+        if not ids:
+            return []
+        return await parts.read(
+            PART[object_type], self._batch_read(object_type, ids, properties), []
+        )
+
+    async def _open_ticket_notes(
+        self,
+        tickets: Sequence[Ticket],
+        ticket_notes: Mapping[str, list[str]],
+        contact_notes: Records,
+        read: Reader,
+        parts: Parts,
+    ) -> dict[str, tuple[Comment, ...]]:
+        """Round trip 3, when needed: the internal notes of the most recently updated open
+        tickets, by ticket id; the notes already read as the contact's are not read again."""
+        open_ones = sorted((t for t in tickets if t.is_open), key=lambda t: t.updated, reverse=True)
+        wanted = {
+            t.ref.record_id: ticket_notes.get(t.ref.record_id, [])[:MAX_ACTIVITIES]
+            for t in open_ones[:MAX_TICKETS_WITH_NOTES]
+        }
+        known = {record_id(n.get("id"), "HubSpot", "a note"): n for n in contact_notes}
+        missing = list(dict.fromkeys(i for ids in wanted.values() for i in ids if i not in known))
+        if missing:
+            for extra in await self._read_part("notes", missing, NOTE_PROPERTIES, parts):
+                known[record_id(extra.get("id"), "HubSpot", "a note")] = extra
+        urls = {t.ref.record_id: t.ref.url for t in open_ones}
+        result: dict[str, tuple[Comment, ...]] = {}
+        for ticket_id, ids in wanted.items():
+            url = urls[ticket_id]
+            notes_of = [known[i] for i in ids if i in known]
+            comments = parts.each("notes", notes_of, lambda n: read.ticket_note(n, url))  # noqa: B023
+            comments.sort(key=lambda c: c.created)
+            result[ticket_id] = tuple(comments)
+        return result
 
     async def _pipeline_stages(self) -> dict[tuple[str, str], TicketStatus] | None:
         if not self._stages_tried:
@@ -107,43 +199,6 @@ class HubSpotDetails(HubSpotAccount):
                 pass  # try again next time; the default stages serve meanwhile
         return self._stages
 
-    async def _tickets(
-        self, contact_id: str, read: Reader
-    ) -> tuple[tuple[Ticket, ...], dict[str, str]]:
-        """The contact's tickets, and which of the notes read belong to which open ticket."""
-        ids = (await self._associated("contacts", contact_id, "tickets"))[:MAX_TICKETS]
-        if not ids:
-            return (), {}
-        records, stages = await gather_all(
-            self._batch_read("tickets", ids, TICKET_PROPERTIES), self._pipeline_stages()
-        )
-        tickets = [read.ticket(record, stages) for record in records]
-        open_ones = sorted((t for t in tickets if t.is_open), key=lambda t: t.updated, reverse=True)
-        with_notes = open_ones[:MAX_TICKETS_WITH_NOTES]
-        note_lists = await gather_all(*(self._ticket_notes(t, read) for t in with_notes))
-        comments = {t.ref.record_id: notes for t, notes in zip(with_notes, note_lists, strict=True)}
-        note_tickets = {
-            c.ref.record_id.removeprefix("note-"): ticket_id
-            for ticket_id, notes in comments.items()
-            for c in notes
-        }
-        result = [
-            replace(t, comments=comments[t.ref.record_id]) if t.ref.record_id in comments else t
-            for t in tickets
-        ]
-        return tuple(result), note_tickets
 
-    async def _ticket_notes(self, ticket: Ticket, read: Reader) -> tuple[Comment, ...]:
-        ids = (await self._associated("tickets", ticket.ref.record_id, "notes", max_pages=1))[
-            :MAX_ACTIVITIES
-        ]
-        records = await self._batch_read("notes", ids, NOTE_PROPERTIES) if ids else []
-        comments = [read.ticket_note(record, ticket.ref.url) for record in records]
-        comments.sort(key=lambda c: c.created)
-        return tuple(comments)
-
-    async def _activities(
-        self, contact_id: str, object_type: str, properties: Sequence[str]
-    ) -> list[dict[str, Any]]:
-        ids = (await self._associated("contacts", contact_id, object_type))[:MAX_ACTIVITIES]
-        return await self._batch_read(object_type, ids, properties) if ids else []
+async def _done(value: T) -> T:
+    return value

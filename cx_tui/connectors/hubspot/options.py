@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
-from cx_tui.connectors.base import Option, text_validator
+from cx_tui.connectors.base import SETTLE_OPTION, Option, text_validator
 from cx_tui.connectors.kit.fields import fields_option
 
 API_URL: Final = "https://api.hubapi.com"
@@ -30,6 +30,7 @@ validate_property = text_validator(
 
 
 OPTIONS: Final[tuple[Option, ...]] = (
+    SETTLE_OPTION,
     Option(
         "portal_id",
         "Portal id",

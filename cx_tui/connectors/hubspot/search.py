@@ -50,6 +50,8 @@ MAX_SEARCH_PAGES: Final = 3
 MAX_MATCHES: Final = 50
 """Contacts considered per lookup (a switchboard number can have many)."""
 OWNER_LOOKUP_TIMEOUT: Final = 1.0
+OWNER_PAGE: Final = 500
+"""Owners read in one request (HubSpot's largest page)."""
 
 
 def search_request(
@@ -153,9 +155,10 @@ class HubSpotLookup(HubSpotAccount):
             return expect_dicts(page.get("results"), "HubSpot", "search results", "a contact")
 
         found: list[dict[str, Any]]
-        found, _ = await gather_all(
+        found, _, _ = await gather_all(
             collect(fetch, next_after, contacts, max_pages=MAX_SEARCH_PAGES, limit=MAX_MATCHES),
             self._portal_info(LOOKUP),
+            self._owner_directory(),
         )
         return found
 
@@ -197,6 +200,27 @@ class HubSpotLookup(HubSpotAccount):
             result.append(match)
         return result
 
+    async def _owner_directory(self) -> None:
+        """The account's owners (one page of `OWNER_PAGE`), read once beside the first search so
+        that a contact's owner costs no round trip of its own; an owner it lacks (archived, or
+        beyond the page) is asked for alone in `enrich`."""
+        if self._owners_listed or self._owners_denied:
+            return
+        try:
+            data = await asyncio.wait_for(
+                self._get("/crm/v3/owners", LOOKUP, limit=OWNER_PAGE), OWNER_LOOKUP_TIMEOUT
+            )
+        except AuthError:
+            self._owners_denied = True
+            return
+        except (ConnectorError, TimeoutError):
+            return  # asked again beside the next search
+        for owner in expect_dicts(data.get("results"), "HubSpot", "owners", "an owner"):
+            owner_id = text_or_none(owner.get("id"))
+            if owner_id and owner_id.isdigit():
+                self._owners[owner_id] = _owner_name(owner)
+        self._owners_listed = True
+
     async def _owner(self, owner_id: str) -> None:
         if not owner_id.isdigit():
             return
@@ -210,9 +234,11 @@ class HubSpotLookup(HubSpotAccount):
             return
         except ConnectorError:
             return
-        name = " ".join(
-            p
-            for p in (text_or_none(data.get("firstName")), text_or_none(data.get("lastName")))
-            if p
-        )
-        self._owners[owner_id] = name or text_or_none(data.get("email"))
+        self._owners[owner_id] = _owner_name(data)
+
+
+def _owner_name(data: Mapping[str, Any]) -> str | None:
+    name = " ".join(
+        p for p in (text_or_none(data.get("firstName")), text_or_none(data.get("lastName"))) if p
+    )
+    return name or text_or_none(data.get("email"))

@@ -18,9 +18,23 @@ absent. The secret is an access token, sent as `Authorization: Bearer`.
 | `connector` | `IntercomConnector`, the parts put together |
 """
 
-from cx_tui.connectors.intercom.connector import IntercomConnector
+from typing import TYPE_CHECKING
 
-CONNECTOR = IntercomConnector
-"""What the registry finds: the connector class this package provides."""
+from cx_tui.connectors.kit.exports import lazy_exports
+
+if TYPE_CHECKING:
+    from cx_tui.connectors.intercom.connector import IntercomConnector
+
+    CONNECTOR = IntercomConnector
+
+# Loaded on first use: validating a config file reads `options` alone (see kit/exports.py).
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "CONNECTOR": "connector.IntercomConnector",
+        "IntercomConnector": "connector.IntercomConnector",
+    },
+)
+"""`CONNECTOR` is what the registry finds: the connector class this package provides."""
 
 __all__ = ["CONNECTOR", "IntercomConnector"]

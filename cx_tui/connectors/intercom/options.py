@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from cx_tui.connectors.base import Option
+from cx_tui.connectors.base import SETTLE_OPTION, Option
 
 API_VERSION: Final = "2.15"
 """`info.version` of the OpenAPI description the connector was written against
@@ -48,6 +48,7 @@ def validate_app_id(value: Any) -> str:
 
 
 OPTIONS: Final = (
+    SETTLE_OPTION,
     Option(
         "region",
         "Region",

@@ -7,6 +7,7 @@
 | `limiter` | the `Limiter` interface, the in-process `RateLimiter`, `shared_limiter` |
 | `errors` | status and body → `ConnectorError`, through the vendor's `VendorHooks` |
 | `pages` | pagination as capped async iterators, `collect`, `every_item`, `gather_all` |
+| `batch` | ids cut into a vendor's batch size, read side by side (`in_batches`) |
 | `readers` | checked JSON shapes, times, ids, HTML ↔ text |
 | `markers` | the one delivery-marker format, `cx-tui:<key>` |
 | `matching` | the one phone matcher; confirming a candidate client-side |
@@ -31,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from cx_tui.connectors.kit.pages import collect, every_item, gather_all, pages
 
 if TYPE_CHECKING:
+    from cx_tui.connectors.kit.batch import batches, in_batches
     from cx_tui.connectors.kit.client import (
         DEFAULT_TIMEOUT,
         MAX_RESPONSE_BYTES,
@@ -127,6 +129,8 @@ if TYPE_CHECKING:
     )
 
 _HOMES: dict[str, str] = {
+    "batches": "batch",
+    "in_batches": "batch",
     "Attempt": "retry",
     "BACKGROUND": "retry",
     "CheckFailed": "template",
@@ -249,6 +253,7 @@ __all__ = [
     "backoff_delay",
     "basic",
     "basic_value",
+    "batches",
     "bearer",
     "checked_digits",
     "checked_email",
@@ -274,6 +279,7 @@ __all__ = [
     "has_marker",
     "header_int",
     "html_to_text",
+    "in_batches",
     "is_dns_failure",
     "marker",
     "match_phone",

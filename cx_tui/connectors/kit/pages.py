@@ -22,6 +22,7 @@ B = TypeVar("B")
 C = TypeVar("C")
 D = TypeVar("D")
 E = TypeVar("E")
+F = TypeVar("F")
 
 
 async def pages(
@@ -106,6 +107,16 @@ async def gather_all(a: Awaitable[A], b: Awaitable[B], c: Awaitable[C], /) -> tu
 async def gather_all(
     a: Awaitable[A], b: Awaitable[B], c: Awaitable[C], d: Awaitable[D], e: Awaitable[E], /
 ) -> tuple[A, B, C, D, E]: ...
+@overload
+async def gather_all(
+    a: Awaitable[A],
+    b: Awaitable[B],
+    c: Awaitable[C],
+    d: Awaitable[D],
+    e: Awaitable[E],
+    f: Awaitable[F],
+    /,
+) -> tuple[A, B, C, D, E, F]: ...
 @overload
 async def gather_all(*awaitables: Awaitable[T]) -> tuple[T, ...]: ...
 async def gather_all(*awaitables: Awaitable[Any]) -> tuple[Any, ...]:

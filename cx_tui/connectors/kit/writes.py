@@ -22,13 +22,12 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, ClassVar, Final
+from typing import TYPE_CHECKING, ClassVar
 
 from cx_tui.connectors.base import (
     Capability,
     Connector,
     InvalidInput,
-    Option,
     Unsupported,
 )
 from cx_tui.connectors.kit.markers import checked_marker, marker
@@ -44,22 +43,6 @@ _NOTE_CAPABILITY: Mapping[TargetKind, Capability] = {
 }
 
 
-def _settle_value(value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 3600:
-        raise ValueError("expected seconds between 0 and 3600")
-    return float(value)
-
-
-SETTLE_OPTION: Final = Option(
-    "settle_seconds",
-    "Settle delay",
-    "Seconds a write whose outcome is unknown is left before cx-tui looks whether the vendor "
-    "saved it (its index lag). Default: the vendor's.",
-    type=float,
-    validator=_settle_value,
-)
-
-
 class MarkerWrites(Connector):
     """`add_note` and the settle hooks of a vendor without (or beside) native idempotency."""
 
@@ -69,10 +52,6 @@ class MarkerWrites(Connector):
     settle_default: ClassVar[float] = 10.0
     """The vendor's settle delay: long enough for a write to be committed and searchable, in
     the vendor's own words (quote them where you set it)."""
-
-    @classmethod
-    def all_options(cls) -> tuple[Option, ...]:
-        return (*super().all_options(), SETTLE_OPTION)
 
     @property
     def settle_seconds(self) -> float:

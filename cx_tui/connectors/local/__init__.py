@@ -28,23 +28,45 @@ Where things are:
 
 from __future__ import annotations
 
-from cx_tui.connectors.local.connector import LocalConnector
-from cx_tui.connectors.local.database import BUSY_WAIT, DatabaseBusy
-from cx_tui.connectors.local.details import MAX_INTERACTIONS, MAX_OTHER_TICKETS
-from cx_tui.connectors.local.options import database_path, default_path
-from cx_tui.connectors.local.schema import SCHEMA_VERSION
-from cx_tui.connectors.local.search import MAX_NAME_MATCHES
-from cx_tui.connectors.local.seed import (
-    DATASETS,
-    demo_region,
-    load_demo,
-    reset_database,
-    seed_database,
-)
-from cx_tui.connectors.local.writes import MAX_SUBJECT
+from typing import TYPE_CHECKING
 
-CONNECTOR = LocalConnector
-"""The connector class this package provides (for the connector registry)."""
+from cx_tui.connectors.kit.exports import lazy_exports
+
+if TYPE_CHECKING:
+    from cx_tui.connectors.local.connector import LocalConnector
+    from cx_tui.connectors.local.database import BUSY_WAIT, DatabaseBusy
+    from cx_tui.connectors.local.details import MAX_INTERACTIONS, MAX_OTHER_TICKETS
+    from cx_tui.connectors.local.options import DATASETS, database_path, default_path
+    from cx_tui.connectors.local.schema import SCHEMA_VERSION
+    from cx_tui.connectors.local.search import MAX_NAME_MATCHES
+    from cx_tui.connectors.local.seed import demo_region, load_demo, reset_database, seed_database
+    from cx_tui.connectors.local.writes import MAX_SUBJECT
+
+    CONNECTOR = LocalConnector
+
+# Loaded on first use: validating a config file reads `options` alone (see kit/exports.py).
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "CONNECTOR": "connector.LocalConnector",
+        "LocalConnector": "connector.LocalConnector",
+        "BUSY_WAIT": "database.BUSY_WAIT",
+        "DatabaseBusy": "database.DatabaseBusy",
+        "MAX_INTERACTIONS": "details.MAX_INTERACTIONS",
+        "MAX_OTHER_TICKETS": "details.MAX_OTHER_TICKETS",
+        "database_path": "options.database_path",
+        "default_path": "options.default_path",
+        "SCHEMA_VERSION": "schema.SCHEMA_VERSION",
+        "MAX_NAME_MATCHES": "search.MAX_NAME_MATCHES",
+        "DATASETS": "options.DATASETS",
+        "demo_region": "seed.demo_region",
+        "load_demo": "seed.load_demo",
+        "reset_database": "seed.reset_database",
+        "seed_database": "seed.seed_database",
+        "MAX_SUBJECT": "writes.MAX_SUBJECT",
+    },
+)
+"""`CONNECTOR` is what the registry finds: the connector class this package provides."""
 
 __all__ = [
     "BUSY_WAIT",

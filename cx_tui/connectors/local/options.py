@@ -1,5 +1,6 @@
 """The local connector's options (declared once, validated from the declaration) and where
-its database file lives."""
+its database file lives. Read when a config file is validated, before the first frame: it
+imports nothing heavy."""
 
 from __future__ import annotations
 
@@ -9,12 +10,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import phonenumbers
-
 from cx_tui import paths
 from cx_tui.connectors.base import Option
 from cx_tui.connectors.kit.fields import NO_FIELDS, FieldMap, field_map_validator, fields_option
-from cx_tui.connectors.local.seed import DATASETS
+
+DATASETS = ("crm", "helpdesk")
+"""The parts of the shipped demo data a database can be seeded from."""
 
 
 def validate_path(value: Any) -> str:
@@ -30,6 +31,8 @@ def validate_dataset(value: Any) -> str:
 
 
 def validate_region(value: Any) -> str:
+    import phonenumbers  # only when a region is set: the config is read before the first frame
+
     region = value.strip().upper() if isinstance(value, str) else None
     if region is None or region not in phonenumbers.SUPPORTED_REGIONS:
         raise ValueError('expected an ISO 3166 region code such as "US" or "GB"')

@@ -19,6 +19,7 @@ from typing import Any
 from cx_tui import sqlite_files
 from cx_tui.connectors.base import Unavailable
 from cx_tui.connectors.local import database
+from cx_tui.connectors.local.options import DATASETS
 from cx_tui.connectors.local.schema import (
     ensure_schema,
     insert,
@@ -29,9 +30,6 @@ from cx_tui.connectors.local.schema import (
 from cx_tui.models import Channel, ContactKind, Direction, OwnerRole, Priority, TicketStatus
 from cx_tui.sqlite_files import SIDECARS, transaction
 from cx_tui.utc import to_iso
-
-DATASETS = ("crm", "helpdesk")
-"""The parts of the shipped demo data a database can be seeded from."""
 
 
 @cache

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Final
 
-from cx_tui.connectors.base import Option
+from cx_tui.connectors.base import SETTLE_OPTION, Option
 
 API_NAME: Final = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,79}")
 """A Salesforce field API name (`Tier__c`): the only names put into SOQL besides our own."""
@@ -59,6 +59,7 @@ def _create_as(value: Any) -> str:
 
 
 OPTIONS: Final[tuple[Option, ...]] = (
+    SETTLE_OPTION,
     Option(
         "client_id",
         "Consumer key",

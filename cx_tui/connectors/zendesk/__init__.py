@@ -12,13 +12,31 @@ checked parts only and confirms users with their identities; `records` turns JSO
 `details`, `writes` and `admin` are what their names say; `connector` puts them together.
 """
 
-from cx_tui.connectors.zendesk.connector import ZendeskConnector
-from cx_tui.connectors.zendesk.hooks import HOOKS, ZendeskHooks
-from cx_tui.connectors.zendesk.search import user_search_query
-from cx_tui.connectors.zendesk.writes import MAX_SUBJECT
+from typing import TYPE_CHECKING
 
-CONNECTOR = ZendeskConnector
-"""What the registry finds: the connector class this package provides."""
+from cx_tui.connectors.kit.exports import lazy_exports
+
+if TYPE_CHECKING:
+    from cx_tui.connectors.zendesk.connector import ZendeskConnector
+    from cx_tui.connectors.zendesk.hooks import HOOKS, ZendeskHooks
+    from cx_tui.connectors.zendesk.search import user_search_query
+    from cx_tui.connectors.zendesk.writes import MAX_SUBJECT
+
+    CONNECTOR = ZendeskConnector
+
+# Loaded on first use: validating a config file reads `options` alone (see kit/exports.py).
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "CONNECTOR": "connector.ZendeskConnector",
+        "ZendeskConnector": "connector.ZendeskConnector",
+        "HOOKS": "hooks.HOOKS",
+        "ZendeskHooks": "hooks.ZendeskHooks",
+        "user_search_query": "search.user_search_query",
+        "MAX_SUBJECT": "writes.MAX_SUBJECT",
+    },
+)
+"""`CONNECTOR` is what the registry finds: the connector class this package provides."""
 
 __all__ = [
     "CONNECTOR",

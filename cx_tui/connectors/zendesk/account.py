@@ -91,6 +91,8 @@ class ZendeskAccount(VendorConnector[UserCandidate]):
         )
         self._limiter = self.account_limiter(LIMIT_PER_MINUTE, 60.0, label="Zendesk")
         self._organizations: dict[str, str | None] = {}
+        self._organization_records: dict[str, dict[str, Any]] = {}
+        """Organizations side-loaded by the user search, by id (the details read no other)."""
 
     def auth(self) -> HeaderAuth:
         """API-token auth (`Basic {email}/token:{token}`) with `email`, else OAuth `Bearer`."""

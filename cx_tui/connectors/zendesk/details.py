@@ -150,6 +150,9 @@ class ZendeskDetails(ZendeskLookup):
     async def _organization(self, organization_id: str | None, read: Reader) -> Company | None:
         if organization_id is None:
             return None
+        side_loaded = self._organization_records.get(organization_id)
+        if side_loaded is not None:
+            return read.organization(side_loaded, organization_id)
         try:
             data = await self._get(f"/api/v2/organizations/{organization_id}", LOOKUP)
         except NotFound:

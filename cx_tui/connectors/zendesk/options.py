@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
-from cx_tui.connectors.base import Option, text_validator
+from cx_tui.connectors.base import SETTLE_OPTION, Option, text_validator
 from cx_tui.connectors.kit.fields import fields_option
-from cx_tui.identity import QueryError, normalize_email
 
 _SUBDOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 _FIELD = re.compile(r"[A-Za-z0-9_]{1,64}")
@@ -23,6 +22,9 @@ def validate_subdomain(value: Any) -> str:
 
 
 def validate_email(value: Any) -> str:
+    # Imported here: the config is read before the first frame, and identity loads phonenumbers.
+    from cx_tui.identity import QueryError, normalize_email
+
     try:
         return normalize_email(value if isinstance(value, str) else "")
     except QueryError:
@@ -37,6 +39,7 @@ validate_field = text_validator(
 
 
 OPTIONS: Final[tuple[Option, ...]] = (
+    SETTLE_OPTION,
     Option(
         "subdomain",
         "Subdomain",

@@ -11,6 +11,7 @@ whose numbers and addresses do not really match is dropped.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
@@ -18,6 +19,7 @@ from cx_tui.connectors.base import InvalidInput, NotFound
 from cx_tui.connectors.kit import (
     LOOKUP,
     checked_digits,
+    collect,
     confirm_person,
     expect_dicts,
     gather_all,
@@ -26,12 +28,10 @@ from cx_tui.connectors.kit import (
     search_name,
 )
 from cx_tui.connectors.kit.explain import searched
-from cx_tui.connectors.zendesk.account import UserCandidate, ZendeskAccount
+from cx_tui.connectors.zendesk.account import UserCandidate, ZendeskAccount, next_page
 from cx_tui.connectors.zendesk.records import Reader, organization_of
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
     from cx_tui.identity import Query
     from cx_tui.models import Match
 
@@ -39,6 +39,10 @@ SEARCH_PAGE: Final = 25
 """Users per search page; at most two pages are read."""
 MAX_CANDIDATES: Final = 20
 """Users whose identities are read per lookup (a shared number can have many)."""
+
+
+def user_key(user: Mapping[str, Any]) -> str:
+    return record_id(user.get("id"), "Zendesk", "a user")
 
 
 def user_search_query(query: Query) -> str:
@@ -63,7 +67,9 @@ class ZendeskLookup(ZendeskAccount):
         return Reader(self.name, self.region, self.plan_field, self.agent_url, now, self.fields)
 
     async def search(self, query: Query) -> list[UserCandidate]:
-        """Users Zendesk finds for the query, each with their identities.
+        """Users Zendesk finds for the query, each with their identities: one round trip, the
+        identities and organizations side-loaded (`include=`); a user whose identities did not
+        come along has them read alone.
 
         Raises:
             InvalidInput: a value that could change the query's meaning (nothing is sent).
@@ -72,16 +78,56 @@ class ZendeskLookup(ZendeskAccount):
         search = user_search_query(query)
         searched("user search", [search], "query")
         try:
-            results = await self._search(
-                search, LOOKUP, limit=2 * SEARCH_PAGE, per_page=SEARCH_PAGE
-            )
+            users, side_loaded = await self._users_with_identities(search)
         except NotFound:
             raise self._no_account() from None
-        users = [r for r in results if r.get("result_type", "user") == "user"][:MAX_CANDIDATES]
-        identities = await gather_all(*(self._identities(u) for u in users))
-        if users:
-            searched("each user's identities (emails and phones)", [], "")
-        return list(zip(users, identities, strict=True))
+        users = users[:MAX_CANDIDATES]
+        missing = [u for u in users if user_key(u) not in side_loaded]
+        read = await gather_all(*(self._identities(u) for u in missing))
+        if missing:
+            searched("the identities (emails and phones) Zendesk did not side-load", [], "")
+        side_loaded.update((user_key(u), i) for u, i in zip(missing, read, strict=True))
+        return [(u, side_loaded[user_key(u)]) for u in users]
+
+    async def _users_with_identities(
+        self, search: str
+    ) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
+        """`GET /api/v2/users/search` with `include=identities,organizations`: the users, and
+        the identities by user id when Zendesk side-loaded them (the organizations are kept
+        for the details)."""
+        identities: dict[str, list[dict[str, Any]]] = {}
+        side_loaded = False
+
+        async def fetch(page: str | None) -> dict[str, Any]:
+            extra: dict[str, str | int] = {"page": page} if page else {}
+            return await self._get(
+                "/api/v2/users/search",
+                LOOKUP,
+                query=search,
+                per_page=SEARCH_PAGE,
+                include="identities,organizations",
+                **extra,
+            )
+
+        def users(page: dict[str, Any]) -> list[dict[str, Any]]:
+            nonlocal side_loaded
+            if "identities" in page:
+                side_loaded = True
+                for identity in expect_dicts(
+                    page.get("identities"), "Zendesk", "identities", "an identity"
+                ):
+                    identities.setdefault(str(identity.get("user_id")), []).append(identity)
+            for org in expect_dicts(
+                page.get("organizations", []), "Zendesk", "organizations", "an organization"
+            ):
+                self._organization_records[record_id(org.get("id"), "Zendesk", "an org")] = org
+            return expect_dicts(page.get("users"), "Zendesk", "users", "a user")
+
+        found = await collect(fetch, next_page, users, max_pages=2, limit=2 * SEARCH_PAGE)
+        if side_loaded:
+            for user in found:
+                identities.setdefault(user_key(user), [])
+        return found, identities
 
     async def _identities(self, user: Mapping[str, Any]) -> list[dict[str, Any]]:
         user_id = record_id(user.get("id"), "Zendesk", "a user")
@@ -94,7 +140,6 @@ class ZendeskLookup(ZendeskAccount):
     def confirm(self, candidate: UserCandidate, query: Query, now: datetime) -> Match | None:
         user, identities = candidate
         person = self._reader(now).person(user, identities)
-        organization = organization_of(user)
-        if organization is not None:
-            self._organizations[person.ref.record_id] = organization
+        # Known, even as none: the details then need not read the user again.
+        self._organizations[person.ref.record_id] = organization_of(user)
         return confirm_person(person, query, self.region, secondary="a secondary identity")
