@@ -38,6 +38,7 @@ class ZendeskConnector(ZendeskWrites, ZendeskAdmin):
         | Capability.TICKET_NOTES
         | Capability.CREATE_CONTACT
         | Capability.CREATE_TICKET
+        | Capability.UPDATE_PERSON
     )
     options: ClassVar[tuple[Option, ...]] = OPTIONS
     unsupported_targets: ClassVar[dict[TargetKind, str]] = {TargetKind.PERSON: NO_PERSON_NOTES}
