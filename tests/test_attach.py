@@ -20,6 +20,7 @@ from cx_tui.screens.attach_number import AttachNumber
 from cx_tui.store import SCHEMA_VERSION, Store
 from cx_tui.store.schema import migrate
 from tests.outbox_fakes import person_target, ticket_target
+from tests.test_ui_flows import look_up
 
 NOW = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
 UNKNOWN = "+14155550199"
@@ -109,10 +110,7 @@ def test_migrating_from_version_7_keeps_the_outbox_and_takes_added_numbers(
 async def test_attach_on_the_demo_then_the_number_is_that_person() -> None:
     app = CxApp(load_config())
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("ctrl+l", *UNKNOWN, "enter")
-        screen = app.main
-        await screen.workers.wait_for_complete()
-        await pilot.pause()
+        screen = await look_up(app, pilot, UNKNOWN)
         assert screen.profile is not None and screen.profile.state is ProfileState.UNKNOWN
         assert ActionKind.ATTACH_NUMBER in [a.kind for a in screen.actions]
 

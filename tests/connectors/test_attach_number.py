@@ -13,22 +13,13 @@ import pytest
 from cx_tui.attach import attach, attach_sources, people
 from cx_tui.config import load_config
 from cx_tui.connectors.base import BadResponse, Capability, Unsupported
-from cx_tui.connectors.hubspot import HubSpotConnector
-from cx_tui.connectors.zendesk import ZendeskConnector
 from cx_tui.identity import QueryError, link_point, parse_query
-from cx_tui.lookup import LookupEngine
 from cx_tui.models import ProfileState, SourceRef
 from cx_tui.outbox import ItemKind, ItemState
 from cx_tui.services import Services
-from tests.connectors.vendor_fakes import (
-    HUBSPOT_TOKEN,
-    ZENDESK_AGENT,
-    ZENDESK_TOKEN,
-    HubSpotFake,
-    ZendeskFake,
-)
+from tests.connectors.test_identity_hops import HS, ZD, engine
+from tests.connectors.vendor_fakes import HubSpotFake, ZendeskFake
 
-HS, ZD = "Acme HubSpot", "Acme Zendesk"
 NEW = "+1 415 555 0177"
 NEW_E164 = "+14155550177"
 KEY = "0b7e4c2a-5d2f-4f57-9a0c-3c1f7d2e9b41"
@@ -56,22 +47,6 @@ def doubles() -> tuple[HubSpotFake, ZendeskFake]:
     zendesk.add_user(3001, "Jane Doe", "jane.doe@corp.example", "+14155550132")
     zendesk.add_user(3002, "Other Person", "other@corp.example", "+14155550188")
     return hubspot, zendesk
-
-
-def engine(hubspot: HubSpotFake, zendesk: ZendeskFake) -> LookupEngine:
-    return LookupEngine(
-        [
-            HubSpotConnector(
-                HS, {"default_region": "US"}, HUBSPOT_TOKEN, transport=hubspot.transport()
-            ),
-            ZendeskConnector(
-                ZD,
-                {"subdomain": "acme", "email": ZENDESK_AGENT, "default_region": "US"},
-                ZENDESK_TOKEN,
-                transport=zendesk.transport(),
-            ),
-        ]
-    )
 
 
 @pytest.fixture
