@@ -40,6 +40,7 @@ class ActionKind(StrEnum):
     """What the UI does when the agent takes the action."""
 
     CREATE_CONTACT = "create-contact"
+    ATTACH_NUMBER = "attach-number"
     RETRY_LOOKUP = "retry-lookup"
     CONFIRM_PERSON = "confirm-person"
     OPEN_TICKET = "open-ticket"
@@ -161,6 +162,25 @@ def unknown_caller(profile: Profile, context: Context) -> Iterable[NextAction]:
         why,
         90,
         prefill=_prefill(context.query),
+    )
+
+
+@rule
+def attach_number(profile: Profile, context: Context) -> Iterable[NextAction]:
+    """Beside "create a contact": the caller may be someone known, on a new number."""
+    if profile.state is not ProfileState.UNKNOWN or profile.unsearched or not profile.attach_to:
+        return
+    prefill = _prefill(context.query)
+    if "phone" not in prefill:
+        return
+    yield NextAction(
+        "attach_number",
+        ActionKind.ATTACH_NUMBER,
+        "Add this number to an existing person",
+        f"If the caller is someone {_listing(list(profile.attach_to), 'or')} knows on a new "
+        "number, find them by name or email and add the number: no duplicate contact.",
+        88,
+        prefill=prefill,
     )
 
 

@@ -52,6 +52,8 @@ class Delivery:
     def _changed(self, item: OutboxItem) -> None:
         if item.state is ItemState.DELIVERED:
             self.engine.invalidate(item.target.ref)
+            if item.kind is ItemKind.ADD_PHONE:  # the number now finds this person there
+                self.engine.cache.invalidate_source(item.target.ref.connector)
         for listener in list(self._listeners):
             listener(item)
 

@@ -135,6 +135,15 @@ MAIN_KEYS: tuple[Key, ...] = (
         command="Create a contact",
     ),
     Key(
+        "attach-number",
+        "e",
+        "attach_number",
+        "Add number to a person",
+        "Act",
+        show=False,
+        command="Add this number to an existing person",
+    ),
+    Key(
         "open-record",
         "o",
         "open_record",

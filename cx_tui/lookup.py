@@ -174,8 +174,15 @@ class LookupEngine:
 
         line = (query.phone.e164, query.phone.extension or "") if query.phone else None
         notes = [UNRECOGNISED_RANGE_NOTE] if query.phone and not query.phone.recognised else []
+        attach_to = [c.name for c in self.connectors if c.supports(Capability.UPDATE_PERSON)]
         builder = ProfileBuilder(
-            query.display(), self.source_names, self._links(), line, notes, self.link_for(query)
+            query.display(),
+            self.source_names,
+            self._links(),
+            line,
+            notes,
+            self.link_for(query),
+            attach_to if line is not None else (),
         )
         if selected is not None:
             builder.select(selected)

@@ -503,6 +503,9 @@ class Profile:
     notes: tuple[str, ...] = ()
     """Quiet remarks about how the lookup went ("number range not recognised", "confirmed by
     you on 3 Dec"), shown on the card."""
+    attach_to: tuple[str, ...] = ()
+    """For a phone lookup: the sources that can add this number to an existing person
+    (`Capability.UPDATE_PERSON`), where "add this number to an existing person" is offered."""
 
     def value(self, name: str) -> str | None:
         """The shown value of a field, or None when no source has it."""

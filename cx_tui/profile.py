@@ -298,6 +298,7 @@ class ProfileBuilder:
         line: (E.164, extension) of a phone query (see `resolve`).
         notes: Remarks about the query itself (a number outside the known ranges).
         link: Who the agent said this number or email belongs to (see `apply_link`).
+        attach_to: Sources that can add the queried number to a person (`Profile.attach_to`).
     """
 
     def __init__(
@@ -308,8 +309,10 @@ class ProfileBuilder:
         line: tuple[str, str] | None = None,
         notes: Sequence[str] = (),
         link: ConfirmedLink | None = None,
+        attach_to: Sequence[str] = (),
     ) -> None:
         self.query = query
+        self.attach_to = tuple(attach_to)
         self.notes: list[str] = list(notes)
         """Remarks the profile carries whatever the sources say (see `Profile.notes`)."""
         self._line = line
@@ -386,7 +389,13 @@ class ProfileBuilder:
         if resolution.state is ProfileState.UNKNOWN:
             state = ProfileState.SEARCHING if pending else ProfileState.UNKNOWN
             return Profile(
-                self.query, state, sources=sources, link=self.link, link_use=use, notes=notes
+                self.query,
+                state,
+                sources=sources,
+                link=self.link,
+                link_use=use,
+                notes=notes,
+                attach_to=self.attach_to,
             )
         if resolution.state is ProfileState.AMBIGUOUS:
             return Profile(

@@ -84,6 +84,18 @@ class LookupSession:
         builder.select(candidate.key)
         return self._engine().stream_details(candidate.matches, into=builder)
 
+    def adopt(self, candidate: Candidate) -> bool:
+        """The agent said who the caller is (they added this number to that person): the
+        person joins the profile on screen, to be picked with `pick`. False: no lookup."""
+        builder = self.builder
+        if builder is None:
+            return False
+        for match in candidate.matches:
+            kept = builder.matches.get(match.source, ())
+            kept = tuple(m for m in kept if m.person.ref.key != match.person.ref.key)
+            builder.add_matches(match.source, (*kept, match))
+        return True
+
     def offer_picker(self, profile: Profile) -> bool:
         """Whether to offer the candidate picker now: once per lookup that ends ambiguous."""
         if profile.state is not ProfileState.AMBIGUOUS or self._picker_offered:

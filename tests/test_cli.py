@@ -105,9 +105,10 @@ def test_nobody_found_exits_1_and_offers_create_contact(capsys: pytest.CaptureFi
     assert code == 1
     data = json.loads(out)
     assert data["state"] == "unknown"
-    [action] = data["next_actions"]
+    action, attach = data["next_actions"]  # the demo's sources can also take the number
     assert action["kind"] == "create-contact"
     assert action["prefill"] == {"phone": "+14155550199", "extension": "5"}
+    assert attach["kind"] == "attach-number" and attach["prefill"] == action["prefill"]
 
 
 @pytest.mark.parametrize(

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         NoteReceipt,
         NoteTarget,
         Person,
+        SourceRef,
     )
 
 
@@ -138,6 +139,9 @@ class Capability(enum.Flag):
     """`add_note` to a `TargetKind.NEW_TICKET` opens a ticket for the person with the note."""
     ASSIGN = enum.auto()
     """`hand_off`: a ticket note that also assigns the ticket to a group or an agent."""
+    UPDATE_PERSON = enum.auto()
+    """`add_phone` adds a number to an existing person (an unknown caller who is someone's new
+    phone: "add this number to an existing person")."""
     LOOKUP = LOOKUP_PHONE | LOOKUP_EMAIL | LOOKUP_NAME
     """Every kind of lookup (phone, email, name)."""
 
@@ -489,6 +493,38 @@ class Connector(ABC):
             ConnectorError: a subclass saying why the person was not created.
         """
         raise Unsupported(f"{self.name} cannot create contacts.")
+
+    async def add_phone(
+        self,
+        person: SourceRef,  # noqa: ARG002 - the default refuses; overrides use them all
+        e164: str,  # noqa: ARG002
+        idempotency_key: str,  # noqa: ARG002
+        *,
+        extension: str | None = None,  # noqa: ARG002
+    ) -> NoteReceipt:
+        """Add a phone number to an existing person (declare `Capability.UPDATE_PERSON`).
+
+        Idempotent by reading: the person's record is read first, and when it already holds
+        the number (compared as E.164 and extension, however it is written there) nothing is
+        written and the receipt says `duplicate=True`. So the same key twice, or the same
+        number attached twice, writes once.
+
+        Args:
+            person: A person record of this connector.
+            e164: The number, E.164 (`+14155550132`).
+            idempotency_key: The outbox's key for this write (the same on every retry).
+            extension: The extension, when the line has one.
+
+        Returns:
+            A receipt whose `ref` is the person.
+
+        Raises:
+            Unsupported: the source cannot add numbers to people.
+            InvalidInput: an invalid number, or another source's record (nothing is sent).
+            ConnectorError: a subclass with the vendor's own words when it refused (no free
+                phone field, the number belongs to someone else...).
+        """
+        raise Unsupported(f"{self.name} cannot add a number to a person.")
 
     async def check(self) -> CheckResult:
         """Check the account: reachable, authenticated, and what the token may do."""

@@ -76,8 +76,12 @@ class Outbox:
             item_kind = ItemKind(kind)
         except ValueError:
             raise OutboxError(
-                f"Unknown outbox item kind {kind!r}: expected note or call."
+                f"Unknown outbox item kind {kind!r}: expected note, call or add-phone."
             ) from None
+        if item_kind is ItemKind.ADD_PHONE:
+            text = phone_line(text)
+            if any(target.kind is not TargetKind.PERSON for target in unique):
+                raise OutboxError("A number is added to a person, not to a ticket.")
         clean = _clean_payload(payload, item_kind) if payload is not None else None
         items = self.store.outbox_insert(
             batch=uuid.uuid4().hex,
@@ -152,6 +156,8 @@ class Outbox:
         """
         if not text.strip():
             raise OutboxError("The note is empty.")
+        if self.get(item_id).kind is ItemKind.ADD_PHONE:
+            text = phone_line(text)  # the number, corrected
         now = self.clock()
         item = self.store.outbox_update(
             item_id,
@@ -222,6 +228,22 @@ def _clean_payload(payload: Mapping[str, Any], kind: ItemKind) -> dict[str, Any]
             if parsed.tzinfo is None:
                 raise OutboxError("A call's `at` needs a UTC offset.")
     return clean
+
+
+def phone_line(text: str) -> str:
+    """The line an `add-phone` item adds, as it is kept: `+14155550132`, or with its
+    extension `+14155550132 ext. 12`.
+
+    Raises:
+        OutboxError: not a phone number with its country code.
+    """
+    from cx_tui.identity import QueryError, normalize_phone
+
+    try:
+        phone = normalize_phone(text)
+    except QueryError as error:
+        raise OutboxError(f"A number to add: {error}") from None
+    return f"{phone.e164} ext. {phone.extension}" if phone.extension else phone.e164
 
 
 def target_kinds() -> str:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from cx_tui.connectors.base import Connector, ConnectorError, Unsupported
+from cx_tui.identity import normalize_phone
 from cx_tui.models import Assignment, NoteReceipt
 from cx_tui.outbox.common import Backoff, Clock, OnChange, Sleep, log, notify
 from cx_tui.outbox.retry import Verdict, exponential_backoff, judge, settled
@@ -258,8 +259,9 @@ class OutboxWorker:
         self, connector: Connector, item: OutboxItem
     ) -> tuple[NoteReceipt, tuple[str, ...]]:
         """Send `item`; when an earlier attempt's outcome is unknown, look for it first, and
-        after writing, remove a copy the source saved late (where it allows that)."""
-        if item.unsure_since is None:
+        after writing, remove a copy the source saved late (where it allows that). An added
+        number needs neither: `add_phone` reads the record before it writes."""
+        if item.unsure_since is None or item.kind is ItemKind.ADD_PHONE:
             return await self._send(connector, item), ()
         found = await connector.find_delivery(item.target, item.idempotency_key)
         if found is not None:
@@ -275,6 +277,11 @@ class OutboxWorker:
         return receipt, removed
 
     async def _send(self, connector: Connector, item: OutboxItem) -> NoteReceipt:
+        if item.kind is ItemKind.ADD_PHONE:
+            line = normalize_phone(item.text)
+            return await connector.add_phone(
+                item.target.ref, line.e164, item.idempotency_key, extension=line.extension
+            )
         if item.kind is ItemKind.CALL:
             payload = item.payload or {}
             at = payload.get("at")

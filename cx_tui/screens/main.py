@@ -339,6 +339,8 @@ class MainScreen(Screen[None]):
         kind = action.kind
         if kind is ActionKind.CREATE_CONTACT:
             self.action_create_contact()
+        elif kind is ActionKind.ATTACH_NUMBER:
+            self.action_attach_number()
         elif kind is ActionKind.RETRY_LOOKUP:
             if self.session.query is not None:
                 self.look_up(self.session.query.text)
@@ -391,6 +393,11 @@ class MainScreen(Screen[None]):
         services = self.services
         form = CreateContact.for_query(self.session.query, services.engine, services.region)
         self.app.push_screen(form, created)
+
+    def action_attach_number(self) -> None:
+        from cx_tui.screens.attach_number import open_attach
+
+        open_attach(self, self._load_candidate)
 
     @work(group="write", exit_on_error=False)
     async def _create(self, draft: ContactDraft) -> None:

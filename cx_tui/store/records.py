@@ -48,6 +48,9 @@ class ItemKind(StrEnum):
     NOTE = "note"
     CALL = "call"
     """A call log: delivered with the connector's `add_call` when it has one, else as a note."""
+    ADD_PHONE = "add-phone"
+    """A number added to an existing person (the target, a person): the text is the line
+    (`+14155550132`, or `+14155550132 ext. 12`), written by the connector's `add_phone`."""
 
 
 def target_label(target: NoteTarget) -> str:

@@ -11,17 +11,27 @@ from collections.abc import Callable, Sequence
 from typing import Final
 
 from cx_tui.sqlite_files import transaction
-from cx_tui.store.records import ItemKind, ItemState
+from cx_tui.store.records import ItemState
 
 APPLICATION_ID: Final = 0x63787473
 """`PRAGMA application_id` of a cx-tui store ("cxts"): how a store is told from another
 program's SQLite file before anything is written to it."""
 
 
-def _create_outbox(conn: sqlite3.Connection, table: str, target_kinds: Sequence[str]) -> None:
-    """Create the outbox table under the name `table`, its `target_kind` one of `target_kinds`."""
+_V1_ITEM_KINDS: Final = ("note", "call")
+"""The item kinds versions 1 to 7 allowed (version 8 added `add-phone`)."""
+
+
+def _create_outbox(
+    conn: sqlite3.Connection,
+    table: str,
+    target_kinds: Sequence[str],
+    item_kinds: Sequence[str] = _V1_ITEM_KINDS,
+) -> None:
+    """Create the outbox table under the name `table`, its `target_kind` one of `target_kinds`
+    and its `kind` one of `item_kinds` (each version names its own, never today's enum)."""
     states = ", ".join(f"'{state.value}'" for state in ItemState)
-    kinds = ", ".join(f"'{kind.value}'" for kind in ItemKind)
+    kinds = ", ".join(f"'{kind}'" for kind in item_kinds)
     targets = ", ".join(f"'{kind}'" for kind in target_kinds)
     conn.execute(
         f"""CREATE TABLE {table} (
@@ -140,17 +150,28 @@ def _v3_returned_calls(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX call_history_number ON call_history (number, missed)")
 
 
-def _v4_new_ticket_targets(conn: sqlite3.Connection) -> None:
-    """Version 4: a note can open a ticket (target kind `new-ticket`). SQLite cannot change a
-    CHECK constraint in place, so the outbox moves, row for row, into a table that allows it."""
-    columns = ", ".join(
-        str(row[1]) for row in conn.execute("SELECT * FROM pragma_table_info('outbox')")
-    )
-    _create_outbox(conn, "outbox_v4", ("person", "ticket", "new-ticket"))
-    conn.execute(f"INSERT INTO outbox_v4 ({columns}) SELECT {columns} FROM outbox")
+def _rebuild_outbox(
+    conn: sqlite3.Connection, target_kinds: Sequence[str], item_kinds: Sequence[str]
+) -> None:
+    """SQLite cannot change a CHECK constraint in place, so the outbox moves, row for row,
+    into a table that allows these kinds (and keeps every column it had)."""
+    before = [str(row[1]) for row in conn.execute("SELECT * FROM pragma_table_info('outbox')")]
+    _create_outbox(conn, "outbox_next", target_kinds, item_kinds)
+    for column in before:
+        if column not in {
+            str(row[1]) for row in conn.execute("SELECT * FROM pragma_table_info('outbox_next')")
+        }:
+            conn.execute(f"ALTER TABLE outbox_next ADD COLUMN {column} TEXT")
+    columns = ", ".join(before)
+    conn.execute(f"INSERT INTO outbox_next ({columns}) SELECT {columns} FROM outbox")
     conn.execute("DROP TABLE outbox")
-    conn.execute("ALTER TABLE outbox_v4 RENAME TO outbox")
+    conn.execute("ALTER TABLE outbox_next RENAME TO outbox")
     conn.execute("CREATE INDEX outbox_state_due ON outbox (state, due)")
+
+
+def _v4_new_ticket_targets(conn: sqlite3.Connection) -> None:
+    """Version 4: a note can open a ticket (target kind `new-ticket`)."""
+    _rebuild_outbox(conn, ("person", "ticket", "new-ticket"), _V1_ITEM_KINDS)
 
 
 def _v5_drop_the_lookup_cache(conn: sqlite3.Connection) -> None:
@@ -181,6 +202,12 @@ def _v7_unsure_outcomes(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE outbox ADD COLUMN unsure_since TEXT")
 
 
+def _v8_added_phones(conn: sqlite3.Connection) -> None:
+    """Version 8: the outbox also adds a number to an existing person (item kind
+    `add-phone`, on a person target)."""
+    _rebuild_outbox(conn, ("person", "ticket", "new-ticket"), (*_V1_ITEM_KINDS, "add-phone"))
+
+
 MIGRATIONS: Final[tuple[Callable[[sqlite3.Connection], None], ...]] = (
     _v1_outbox_drafts_links,
     _v2_history_and_cache,
@@ -189,6 +216,7 @@ MIGRATIONS: Final[tuple[Callable[[sqlite3.Connection], None], ...]] = (
     _v5_drop_the_lookup_cache,
     _v6_contact_links,
     _v7_unsure_outcomes,
+    _v8_added_phones,
 )
 """`MIGRATIONS[n]` takes a store from version n to n + 1. Append only; never edit a released
 one. The first schema was written as two steps so the upgrade path is exercised (and tested)

@@ -334,7 +334,7 @@ def test_connectors_checks_both_accounts(
     assert "permissions: agent" in zd_check
     assert rows["Acme HubSpot"]["Can"] == [
         "lookup phone, lookup email, lookup name, tickets, person notes, ticket notes, calls, "
-        "create contact"
+        "create contact, update person"
     ]
 
 
@@ -353,7 +353,7 @@ def test_connectors_shows_what_a_read_only_token_cannot_do(
     hub = table_rows(out)["Acme HubSpot"]
     assert hub["Can"] == [
         "lookup phone, lookup email, lookup name, tickets",
-        "not allowed: person notes, ticket notes, calls, create contact",
+        "not allowed: person notes, ticket notes, calls, create contact, update person",
     ]
     assert (
         "· cannot write notes and call logs: the token lacks the crm.objects.contacts.write scope"

@@ -281,6 +281,8 @@ class HubSpotFake(FakeApi):
         r("GET", r"/crm/v3/owners/(\d+)", self._owner)
         r("GET", r"/crm/v3/properties/(\w+)/([\w-]+)", self._property)
         r("POST", r"/crm/v3/objects/(notes|calls|contacts)", self._create)
+        r("GET", r"/crm/v3/objects/contacts/(\d+)", self._read_contact)
+        r("PATCH", r"/crm/v3/objects/contacts/(\d+)", self._update_contact)
         r("POST", r"/oauth/v2/private-apps/get/access-token-info", self._token_info)
 
     def authorize(self, call: Call) -> Resp | None:
@@ -590,6 +592,36 @@ class HubSpotFake(FakeApi):
                 self.associate(object_type, new_id, target_type, target)
         return Resp(201, record)
 
+    def _contact(self, match: re.Match[str]) -> dict[str, Any] | Resp:
+        record = self.objects["contacts"].get(match.group(1))
+        if record is None:
+            return Resp(
+                404,
+                hs_error("Object not found.  objectId are usually numeric.", "OBJECT_NOT_FOUND"),
+            )
+        return record
+
+    def _read_contact(self, call: Call, match: re.Match[str]) -> Resp:
+        """`GET /crm/v3/objects/contacts/{id}?properties=a,b`: the properties asked for."""
+        record = self._contact(match)
+        if isinstance(record, Resp):
+            return record
+        wanted = str(call.params.get("properties") or "email,firstname,lastname").split(",")
+        props = {k: v for k, v in record["properties"].items() if k in wanted}
+        return Resp(200, {**record, "properties": {**props, "hs_object_id": record["id"]}})
+
+    def _update_contact(self, call: Call, match: re.Match[str]) -> Resp:
+        """`PATCH /crm/v3/objects/contacts/{id}` with `{"properties": {...}}`: sets them."""
+        record = self._contact(match)
+        if isinstance(record, Resp):
+            return record
+        props = (call.json or {}).get("properties")
+        if not isinstance(props, dict) or not props:
+            return Resp(400, hs_error("No properties to update", "VALIDATION_ERROR"))
+        record["properties"].update({k: None if v is None else str(v) for k, v in props.items()})
+        record["updatedAt"] = iso(NOW)
+        return Resp(200, record)
+
     def _token_info(self, call: Call, _: re.Match[str]) -> Resp:
         return Resp(
             200, {"userId": 123, "hubId": self.portal_id, "appId": 456, "scopes": self.scopes}
@@ -673,6 +705,7 @@ class ZendeskFake(FakeApi):
         r("GET", r"/api/v2/users/me", self._me)
         r("GET", r"/api/v2/users/search", self._user_search)
         r("GET", r"/api/v2/users/(\d+)/identities", self._identities)
+        r("POST", r"/api/v2/users/(\d+)/identities", self._add_identity)
         r("GET", r"/api/v2/users/(\d+)", self._user)
         r("POST", r"/api/v2/users", self._create_user)
         r("GET", r"/api/v2/organizations/(\d+)", self._organization)
@@ -984,6 +1017,41 @@ class ZendeskFake(FakeApi):
                 "count": len(self.identities.get(user_id, [])),
             },
         )
+
+    def _add_identity(self, call: Call, match: re.Match[str]) -> Resp:
+        """`POST /api/v2/users/{id}/identities` with `{"identity": {"type", "value"}}`; a phone
+        number another user holds is a 422 `RecordInvalid`, as Zendesk answers."""
+        user_id = int(match.group(1))
+        if user_id not in self.users:
+            return Resp(404, zd_error("RecordNotFound", "Not found"))
+        identity = (call.json or {}).get("identity") or {}
+        kind, value = identity.get("type"), str(identity.get("value") or "")
+        digits = "".join(filter(str.isdigit, value))
+        for other, held in self.identities.items():
+            for existing in held:
+                same = "".join(filter(str.isdigit, str(existing["value"]))) == digits
+                if other != user_id and existing["type"] == kind and same:
+                    return Resp(
+                        422,
+                        {
+                            "error": "RecordInvalid",
+                            "description": "Record validation errors",
+                            "details": {
+                                "value": [
+                                    {
+                                        "description": f"Value: {value} is already being used "
+                                        "by another user",
+                                        "error": "DuplicateValue",
+                                    }
+                                ]
+                            },
+                        },
+                    )
+        held = self.identities.setdefault(user_id, [])
+        new_id = user_id * 10 + len(held) + 100
+        added = self._identity(new_id, user_id, str(kind), value, primary=False)
+        held.append(added)
+        return Resp(201, {"identity": added})
 
     def _user(self, call: Call, match: re.Match[str]) -> Resp:
         user = self.users.get(int(match.group(1)))

@@ -16,6 +16,7 @@ from cx_tui.connectors.hubspot.hooks import HOOKS, observe_rate_headers
 from cx_tui.connectors.hubspot.options import API_URL, APP_DOMAIN, HOST
 from cx_tui.connectors.hubspot.records import Reader
 from cx_tui.connectors.kit import (
+    BACKGROUND,
     LOOKUP,
     Limiter,
     RetryPolicy,
@@ -145,6 +146,13 @@ class HubSpotAccount(VendorConnector[dict[str, Any]]):
             limiter=self._search_limiter if search else self._limiter,
             policy=policy,
             safe=safe,
+        )
+        return expect_dict(reply.data, "HubSpot", "an answer")
+
+    async def _patch(self, path: str, body: Any) -> dict[str, Any]:
+        """A PATCH that sets properties: sending it twice is harmless (the same values)."""
+        reply = await self._client().request(
+            "PATCH", path, json_body=body, limiter=self._limiter, policy=BACKGROUND, safe=True
         )
         return expect_dict(reply.data, "HubSpot", "an answer")
 

@@ -26,7 +26,8 @@ SCOPE_CAPABILITIES: Final[Mapping[str, Capability]] = {
     "crm.objects.contacts.write": Capability.PERSON_NOTES
     | Capability.TICKET_NOTES
     | Capability.CALLS
-    | Capability.CREATE_CONTACT,
+    | Capability.CREATE_CONTACT
+    | Capability.UPDATE_PERSON,
     "tickets": Capability.TICKETS | Capability.TICKET_NOTES,
 }
 """What a token without the scope cannot do (`cx-tui connectors` shows what is left)."""

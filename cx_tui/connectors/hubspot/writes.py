@@ -7,6 +7,10 @@ through `add_call`. HubSpot has no idempotency key, so each carries the outbox's
 (`hubspot.markers`): when one carries the marker, its receipt is returned with
 `duplicate=True`. Opening a ticket (`TargetKind.NEW_TICKET`) is refused (`Unsupported`), never
 written as a contact note.
+
+`add_phone` reads the contact's `phone` and `mobilephone` (`GET /crm/v3/objects/contacts/{id}`)
+and sets the first empty one (`PATCH`, `mobilephone` first); a contact holding the number
+already is left alone, one with both set is refused.
 """
 
 from __future__ import annotations
@@ -16,21 +20,24 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Final
 
-from cx_tui.connectors.base import InvalidInput
+from cx_tui.connectors.base import InvalidInput, Unsupported
 from cx_tui.connectors.hubspot.markers import HubSpotMarkers
-from cx_tui.connectors.hubspot.records import iso
+from cx_tui.connectors.hubspot.records import iso, properties
 from cx_tui.connectors.kit import (
     BACKGROUND,
     checked_marker,
+    digits_id,
     marker,
     parse_time,
     record_id,
+    text_or_none,
     text_to_html,
 )
+from cx_tui.connectors.kit.matching import holds_phone, phone_to_add
 from cx_tui.models import NoteReceipt
 
 if TYPE_CHECKING:
-    from cx_tui.models import ContactPoint, NoteTarget, Person
+    from cx_tui.models import ContactPoint, NoteTarget, Person, SourceRef
 
 NOTE_BODY_LIMIT: Final = 65_536
 """`hs_note_body` holds at most 65,536 characters (doc)."""
@@ -47,6 +54,8 @@ CALL_OUTCOMES: Final[Mapping[str, str]] = {
     "wrong number": "17b47fee-58de-441e-a44c-c6300d46f273",
 }
 """HubSpot's default call outcomes (`hs_call_disposition` takes their internal ids)."""
+PHONE_PROPERTIES: Final = ("mobilephone", "phone")
+"""HubSpot's two default contact phone properties, in the order a new number takes them."""
 _OUTCOME_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
@@ -194,3 +203,40 @@ class HubSpotWrites(HubSpotMarkers):
             data = {**data, "properties": properties}
         await self._portal_info(BACKGROUND)
         return self._reader(datetime.now(UTC)).person(data)
+
+    async def add_phone(
+        self,
+        person: SourceRef,
+        e164: str,
+        idempotency_key: str,  # noqa: ARG002 - idempotent by reading the contact first
+        *,
+        extension: str | None = None,
+    ) -> NoteReceipt:
+        """Set the number as the contact's `mobilephone` when empty, else `phone` when empty.
+
+        Raises:
+            InvalidInput: a number that is not E.164, or another source's contact.
+            NotFound: the contact does not exist (any more).
+            Unsupported: both `mobilephone` and `phone` already hold other numbers.
+            AuthError, RateLimited, Unavailable, Timeout, BadResponse: see `connectors.kit`.
+        """
+        value = phone_to_add(person, e164, extension, self.name)
+        contact_id = digits_id(person.record_id, "contact", self.name)
+        path = f"/crm/v3/objects/contacts/{contact_id}"
+        data = await self._get(path, BACKGROUND, properties=",".join(PHONE_PROPERTIES))
+        props = properties(data)
+        stored = {prop: text_or_none(props.get(prop)) for prop in PHONE_PROPERTIES}
+        now = datetime.now(UTC)
+        receipt = NoteReceipt(ref=self._ref(contact_id, person.url, now), created=now)
+        if holds_phone(stored.values(), e164, extension, self.region):
+            return NoteReceipt(receipt.ref, now, duplicate=True)
+        free = next((prop for prop in PHONE_PROPERTIES if not stored[prop]), None)
+        if free is None:
+            raise Unsupported(
+                f"HubSpot contact {contact_id} has no free phone field: mobilephone is "
+                f"{stored['mobilephone']} and phone is {stored['phone']}. Add {value} in "
+                "HubSpot (another property), or clear one of them first."
+            )
+        # Setting a property to the same value twice is harmless, so a lost answer is retried.
+        await self._patch(path, {"properties": {free: value}})
+        return receipt

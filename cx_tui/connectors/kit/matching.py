@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from cx_tui.connectors.base import InvalidInput
 from cx_tui.connectors.kit.explain import considered
 from cx_tui.connectors.kit.readers import fold_text
 from cx_tui.identity import SUFFIX_DIGITS, PhoneQuery, compare_phone, fold_email, phone_e164
@@ -17,7 +18,7 @@ from cx_tui.models import ContactKind, ContactPoint, Evidence, Match, MatchReaso
 
 if TYPE_CHECKING:
     from cx_tui.identity import Query
-    from cx_tui.models import Person
+    from cx_tui.models import Person, SourceRef
 
 
 def phone_point(
@@ -203,3 +204,34 @@ def accepted_why(person: Person, match: Match, query: Query, region: str | None)
             ):
                 return f"stored as '{raw}': {suffix_words(raw, region)}"
     return match.detail or match.reason.value
+
+
+# --- adding a number to a person ---------------------------------------------------------
+
+
+def phone_to_add(person: SourceRef, e164: str, extension: str | None, source: str) -> str:
+    """The number `add_phone` writes, as the vendor will store it (`+14155550132 ext. 12`).
+
+    Raises:
+        InvalidInput: another source's record, or a number that is not E.164 (nothing sent).
+    """
+    if person.connector != source:
+        raise InvalidInput(f"That person belongs to {person.connector}, not {source}.")
+    parsed = phone_e164(e164, None)
+    if parsed is None or parsed[0] != e164 or parsed[1]:
+        raise InvalidInput(f"'{e164}' is not a phone number in E.164 form (+ and digits).")
+    if extension is not None and not extension.isdigit():
+        raise InvalidInput(f"'{extension}' is not an extension (digits only).")
+    return f"{e164} ext. {extension}" if extension else e164
+
+
+def holds_phone(
+    stored: Iterable[str | None], e164: str, extension: str | None, region: str | None
+) -> bool:
+    """Whether one of the numbers a record stores, however written, is this line (E.164 and
+    extension): `add_phone` then writes nothing."""
+    for raw in stored:
+        parsed = phone_e164(raw, region) if raw else None
+        if parsed is not None and parsed == (e164, extension or None):
+            return True
+    return False

@@ -40,6 +40,7 @@ class LocalConnector(Writes, DetailsReader):
         | Capability.CALLS
         | Capability.CREATE_CONTACT
         | Capability.CREATE_TICKET
+        | Capability.UPDATE_PERSON
     )
     options: ClassVar[tuple[Option, ...]] = OPTIONS
 

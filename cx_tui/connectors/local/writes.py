@@ -1,5 +1,6 @@
-"""Writing to the local database: notes (on a person or a ticket, or opening a ticket), and new
-people. Each write is one transaction, keyed so that a repeat writes nothing."""
+"""Writing to the local database: notes (on a person or a ticket, or opening a ticket), new
+people, and numbers added to a person. Each write is one transaction, keyed (or checked, for a
+number) so that a repeat writes nothing."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from cx_tui.connectors.base import InvalidInput, NotFound, new_ticket_subject
+from cx_tui.connectors.kit.matching import phone_to_add
 from cx_tui.connectors.local.connection import row_id
 from cx_tui.connectors.local.schema import insert, insert_contact
 from cx_tui.connectors.local.search import Search
@@ -18,6 +20,7 @@ from cx_tui.models import (
     NoteReceipt,
     NoteTarget,
     Person,
+    SourceRef,
     TargetKind,
     TicketStatus,
 )
@@ -29,8 +32,8 @@ MAX_SUBJECT = 150
 
 
 class Writes(Search):
-    """`add_note` and `create_person` of `LocalConnector` (a new person is read back as
-    `find_people` returns it)."""
+    """`add_note`, `create_person` and `add_phone` of `LocalConnector` (a new person is read
+    back as `find_people` returns it)."""
 
     async def add_note(self, target: NoteTarget, text: str, idempotency_key: str) -> NoteReceipt:
         """Write a note on a person, or an internal note on a ticket (also on its requester),
@@ -161,6 +164,52 @@ class Writes(Search):
         return NoteReceipt(
             ref=self._ref(record, now), created=from_iso(row["created"]), duplicate=True
         )
+
+    async def add_phone(
+        self,
+        person: SourceRef,
+        e164: str,
+        idempotency_key: str,  # noqa: ARG002 - idempotent by reading the person's numbers
+        *,
+        extension: str | None = None,
+    ) -> NoteReceipt:
+        """Add the number to the person (labelled "added"), unless they already have it.
+
+        Raises:
+            InvalidInput: a number that is not E.164, or another source's person.
+            NotFound: the person does not exist.
+            Unavailable: the database file cannot be used, or stays busy (`DatabaseBusy`).
+        """
+        phone_to_add(person, e164, extension, self.name)
+        person_id = row_id(person, "person")
+
+        def write(conn: sqlite3.Connection) -> NoteReceipt:
+            now = datetime.now(UTC)
+            receipt = NoteReceipt(ref=self._ref(str(person_id), now), created=now)
+            with transaction(conn):
+                self._person_id(conn, person_id)
+                rows = conn.execute(
+                    "SELECT normalized, extension, position FROM contact_points "
+                    "WHERE person_id = ? AND kind = ?",
+                    (person_id, ContactKind.PHONE.value),
+                ).fetchall()
+                if any((r["normalized"], r["extension"]) == (e164, extension) for r in rows):
+                    return NoteReceipt(receipt.ref, now, duplicate=True)
+                position = max((int(r["position"]) for r in rows), default=-1) + 1
+                insert_contact(
+                    conn,
+                    person_id,
+                    position,
+                    ContactKind.PHONE,
+                    e164,
+                    label="added",
+                    shared=False,
+                    extension=extension,
+                    region=self.region,
+                )
+            return receipt
+
+        return await self._attempt(write)
 
     async def create_person(
         self, name: str | None, contact_points: Sequence[ContactPoint]

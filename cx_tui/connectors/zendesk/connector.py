@@ -39,6 +39,7 @@ class ZendeskConnector(ZendeskWrites, ZendeskAdmin):
         | Capability.CREATE_CONTACT
         | Capability.CREATE_TICKET
         | Capability.ASSIGN
+        | Capability.UPDATE_PERSON
     )
     options: ClassVar[tuple[Option, ...]] = OPTIONS
     unsupported_targets: ClassVar[dict[TargetKind, str]] = {TargetKind.PERSON: NO_PERSON_NOTES}

@@ -18,7 +18,9 @@ class ZendeskHooks(VendorHooks):
 
     def error_detail(self, data: Any) -> str:
         """`{"error": "...", "description": "..."}`, `{"error": {"title", "message"}}`, or
-        JSON:API style `{"errors": [{"title", "detail"}]}`."""
+        JSON:API style `{"errors": [{"title", "detail"}]}`; a `RecordInvalid`'s `details`
+        (`{"value": [{"description": "Value: ... is already being used ..."}]}`) say which
+        field was refused and why, so they follow."""
         if not isinstance(data, Mapping):
             return super().error_detail(data)
         parts = [
@@ -37,7 +39,7 @@ class ZendeskHooks(VendorHooks):
             ]
         if not parts:
             parts.append(first_error_item(data.get("errors")))
-        return " ".join(parts)
+        return " ".join([*parts, *_field_errors(data.get("details"))])
 
     def observe(self, headers: httpx.Headers, limiter: Limiter) -> None:
         """`X-Rate-Limit` (the account's per-minute limit), `X-Rate-Limit-Remaining` and, on
@@ -49,6 +51,19 @@ class ZendeskHooks(VendorHooks):
         if remaining is None:
             remaining = header_int(headers, "ratelimit-remaining")
         pause_when_spent(limiter, remaining, headers, default=60.0)
+
+
+def _field_errors(details: Any) -> list[str]:
+    """The descriptions in a `RecordInvalid`'s `details` (one list of errors per field)."""
+    if not isinstance(details, Mapping):
+        return []
+    return [
+        f"({error['description'].strip()})"
+        for errors in details.values()
+        if isinstance(errors, list)
+        for error in errors
+        if isinstance(error, Mapping) and isinstance(error.get("description"), str)
+    ][:3]
 
 
 HOOKS: Final = ZendeskHooks()

@@ -22,6 +22,7 @@ from cx_tui.connectors.base import InvalidInput, Unsupported, new_ticket_subject
 from cx_tui.connectors.kit import (
     BACKGROUND,
     checked_marker,
+    collect,
     digits_id,
     every_item,
     expect_dicts,
@@ -32,6 +33,8 @@ from cx_tui.connectors.kit import (
     record_id,
     search_email,
 )
+from cx_tui.connectors.kit.matching import holds_phone, phone_to_add
+from cx_tui.connectors.zendesk.account import next_page
 from cx_tui.connectors.zendesk.details import COMMENT_PAGE, ZendeskDetails
 from cx_tui.connectors.zendesk.records import at, one
 from cx_tui.models import Assignment, NoteReceipt, Person, Priority, SourceRef, TargetKind
@@ -59,8 +62,12 @@ NO_PERSON_NOTES: Final = (
 )
 
 
+IDENTITY_PAGES: Final = 10
+"""Pages of a user's identities read before adding a phone (100 each: more than any user has)."""
+
+
 class ZendeskWrites(ZendeskDetails):
-    """The template's note hooks, `create_ticket` and `create_person`."""
+    """The template's note hooks, `create_ticket`, `create_person` and `add_phone`."""
 
     def format_note(self, target: NoteTarget, body: str, key: str) -> str:
         # A new ticket carries the marker as its external_id, not in its first comment.
@@ -265,3 +272,41 @@ class ZendeskWrites(ZendeskDetails):
         data = await self._send("POST", "/api/v2/users", {"user": user}, BACKGROUND, "the new user")
         created = one(data.get("user"), "the new user")
         return self._reader(datetime.now(UTC)).person(created, [])
+
+    async def add_phone(
+        self,
+        person: SourceRef,
+        e164: str,
+        idempotency_key: str,  # noqa: ARG002 - idempotent by reading the identities first
+        *,
+        extension: str | None = None,
+    ) -> NoteReceipt:
+        """Add the number as a `phone_number` identity of the user (`POST
+        /api/v2/users/{id}/identities`), unless one of their identities already is it.
+
+        Raises:
+            InvalidInput: a number that is not E.164, or another source's user.
+            NotFound: the user does not exist (any more).
+            BadResponse: Zendesk refused it (a 422 when another user has the number), with
+                Zendesk's own words.
+            AuthError, RateLimited, Unavailable, Timeout: see `connectors.kit`.
+        """
+        value = phone_to_add(person, e164, extension, self.name)
+        user_id = digits_id(person.record_id, "user", self.name)
+        path = f"/api/v2/users/{user_id}/identities"
+
+        async def fetch(page: str | None) -> dict[str, Any]:
+            return await self._get(path, BACKGROUND, **({"page": page} if page else {}))
+
+        def identities(page: dict[str, Any]) -> list[dict[str, Any]]:
+            return expect_dicts(page.get("identities"), "Zendesk", "identities", "an identity")
+
+        held = await collect(fetch, next_page, identities, max_pages=IDENTITY_PAGES)
+        now = datetime.now(UTC)
+        ref = self._ref(user_id, person.url or self._user_url(user_id), now)
+        numbers = [str(i.get("value") or "") for i in held if i.get("type") == "phone_number"]
+        if holds_phone(numbers, e164, extension, self.region):
+            return NoteReceipt(ref=ref, created=now, duplicate=True)
+        identity = {"type": "phone_number", "value": value}
+        await self._send("POST", path, {"identity": identity}, BACKGROUND, "the new identity")
+        return NoteReceipt(ref=ref, created=now)
