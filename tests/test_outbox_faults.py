@@ -1,8 +1,8 @@
 """Issue 17: exactly once when the vendor's answer is lost, late, garbled; when clocks disagree;
 on a contact with 1,000 notes. Against the real HubSpot, Zendesk, Salesforce (a note and a call
-log), Freshdesk and Intercom connectors, their doubles
-behind a loopback proxy that lets the vendor save a write and then mishandles the answer
-(`tests/loopback_proxy.py`). The full 20-round matrix is `python -m bench.faults`.
+log), Freshdesk and Intercom connectors, their doubles behind a loopback proxy that lets the
+vendor save a write and then mishandles the answer (`tests/loopback_proxy.py`). The full
+20-round matrix is `python -m bench.faults`.
 """
 
 from __future__ import annotations
@@ -157,6 +157,30 @@ def _read_everything(kind: str, path: str) -> bool:
         case "freshdesk":  # the 11th page of conversations (100 a page)
             return "/conversations" in path and "page=11" in path
     return "/notes" in path and "page=21" in path  # Intercom: 50 notes a page
+
+
+@pytest.mark.parametrize(
+    ("kind", "cap", "notes"),
+    [
+        ("salesforce", ("cx_tui.connectors.salesforce.writes.SCAN", 250), 300),
+        ("freshdesk", ("cx_tui.connectors.freshdesk.writes.MAX_MARKER_PAGES", 2), 250),
+        ("intercom", ("cx_tui.connectors.intercom.writes.MAX_NOTE_PAGES", 2), 150),
+    ],
+)
+async def test_more_notes_than_the_marker_look_up_reads_is_refused_not_written(
+    monkeypatch: pytest.MonkeyPatch, kind: str, cap: tuple[str, int], notes: int
+) -> None:
+    # A partial read must never decide "not there, write it".
+    monkeypatch.setattr(*cap)
+    fake = vendor_doubles.vendor_fake(kind, existing_notes=notes)
+    key = "9a0c3c1f-7d2e-4b41-8f57-0b7e4c2a5d2f"
+    with LocalServer(fake) as server:
+        source = vendor_doubles.connector(kind, server.base_url, settle=0)
+        with pytest.raises(ConnectorError, match="cannot check them all"):
+            await source.add_note(vendor_doubles.target(kind), "Too many", key)  # type: ignore[attr-defined]
+        await source.aclose()
+    method, path = vendor_doubles.WRITE_PATH[kind]
+    assert fake.calls_to(method, path) == []
 
 
 async def test_hubspot_search_marker_lookup_reads_every_page(tmp_path: Path) -> None:

@@ -143,7 +143,7 @@ class Writer:
         _spend_check(self.api)
         found = await self._find(
             f"SELECT Id, {field}, CreatedDate FROM {sobject} WHERE {where} "
-            f"ORDER BY CreatedDate DESC, Id DESC LIMIT {SCAN + 1}",
+            f"ORDER BY CreatedDate DESC LIMIT {SCAN + 1}",
             field,
             key,
         )
