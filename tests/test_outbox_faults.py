@@ -177,7 +177,7 @@ async def test_more_notes_than_the_marker_look_up_reads_is_refused_not_written(
     with LocalServer(fake) as server:
         source = vendor_doubles.connector(kind, server.base_url, settle=0)
         with pytest.raises(ConnectorError, match="cannot check them all"):
-            await source.add_note(vendor_doubles.target(kind), "Too many", key)  # type: ignore[attr-defined]
+            await source.add_note(vendor_doubles.target(kind), "Too many", key)
         await source.aclose()
     method, path = vendor_doubles.WRITE_PATH[kind]
     assert fake.calls_to(method, path) == []

@@ -99,8 +99,8 @@ def vendor_fake(kind: str, existing_notes: int = 0) -> FakeApi:
         return org
     if kind == "freshdesk":
         fresh = FreshdeskFake()
-        fresh.add_contact(301, "Dana Scully", "d@x.example")
-        fresh.add_ticket(FD_TICKET, 301, "Router down")
+        requester = fresh.add_contact(301, "Dana Scully", "d@x.example")
+        fresh.add_ticket(FD_TICKET, requester, "Router down")
         for n in range(existing_notes):
             fresh.add_conversation(FD_TICKET, f"older note {n}", private=True)
         return fresh
