@@ -1,9 +1,11 @@
 """The reliability matrix of issue 17, too slow for the test suite on 2 cores.
 
-    python -m bench.faults [--rounds 20] [--out bench/results/faults.json]
+    python -m bench.faults [--rounds 20] [--vendors salesforce,freshdesk] [--out ...json]
 
-- Kill matrix: for HubSpot and Zendesk (their doubles behind the loopback proxy), SIGKILL the
-  deliverer at each step (`tests.fault_rounds.KILL_STEPS`), run a fresh one, count the notes.
+- Kill matrix: for each vendor double behind the loopback proxy (`tests.vendor_doubles.VENDORS`:
+  HubSpot, Zendesk, Salesforce's note and call log, Freshdesk, Intercom; `--vendors` picks,
+  "salesforce" meaning both of its kinds), SIGKILL the deliverer at each step
+  (`tests.fault_rounds.KILL_STEPS`), run a fresh one, count the notes.
 - Late save: the vendor saves 0.3-1.0 s after the client gave up (issue 17's 3-10 s, scaled by
   1/10 with the settle delay scaled alike: 1.5 s), while the worker's run loop flushes.
 
@@ -22,6 +24,7 @@ import time
 from pathlib import Path
 
 from tests.fault_rounds import KILL_STEPS, Outcome, kill_round, late_save_round
+from tests.vendor_doubles import VENDORS, vendor
 
 
 def _say(line: str) -> None:
@@ -43,12 +46,17 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--out", default="bench/results/faults.json")
+    parser.add_argument("--vendors", default=",".join(VENDORS), help="comma-separated")
     args = parser.parse_args()
+    wanted = set(args.vendors.split(","))
+    kinds = [k for k in VENDORS if k in wanted or vendor(k) in wanted]
+    if not kinds:
+        parser.error(f"--vendors: pick among {', '.join(VENDORS)}")
     rng = random.Random(17)
     results: dict[str, dict[str, int]] = {}
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as tmp:
-        for kind in ("hubspot", "zendesk"):
+        for kind in kinds:
             for step in KILL_STEPS:
                 outcomes = [
                     kill_round(kind, step, Path(tmp) / f"{kind}-{step}-{n}")

@@ -1,5 +1,6 @@
-"""Fault rounds against the HubSpot and Zendesk doubles through the loopback proxy, shared by
-the test suite (a few rounds) and `bench/faults.py` (the full matrix, 20 rounds per cell).
+"""Fault rounds against the vendor doubles (`tests.vendor_doubles.VENDORS`) through the loopback
+proxy, shared by the test suite (a few rounds) and `bench/faults.py` (the full matrix, 20 rounds
+per cell).
 
 A round returns what the vendor double ended with: how many notes carry the text (1 is right:
 0 is a loss, 2 a duplicate) and the outbox item's final state.
@@ -46,7 +47,7 @@ def _runner(
     env = {k: v for k, v in os.environ.items() if k != "CX_TUI_TEST_HOLD"}
     if hold is not None:
         env["CX_TUI_TEST_HOLD"] = f"{hold[0]}:{hold[1]}"
-    name = vendor_doubles.NAMES[kind]
+    name = vendor_doubles.name(kind)
     return subprocess.Popen(
         [
             sys.executable,
@@ -92,7 +93,7 @@ def kill_round(
     with LocalServer(fake) as server, LoopbackProxy(server.base_url) as proxy:
         store = tmp / "state.db"
         with Store(store) as opened:
-            Outbox(opened).enqueue(text, [vendor_doubles.target(kind)])
+            vendor_doubles.enqueue(Outbox(opened), text, kind)
         mark = tmp / "held"
         hold = None
         if step in ("before-send", "after-answer"):
@@ -144,7 +145,7 @@ def late_save_round(
         proxy.fault(method, path, f"late:{late}")
         source = vendor_doubles.connector(kind, proxy.base_url, settle)
         with Store(tmp / "state.db") as store:
-            Outbox(store).enqueue(text, [vendor_doubles.target(kind)])
+            vendor_doubles.enqueue(Outbox(store), text, kind)
             worker = OutboxWorker(store, {source.name: source}, backoff=lambda attempt: 0.05)
 
             async def flush() -> None:

@@ -38,7 +38,7 @@ class HeldLocal(LocalConnector):
 def connector(kind: str, name: str, path: str, delay: float, settle: float) -> Connector:
     if kind == "local":
         return HeldLocal(name, {"path": path})
-    if kind in ("hubspot", "zendesk"):
+    if kind in vendor_doubles.VENDORS:
         # `path` is the vendor double's address (through the loopback proxy).
         return vendor_doubles.connector(kind, path, settle)
     return MarkerVendor(name, {"path": path, "delay": delay})
@@ -83,7 +83,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("store")
-    parser.add_argument("vendor", choices=("local", "marker", "hubspot", "zendesk"))
+    parser.add_argument("vendor", choices=("local", "marker", *vendor_doubles.VENDORS))
     parser.add_argument("vendor_path")
     parser.add_argument("name")
     parser.add_argument("--drain", action="store_true", help="deliver until nothing is due")

@@ -1,18 +1,21 @@
 """Issue 17: exactly once when the vendor's answer is lost, late, garbled; when clocks disagree;
-on a contact with 1,000 notes. Against the real HubSpot and Zendesk connectors, their doubles
-behind a loopback proxy that lets the vendor save a write and then mishandles the answer
-(`tests/loopback_proxy.py`). The full 20-round matrix is `python -m bench.faults`.
+on a contact with 1,000 notes. Against the real HubSpot, Zendesk, Salesforce (a note and a call
+log), Freshdesk and Intercom connectors, their doubles behind a loopback proxy that lets the
+vendor save a write and then mishandles the answer (`tests/loopback_proxy.py`). The full
+20-round matrix is `python -m bench.faults`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote_plus as unquote
 
 import pytest
 
@@ -27,14 +30,12 @@ from tests.fault_rounds import KILL_STEPS, kill_round, late_save_round
 from tests.loopback_proxy import LoopbackProxy
 from tests.outbox_fakes import ScriptedConnector, person_target
 
-VENDORS = ("hubspot", "zendesk")
+VENDORS = vendor_doubles.VENDORS
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 
 
 def _writes(proxy: LoopbackProxy, kind: str) -> int:
     method, path = vendor_doubles.WRITE_PATH[kind]
-    import re
-
     return sum(1 for m, p, _ in proxy.seen if m == method and re.search(path, p.split("?")[0]))
 
 
@@ -63,7 +64,7 @@ async def test_a_saved_write_whose_answer_is_lost_is_found_not_sent_again(
         proxy.fault(method, path, mode)
         source = vendor_doubles.connector(kind, proxy.base_url, settle=0.2)
         with Store(tmp_path / "state.db") as store:
-            [queued] = Outbox(store).enqueue("Router swapped", [vendor_doubles.target(kind)])
+            queued = vendor_doubles.enqueue(Outbox(store), "Router swapped", kind)
             worker = OutboxWorker(store, {source.name: source}, backoff=lambda attempt: 0.0)
             first = await worker.deliver_once()
             item = store.outbox_get(queued.id)
@@ -87,7 +88,7 @@ async def test_a_refused_connection_is_retried_without_waiting_to_settle(
     # Nothing listens: the vendor certainly saw nothing, so no settle and no unsure mark.
     source = vendor_doubles.connector(kind, "http://127.0.0.1:9", settle=600)
     with Store(tmp_path / "state.db") as store:
-        Outbox(store).enqueue("hello", [vendor_doubles.target(kind)])
+        vendor_doubles.enqueue(Outbox(store), "hello", kind)
         worker = OutboxWorker(store, {source.name: source}, backoff=lambda attempt: 1.0)
         await worker.deliver_once()
         [item] = store.outbox_items(ItemState)
@@ -130,7 +131,7 @@ async def test_a_lost_answer_on_a_contact_with_1000_notes_writes_one_note(
         proxy.fault(method, path, "drop")
         source = vendor_doubles.connector(kind, proxy.base_url, settle=0.1)
         with Store(tmp_path / "state.db") as store:
-            Outbox(store).enqueue("Lost answer", [vendor_doubles.target(kind)])
+            vendor_doubles.enqueue(Outbox(store), "Lost answer", kind)
             await _flush(store, source)
             [done] = store.outbox_items(ItemState)
         await source.aclose()
@@ -138,12 +139,48 @@ async def test_a_lost_answer_on_a_contact_with_1000_notes_writes_one_note(
         seen = [p for _, p, _ in proxy.seen]
     assert done.state is ItemState.DELIVERED
     assert vendor_doubles.notes_with(fake, "Lost answer") == 1
-    if kind == "zendesk":
-        # Every page of comments was read (1,001 comments, 100 a page), not only the first.
-        assert sum("page%5Bafter%5D=1000" in p or "page[after]=1000" in p for p in seen) >= 1
-    else:
-        # Found by HubSpot's search on the body, limited to the contact: no page cap.
-        assert any("/objects/notes/search" in p for p in seen)
+    assert any(_read_everything(kind, unquote(p)) for p in seen), kind
+
+
+def _read_everything(kind: str, path: str) -> bool:
+    """Whether this request shows the marker look-up went past the first page (or used a
+    look-up with no page cap)."""
+    match kind:
+        case "zendesk":  # every page of comments (1,001 comments, 100 a page)
+            return "page[after]=1000" in path
+        case "hubspot":  # HubSpot's search on the body, limited to the contact: no page cap
+            return "/objects/notes/search" in path
+        case "salesforce":  # a later batch of the contact's Tasks (200 a batch)
+            return re.search(r"/query/01g[\w-]+-1000$", path) is not None
+        case "salesforce-call":  # an exact match on the call's CallObject: no page cap
+            return "WHERE CallObject = 'cx-tui:" in path
+        case "freshdesk":  # the 11th page of conversations (100 a page)
+            return "/conversations" in path and "page=11" in path
+    return "/notes" in path and "page=21" in path  # Intercom: 50 notes a page
+
+
+@pytest.mark.parametrize(
+    ("kind", "cap", "notes"),
+    [
+        ("salesforce", ("cx_tui.connectors.salesforce.writes.SCAN", 250), 300),
+        ("freshdesk", ("cx_tui.connectors.freshdesk.writes.MAX_MARKER_PAGES", 2), 250),
+        ("intercom", ("cx_tui.connectors.intercom.writes.MAX_NOTE_PAGES", 2), 150),
+    ],
+)
+async def test_more_notes_than_the_marker_look_up_reads_is_refused_not_written(
+    monkeypatch: pytest.MonkeyPatch, kind: str, cap: tuple[str, int], notes: int
+) -> None:
+    # A partial read must never decide "not there, write it".
+    monkeypatch.setattr(*cap)
+    fake = vendor_doubles.vendor_fake(kind, existing_notes=notes)
+    key = "9a0c3c1f-7d2e-4b41-8f57-0b7e4c2a5d2f"
+    with LocalServer(fake) as server:
+        source = vendor_doubles.connector(kind, server.base_url, settle=0)
+        with pytest.raises(ConnectorError, match="cannot check them all"):
+            await source.add_note(vendor_doubles.target(kind), "Too many", key)
+        await source.aclose()
+    method, path = vendor_doubles.WRITE_PATH[kind]
+    assert fake.calls_to(method, path) == []
 
 
 async def test_hubspot_search_marker_lookup_reads_every_page(tmp_path: Path) -> None:

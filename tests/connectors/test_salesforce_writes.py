@@ -61,9 +61,11 @@ async def test_note_on_a_person_is_a_completed_task_written_once() -> None:
     assert again.duplicate and again.ref.record_id == receipt.ref.record_id
     assert len(creates(api, "Task")) == 1
     lookups = [c.params["q"] for c in api.calls_to("GET", r"/query")]
+    # Every Task of the person, newest first, batch after batch (issue 17: never only the
+    # newest 200); the limit only bounds what the look-up will read before refusing.
     assert lookups[0] == (
         f"SELECT Id, Description, CreatedDate FROM Task WHERE WhoId = '{contact}' "
-        "AND TaskSubtype = 'Task' ORDER BY CreatedDate DESC LIMIT 200"
+        "AND TaskSubtype = 'Task' ORDER BY CreatedDate DESC LIMIT 50001"
     )
     await sf.aclose()
 

@@ -19,8 +19,9 @@ MAX_CLOSED_TICKETS: Final = 20
 MAX_OPEN_WITH_CONVERSATIONS: Final = 10
 MAX_CLOSED_WITH_CONVERSATIONS: Final = 3
 MAX_CONVERSATION_PAGES: Final = 3
-MAX_MARKER_PAGES: Final = 10
-"""Conversation pages read back (100 each) before a note is written again."""
+MAX_MARKER_PAGES: Final = 100
+"""Conversation pages read back (100 each) before a note is written again: every one, up to
+10,000 conversations; beyond, the look-up refuses rather than read half the list."""
 MAX_SUBJECT: Final = 255
 NOTE_LIMIT: Final = 60_000
 MAX_SUMMARY: Final = 140

@@ -4,8 +4,8 @@ Freshdesk has no idempotency header, so every write carries the outbox's marker 
 (`cx-tui:<key>`) as the last line of its HTML body and is looked up before it is sent again:
 
 - a note is `POST /api/v2/tickets/{id}/notes` with `{"body": <html>, "private": true}`
-  (`private` is always sent, though it defaults to true); the ticket's conversations are paged
-  for the marker first;
+  (`private` is always sent, though it defaults to true); every page of the ticket's
+  conversations is read for the marker first (oldest first: a new note is on the last page);
 - a new ticket is `POST /api/v2/tickets` with `requester_id`, `subject` (the note's first
   line), `description` (the note, marker last), `status` 2 (open), `priority` 1 (low) and
   `source` 3 (phone); the requester's 30 most recently created tickets are read first
@@ -23,11 +23,12 @@ from typing import TYPE_CHECKING, Any, Final
 
 from cx_tui.connectors.base import InvalidInput, new_ticket_subject
 from cx_tui.connectors.freshdesk import records
-from cx_tui.connectors.freshdesk.account import FreshdeskAccount
+from cx_tui.connectors.freshdesk.account import FreshdeskAccount, Page
 from cx_tui.connectors.freshdesk.options import MAX_MARKER_PAGES, MAX_SUBJECT
 from cx_tui.connectors.kit import (
     BACKGROUND,
     checked_marker,
+    every_item,
     expect_dicts,
     has_marker,
     html_to_text,
@@ -70,10 +71,19 @@ class FreshdeskWrites(FreshdeskAccount):
             ticket = records.ticket(self.site, found, [], datetime.now(UTC))
             return NoteReceipt(ref=ticket.ref, created=ticket.created, duplicate=True)
         ticket_id = self.own_record(target.ref, "ticket")
-        convs = await self._paged(
-            f"/api/v2/tickets/{ticket_id}/conversations",
-            policy=BACKGROUND,
+        path = f"/api/v2/tickets/{ticket_id}/conversations"
+
+        async def fetch(cursor: str | None) -> Page:
+            return await self._page(path, int(cursor or 1), policy=BACKGROUND)
+
+        # Every page (oldest first, so a note just written is on the last): a marker missed on
+        # an unread page would be written twice. Beyond the cap the look-up refuses.
+        convs = await every_item(
+            fetch,
+            lambda page: None if page[1] is None else str(page[1]),
+            lambda page: page[0],
             max_pages=MAX_MARKER_PAGES,
+            what="Freshdesk conversations",
         )
         for conv in convs:
             if has_marker(f"{conv.get('body') or ''}\n{conv.get('body_text') or ''}", key):

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from cx_tui.connectors.base import InvalidInput
+from cx_tui.connectors.base import BadResponse, InvalidInput
 from cx_tui.connectors.intercom.account import NAME, IntercomAccount, checked_id, next_page
 from cx_tui.connectors.intercom.records import intercom_id, person, unix
 from cx_tui.connectors.kit import (
@@ -31,7 +31,8 @@ from cx_tui.models import ContactPoint, NoteReceipt, NoteTarget, Person, TargetK
 
 NOTES_PAGE: Final = 50
 MAX_NOTE_PAGES: Final = 40
-"""Pages of a contact's notes searched for a marker (2,000 notes)."""
+"""Pages of a contact's notes searched for a marker (2,000 notes); beyond, the look-up
+refuses rather than decide from half the list."""
 NO_NEW_TICKETS: Final = "cx-tui does not open Intercom tickets: note the person or a conversation."
 
 
@@ -117,7 +118,11 @@ class IntercomWrites(IntercomAccount):
             if following is None:
                 return None
             params = {"per_page": NOTES_PAGE, **following}
-        return None
+        # Unread pages could hold the note: "not there, write it" would be a guess.
+        raise BadResponse(
+            f"Intercom: more than {MAX_NOTE_PAGES * NOTES_PAGE:,} notes on the contact to check "
+            "for a delivery marker; cx-tui cannot check them all"
+        )
 
     async def _part_with(self, kind: str, ident: str, key: str) -> dict[str, Any] | None:
         data = await self._call("GET", f"/{kind}s/{ident}", BACKGROUND)

@@ -6,9 +6,12 @@ with `Session` as its auth; paths are built from the API version the session set
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
+from cx_tui.connectors.base import BadResponse
 from cx_tui.connectors.kit.client import HttpClient
 from cx_tui.connectors.kit.errors import Vendor
 from cx_tui.connectors.kit.limiter import Limiter, fingerprint, shared_limiter
@@ -89,12 +92,22 @@ class Api:
 
     async def query(self, soql: str, policy: RetryPolicy = LOOKUP) -> list[dict[str, Any]]:
         """All rows of a SOQL query, following `nextRecordsUrl` (callers LIMIT their queries)."""
+        rows: list[dict[str, Any]] = []
+        async with aclosing(self.query_pages(soql, policy)) as pages:
+            async for page in pages:
+                rows += page
+        return rows
+
+    async def query_pages(
+        self, soql: str, policy: RetryPolicy = LOOKUP
+    ) -> AsyncGenerator[list[dict[str, Any]], None]:
+        """The rows of a SOQL query batch by batch, following `nextRecordsUrl`; a caller that
+        found what it wanted stops reading (inside `contextlib.aclosing`)."""
         page = expect_dict(await self.get("query", {"q": soql}, policy), "Salesforce", "a query")
-        rows = [r for r in page.get("records") or [] if isinstance(r, dict)]
+        yield [r for r in page.get("records") or [] if isinstance(r, dict)]
         while page.get("done") is False and isinstance(page.get("nextRecordsUrl"), str):
             url = str(page["nextRecordsUrl"])
             if not url.startswith("/services/data/"):
-                break
+                raise BadResponse("Salesforce sent a nextRecordsUrl outside its data API")
             page = expect_dict(await self.get(url, policy=policy), "Salesforce", "a query page")
-            rows += [r for r in page.get("records") or [] if isinstance(r, dict)]
-        return rows
+            yield [r for r in page.get("records") or [] if isinstance(r, dict)]

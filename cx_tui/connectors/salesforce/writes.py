@@ -11,14 +11,17 @@
 
 Salesforce has no idempotency key. Each write carries the outbox's marker line (`cx-tui:<key>`)
 in its body, and a retry looks for it first. Long text areas (`Description`, `CommentBody`)
-cannot be filtered in SOQL, so the target's recent Tasks, CaseComments or Cases are read and
-scanned for the marker locally; a call log also carries the marker in `CallObject` (a
+cannot be filtered in SOQL, so the target's Tasks, CaseComments or Cases are read, newest first,
+batch after batch (`nextRecordsUrl`) until the marker is found or every one was read: never
+only the newest few, since records created in the same second (an import, a flow) come in any
+order; a call log also carries the marker in `CallObject` (a
 filterable text field CTI systems use for the call's id), so it is found by an exact match.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import aclosing
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
@@ -40,8 +43,9 @@ if TYPE_CHECKING:
     from cx_tui.connectors.salesforce.records import Reader
     from cx_tui.models import NoteTarget
 
-SCAN: Final = 200
-"""Recent records of a target read back when looking for a marker."""
+SCAN: Final = 50_000
+"""Records of a target read back at most when looking for a marker; beyond, the look-up
+refuses (a partial read must never decide "not there, write it")."""
 SUBJECT: Final = 255
 LOW_BUDGET_WAIT: Final = 60.0
 
@@ -78,9 +82,19 @@ class Writer:
         self.reader = reader
 
     async def _find(self, soql: str, field: str, key: str) -> Mapping[str, Any] | None:
-        for row in await self.api.query(soql, BACKGROUND):
-            if has_marker(str(row.get(field) or ""), key):
-                return row
+        """The first row whose `field` carries the key's marker, reading batch after batch."""
+        read = 0
+        async with aclosing(self.api.query_pages(soql, BACKGROUND)) as pages:
+            async for rows in pages:
+                for row in rows:
+                    if has_marker(str(row.get(field) or ""), key):
+                        return row
+                read += len(rows)
+                if read > SCAN:
+                    raise BadResponse(
+                        f"Salesforce: more than {SCAN:,} records to check for a delivery "
+                        "marker; cx-tui cannot check them all"
+                    )
         return None
 
     async def _create(self, sobject: str, body: Mapping[str, Any]) -> str:
@@ -129,7 +143,7 @@ class Writer:
         _spend_check(self.api)
         found = await self._find(
             f"SELECT Id, {field}, CreatedDate FROM {sobject} WHERE {where} "
-            f"ORDER BY CreatedDate DESC LIMIT {SCAN}",
+            f"ORDER BY CreatedDate DESC LIMIT {SCAN + 1}",
             field,
             key,
         )
