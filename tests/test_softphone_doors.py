@@ -205,17 +205,21 @@ class Storm:
         self.process = subprocess.Popen(
             [sys.executable, "-c", STORM, *address], stdout=subprocess.PIPE, text=True
         )
+        self.made = 0
 
     async def started(self) -> None:
+        """Return once the storm is raging: its first 100 connections made (on a loaded
+        machine that takes longer than any fixed pause would allow)."""
         assert self.process.stdout is not None
         assert await asyncio.to_thread(self.process.stdout.readline) == "storming\n"
-        await asyncio.sleep(0.3)
+        assert await asyncio.to_thread(self.process.stdout.readline) == "100\n"
+        self.made = 100
 
     def stop(self) -> int:
         """Stop it; how many connections it made."""
         self.process.kill()
         out, _ = self.process.communicate(timeout=10)
-        return max((int(line) for line in out.split() if line.isdigit()), default=0)
+        return max((int(line) for line in out.split() if line.isdigit()), default=self.made)
 
 
 async def test_ring_gets_through_a_reconnect_storm(

@@ -36,17 +36,19 @@ async def test_ten_agents_asking_one_number_at_once_send_one_search(
     assert searches(fake) == 1
     assert {p.matches[0].person.ref.record_id for p in profiles} == {"101"}
     # Details too: the ten together read the person's associations once.
-    assert len(fake.calls_to("GET", r"/contacts/101/associations/companies")) == 1
+    assert len(fake.calls_to("POST", r"/associations/contacts/companies/batch/read")) == 1
     assert [a.team.cache.fetches for a in agents].count(0) >= 8
 
 
 async def test_a_failed_fetch_lets_the_next_agent_try(redis_server: RedisServer) -> None:
     one = agent(redis_server.url, hubspot_fake())
     calls = 0
+    leading = asyncio.Event()
 
     async def failing() -> tuple[Match, ...]:
         nonlocal calls
         calls += 1
+        leading.set()
         await asyncio.sleep(0.05)
         raise RuntimeError("vendor down")
 
@@ -57,7 +59,7 @@ async def test_a_failed_fetch_lets_the_next_agent_try(redis_server: RedisServer)
 
     cache = one.team.cache
     first = asyncio.create_task(cache.matches("acct", NAME, "phone:+14155550132", failing))
-    await asyncio.sleep(0.01)
+    await asyncio.wait_for(leading.wait(), 10)  # the first agent holds the flight
     second = cache.matches("acct", NAME, "phone:+14155550132", working)
     assert await second == ()
     with pytest.raises(RuntimeError):
