@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from cx_tui.connectors.base import Connector, ConnectorError, Unsupported
+from cx_tui.connectors.kit.retry import background_work
 from cx_tui.models import NoteReceipt
 from cx_tui.outbox.common import Backoff, Clock, OnChange, Sleep, log, notify
 from cx_tui.outbox.retry import Verdict, exponential_backoff, judge, settled
@@ -225,9 +226,10 @@ class OutboxWorker:
     async def _attempt(self, connector: Connector, item: OutboxItem) -> Verdict:
         hold_for_test("before-send")
         try:
-            receipt, removed = await asyncio.wait_for(
-                self._settled_send(connector, item), self.send_timeout
-            )
+            with background_work():  # lookups get the vendor's budget first (kit.limiter)
+                receipt, removed = await asyncio.wait_for(
+                    self._settled_send(connector, item), self.send_timeout
+                )
         except asyncio.CancelledError:
             # Stopped mid-send (the CLI's deadline, the app quitting): hand it back, as an
             # attempt whose outcome is unknown (the source may have it). If the store cannot

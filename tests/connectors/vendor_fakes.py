@@ -27,9 +27,10 @@ import json
 import re
 import shlex
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -275,6 +276,13 @@ class HubSpotFake(FakeApi):
         r("GET", r"/crm/v3/owners/(\d+)", self._owner)
         r("POST", r"/crm/v3/objects/(notes|calls|contacts)", self._create)
         r("POST", r"/oauth/v2/private-apps/get/access-token-info", self._token_info)
+        self.burst: tuple[int, float] | None = None
+        """A strict rolling budget (requests, seconds) on everything but search, as HubSpot
+        counts it; None: unlimited. Every answer then carries `X-HubSpot-RateLimit-*`."""
+        self.clock: Callable[[], float] = time.monotonic
+        self.refused: int = 0
+        """Requests answered 429 by the budget."""
+        self._spent: deque[float] = deque()
 
     def authorize(self, call: Call) -> Resp | None:
         if call.headers.get("authorization") != f"Bearer {self.token}":
@@ -287,7 +295,43 @@ class HubSpotFake(FakeApi):
                     "INVALID_AUTHENTICATION",
                 ),
             )
+        if self.burst is not None and not call.path.endswith("/search"):
+            limit, _ = self.burst
+            if self._remaining() <= 0:
+                self.refused += 1
+                return Resp(
+                    429,
+                    hs_error(
+                        f"You have reached your ten_secondly_rolling limit of {limit}.",
+                        "RATE_LIMITS",
+                        policyName="TEN_SECONDLY_ROLLING",
+                    ),
+                    headers=self._burst_headers(),
+                )
+            self._spent.append(self.clock())
         return None
+
+    def _remaining(self) -> int:
+        assert self.burst is not None
+        limit, window = self.burst
+        while self._spent and self._spent[0] <= self.clock() - window:
+            self._spent.popleft()
+        return limit - len(self._spent)
+
+    def _burst_headers(self) -> dict[str, str]:
+        assert self.burst is not None
+        limit, window = self.burst
+        return {
+            "X-HubSpot-RateLimit-Max": str(limit),
+            "X-HubSpot-RateLimit-Remaining": str(max(0, self._remaining())),
+            "X-HubSpot-RateLimit-Interval-Milliseconds": str(int(window * 1000)),
+        }
+
+    def handle(self, call: Call) -> Resp:
+        resp = super().handle(call)
+        if self.burst is not None and resp.status != 401:
+            return replace(resp, headers={**self._burst_headers(), **resp.headers})
+        return resp
 
     # --- arranging ---------------------------------------------------------------------
 

@@ -228,6 +228,7 @@ class HttpClient:
                 `BadResponse` for an answer that is not JSON or too large.
         """
         is_safe = method in ("GET", "HEAD") if safe is None else safe
+        policy = retry.in_context(policy)
         failures = 0
         while True:
             await limiter.acquire(policy)
