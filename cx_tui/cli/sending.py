@@ -55,19 +55,22 @@ def outcome(item: OutboxItem) -> str:
 
 def deliver(
     config: Config, store: Store, names: set[str], wait: float, ids: Sequence[int] | None
-) -> None:
+) -> list[int]:
     """One delivery pass over the sources `names` (only items `ids`, when given), for at most
     `wait` seconds; what does not get through stays queued.
+
+    Returns:
+        The items this pass delivered (not those another process delivered meanwhile).
 
     Raises:
         StoreError: recording an outcome failed (the notes themselves are saved).
     """
-    asyncio.run(_deliver(config, store, names, wait, ids))
+    return asyncio.run(_deliver(config, store, names, wait, ids))
 
 
 async def _deliver(
     config: Config, store: Store, names: set[str], wait: float, ids: Sequence[int] | None
-) -> None:
+) -> list[int]:
     from cx_tui.outbox import DEFAULT_SEND_TIMEOUT, OutboxWorker
 
     connectors = _connectors(config, names)
@@ -83,6 +86,7 @@ async def _deliver(
     finally:
         for connector in connectors.values():
             await connector.aclose()
+    return list(worker.delivered)
 
 
 def _connectors(config: Config, names: set[str]) -> dict[str, Connector]:

@@ -132,6 +132,8 @@ class OutboxWorker:
         self.send_timeout = send_timeout
         self.lease_seconds = lease_seconds
         self.owner = f"{_HOST}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+        self.delivered: list[int] = []
+        """Items this worker delivered, in order (another process's deliveries are not here)."""
         self.problem: str | None = None
         """Why the last pass of `run` could not work (the store failed), or None."""
         self._wake = asyncio.Event()
@@ -254,6 +256,7 @@ class OutboxWorker:
             receipt=receipt.ref,
             last_error=removed_text(connector.name, removed) if removed else None,
         )
+        self.delivered.append(item.id)
         return Verdict(ItemState.DELIVERED)
 
     async def _settled_send(

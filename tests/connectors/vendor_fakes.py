@@ -983,6 +983,22 @@ class ZendeskFake(FakeApi):
         ticket = self.tickets.get(ticket_id)
         if ticket is None:
             return Resp(404, zd_error("RecordNotFound", "Not found"))
+        if ticket.get("status") == "closed":  # Zendesk's answer to any update of a closed one
+            return Resp(
+                422,
+                {
+                    "error": "RecordInvalid",
+                    "description": "Record validation errors",
+                    "details": {
+                        "status": [
+                            {
+                                "description": "Status: closed prevents ticket update",
+                                "error": "InvalidValue",
+                            }
+                        ]
+                    },
+                },
+            )
         comment = ((call.json or {}).get("ticket") or {}).get("comment")
         events = []
         if comment:

@@ -37,7 +37,8 @@ class ZendeskHooks(VendorHooks):
             ]
         if not parts:
             parts.append(first_error_item(data.get("errors")))
-        return " ".join(parts)
+        said, reasons = " ".join(parts), "; ".join(_details(data.get("details")))
+        return f"{said}: {reasons}" if said and reasons else said or reasons
 
     def observe(self, headers: httpx.Headers, limiter: Limiter) -> None:
         """`X-Rate-Limit` (the account's per-minute limit), `X-Rate-Limit-Remaining` and, on
@@ -49,6 +50,22 @@ class ZendeskHooks(VendorHooks):
         if remaining is None:
             remaining = header_int(headers, "ratelimit-remaining")
         pause_when_spent(limiter, remaining, headers, default=60.0)
+
+
+def _details(details: Any) -> list[str]:
+    """The field-level reasons of a 422 (`details: {field: [{"description"}]}`): "Status:
+    closed prevents ticket update" is what the agent needs, not "Record validation errors"."""
+    if not isinstance(details, Mapping):
+        return []
+    return [
+        description.strip()
+        for reasons in details.values()
+        if isinstance(reasons, list)
+        for reason in reasons
+        if isinstance(reason, Mapping)
+        and isinstance(description := reason.get("description"), str)
+        and description.strip()
+    ]
 
 
 HOOKS: Final = ZendeskHooks()
