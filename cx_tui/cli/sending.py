@@ -89,6 +89,17 @@ async def _deliver(
     return list(worker.delivered)
 
 
+def formatted_too_long(config: Config, targets: Sequence[NoteTarget], text: str) -> str | None:
+    """Why `text` is too long for one of `targets` once formatted for its source (HubSpot's
+    HTML), checked before anything is saved (`Connector.too_long`); None when it fits."""
+    connectors = _connectors(config, {t.ref.connector for t in targets})
+    for target in targets:
+        problem = connectors[target.ref.connector].too_long(target, text)
+        if problem:
+            return problem
+    return None
+
+
 def _connectors(config: Config, names: set[str]) -> dict[str, Connector]:
     from cx_tui.sources import BrokenSource, build_connector, region_for
 
