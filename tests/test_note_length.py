@@ -86,7 +86,7 @@ async def test_the_editor_says_it_while_typing() -> None:
     app = CxApp(load_config())
     async with app.run_test(size=SIZE) as pilot:
         await look_up(app, pilot, HERO)
-        await pilot.press("n")
+        await pilot.press("n", "end")  # the editor, its cursor at the end of the text
         await pilot.pause()
         editor = app.screen
         assert isinstance(editor, NoteEditor)

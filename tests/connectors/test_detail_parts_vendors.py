@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from cx_tui.connectors.base import AuthError, RateLimited, Unavailable
+from cx_tui.connectors.base import AuthError, Connector, RateLimited, Unavailable
 from cx_tui.connectors.freshdesk import CONNECTOR as FRESHDESK
 from cx_tui.connectors.intercom import IntercomConnector
 from cx_tui.connectors.kit import limiter
@@ -34,13 +34,26 @@ def fresh_kit_limiters() -> None:
     limiter._LIMITERS.clear()
 
 
-def _reason_for(vendor: str, mode: str) -> str:
-    return {
+async def first_details(connector: Connector, text: str) -> Details:
+    """The details of the first person `text` finds; the connector closed after."""
+    try:
+        [match, *_] = await connector.find_people(parse_query(text, "US"))
+        return await connector.get_details(match)
+    finally:
+        await connector.aclose()
+
+
+def failed_alone(details: Details, part: str, vendor: str, mode: str) -> Details:
+    """`details`, once checked that `part` alone failed, with the reason `mode` gives."""
+    [failure] = details.failed_parts
+    reason = {
         "500": f"{vendor} answered 500",
         "400": f"{vendor} answered 400",
         "timeout": f"{vendor} did not answer in time",
         "junk": f"{vendor} sent an answer cx-tui cannot read",
     }[mode]
+    assert (failure.part, failure.reason) == (part, reason)
+    return details
 
 
 # --- Salesforce: one composite, one subresponse per part ---------------------------------------
@@ -95,19 +108,13 @@ async def _salesforce(ref: str, mode: str) -> Details:
     }
     transport = SubFault(api.transport(), ref, mode)
     sf = SalesforceConnector("Acme SF", settings, CLIENT_SECRET, transport=transport)
-    try:
-        [match, *_] = await sf.find_people(parse_query("maria@acme.example", "US"))
-        return await sf.get_details(match)
-    finally:
-        await sf.aclose()
+    return await first_details(sf, "maria@acme.example")
 
 
 @pytest.mark.parametrize("mode", MODES)
 async def test_salesforce_one_part_failing_leaves_the_others(mode: str) -> None:
     ref, part = ("tasks", "tasks") if mode == "timeout" else ("cases", "cases")
-    details = await _salesforce(ref, mode)
-    [failure] = details.failed_parts
-    assert (failure.part, failure.reason) == (part, _reason_for("Salesforce", mode))
+    details = failed_alone(await _salesforce(ref, mode), part, "Salesforce", mode)
     assert [c.name for c in details.companies] == ["Acme Corp"]
     if part == "cases":
         assert details.tickets == () and len(details.interactions) == 6
@@ -154,19 +161,13 @@ async def _freshdesk(pattern: str, mode: str) -> Details:
     fd = FRESHDESK(
         "Support desk", settings, FRESHDESK_KEY, transport=Faulty(fake.transport(), pattern, mode)
     )
-    try:
-        [match] = await fd.find_people(parse_query("maria@example.com", "US"))
-        return await fd.get_details(match)
-    finally:
-        await fd.aclose()
+    return await first_details(fd, "maria@example.com")
 
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("part", sorted(FRESHDESK_PARTS))
 async def test_freshdesk_one_part_failing_leaves_the_others(part: str, mode: str) -> None:
-    details = await _freshdesk(FRESHDESK_PARTS[part], mode)
-    [failure] = details.failed_parts
-    assert (failure.part, failure.reason) == (part, _reason_for("Freshdesk", mode))
+    details = failed_alone(await _freshdesk(FRESHDESK_PARTS[part], mode), part, "Freshdesk", mode)
     [ticket] = details.tickets
     if part == "conversations":
         assert ticket.comments == () and [c.name for c in details.companies] == ["Acme Corp"]
@@ -199,19 +200,13 @@ async def _intercom(pattern: str, mode: str) -> Details:
     settings = {"region": "us", "default_region": "US"}
     transport = Faulty(_intercom_fake().transport(), pattern, mode)
     ic = IntercomConnector("Acme Intercom", settings, INTERCOM_TOKEN, transport=transport)
-    try:
-        [match] = await ic.find_people(parse_query("maria@example.com", "US"))
-        return await ic.get_details(match)
-    finally:
-        await ic.aclose()
+    return await first_details(ic, "maria@example.com")
 
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("part", sorted(INTERCOM_PARTS))
 async def test_intercom_one_part_failing_leaves_the_others(part: str, mode: str) -> None:
-    details = await _intercom(INTERCOM_PARTS[part], mode)
-    [failure] = details.failed_parts
-    assert (failure.part, failure.reason) == (part, _reason_for("Intercom", mode))
+    details = failed_alone(await _intercom(INTERCOM_PARTS[part], mode), part, "Intercom", mode)
     subjects = {t.subject for t in details.tickets}
     expected = {"Router drops hourly", "Refund request"} - (
         {"Refund request"} if part == "tickets" else set()

@@ -827,7 +827,9 @@ class ZendeskFake(FakeApi):
     # --- routes ------------------------------------------------------------------------
 
     def _search(self, call: Call, _: re.Match[str]) -> Resp:
-        terms = shlex.split(call.params.get("query", ""))
+        lexer = shlex.shlex(call.params.get("query", ""), posix=True)
+        lexer.quotes, lexer.whitespace_split = '"', True  # Zendesk quotes phrases with " only
+        terms = list(lexer)
         per_page = min(100, int(call.params.get("per_page", 100)))
         page = int(call.params.get("page", 1))
         kind = next((t.split(":", 1)[1] for t in terms if t.startswith("type:")), None)
