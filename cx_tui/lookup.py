@@ -54,6 +54,7 @@ from cx_tui.updates import (
 if TYPE_CHECKING:
     from cx_tui.connectors.base import Connector
     from cx_tui.identity import Query
+    from cx_tui.models import NoteTarget
 
 __all__ = [  # the updates live in `cx_tui.updates`; importing them from here still works
     "DetailsFailed",
@@ -413,6 +414,11 @@ class LookupEngine:
     def note_limit(self, source: str) -> int:
         connector = self._by_name.get(source)
         return connector.note_limit if connector is not None else 0
+
+    def note_too_long(self, target: NoteTarget, text: str) -> str | None:
+        """Why `text` is too long for `target`'s source once formatted (`Connector.too_long`)."""
+        connector = self._by_name.get(target.ref.connector)
+        return connector.too_long(target, text) if connector is not None else None
 
     def _connector(self, source: str) -> Connector:
         connector = self._by_name.get(source)

@@ -6,7 +6,9 @@ lookup of its own caller), so its wrap-up never goes to whoever is on screen whe
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING
 
 from cx_tui.models import NoteTarget, ProfileState, TargetKind
@@ -23,6 +25,18 @@ class TargetChoice:
     limit: int
     """Longest note the target's source accepts."""
     default: bool = False
+    too_long: Callable[[str], str | None] | None = field(default=None, compare=False)
+    """Why a text is too long for this target once formatted for its source, or None."""
+
+
+def length_problem(choices: Sequence[TargetChoice], text: str) -> str | None:
+    """The first chosen target the text is too long for, said as "Too long for ...", or None:
+    checked on the body each source would receive, while the agent types."""
+    for choice in choices:
+        problem = choice.too_long(text) if choice.too_long is not None else None
+        if problem:
+            return problem[0].upper() + problem[1:]
+    return None
 
 
 def target_label(target: NoteTarget) -> str:
@@ -54,22 +68,27 @@ def note_choices(profile: Profile, engine: LookupEngine) -> list[TargetChoice]:
     for index, match in enumerate(persons):
         target = NoteTarget(TargetKind.PERSON, match.person.ref)
         label = f"{target_label(target)}: {match.person.name or 'unnamed'}"
-        choices.append(TargetChoice(label, target, engine.note_limit(match.source), index == 0))
+        choices.append(_choice(engine, label, target, default=index == 0))
     for index, ticket in enumerate(profile.open_tickets):
         if not offered(ticket.ref.connector, Capability.TICKET_NOTES):
             continue
         target = NoteTarget(TargetKind.TICKET, ticket.ref)
         label = f"{target_label(target)} (internal): {ticket.subject}"
-        choices.append(
-            TargetChoice(label, target, engine.note_limit(ticket.ref.connector), index == 0)
-        )
+        choices.append(_choice(engine, label, target, default=index == 0))
     for match in profile.matches:
         if not offered(match.source, Capability.CREATE_TICKET):
             continue
         target = NoteTarget(TargetKind.NEW_TICKET, match.person.ref)
         label = f"New ticket in {match.source}: {match.person.name or 'unnamed'}"
-        choices.append(TargetChoice(label, target, engine.note_limit(match.source)))
+        choices.append(_choice(engine, label, target))
     return choices
+
+
+def _choice(
+    engine: LookupEngine, label: str, target: NoteTarget, *, default: bool = False
+) -> TargetChoice:
+    limit = engine.note_limit(target.ref.connector)
+    return TargetChoice(label, target, limit, default, partial(engine.note_too_long, target))
 
 
 def draft_keys(profile: Profile) -> list[str]:

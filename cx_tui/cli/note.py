@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from cx_tui.cli.common import EXIT_FOUND, EXIT_NOBODY, UsageError, say
-from cx_tui.cli.sending import deliver, open_store, outcome, wait_seconds
+from cx_tui.cli.sending import deliver, formatted_too_long, open_store, outcome, wait_seconds
 
 if TYPE_CHECKING:
     from cx_tui.config import Config, ConnectorConfig
@@ -74,6 +74,9 @@ def run(config: Config, raw_targets: Sequence[str], text: str, wait: float) -> i
                 f"The note is {len(text):,} characters; {target.ref.connector} takes at most "
                 f"{limit:,}."
             )
+    problem = formatted_too_long(config, targets, text)
+    if problem:
+        raise UsageError(f"{problem[0].upper()}{problem[1:]}; nothing was saved.")
     with open_store() as store:
         items = Outbox(store).enqueue(text, targets)
         ids = [item.id for item in items]

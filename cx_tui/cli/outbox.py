@@ -176,16 +176,11 @@ def _flush(config: Config, wait: float) -> int:
     with open_store() as store:
         waiting = store.outbox_connectors((ItemState.PENDING, ItemState.SENDING))
         configured = {entry.name for entry in config.connectors}
-        before = {item.id: item.state for item in store.outbox_items()}
-        deliver(config, store, waiting & configured, wait, None)
+        # What this flush delivered, not what a concurrent one (the app, another flush) did.
+        delivered = deliver(config, store, waiting & configured, wait, None)
         outbox = Outbox(store)
         left = outbox.items()
         pending, failed = outbox.counts()
-        delivered = [
-            item
-            for item in store.outbox_items((ItemState.DELIVERED,), ids=list(before))
-            if before[item.id] is not ItemState.DELIVERED
-        ]
     say(f"Delivered {len(delivered)}; {pending} waiting, {failed} failed.")
     for item in left:
         say(f"{item.id} {item.target_label}: {outcome(item)}")

@@ -55,19 +55,22 @@ def outcome(item: OutboxItem) -> str:
 
 def deliver(
     config: Config, store: Store, names: set[str], wait: float, ids: Sequence[int] | None
-) -> None:
+) -> list[int]:
     """One delivery pass over the sources `names` (only items `ids`, when given), for at most
     `wait` seconds; what does not get through stays queued.
+
+    Returns:
+        The items this pass delivered (not those another process delivered meanwhile).
 
     Raises:
         StoreError: recording an outcome failed (the notes themselves are saved).
     """
-    asyncio.run(_deliver(config, store, names, wait, ids))
+    return asyncio.run(_deliver(config, store, names, wait, ids))
 
 
 async def _deliver(
     config: Config, store: Store, names: set[str], wait: float, ids: Sequence[int] | None
-) -> None:
+) -> list[int]:
     from cx_tui.outbox import DEFAULT_SEND_TIMEOUT, OutboxWorker
 
     connectors = _connectors(config, names)
@@ -83,6 +86,18 @@ async def _deliver(
     finally:
         for connector in connectors.values():
             await connector.aclose()
+    return list(worker.delivered)
+
+
+def formatted_too_long(config: Config, targets: Sequence[NoteTarget], text: str) -> str | None:
+    """Why `text` is too long for one of `targets` once formatted for its source (HubSpot's
+    HTML), checked before anything is saved (`Connector.too_long`); None when it fits."""
+    connectors = _connectors(config, {t.ref.connector for t in targets})
+    for target in targets:
+        problem = connectors[target.ref.connector].too_long(target, text)
+        if problem:
+            return problem
+    return None
 
 
 def _connectors(config: Config, names: set[str]) -> dict[str, Connector]:

@@ -426,7 +426,8 @@ class Connector(ABC):
 
     def formatted_length(self, target: NoteTarget, text: str) -> int:  # noqa: ARG002
         """How many characters the note takes once formatted for this source (marker
-        included): what `note_limit` is checked against. Default: the text's length."""
+        included). Default: the text's length. May raise the source's own refusal
+        (`InvalidInput`) when the formatted note cannot fit."""
         return len(text)
 
     async def hand_off(
@@ -444,6 +445,21 @@ class Connector(ABC):
             Unsupported: this source cannot assign tickets (nothing is sent).
         """
         raise Unsupported(f"{self.name} cannot assign a ticket from cx-tui.")
+
+    def too_long(self, target: NoteTarget, text: str) -> str | None:
+        """Why `text` is too long for this source, as `add_note` would refuse it before any
+        request (the plain text against `note_limit`, then the body as formatted for the
+        source), or None. For the note editor while typing, and `cx-tui note` before saving."""
+        body = text.strip()
+        if not body:
+            return None
+        if len(body) > self.note_limit:
+            return f"too long for {self.name}: {len(body):,} of {self.note_limit:,} characters"
+        try:
+            self.formatted_length(target, body)
+        except InvalidInput as refused:
+            return refused.message  # the source's own words ("too long for HubSpot once...")
+        return None
 
     async def add_call(
         self,

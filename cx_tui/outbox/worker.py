@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from cx_tui.connectors.base import Connector, ConnectorError, Unsupported
+from cx_tui.connectors.kit.retry import background_work
 from cx_tui.identity import normalize_phone
 from cx_tui.models import Assignment, NoteReceipt
 from cx_tui.outbox.common import Backoff, Clock, OnChange, Sleep, log, notify
@@ -132,6 +133,8 @@ class OutboxWorker:
         self.send_timeout = send_timeout
         self.lease_seconds = lease_seconds
         self.owner = f"{_HOST}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+        self.delivered: list[int] = []
+        """Items this worker delivered, in order (another process's deliveries are not here)."""
         self.problem: str | None = None
         """Why the last pass of `run` could not work (the store failed), or None."""
         self._wake = asyncio.Event()
@@ -226,9 +229,10 @@ class OutboxWorker:
     async def _attempt(self, connector: Connector, item: OutboxItem) -> Verdict:
         hold_for_test("before-send")
         try:
-            receipt, removed = await asyncio.wait_for(
-                self._settled_send(connector, item), self.send_timeout
-            )
+            with background_work():  # lookups get the vendor's budget first (kit.limiter)
+                receipt, removed = await asyncio.wait_for(
+                    self._settled_send(connector, item), self.send_timeout
+                )
         except asyncio.CancelledError:
             # Stopped mid-send (the CLI's deadline, the app quitting): hand it back, as an
             # attempt whose outcome is unknown (the source may have it). If the store cannot
@@ -253,6 +257,7 @@ class OutboxWorker:
             receipt=receipt.ref,
             last_error=removed_text(connector.name, removed) if removed else None,
         )
+        self.delivered.append(item.id)
         return Verdict(ItemState.DELIVERED)
 
     async def _settled_send(

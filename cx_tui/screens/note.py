@@ -22,7 +22,7 @@ from textual.widgets.selection_list import Selection
 
 from cx_tui.keys import NOTE_KEYS, bindings
 from cx_tui.models import NoteTarget
-from cx_tui.note_targets import TargetChoice, target_label
+from cx_tui.note_targets import TargetChoice, length_problem, target_label
 
 if TYPE_CHECKING:
     from cx_tui.models import Profile
@@ -58,6 +58,7 @@ class NoteEditor(ModalScreen[None]):
         self.states: dict[NoteTarget, tuple[str, str]] = {}
         self.queued: str | None = None
         """The text of the note last queued; closing does not keep it as a draft."""
+        self.length_said = False
 
     @classmethod
     def for_profile(cls, profile: Profile, services: Services, deliver: Delivery) -> NoteEditor:
@@ -110,6 +111,10 @@ class NoteEditor(ModalScreen[None]):
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         self.on_draft(event.text_area.text)
+        problem = length_problem(self.selected(), event.text_area.text)  # as each source gets it
+        if problem or self.length_said:
+            self._say(problem or "")
+        self.length_said = problem is not None
 
     def _say(self, message: str | Text, style: str = "bold red") -> None:
         said = self.query_one("#note-message", Static)
@@ -136,6 +141,10 @@ class NoteEditor(ModalScreen[None]):
                 f"The note is {len(text):,} characters; {too_long[0].label} takes at most "
                 f"{worst:,}. Shorten it or untick that target."
             )
+            return
+        problem = length_problem(chosen, text)
+        if problem:
+            self._say(f"{problem}. Shorten it or untick that target.")
             return
         self._save(text, [c.target for c in chosen])
 

@@ -53,7 +53,9 @@ class Faulty(httpx.AsyncBaseTransport):
         )
 
 
-def _fake(kind: str) -> Any:
+def detailed_fake(kind: str) -> Any:
+    """The double with one person whose details have every part (the bench of issue 17's
+    interactive-first test reads them too)."""
     fake = vendor_doubles.vendor_fake(kind)
     if isinstance(fake, HubSpotFake):
         contact = vendor_doubles.CONTACT
@@ -91,7 +93,7 @@ def _connector(kind: str, fake: Any, pattern: str, mode: str) -> Any:
 
 
 async def _details(kind: str, mode: str, pattern: str | None = None) -> Details:
-    fake = _fake(kind)
+    fake = detailed_fake(kind)
     path, _ = PARTS[kind]
     connector = _connector(kind, fake, pattern or path, mode)
     try:

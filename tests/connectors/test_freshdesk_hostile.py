@@ -21,65 +21,11 @@ from cx_tui.connectors.freshdesk.search import written_forms
 from cx_tui.identity import PhoneQuery, Query, QueryError, QueryKind, normalize_email, parse_query
 from cx_tui.models import NoteTarget, SourceRef, TargetKind
 from tests.connectors.freshdesk_fake import FRESHDESK_KEY, FreshdeskFake
+from tests.connectors.hostile import PHONE_AND_EMAIL as VECTORS
 
 pytestmark = pytest.mark.asyncio
 
 NUMBER = "+1 415 555 0132"
-VECTORS: list[str] = [
-    # quotes and the filter language's own syntax
-    "+1 415 555 0132' OR phone:'",
-    "4155550132' OR email:'a@b.co",
-    "'+14155550132'",
-    '"+14155550132"',
-    "+1415555' OR '1'='1",
-    "phone:'+14155550132' OR active:true",
-    "+14155550132 OR mobile:'x'",
-    "+14155550132 AND company_id:5",
-    "+14155550132) OR (phone:null",
-    "(415) 555-0132 OR tag:'vip'",
-    "*4155550132",
-    "415555*",
-    "4155550132%",
-    '+1 415 555 0132 {"query": 1}',
-    "{{phone}}",
-    "+1 415 555 0132\\",
-    "\\' OR 1=1 --",
-    "415\\u0027555",
-    "maria@example.com' OR email:'x@y.co",
-    'maria@example.com" OR "',
-    "o'brien@example.com",
-    "maria+tag@example.com",
-    "maria@example.com OR bob@example.com",
-    "maria@example.com&email=bob@example.com",
-    "maria@example.com%26email%3Dbob@example.com",
-    "maria@example.com#frag",
-    "maria@exa mple.com",
-    "*@example.com",
-    "maria@example.com\\",
-    # control characters, NUL, direction marks, invisible characters
-    "+1 415 555 0132\x00' OR '",
-    "maria@example.com\x00",
-    "+1 415\n555 0132",
-    "+1 415\r\n555 0132",
-    "+1 415 555 0132\t",
-    "\u202e2310 555 514 1+",
-    "+1 415 555 0132\u200f",
-    "\u200bmaria@example.com",
-    "+1\u2066 415 555 0132\u2069",
-    "\ufeff+14155550132",
-    # confusables and other scripts
-    "+1 \u0664\u0661\u0665 \u0665\u0665\u0665 \u0660\u0661\u0663\u0662",
-    "+\uff11 \uff14\uff11\uff15 \uff15\uff15\uff15 \uff10\uff11\uff13\uff12",
-    "maria@ex\u0430mple.com",  # Cyrillic a
-    "m\u0430ria@example.com",
-    "+1 415 555 O132",  # letter O
-    "+1 415 555 0132 ext. 12' OR '",
-    # size
-    "1" * 10_240,
-    "+1 415 555 0132 " + "A" * 10_240,
-    ("maria@example.com" + " " * 10_000 + "x"),
-    "a" * 64 + "@" + "b" * 10_000 + ".com",
-]
 
 FILTER_TERM = re.compile(r"(phone|mobile):'([^']*)'")
 

@@ -27,9 +27,10 @@ import json
 import re
 import shlex
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Final
@@ -284,6 +285,13 @@ class HubSpotFake(FakeApi):
         r("GET", r"/crm/v3/objects/contacts/(\d+)", self._read_contact)
         r("PATCH", r"/crm/v3/objects/contacts/(\d+)", self._update_contact)
         r("POST", r"/oauth/v2/private-apps/get/access-token-info", self._token_info)
+        self.burst: tuple[int, float] | None = None
+        """A strict rolling budget (requests, seconds) on everything but search, as HubSpot
+        counts it; None: unlimited. Every answer then carries `X-HubSpot-RateLimit-*`."""
+        self.clock: Callable[[], float] = time.monotonic
+        self.refused: int = 0
+        """Requests answered 429 by the budget."""
+        self._spent: deque[float] = deque()
 
     def authorize(self, call: Call) -> Resp | None:
         if call.headers.get("authorization") != f"Bearer {self.token}":
@@ -296,7 +304,43 @@ class HubSpotFake(FakeApi):
                     "INVALID_AUTHENTICATION",
                 ),
             )
+        if self.burst is not None and not call.path.endswith("/search"):
+            limit, _ = self.burst
+            if self._remaining() <= 0:
+                self.refused += 1
+                return Resp(
+                    429,
+                    hs_error(
+                        f"You have reached your ten_secondly_rolling limit of {limit}.",
+                        "RATE_LIMITS",
+                        policyName="TEN_SECONDLY_ROLLING",
+                    ),
+                    headers=self._burst_headers(),
+                )
+            self._spent.append(self.clock())
         return None
+
+    def _remaining(self) -> int:
+        assert self.burst is not None
+        limit, window = self.burst
+        while self._spent and self._spent[0] <= self.clock() - window:
+            self._spent.popleft()
+        return limit - len(self._spent)
+
+    def _burst_headers(self) -> dict[str, str]:
+        assert self.burst is not None
+        limit, window = self.burst
+        return {
+            "X-HubSpot-RateLimit-Max": str(limit),
+            "X-HubSpot-RateLimit-Remaining": str(max(0, self._remaining())),
+            "X-HubSpot-RateLimit-Interval-Milliseconds": str(int(window * 1000)),
+        }
+
+    def handle(self, call: Call) -> Resp:
+        resp = super().handle(call)
+        if self.burst is not None and resp.status != 401:
+            return replace(resp, headers={**self._burst_headers(), **resp.headers})
+        return resp
 
     # --- arranging ---------------------------------------------------------------------
 
@@ -664,6 +708,13 @@ ZENDESK_TOKEN = "zd-api-token-6f1e2d3c4b5a69788796a5b4c3d2e1f0"
 ZENDESK_AGENT = "ana.agent@acme.example"
 
 
+def _search_terms(query: str) -> list[str]:
+    """The terms of a Zendesk search query: Zendesk quotes phrases with " only."""
+    lexer = shlex.shlex(query, posix=True)
+    lexer.quotes, lexer.whitespace_split = '"', True
+    return list(lexer)
+
+
 def zd_error(error: str, description: str | None = None) -> dict[str, Any]:
     """Zendesk's documented error body (`{"error", "description"}`)."""
     return {"error": error} if description is None else {"error": error, "description": description}
@@ -884,7 +935,7 @@ class ZendeskFake(FakeApi):
     # --- routes ------------------------------------------------------------------------
 
     def _search(self, call: Call, _: re.Match[str]) -> Resp:
-        terms = shlex.split(call.params.get("query", ""))
+        terms = _search_terms(call.params.get("query", ""))
         per_page = min(100, int(call.params.get("per_page", 100)))
         page = int(call.params.get("page", 1))
         kind = next((t.split(":", 1)[1] for t in terms if t.startswith("type:")), None)
@@ -950,7 +1001,7 @@ class ZendeskFake(FakeApi):
     def _user_search(self, call: Call, _: re.Match[str]) -> Resp:
         """`GET /api/v2/users/search`: the search syntax over users, offset pages, with the
         users' side-loads `include=identities,organizations`."""
-        terms = shlex.split(call.params.get("query", ""))
+        terms = _search_terms(call.params.get("query", ""))
         per_page = min(100, int(call.params.get("per_page", 100)))
         page = int(call.params.get("page", 1))
         pool = [
@@ -1121,6 +1172,22 @@ class ZendeskFake(FakeApi):
         ticket = self.tickets.get(ticket_id)
         if ticket is None:
             return Resp(404, zd_error("RecordNotFound", "Not found"))
+        if ticket.get("status") == "closed":  # Zendesk's answer to any update of a closed one
+            return Resp(
+                422,
+                {
+                    "error": "RecordInvalid",
+                    "description": "Record validation errors",
+                    "details": {
+                        "status": [
+                            {
+                                "description": "Status: closed prevents ticket update",
+                                "error": "InvalidValue",
+                            }
+                        ]
+                    },
+                },
+            )
         comment = ((call.json or {}).get("ticket") or {}).get("comment")
         events = []
         if comment:

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from cx_tui.connectors.base import AuthError, NotFound
+from cx_tui.connectors.base import ConnectorError, NotFound
 from cx_tui.connectors.freshdesk import records
 from cx_tui.connectors.freshdesk.account import FreshdeskAccount, Page
 from cx_tui.connectors.freshdesk.options import (
@@ -35,6 +35,7 @@ from cx_tui.connectors.freshdesk.options import (
     MAX_TICKET_PAGES,
 )
 from cx_tui.connectors.kit import LOOKUP, expect_dict, gather_all, record_id
+from cx_tui.connectors.kit.parts import Parts, whole_source
 from cx_tui.models import Details, Interaction, Ticket
 
 if TYPE_CHECKING:
@@ -49,6 +50,12 @@ MAX_WARM: Final = 20
 
 def _company_id(contact: Mapping[str, Any]) -> str | None:
     value = contact.get("company_id")
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _ticket_id(ticket: Mapping[str, Any]) -> str | None:
+    """The ticket's id, or None when it has no usable one (the ticket is then junk)."""
+    value = ticket.get("id")
     return str(value) if isinstance(value, int) and not isinstance(value, bool) else None
 
 
@@ -85,18 +92,28 @@ class FreshdeskDetails(FreshdeskAccount):
             task.cancel()
         contact, first = await gather_all(
             self._get_or_none(f"/api/v2/contacts/{contact_id}"),
-            self._page(
-                "/api/v2/tickets",
-                1,
-                requester_id=contact_id,
-                order_by="updated_at",
-                order_type="desc",
-            ),
+            self._first_tickets(contact_id),
         )
         if contact is None:
             raise NotFound(f"{self.name} has no contact {contact_id} any more.")
         company = _company_id(expect_dict(contact, "Freshdesk", "a contact"))
         return await self._assemble(contact_id, company, first)
+
+    async def _first_tickets(self, contact_id: str) -> Page | None:
+        """The first page of the requester's tickets, or None when only it failed (the
+        tickets part then asks again and names the failure)."""
+        try:
+            return await self._page(
+                "/api/v2/tickets",
+                1,
+                requester_id=contact_id,
+                order_by="updated_at",
+                order_type="desc",
+            )
+        except ConnectorError as error:
+            if whole_source(error):
+                raise
+            return None
 
     async def aclose(self) -> None:
         warming, self._warming = self._warming, {}
@@ -108,52 +125,75 @@ class FreshdeskDetails(FreshdeskAccount):
         self, contact_id: str, company_id: str | None, first: Page | None
     ) -> Details:
         """The company beside the tickets and, as soon as those are known, the open ones'
-        conversations. `first`: the tickets' first page when already read."""
+        conversations. `first`: the tickets' first page when already read. Each part
+        (companies, tickets, conversations) fails alone (`kit.parts`)."""
         now = datetime.now(UTC)
+        parts = Parts("Freshdesk")
 
         async def tickets() -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
-            listed = await self._paged(
-                "/api/v2/tickets",
-                max_pages=MAX_TICKET_PAGES,
-                first=first,
-                requester_id=contact_id,
-                order_by="updated_at",
-                order_type="desc",
+            listed = await parts.read(
+                "tickets",
+                self._paged(
+                    "/api/v2/tickets",
+                    max_pages=MAX_TICKET_PAGES,
+                    first=first,
+                    requester_id=contact_id,
+                    order_by="updated_at",
+                    order_type="desc",
+                ),
+                [],
             )
             open_raw = [t for t in listed if records.status(t.get("status")).is_open]
             closed = [t for t in listed if not records.status(t.get("status")).is_open]
             chosen = [
-                record_id(t.get("id"), "Freshdesk", "a ticket")
+                ticket_id
                 for t in open_raw[:MAX_OPEN_WITH_CONVERSATIONS]
+                if (ticket_id := _ticket_id(t)) is not None
             ]
-            found = await gather_all(*(self.conversations(t) for t in chosen))
+            found = await gather_all(
+                *(parts.read("conversations", self.conversations(t), []) for t in chosen)
+            )
             return [*open_raw, *closed[:MAX_CLOSED_TICKETS]], dict(zip(chosen, found, strict=True))
 
-        company, (listed, convs) = await gather_all(self._company(company_id, now), tickets())
+        company, (listed, convs) = await gather_all(
+            parts.read("companies", self._company(company_id, now), None), tickets()
+        )
         made: list[Ticket] = []
         timeline: list[Interaction] = []
         for item in listed:
-            found = convs.get(record_id(item.get("id"), "Freshdesk", "a ticket"), [])
-            ticket = records.ticket(self.site, item, found, now)
-            made.append(ticket)
-            timeline += records.activity(self.site, item, ticket, found, now)
+            found = convs.get(_ticket_id(item) or "", [])
+            read = self._ticket(parts, item, found, now)
+            if read is not None:
+                made.append(read[0])
+                timeline += read[1]
         timeline.sort(key=lambda i: i.at, reverse=True)
         return Details(
             companies=(company,) if company is not None else (),
             tickets=tuple(made),
             interactions=tuple(timeline),
+            failed_parts=parts.failures,
         )
 
+    def _ticket(
+        self, parts: Parts, item: Mapping[str, Any], found: list[dict[str, Any]], now: datetime
+    ) -> tuple[Ticket, list[Interaction]] | None:
+        """The ticket and its timeline; without its conversations when only they are junk,
+        None (the tickets part named) when the ticket itself is."""
+        try:
+            ticket = records.ticket(self.site, item, found, now)
+            return ticket, records.activity(self.site, item, ticket, found, now)
+        except ConnectorError as error:
+            if found:
+                parts.fail("conversations", parts.reason(error))
+                return self._ticket(parts, item, [], now)
+            parts.fail("tickets", parts.reason(error))
+            return None
+
     async def _company(self, company_id: str | None, now: datetime) -> Company | None:
-        """The company, or None when there is none or the agent may not see it."""
+        """The company, or None when there is none (a 403 is the part's failure)."""
         if company_id is None:
             return None
-        try:
-            data = await self._get_or_none(f"/api/v2/companies/{company_id}")
-        except AuthError as error:
-            if error.status == 403:
-                return None
-            raise
+        data = await self._get_or_none(f"/api/v2/companies/{company_id}")
         if data is None:
             return None
         return records.company(self.site, expect_dict(data, "Freshdesk", "a company"), now)

@@ -68,8 +68,8 @@ class HubSpotWrites(HubSpotMarkers):
         if len(html_body) > NOTE_BODY_LIMIT:
             # Escaping (< becomes &lt;) can push a note that fits as text over HubSpot's limit.
             raise InvalidInput(
-                f"The note is too long for HubSpot once formatted ({len(html_body):,} of "
-                f"{NOTE_BODY_LIMIT:,} characters); shorten it."
+                f"The note is too long for HubSpot once formatted: {len(html_body):,} of "
+                f"{NOTE_BODY_LIMIT:,} characters"
             )
         return html_body
 

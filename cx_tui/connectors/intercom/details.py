@@ -15,9 +15,11 @@ import asyncio
 from collections.abc import Awaitable, Mapping
 from typing import Any, Final, TypeVar
 
-from cx_tui.connectors.base import AuthError, ConnectorError, NotFound
+from cx_tui.connectors.base import ConnectorError, NotFound
 from cx_tui.connectors.intercom.account import NAME, IntercomAccount, checked_id
+from cx_tui.connectors.intercom.options import INBOX_HOSTS
 from cx_tui.connectors.intercom.records import (
+    Links,
     channel_of,
     company,
     conversation_ticket,
@@ -26,6 +28,7 @@ from cx_tui.connectors.intercom.records import (
 )
 from cx_tui.connectors.intercom.search import OPEN_PAGE, OPEN_STATES
 from cx_tui.connectors.kit import LOOKUP, expect_dicts, expect_list, gather_all
+from cx_tui.connectors.kit.parts import Parts
 from cx_tui.models import Channel, ContactKind, Details, Match, Ticket
 
 T = TypeVar("T")
@@ -47,15 +50,11 @@ def _involves(conversation: Mapping[str, Any], contact_id: str) -> bool:
     return any(isinstance(c, Mapping) and c.get("id") == contact_id for c in listed or [])
 
 
-async def _optional(request: Awaitable[list[T]]) -> list[T]:
-    """A part the token may not read (403) or that is gone (404) is left out, not fatal."""
+async def _unless_gone(request: Awaitable[list[T]]) -> list[T]:
+    """A part whose record is gone (404) is simply empty."""
     try:
         return await request
     except NotFound:
-        return []
-    except AuthError as error:
-        if error.status != 403:
-            raise
         return []
 
 
@@ -65,8 +64,12 @@ class IntercomDetails(IntercomAccount):
     async def get_details(self, match: Match) -> Details:
         """Companies, tickets (open conversations and tickets first) and the timeline.
 
+        Each part (companies, tickets, conversations, conversation parts, inbox links) fails
+        alone (`kit.parts`): left out and named in `failed_parts`.
+
         Raises:
             NotFound: the match is not a contact of this connector.
+            AuthError (401), RateLimited, Unavailable (unreachable): the whole source.
         """
         contact_id = self.own_record(match.person.ref, "contact")
         emails = [p.value for p in match.person.contact_points if p.kind is ContactKind.EMAIL]
@@ -77,20 +80,39 @@ class IntercomDetails(IntercomAccount):
             "operator": "AND",
             "value": [mine, {"field": "state", "operator": "=", "value": "closed"}],
         }
+        parts = Parts(NAME)
+        no_links = Links(INBOX_HOSTS[self.hosting], None)
         (companies, tickets, links), (open_ones, closed, early) = await gather_all(
             gather_all(
-                _optional(self._companies(contact_id)),
-                _optional(self._search("/tickets/search", mine, "tickets", per_page=TICKET_PAGE)),
-                self.links(),
+                parts.read("companies", _unless_gone(self._companies(contact_id)), []),
+                parts.read(
+                    "tickets",
+                    _unless_gone(
+                        self._search("/tickets/search", mine, "tickets", per_page=TICKET_PAGE)
+                    ),
+                    [],
+                ),
+                parts.read("inbox links", self.links(), no_links),
             ),
             gather_all(
-                self._search(
-                    "/conversations/search", open_query, "conversations", per_page=OPEN_PAGE
+                parts.read(
+                    "conversations",
+                    self._search(
+                        "/conversations/search", open_query, "conversations", per_page=OPEN_PAGE
+                    ),
+                    [],
                 ),
-                self._search(
-                    "/conversations/search", closed_query, "conversations", per_page=RECENT_PAGE
+                parts.read(
+                    "conversations",
+                    self._search(
+                        "/conversations/search",
+                        closed_query,
+                        "conversations",
+                        per_page=RECENT_PAGE,
+                    ),
+                    [],
                 ),
-                self._early_parts(started, contact_id),
+                parts.read("conversation parts", self._early_parts(started, contact_id), {}),
             ),
         )
         open_ones.sort(key=lambda c: c.get("updated_at") or 0, reverse=True)
@@ -98,26 +120,50 @@ class IntercomDetails(IntercomAccount):
         late = [i for i in wanted if i not in early]
         full = dict(early)
         if late:  # open conversations round one did not see: a third round trip
-            for got in await gather_all(*(self._conversation(i) for i in late)):
+            read = (parts.read("conversation parts", self._conversation(i), None) for i in late)
+            for got in await gather_all(*read):
                 if got is not None:
                     full[str(got.get("id"))] = got
         found: list[tuple[Ticket, Channel]] = []
         for data in [*open_ones, *closed]:
-            whole = full.get(str(data.get("id")), data)
-            holder = whole.get("conversation_parts")
-            parts = holder.get("conversation_parts") if isinstance(holder, Mapping) else None
-            parts = expect_list(parts, NAME, "conversation parts")
-            found.append((conversation_ticket(whole, self.name, links, parts), channel_of(whole)))
-        found += [(ticket_ticket(data, self.name, links), Channel.WEB) for data in tickets]
+            made = self._conversation_ticket(parts, data, full.get(str(data.get("id"))), links)
+            found += [made] if made is not None else []
+        found += parts.each(
+            "tickets", tickets, lambda data: (ticket_ticket(data, self.name, links), Channel.WEB)
+        )
         unique = {t.ref.record_id: (t, ch) for t, ch in found}
         ordered = sorted(
             unique.values(), key=lambda tc: (not tc[0].is_open, -tc[0].updated.timestamp())
         )
         return Details(
-            companies=tuple(company(c, self.name) for c in companies),
+            companies=tuple(parts.each("companies", companies, lambda c: company(c, self.name))),
             tickets=tuple(t for t, _ in ordered),
             interactions=tuple(interaction(t, ch) for t, ch in ordered),
+            failed_parts=parts.failures,
         )
+
+    def _conversation_ticket(
+        self,
+        parts: Parts,
+        data: Mapping[str, Any],
+        whole: Mapping[str, Any] | None,
+        links: Links,
+    ) -> tuple[Ticket, Channel] | None:
+        """The conversation as a ticket, with its parts when read; without them when only
+        they are junk, None (conversations named) when the conversation itself is."""
+        try:
+            if whole is not None:
+                holder = whole.get("conversation_parts")
+                items = holder.get("conversation_parts") if isinstance(holder, Mapping) else None
+                items = expect_list(items, NAME, "conversation parts")
+                return conversation_ticket(whole, self.name, links, items), channel_of(whole)
+            return conversation_ticket(data, self.name, links, []), channel_of(data)
+        except ConnectorError as error:
+            if whole is not None:
+                parts.fail("conversation parts", parts.reason(error))
+                return self._conversation_ticket(parts, data, None, links)
+            parts.fail("conversations", parts.reason(error))
+            return None
 
     async def _early_parts(
         self, started: list[asyncio.Task[list[dict[str, Any]]]], contact_id: str

@@ -174,6 +174,11 @@ class HttpClient:
     def __repr__(self) -> str:
         return f"<HttpClient {self.vendor.name} {self.base_url}>"
 
+    def error_for(self, status: int, data: Any) -> ConnectorError:
+        """The error for a non-success `status` the vendor reported inside a success (a
+        composite subresponse), mapped and redacted like a whole answer's."""
+        return error_for_response(self.vendor, status, httpx.Headers(), data, self._secrets)
+
     async def aclose(self) -> None:
         """Close the connection pool (a later request opens a new one)."""
         await self._http.aclose()
@@ -223,6 +228,7 @@ class HttpClient:
                 `BadResponse` for an answer that is not JSON or too large.
         """
         is_safe = method in ("GET", "HEAD") if safe is None else safe
+        policy = retry.in_context(policy)
         failures = 0
         while True:
             await limiter.acquire(policy)

@@ -4,17 +4,21 @@
 `pause` when the vendor says the budget is used up (a 429 with `Retry-After`, a header that
 says zero remain), `set_limit` when the vendor announces the account's own limit. `RateLimiter`
 is the in-process default. A limiter shared by a whole team (Redis, issue 19) implements the
-same interface and plugs in through `use_limiters`; background work asks with a policy whose
-`interactive` is False so such a limiter can serve agents first (issue 17).
+same interface and plugs in through `use_limiters`. Background work asks with a policy whose
+`interactive` is False, and every limiter serves agents first (issue 17): background requests
+wait while lookups queue, never take the window's last `reserve` places, and pause while the
+vendor says its remaining budget is low.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import time
 from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable, Sequence
+from typing import Final
 
 from cx_tui.connectors.base import RateLimited
 from cx_tui.connectors.kit import retry
@@ -64,14 +68,32 @@ class Limiter(ABC):
         """
 
 
+RESERVE_SHARE: Final = 0.2
+"""Share of a window kept for interactive requests (at least one request); the team limiter
+(`cx_tui.team.limiter`) keeps the same."""
+YIELD_POLL: Final = 0.05
+"""Seconds a background request waits before looking again while lookups queue."""
+
+
+def reserve_of(limit: int) -> int:
+    """Places of a `limit`-per-window budget background work may not take."""
+    return max(1, math.ceil(limit * RESERVE_SHARE))
+
+
 class RateLimiter(Limiter):
-    """At most `limit` requests in any `window` seconds, for one account, first come first served.
+    """At most `limit` requests in any `window` seconds, for one account; lookups first.
 
     A token bucket refilled continuously would let `2 * limit` requests through in one window
     (a full bucket, then its refill), and vendors count per window; so this keeps the start
     times of the last `limit` requests and gives each new request the first moment at which it
     would be the `limit`-th in its window. Reservations are plain arithmetic on the event loop
     (no lock), so one limiter serves every event loop a process runs.
+
+    Interactive first (issue 17): a background request (`policy.interactive` False: the outbox)
+    never reserves ahead. It goes only when no lookup queues, when it leaves `reserve` places
+    of this window to lookups, and when the vendor has not said its budget is low (a
+    `remaining` of `reserve` or fewer, from any client on the account: then it waits a whole
+    window, until the vendor's count has surely reset).
 
     `slack` widens every window a little: requests leave here exactly one window apart but
     reach the vendor with a few milliseconds of network jitter, and a vendor counting strictly
@@ -97,9 +119,16 @@ class RateLimiter(Limiter):
         self._clock = clock
         self._starts: deque[float] = deque()
         self._blocked_until = 0.0
+        self._low_until = 0.0
+        self._lookups_waiting = 0
 
     def __repr__(self) -> str:
         return f"<RateLimiter {self.label}: {self.limit} per {self.window:g} s>"
+
+    @property
+    def reserve(self) -> int:
+        """Places of a window background work leaves to lookups."""
+        return reserve_of(self.limit)
 
     def set_limit(self, limit: int) -> None:
         if limit >= 1:
@@ -110,6 +139,26 @@ class RateLimiter(Limiter):
 
     def paused_for(self) -> float:
         return max(0.0, self._blocked_until - self._clock())
+
+    def observe_remaining(self, remaining: int) -> None:
+        """A `remaining` of `reserve` or fewer holds background work for one window."""
+        if 0 <= remaining <= self.reserve:
+            until = self._clock() + self.window + self.slack
+            self._low_until = max(self._low_until, until)
+
+    def background_wait(self, now: float | None = None) -> float:
+        """Seconds from `now` (default: the clock's) before a background request may go."""
+        now = self._clock() if now is None else now
+        waits = [self._blocked_until - now, self._low_until - now]
+        if self._lookups_waiting:
+            waits.append(YIELD_POLL)
+        room = self.limit - self.reserve
+        starts = self._starts
+        if room < 1:
+            waits.append(self.window)
+        elif len(starts) >= room:
+            waits.append(starts[-room] + self.window + self.slack - now)
+        return max(0.0, *waits)
 
     def _reserve(self, now: float) -> float:
         start = max(now, self._blocked_until)
@@ -127,7 +176,7 @@ class RateLimiter(Limiter):
         except ValueError:
             pass
 
-    async def acquire(self, policy: RetryPolicy) -> None:
+    def _check_pause(self, policy: RetryPolicy) -> None:
         paused = self.paused_for()
         if paused > policy.max_retry_after:
             raise RateLimited(
@@ -135,6 +184,12 @@ class RateLimiter(Limiter):
                 retry_after=paused,
                 status=None,
             )
+
+    async def acquire(self, policy: RetryPolicy) -> None:
+        self._check_pause(policy)
+        if not policy.interactive:
+            await self._acquire_background(policy)
+            return
         now = self._clock()
         start = self._reserve(now)
         delay = start - now
@@ -146,11 +201,34 @@ class RateLimiter(Limiter):
                 status=None,
             )
         if delay > 0:
+            self._lookups_waiting += 1
             try:
                 await retry.sleep(delay)
             except BaseException:
                 self._release(start)
                 raise
+            finally:
+                self._lookups_waiting -= 1
+
+    async def _acquire_background(self, policy: RetryPolicy) -> None:
+        # After sleeping `wait` seconds, at least that much time has passed: `now` counts it
+        # even when the clock says less (a test's sleep may not move it).
+        now = start = self._clock()
+        while True:
+            wait = self.background_wait(now)
+            if wait <= 0:
+                self._reserve(now)
+                return
+            if now + wait - start > policy.max_queue:
+                raise RateLimited(
+                    f"{self.label}'s budget is kept for lookups; background work tries again "
+                    f"in {seconds_text(wait)}",
+                    retry_after=wait,
+                    status=None,
+                )
+            self._check_pause(policy)
+            await retry.sleep(wait)
+            now = max(self._clock(), now + wait)
 
 
 LimiterFactory = Callable[[tuple[str, ...], int, float, str], Limiter]

@@ -60,6 +60,10 @@ class Parts:
             self._fail(part, self.reason(error))
             return default
 
+    def fail(self, part: str, reason: str) -> None:
+        """Record that `part` is left out, in the caller's words (one reason per part)."""
+        self._fail(part, reason)
+
     def _fail(self, part: str, reason: str) -> None:
         if all(f.part != part for f in self._failures):  # one reason per part
             self._failures.append(PartFailure(part, reason))
@@ -78,12 +82,12 @@ class Parts:
             return f"the token may not read them ({self.vendor_name} answered 403)"
         if isinstance(error, base.Timeout):
             return f"{self.vendor_name} did not answer in time"
+        if isinstance(error, base.BadResponse) and (error.status or 200) < 300:
+            return f"{self.vendor_name} sent an answer cx-tui cannot read"
         if error.status is not None:
             return f"{self.vendor_name} answered {error.status}"
         if isinstance(error, base.NotFound):
             return f"{self.vendor_name} has no such record"
-        if isinstance(error, base.BadResponse):
-            return f"{self.vendor_name} sent an answer cx-tui cannot read"
         return error.message
 
 

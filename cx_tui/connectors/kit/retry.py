@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
@@ -49,8 +51,8 @@ class RetryPolicy:
         max_queue: Longest wait in our own limiter's queue before giving up.
         retry_timeouts: Whether a request that timed out is tried again (not worth it while an
             agent waits: the source's deadline is shorter than a second timeout).
-        interactive: Whether an agent is waiting on the answer. Limiters may serve
-            interactive requests first (issue 17); the in-process limiter ignores it.
+        interactive: Whether an agent is waiting on the answer. Limiters serve interactive
+            requests first and hold the others while the vendor's budget is low (issue 17).
     """
 
     attempts: int
@@ -82,6 +84,25 @@ BACKGROUND: Final = RetryPolicy(
     interactive=False,
 )
 """Nobody is waiting on this very request (note delivery, `cx-tui connectors`)."""
+
+
+_BACKGROUND_WORK: ContextVar[bool] = ContextVar("cx_tui_background_work", default=False)
+
+
+@contextmanager
+def background_work() -> Iterator[None]:
+    """Within this block (and the tasks it starts) nobody waits on any request: every
+    request goes as `BACKGROUND`, whatever policy the connector chose (the outbox worker)."""
+    token = _BACKGROUND_WORK.set(True)
+    try:
+        yield
+    finally:
+        _BACKGROUND_WORK.reset(token)
+
+
+def in_context(policy: RetryPolicy) -> RetryPolicy:
+    """`policy`, or `BACKGROUND` when it is interactive but runs inside `background_work`."""
+    return BACKGROUND if policy.interactive and _BACKGROUND_WORK.get() else policy
 
 
 def backoff_delay(policy: RetryPolicy, failures: int) -> float:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import sqlite3
+import unicodedata
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from cx_tui.connectors.base import InvalidInput
 from cx_tui.connectors.kit.explain import current_explanation
 from cx_tui.connectors.kit.fields import read_fields
 from cx_tui.connectors.kit.matching import extension_confidence
+from cx_tui.connectors.kit.query import checked_email
 from cx_tui.connectors.kit.readers import fold_text
 from cx_tui.connectors.local.connection import LocalBase
 from cx_tui.connectors.local.explain import explain_search
@@ -54,7 +57,7 @@ class Search(LocalBase):
         if query.phone is not None:
             found = self._match_phone(conn, query.phone)
         elif query.email is not None:
-            found = self._match_email(conn, query.email)
+            found = self._match_email(conn, checked_email(query.email))
         elif query.name is not None:
             found = self._match_name(conn, query.name)
         else:
@@ -143,6 +146,9 @@ class Search(LocalBase):
         return found
 
     def _match_name(self, conn: sqlite3.Connection, name: str) -> dict[int, Evidence]:
+        if any(unicodedata.category(c) == "Cc" for c in name):
+            # SQLite's LIKE reads a pattern only up to a NUL: "%ana\x00%" would mean "%ana".
+            raise InvalidInput("A name holds a control character; it cannot be looked up.")
         tokens = fold_text(name).split()
         if not tokens:
             return {}

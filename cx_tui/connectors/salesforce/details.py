@@ -7,19 +7,24 @@ false` ones are internal and feed "already tried") and its Tasks (calls with `Ca
 line) has its Cases and the Tasks on it. Owners' names come with the rows (`Owner.Name`).
 Composite runs up to 25 subrequests, at most 5 of them queries, and counts as one API call.
 
-A part the Run As user may not read (`INVALID_FIELD`, `INVALID_TYPE`, `INSUFFICIENT_ACCESS`:
-field-level security or object permissions) is left out, with the reason logged; a `MALFORMED_
-QUERY` is a bug in cx-tui, reported the same way rather than failing the lookup.
+Each subresponse is one part (`kit.parts`): the account ("companies"), the cases with their
+comments ("cases") and the tasks ("tasks"). A part that fails alone (a subresponse's 4xx or 5xx,
+a follow-on page that times out, an answer that cannot be read) is left out and named in
+`failed_parts`; a part the Run As user may not read (`INVALID_FIELD`, `INVALID_TYPE`,
+`INSUFFICIENT_ACCESS`: field-level security or object permissions) says so. A rejected session
+(401), the org's spent allocation (`REQUEST_LIMIT_EXCEEDED`) or an unreachable host still fail
+the whole source.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlencode
 
 from cx_tui.connectors.base import BadResponse
+from cx_tui.connectors.kit.pages import gather_all
+from cx_tui.connectors.kit.parts import Parts
 from cx_tui.connectors.kit.readers import expect_dict, expect_list
 from cx_tui.connectors.salesforce.hooks import error_code, error_items
 from cx_tui.connectors.salesforce.records import children
@@ -30,8 +35,6 @@ if TYPE_CHECKING:
     from cx_tui.connectors.salesforce.api import Api
     from cx_tui.connectors.salesforce.records import Reader
     from cx_tui.models import Match
-
-log = logging.getLogger(__name__)
 
 CASES: Final = 20
 COMMENTS: Final = 20
@@ -49,6 +52,8 @@ ACCOUNT_FIELDS: Final = ("Id", "Name", "Type", "Website")
 HIDDEN: Final = frozenset(
     {"INVALID_FIELD", "INVALID_TYPE", "INSUFFICIENT_ACCESS", "INSUFFICIENT_ACCESS_OR_READONLY"}
 )
+PART_NAMES: Final = {"account": "companies", "cases": "cases", "tasks": "tasks"}
+"""referenceId -> the part's name in `failed_parts`."""
 
 
 def queries(sobject: str, record_id: str, plan_field: str | None) -> dict[str, str]:
@@ -81,6 +86,12 @@ def queries(sobject: str, record_id: str, plan_field: str | None) -> dict[str, s
 
 
 async def get_details(api: Api, reader: Reader, match: Match) -> Details:
+    """The account, cases (with comments) and tasks; a part that fails alone is left out.
+
+    Raises:
+        AuthError (401), RateLimited, Unavailable (unreachable): the whole source (the
+        composite itself failing is all parts at once).
+    """
     record_id = match.person.ref.record_id
     sobject = {"003": "Contact", "00Q": "Lead", "001": "Account"}.get(record_id[:3], "Contact")
     plan = reader.plan_field
@@ -95,18 +106,29 @@ async def get_details(api: Api, reader: Reader, match: Match) -> Details:
     }
     answer = await api.post("composite", body, safe=True)
     results = _results(answer)
-    rows: dict[str, list[Mapping[str, Any]]] = {}
-    for ref in wanted:
-        rows[ref] = await _rows(api, ref, results.get(ref), record_id)
-    companies = []
-    for row in rows.get("account", []):
+    parts = Parts("Salesforce")
+    found = await gather_all(
+        *(
+            parts.read(PART_NAMES[ref], _rows(api, parts, ref, results.get(ref), record_id), [])
+            for ref in wanted
+        )
+    )
+    rows = dict(zip(wanted, found, strict=True))
+
+    def account_of(row: Mapping[str, Any]) -> list[Mapping[str, Any]]:
         account = row.get("Account") if sobject == "Contact" else row
-        if isinstance(account, Mapping) and account.get("Id"):
-            companies.append(reader.company(account))
-    tickets = [reader.ticket(r, children(r, "CaseComments")) for r in rows.get("cases", [])]
-    interactions = [reader.interaction(r) for r in rows.get("tasks", [])]
+        return [account] if isinstance(account, Mapping) and account.get("Id") else []
+
+    accounts = [a for row in rows.get("account", []) for a in account_of(row)]
+    companies = parts.each("companies", accounts, reader.company)
+    tickets = parts.each(
+        "cases", rows.get("cases", []), lambda r: reader.ticket(r, children(r, "CaseComments"))
+    )
+    interactions = parts.each("tasks", rows.get("tasks", []), reader.interaction)
     interactions.sort(key=lambda i: i.at, reverse=True)
-    return Details(tuple(companies), tuple(tickets), tuple(interactions))
+    return Details(
+        tuple(companies), tuple(tickets), tuple(interactions), failed_parts=parts.failures
+    )
 
 
 def _q(soql: str) -> str:
@@ -125,22 +147,25 @@ def _results(answer: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
 
 
 async def _rows(
-    api: Api, ref: str, sub: Mapping[str, Any] | None, record_id: str
+    api: Api, parts: Parts, ref: str, sub: Mapping[str, Any] | None, record_id: str
 ) -> list[Mapping[str, Any]]:
+    """One subresponse's rows, following `nextRecordsUrl` once.
+
+    Raises:
+        ConnectorError: the subresponse's status mapped like a whole answer's (kit.errors).
+    """
     if sub is None:
         raise BadResponse(f"Salesforce's composite answer has no '{ref}' part")
     status = sub.get("httpStatusCode")
     body = sub.get("body")
     if status != 200:
         code = error_code(body)
-        said = "; ".join(f"{i.get('errorCode')}: {i.get('message')}" for i in error_items(body))[
-            :300
-        ]
-        if code in HIDDEN or code in ("MALFORMED_QUERY", "INVALID_QUERY_FILTER_OPERATOR"):
-            log.warning("Salesforce %s of %s left out (%s): %s", ref, record_id, status, said)
+        if code in HIDDEN:
+            said = "; ".join(str(i.get("errorCode")) for i in error_items(body))[:120]
+            parts.fail(PART_NAMES[ref], f"the Run As user may not read them ({said})")
             return []
-        raise BadResponse(f"Salesforce could not read the {ref} of {record_id} ({status}): {said}")
-    page = expect_dict(body, "Salesforce", f"the {ref} query")
+        raise api.client.error_for(status if isinstance(status, int) else 502, body)
+    page = expect_dict(body, "Salesforce", f"the {ref} query of {record_id}")
     rows = [r for r in page.get("records") or [] if isinstance(r, Mapping)]
     next_url = page.get("nextRecordsUrl")
     if (

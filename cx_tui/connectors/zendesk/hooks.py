@@ -39,7 +39,8 @@ class ZendeskHooks(VendorHooks):
             ]
         if not parts:
             parts.append(first_error_item(data.get("errors")))
-        return " ".join([*parts, *_field_errors(data.get("details"))])
+        said, reasons = " ".join(parts), "; ".join(_details(data.get("details")))
+        return f"{said}: {reasons}" if said and reasons else said or reasons
 
     def observe(self, headers: httpx.Headers, limiter: Limiter) -> None:
         """`X-Rate-Limit` (the account's per-minute limit), `X-Rate-Limit-Remaining` and, on
@@ -53,17 +54,20 @@ class ZendeskHooks(VendorHooks):
         pause_when_spent(limiter, remaining, headers, default=60.0)
 
 
-def _field_errors(details: Any) -> list[str]:
-    """The descriptions in a `RecordInvalid`'s `details` (one list of errors per field)."""
+def _details(details: Any) -> list[str]:
+    """The field-level reasons of a 422 (`details: {field: [{"description"}]}`): "Status:
+    closed prevents ticket update" is what the agent needs, not "Record validation errors"."""
     if not isinstance(details, Mapping):
         return []
     return [
-        f"({error['description'].strip()})"
-        for errors in details.values()
-        if isinstance(errors, list)
-        for error in errors
-        if isinstance(error, Mapping) and isinstance(error.get("description"), str)
-    ][:3]
+        description.strip()
+        for reasons in details.values()
+        if isinstance(reasons, list)
+        for reason in reasons
+        if isinstance(reason, Mapping)
+        and isinstance(description := reason.get("description"), str)
+        and description.strip()
+    ]
 
 
 HOOKS: Final = ZendeskHooks()
