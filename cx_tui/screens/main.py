@@ -327,7 +327,13 @@ class MainScreen(Screen[None]):
         self.refresh_profile()  # the note shows in the timeline
 
     def action_create_contact(self) -> None:
+        from cx_tui.new_person import create_refusal
         from cx_tui.screens.create_contact import CreateContact
+
+        refusal = create_refusal(self.profile)
+        if refusal is not None:  # a known caller is never created twice
+            self.notify(refusal, title="Create contact", severity="warning", timeout=12)
+            return
 
         def created(draft: ContactDraft | None) -> None:
             if draft is not None:
@@ -339,9 +345,14 @@ class MainScreen(Screen[None]):
 
     @work(group="write", exit_on_error=False)
     async def _create(self, draft: ContactDraft) -> None:
+        from cx_tui.new_person import DuplicatePersonError
+
         engine = self.services.engine
         try:
             person = await engine.create_person(draft.source, draft.name, draft.points)
+        except DuplicatePersonError as error:
+            self.notify(str(error), title=error.title, severity="warning", timeout=15)
+            return
         except Exception as error:
             self.notify(
                 f"{draft.source} did not create the contact: {error}", severity="error", timeout=10
