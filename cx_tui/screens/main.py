@@ -23,6 +23,7 @@ from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
 from cx_tui.keys import MAIN_KEYS, bindings
+from cx_tui.keytable import help_key
 from cx_tui.models import ProfileState
 from cx_tui.session import RETRY_RATE_LIMITED_UP_TO, LookupSession, retry_wait
 from cx_tui.widgets.action_list import ActionList
@@ -101,7 +102,7 @@ class MainScreen(Screen[None]):
         with Horizontal(id="status-row"):
             yield SourceBar(id="sources")
             yield OutboxStatus(id="outbox-status")
-        yield ProfileView(id="columns")
+        yield ProfileView(help_key=help_key(self.services.keymap), id="columns")
         yield Static(f"Enlarge the terminal to at least {MIN_WIDTH}x{MIN_HEIGHT}.", id="too-small")
         yield CxFooter()
 
@@ -125,6 +126,7 @@ class MainScreen(Screen[None]):
 
     def on_resize(self) -> None:
         self._check_size()
+        self.query_one(OutboxStatus).show_counts()  # short on a narrow terminal
 
     def on_screen_resume(self) -> None:
         self._check_size()  # the terminal may have been resized while a dialog was open
