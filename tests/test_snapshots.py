@@ -56,6 +56,10 @@ async def _steady(pilot: Pilot[Any]) -> None:
         area.cursor_blink = False
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+    # The tables refit once the columns have their final widths (a resize after the first
+    # paint); let that settle, so the picture does not depend on how loaded the machine is.
+    await pilot.wait_for_scheduled_animations()
+    await pilot.pause(0.1)
 
 
 def lookup(query: str) -> Callable[[Pilot[Any]], Awaitable[None]]:

@@ -64,7 +64,12 @@ def short_span(delta: timedelta) -> str:
 
 
 def room_left(
-    table: DataTable[Text | str], titles: Sequence[str], rows: Sequence[Sequence[Text]], least: int
+    table: DataTable[Text | str],
+    titles: Sequence[str],
+    rows: Sequence[Sequence[Text]],
+    least: int,
+    *,
+    scrollbar: bool | None = None,
 ) -> int:
     """The width left for the one flexible column after `titles` (the fixed columns) and their
     cells, inside `table` (less its vertical scrollbar when the rows will not fit)."""
@@ -78,7 +83,7 @@ def room_left(
     # its max-height first (before it has rows, its height says nothing).
     most = table.styles.max_height
     fits = int(most.value) if most is not None and most.is_cells else table.size.height
-    if len(rows) + 1 > fits:
+    if scrollbar if scrollbar is not None else len(rows) + 1 > fits:
         room -= table.styles.scrollbar_size_vertical
     return max(room, least)
 
@@ -164,7 +169,7 @@ class TimelineTable(DataTable[Text | str]):
     page, so a customer with thousands of interactions paints at once."""
 
     DEFAULT_CSS = """
-    TimelineTable { height: 1fr; min-height: 6; }
+    TimelineTable { height: 1fr; min-height: 6; overflow-x: hidden; overflow-y: scroll; }
     """
 
     PAGE = 200
@@ -204,6 +209,9 @@ class TimelineTable(DataTable[Text | str]):
 
     def on_resize(self, event: events.Resize) -> None:
         if event.size.width != self._filled_width and self._all:
+            self._filled_width = event.size.width
+            if self._summary_room() == self._room:
+                return  # the same cut: nothing to redraw
             row = self.cursor_row
             self._refill(self._next)
             if self.row_count:
@@ -213,19 +221,24 @@ class TimelineTable(DataTable[Text | str]):
         """Rows again from the first (at least one page, or `upto` rows), the summary cut to
         the room the other columns leave at this width."""
         self._filled_width = self.size.width
-        # Measured over every item, not the page: the room stays the same page to page.
-        now = phrases.now_utc()
-        when = max((len(ago(item.at, now)) for item in self._all), default=0)
-        channel = max((len(item.channel.value) for item in self._all), default=0)
-        source = max((len(item.ref.connector) for item in self._all), default=0)
-        widest = [Text("x" * when), Text("x" * channel), Text("←"), Text("x" * source)]
-        self._room = room_left(self, TIMELINE_COLUMNS[:SUMMARY], [widest], MIN_SUMMARY)
+        self._room = self._summary_room()
         self.items = {}
         self._next = 0
         self.clear()
         self._add_page()
         while self._next < upto:
             self._add_page()
+
+    def _summary_room(self) -> int:
+        # Measured over every item, not the page: the room stays the same page to page.
+        now = phrases.now_utc()
+        when = max((len(ago(item.at, now)) for item in self._all), default=0)
+        channel = max((len(item.channel.value) for item in self._all), default=0)
+        source = max((len(item.ref.connector) for item in self._all), default=0)
+        widest = [Text("x" * when), Text("x" * channel), Text("←"), Text("x" * source)]
+        # Room for a scrollbar always: whether one shows depends on the height, which is not
+        # settled when the rows first arrive, and a row one cell too wide scrolls sideways.
+        return room_left(self, TIMELINE_COLUMNS[:SUMMARY], [widest], MIN_SUMMARY, scrollbar=True)
 
     def _add_page(self) -> None:
         start = self._next
