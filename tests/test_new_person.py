@@ -16,7 +16,7 @@ from cx_tui.models import ContactKind, ContactPoint, Person, ProfileState, Sourc
 from cx_tui.new_person import ATTACH_INSTEAD, DuplicatePersonError, create_refusal
 from cx_tui.screens.create_contact import CreateContact
 from tests.fakes import FakeConnector, email, person, phone
-from tests.test_ui_burst import burst, settle
+from tests.test_ui_burst import type_in
 
 SIZE = (120, 40)
 MARIA = "+14155550132"
@@ -57,13 +57,11 @@ async def test_a_on_a_known_caller_writes_nothing_and_says_why() -> None:
     source = crm()
     app = CxApp(load_config(), engine=LookupEngine([source]))
     async with app.run_test(size=SIZE) as pilot:
-        burst(app, *MARIA, "enter")
-        await settle(app, pilot)
+        await type_in(app, pilot, *MARIA, "enter")
         assert app.main.profile is not None
         assert app.main.profile.state is ProfileState.RESOLVED
         # `a`, then what a form would take, in one burst: nothing may reach a create.
-        burst(app, "a", *"Maria", "ctrl+s", "enter")
-        await settle(app, pilot)
+        await type_in(app, pilot, "a", *"Maria", "ctrl+s", "enter")
         assert not isinstance(app.screen, CreateContact)
         assert source.created == []
         assert len(source.people) == 1
@@ -77,19 +75,15 @@ async def test_the_create_action_is_offered_only_when_every_source_answered_nobo
     down = FakeConnector(fake_name="Zendesk", error=Unavailable("connection refused"))
     app = CxApp(load_config(), engine=LookupEngine([source, down]))
     async with app.run_test(size=SIZE) as pilot:
-        burst(app, *"+14155550199", "enter")
-        await settle(app, pilot)
+        await type_in(app, pilot, *"+14155550199", "enter")
         assert app.main.profile is not None
         assert app.main.profile.state is ProfileState.UNKNOWN
-        burst(app, "a")
-        await settle(app, pilot)
+        await type_in(app, pilot, "a")
         assert not isinstance(app.screen, CreateContact)
         assert "Zendesk could not be searched" in notices(app)
         down.error = None
-        burst(app, "ctrl+l", *"+14155550199", "enter")
-        await settle(app, pilot)
-        burst(app, "a")
-        await settle(app, pilot)
+        await type_in(app, pilot, "ctrl+l", *"+14155550199", "enter")
+        await type_in(app, pilot, "a")
         assert isinstance(app.screen, CreateContact)
 
 
@@ -97,15 +91,12 @@ async def test_a_form_changed_to_a_known_number_is_refused_naming_the_record() -
     source = crm()
     app = CxApp(load_config(), engine=LookupEngine([source]))
     async with app.run_test(size=SIZE) as pilot:
-        burst(app, *"+14155550199", "enter")
-        await settle(app, pilot)
-        burst(app, "a")
-        await settle(app, pilot)
+        await type_in(app, pilot, *"+14155550199", "enter")
+        await type_in(app, pilot, "a")
         form = app.screen
         assert isinstance(form, CreateContact)
         form.query_one("#contact-phone").value = MARIA  # type: ignore[attr-defined]
-        burst(app, *"Maria G", "ctrl+s")
-        await settle(app, pilot)
+        await type_in(app, pilot, *"Maria G", "ctrl+s")
         assert source.created == []
         said = notices(app)
         assert "HubSpot already has Maria Gonzalez (record 51000000123)" in said

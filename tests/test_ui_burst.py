@@ -44,20 +44,23 @@ async def settle(app: CxApp, pilot: object) -> None:
     await pilot.pause()
 
 
+async def type_in(app: CxApp, pilot: object, *keys: str) -> None:
+    """Type `keys` in one burst, then wait until the app has handled them."""
+    burst(app, *keys)
+    await settle(app, pilot)
+
+
 async def test_a_note_typed_in_one_burst_after_n_arrives_whole_once() -> None:
     assert len(NOTE) == 47
     source = crm()
     app = CxApp(load_config(), engine=LookupEngine([source]))
     async with app.run_test(size=SIZE) as pilot:
-        burst(app, *"+14155550111", "enter")
-        await settle(app, pilot)
+        await type_in(app, pilot, *"+14155550111", "enter")
         for round_ in range(5):
             text = f"{NOTE[:-2]}{round_:02d}"
-            burst(app, "n", *text, "ctrl+s")
-            await settle(app, pilot)
+            await type_in(app, pilot, "n", *text, "ctrl+s")
             assert isinstance(app.screen, NoteEditor), f"round {round_}"
-            burst(app, "escape")
-            await settle(app, pilot)
+            await type_in(app, pilot, "escape")
             assert source.received[-1] == text, f"round {round_}: {source.received}"
         assert len(source.received) == 5
 
@@ -66,28 +69,22 @@ async def test_ctrl_n_then_text_in_one_burst_from_the_lookup_bar() -> None:
     source = crm()
     app = CxApp(load_config(), engine=LookupEngine([source]))
     async with app.run_test(size=SIZE) as pilot:
-        burst(app, *"+14155550111", "enter")
-        await settle(app, pilot)
-        burst(app, "ctrl+l", "ctrl+n", *NOTE, "ctrl+s")
-        await settle(app, pilot)
+        await type_in(app, pilot, *"+14155550111", "enter")
+        await type_in(app, pilot, "ctrl+l", "ctrl+n", *NOTE, "ctrl+s")
         assert source.received == [NOTE]
 
 
 async def test_slash_then_query_and_enter_in_one_burst() -> None:
     app = CxApp(load_config())
     async with app.run_test(size=SIZE) as pilot:
-        burst(app, *"+14155550132", "enter")
-        await settle(app, pilot)
+        await type_in(app, pilot, *"+14155550132", "enter")
         for query in ("+12125550100", "maria@example.com", "+14155550132"):
-            burst(app, "slash", *query, "enter")
-            await settle(app, pilot)
+            await type_in(app, pilot, "slash", *query, "enter")
             if not isinstance(app.screen, type(app.main)):
-                burst(app, "escape")
-                await settle(app, pilot)
+                await type_in(app, pilot, "escape")
             assert app.main.session.query is not None
             assert app.main.session.query.text == query
-        burst(app, "ctrl+l", *"+14155550199", "enter")
-        await settle(app, pilot)
+        await type_in(app, pilot, "ctrl+l", *"+14155550199", "enter")
         assert app.main.session.query is not None
         assert app.main.session.query.text == "+14155550199"
 
@@ -95,10 +92,8 @@ async def test_slash_then_query_and_enter_in_one_burst() -> None:
 async def test_keys_after_a_for_an_unknown_caller_fill_the_form() -> None:
     app = CxApp(load_config())
     async with app.run_test(size=SIZE) as pilot:
-        burst(app, *"+14155550199", "enter")
-        await settle(app, pilot)
-        burst(app, "a", *"Rosa Diaz")
-        await settle(app, pilot)
+        await type_in(app, pilot, *"+14155550199", "enter")
+        await type_in(app, pilot, "a", *"Rosa Diaz")
         assert isinstance(app.screen, CreateContact)
         assert app.screen.query_one("#contact-name", Input).value == "Rosa Diaz"
 
@@ -106,11 +101,9 @@ async def test_keys_after_a_for_an_unknown_caller_fill_the_form() -> None:
 async def test_a_dialog_opened_and_closed_in_one_burst_then_a_query() -> None:
     app = CxApp(load_config())
     async with app.run_test(size=SIZE) as pilot:
-        burst(app, *"+14155550111", "enter")
-        await settle(app, pilot)
+        await type_in(app, pilot, *"+14155550111", "enter")
         # Help (F1) and the outbox (b): opened, closed with Escape, then back to the bar.
-        burst(app, "f1", "escape", "b", "escape", "slash", *"+14155550132", "enter")
-        await settle(app, pilot)
+        await type_in(app, pilot, "f1", "escape", "b", "escape", "slash", *"+14155550132", "enter")
         assert not isinstance(app.screen, (HelpScreen, OutboxScreen))
         assert app.main.session.query is not None
         assert app.main.session.query.text == "+14155550132"
