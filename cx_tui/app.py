@@ -14,11 +14,13 @@ from collections.abc import Iterable
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import BindingType
 from textual.screen import Screen
 
 from cx_tui.config import DEFAULT_THEME
+from cx_tui.key_gate import KeyGate, KeyHandled
 from cx_tui.keys import APP_KEYS, MAIN_KEYS, bindings, shown_keys
 from cx_tui.screens.main import MainScreen
 from cx_tui.services import Services
@@ -62,6 +64,18 @@ class CxApp(App[None]):
         )
         if config.keymap:
             self.set_keymap(config.keymap)
+        self.key_gate = KeyGate(self, super().on_event)
+
+    async def on_event(self, event: events.Event) -> None:
+        # Keys and pastes from the terminal go through the gate: each one reaches the screen
+        # it was typed for, however fast they come (issue 18).
+        if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
+            await self.key_gate.offer(event)
+            return
+        await super().on_event(event)
+
+    async def on_key_handled(self, message: KeyHandled) -> None:
+        await self.key_gate.handled(message)
 
     def on_mount(self) -> None:
         self.sub_title = "demo data" if self.config.demo else str(self.config.path)

@@ -9,6 +9,7 @@ One source of truth, so the help never disagrees with what a key does.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -55,16 +56,19 @@ APP_KEYS: tuple[Key, ...] = (
         priority=True,
         command="Look up a caller",
     ),
+    # F1 opens the help everywhere, dialogs and the lookup bar included (priority: it is
+    # never text); `?` too wherever it is not typed text.
     Key(
         "help",
-        "question_mark,f1",
+        "f1",
         "help",
         "Help",
         "General",
         narrow=True,
-        key_display="?",
+        priority=True,
         command="Help: keys",
     ),
+    Key("help-question-mark", "question_mark", "help", "Help", "General", show=False),
     Key("quit", "ctrl+q", "quit", "Quit", "General", narrow=True, priority=True),
     Key(
         "mask",
@@ -248,6 +252,12 @@ NARROW_HIDDEN: frozenset[str] = frozenset(
 def shown_keys(keys: str) -> str:
     """`question_mark,f1` -> `?, f1`: keys as the agent reads them."""
     return ", ".join(k.replace("question_mark", "?").replace("slash", "/") for k in keys.split(","))
+
+
+def help_key(keymap: dict[str, str] | None = None) -> str:
+    """The help key as the welcome line names it (`F1`, or the first key `[keymap]` gives)."""
+    first = (keymap or {}).get("help", "f1").split(",")[0]
+    return first.upper() if re.fullmatch(r"f\d+", first) else shown_keys(first)
 
 
 def groups(keymap: dict[str, str] | None = None) -> dict[str, list[tuple[str, str, str]]]:

@@ -37,6 +37,7 @@ from cx_tui.models import (
     SourceRef,
     SourceState,
 )
+from cx_tui.new_person import DuplicatePersonError, duplicate_message, existing_person
 from cx_tui.profile import ProfileBuilder, RecordKey
 from cx_tui.updates import (
     DetailsFailed,
@@ -433,8 +434,18 @@ class LookupEngine:
     async def create_person(
         self, source: str, name: str | None, contact_points: Sequence[ContactPoint]
     ) -> Person:
-        """Create a contact in `source` (for an unknown caller)."""
-        person = await self._connector(source).create_person(name, contact_points)
+        """Create a contact in `source` (for an unknown caller).
+
+        Raises:
+            DuplicatePersonError: `source` already has a person with one of these phones or
+                emails (named in the message); nothing was created.
+            ConnectorError: `source` could not be searched or did not create the contact.
+        """
+        connector = self._connector(source)
+        existing = await existing_person(connector, contact_points)
+        if existing is not None:
+            raise DuplicatePersonError(duplicate_message(source, existing))
+        person = await connector.create_person(name, contact_points)
         self.cache.invalidate_source(source)
         return person
 

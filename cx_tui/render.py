@@ -17,7 +17,15 @@ from rich.table import Table
 from rich.text import Text
 
 from cx_tui.actions import NextAction, nobody_summary
-from cx_tui.models import Match, MatchReason, Profile, ProfileState, SourceRef, SourceState
+from cx_tui.models import (
+    FieldValue,
+    Match,
+    MatchReason,
+    Profile,
+    ProfileState,
+    SourceRef,
+    SourceState,
+)
 from cx_tui.phrases import ago, now_utc, people
 from cx_tui.profile import STRONG_MATCH, is_weak, weak_only
 
@@ -91,19 +99,20 @@ def local_time(zone: str, now: datetime | None = None) -> str | None:
 
 
 def identity_card(profile: Profile, now: datetime | None = None, palette: Palette = PLAIN) -> Table:
-    """Field, value, where it came from ("all N sources" when every merged source agrees)."""
+    """Field, value, where it came from ("both" or "all N" when every merged source agrees:
+    the value, not its provenance, gets the room in a narrow column)."""
     merged = {m.source for m in profile.matches}
 
     def where(refs: Sequence[SourceRef]) -> str:
         found = {r.connector for r in refs}
         if len(merged) > 1 and found == merged:
-            return f"all {len(merged)} sources"
+            return "both" if len(merged) == 2 else f"all {len(merged)}"
         return _sources(refs)
 
-    table = Table(show_header=False, box=None, pad_edge=False, expand=False)
+    table = Table(show_header=False, box=None, pad_edge=False, expand=True)
     table.add_column(style="bold", no_wrap=True)
-    table.add_column()
-    table.add_column(style="dim")
+    table.add_column(ratio=3)
+    table.add_column(style="dim", ratio=1, overflow="ellipsis", no_wrap=True)
     for note in profile.notes:
         table.add_row("Note", Text(note, style="dim italic"), "")
     conflicting = {c.field for c in profile.conflicts}
@@ -126,12 +135,7 @@ def identity_card(profile: Profile, now: datetime | None = None, palette: Palett
         if name == "vip" and values[0].value == "yes":
             shown.stylize(palette.vip)
         if name in conflicting:
-            shown.append("  ⚠ conflict: ", style=palette.conflict)
-            shown.append(
-                " vs ".join(f"'{v.value}' ({_sources(v.sources)})" for v in values),
-                style=palette.conflict_values,
-            )
-            table.add_row(label, shown, "")
+            table.add_row(*conflict_cells(label, values, palette))
         else:
             table.add_row(label, shown, where(values[0].sources))
     for contact in profile.contacts:
@@ -143,6 +147,27 @@ def identity_card(profile: Profile, now: datetime | None = None, palette: Palett
             text.append("  shared", style="yellow")
         table.add_row(point.kind.value.capitalize(), text, where(contact.sources))
     return table
+
+
+def conflict_cells(
+    label: str, values: Sequence[FieldValue], palette: Palette = PLAIN
+) -> tuple[Text, Text, Text]:
+    """A conflict on two lines, each cut rather than wrapped: the value shown and its sources,
+    then (`conflict`, in the conflict colour) every other value and theirs."""
+    first, others = values[0], values[1:]
+
+    def cell() -> Text:
+        return Text(no_wrap=True, overflow="ellipsis")
+
+    name, value, where = cell(), cell(), cell()
+    name.append(label)
+    name.append("\nconflict", style=palette.conflict)
+    value.append(first.value)
+    value.append("\n⚠ ", style=palette.conflict)
+    value.append(" · ".join(f"'{v.value}'" for v in others), style=palette.conflict_values)
+    where.append(_sources(first.sources))
+    where.append("\n" + " · ".join(_sources(v.sources) for v in others))
+    return name, value, where
 
 
 def tickets_table(profile: Profile, now: datetime | None = None) -> Table:

@@ -35,6 +35,7 @@ HEADLESS = [
     "cx_tui.pacing",
     "cx_tui.services",
     "cx_tui.session",
+    "cx_tui.new_person",
     "cx_tui.utc",
     "cx_tui.softphone.client",
     "cx_tui.softphone.control",

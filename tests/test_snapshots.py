@@ -1,4 +1,4 @@
-"""How each screen looks, at 80x24 and 120x40 in the default theme, and once per theme.
+"""How each screen looks, at 80x24, 120x40 and 200x60 in the default theme, and once per theme.
 
 Time is frozen (the demo is seeded at a fixed moment and every "now" reads it), so ages such as
 "3 days ago" and the caller's local time are the same on every run. Review changes with
@@ -21,7 +21,7 @@ from cx_tui.config import load_config
 from cx_tui.connectors.local import database_path, reset_database
 
 FROZEN = datetime(2026, 11, 20, 17, 30, tzinfo=UTC)
-SIZES = [(80, 24), (120, 40)]
+SIZES = [(80, 24), (120, 40), (200, 60)]
 
 SnapCompare = Callable[..., bool]
 
@@ -56,6 +56,10 @@ async def _steady(pilot: Pilot[Any]) -> None:
         area.cursor_blink = False
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+    # The tables refit once the columns have their final widths (a resize after the first
+    # paint); let that settle, so the picture does not depend on how loaded the machine is.
+    await pilot.wait_for_scheduled_animations()
+    await pilot.pause(0.1)
 
 
 def lookup(query: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
@@ -121,6 +125,30 @@ def test_screen(
 @pytest.mark.parametrize("theme", ["cx-dark", "cx-light", "cx-high-contrast", "cx-ansi"])
 def test_theme(snap_compare: SnapCompare, frozen: None, theme: str) -> None:
     assert snap_compare(make_app(theme), terminal_size=(120, 40), run_before=SCREENS["profile"])
+
+
+async def _long_profile(pilot: Pilot[Any]) -> None:
+    """The layout caller: 11-digit ids, long subjects, a name conflict, a failed note."""
+    from tests.layout_profile import NUMBER, fail_a_note
+
+    app = pilot.app
+    assert isinstance(app, CxApp)
+    await pilot.pause()
+    await fail_a_note(app.services)
+    await lookup(NUMBER)(pilot)
+    await pilot.press("2")  # the tickets, scrolled into view on a small terminal
+    await _steady(pilot)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_long_ids_a_conflict_and_a_failed_note(
+    snap_compare: SnapCompare, frozen: None, size: tuple[int, int]
+) -> None:
+    """No clipped SLA or age, no wrapped status line, subjects that take the room left."""
+    from tests.layout_profile import engine
+
+    app = CxApp(load_config(), engine=engine())
+    assert snap_compare(app, terminal_size=size, run_before=_long_profile)
 
 
 def test_too_small(snap_compare: SnapCompare, frozen: None) -> None:

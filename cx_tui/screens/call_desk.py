@@ -9,6 +9,7 @@ it works with (the screen's lookups through `Lookups`); it knows no screen's wid
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
 
 from cx_tui.call_flow import WrapUpResult, draft_key, follow
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from cx_tui.softphone.events import CallKind
     from cx_tui.store import CallRecord
     from cx_tui.widgets.call_banner import CallBanner
+    from cx_tui.widgets.toasts import Toasts
 
 
 class Lookups(Protocol):
@@ -63,6 +65,12 @@ class CallDesk:
         self.services = services
         self.banner = banner
 
+    @cached_property
+    def toasts(self) -> Toasts:
+        from cx_tui.widgets.toasts import Toasts
+
+        return Toasts(self.screen.app)
+
     @property
     def flow(self) -> CallFlow:
         return self.services.call_flow
@@ -78,10 +86,20 @@ class CallDesk:
         if step == "look up" and call.lookup_text:
             self.lookups.look_up_caller(call.lookup_text)
         elif step == "another call":
-            self.screen.notify(f"Another call: {call.who()}. Press k to switch.", timeout=6)
+            self.toasts.notify(
+                "another call",
+                f"Another call: {call.who()}. Press k to switch.",
+                many=lambda count: f"{count} more calls are waiting. Press k to switch.",
+                timeout=6,
+            )
         elif step == "missed":
-            message = f"Missed call from {call.who()} (h lists missed calls)."
-            self.screen.notify(message, severity="warning", timeout=10)
+            self.toasts.notify(
+                "missed",
+                f"Missed call from {call.who()} (h lists missed calls).",
+                many=lambda count: f"{count} missed calls (m lists them).",
+                severity="warning",
+                timeout=10,
+            )
         elif step == "wrap up":
             self.wrap_up(call)
 

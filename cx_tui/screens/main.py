@@ -23,6 +23,7 @@ from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
 from cx_tui.keys import MAIN_KEYS, bindings
+from cx_tui.keytable import help_key
 from cx_tui.models import ProfileState
 from cx_tui.session import RETRY_RATE_LIMITED_UP_TO, LookupSession, retry_wait
 from cx_tui.widgets.action_list import ActionList
@@ -103,7 +104,7 @@ class MainScreen(Screen[None]):
             yield SourceBar(id="sources")
             yield OutboxStatus(id="outbox-status")
             yield MaskBadge(id="mask-badge")
-        yield ProfileView(id="columns")
+        yield ProfileView(help_key=help_key(self.services.keymap), id="columns")
         yield Static(f"Enlarge the terminal to at least {MIN_WIDTH}x{MIN_HEIGHT}.", id="too-small")
         yield CxFooter()
 
@@ -127,6 +128,7 @@ class MainScreen(Screen[None]):
 
     def on_resize(self) -> None:
         self._check_size()
+        self.query_one(OutboxStatus).show_counts()  # short on a narrow terminal
 
     def on_screen_resume(self) -> None:
         self._check_size()  # the terminal may have been resized while a dialog was open
@@ -384,7 +386,13 @@ class MainScreen(Screen[None]):
         self.refresh_profile()  # the note shows in the timeline
 
     def action_create_contact(self) -> None:
+        from cx_tui.new_person import create_refusal
         from cx_tui.screens.create_contact import CreateContact
+
+        refusal = create_refusal(self.profile)
+        if refusal is not None:  # a known caller is never created twice
+            self.notify(refusal, title="Create contact", severity="warning", timeout=12)
+            return
 
         def created(draft: ContactDraft | None) -> None:
             if draft is not None:
@@ -401,9 +409,14 @@ class MainScreen(Screen[None]):
 
     @work(group="write", exit_on_error=False)
     async def _create(self, draft: ContactDraft) -> None:
+        from cx_tui.new_person import DuplicatePersonError
+
         engine = self.services.engine
         try:
             person = await engine.create_person(draft.source, draft.name, draft.points)
+        except DuplicatePersonError as error:
+            self.notify(str(error), title=error.title, severity="warning", timeout=15)
+            return
         except Exception as error:
             self.notify(
                 f"{draft.source} did not create the contact: {error}", severity="error", timeout=10

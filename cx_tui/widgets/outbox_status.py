@@ -16,6 +16,8 @@ from textual.widgets import Static
 if TYPE_CHECKING:
     from cx_tui.delivery import Delivery
 
+NARROW = 100
+"""Below this many columns the counts read `Outbox 0 · 1 failed (b)`."""
 OUTBOX_COUNTS_POLL = 3.0
 """Seconds between two reads of the outbox counts (notes another process queued or sent)."""
 
@@ -28,10 +30,12 @@ class OutboxStatus(Static):
         self._delivery: Delivery | None = None
         self._shown: tuple[int, int] | None = None
         self._unsubscribe: Callable[[], None] = lambda: None
+        self._following = False
 
     def follow(self, delivery: Delivery | None) -> None:
         """Follow `delivery` (None: the store could not be opened, so there is no outbox)."""
         self._delivery = delivery
+        self._following = True
         if delivery is not None:
             self._unsubscribe = delivery.subscribe(lambda _item: self.show_counts())
             self.set_interval(OUTBOX_COUNTS_POLL, self._poll)
@@ -54,6 +58,8 @@ class OutboxStatus(Static):
     def show_counts(self) -> None:
         from cx_tui.store import StoreError
 
+        if not self._following:
+            return  # the outbox is opened right after the first frame
         delivery = self._delivery
         if delivery is None:
             self.update(Text("Outbox unavailable: notes cannot be queued", style="bold red"))
@@ -64,10 +70,14 @@ class OutboxStatus(Static):
             self._shown = None
             self.update(Text(f"Outbox: {error}", style="bold red"))
             return
-        text = Text("Outbox: ")
-        text.append(f"{pending} pending", style="yellow" if pending else "dim")
+        # Short on a narrow terminal, so the sources beside it keep their line.
+        narrow = self.app.size.width < NARROW
+        text = Text("Outbox " if narrow else "Outbox: ", no_wrap=True)
+        text.append(
+            f"{pending}" if narrow else f"{pending} pending", style="yellow" if pending else "dim"
+        )
         text.append(" · ")
         text.append(f"{failed} failed", style="bold red" if failed else "dim")
         if failed:
-            text.append("  (b to review)", style="dim")
+            text.append(" (b)" if narrow else "  (b to review)", style="dim")
         self.update(text)

@@ -31,17 +31,22 @@ if TYPE_CHECKING:
     from cx_tui.actions import NextAction
     from cx_tui.models import Profile, SourceRef, Ticket
 
-WELCOME = (
-    "Type a caller's phone number, email or name and press Enter.\n\n"
-    "Keys: / lookup · n note · r recent lookups · ? help · ctrl+p commands · ctrl+q quit"
-)
+
+def welcome(help_key: str = "F1") -> str:
+    """The text before the first lookup; `help_key` as the keymap has it."""
+    return (
+        "Type a caller's phone number, email or name and press Enter.\n\n"
+        f"Keys: / lookup · n note · r recent lookups · {help_key} help · ctrl+p commands · "
+        "ctrl+q quit"
+    )
 
 
 class ProfileView(Horizontal):
     """Two columns (one on a narrow terminal): the person and next actions; their records."""
 
-    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
+    def __init__(self, *, help_key: str = "F1", id: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id)
+        self.help_key = help_key
         self.profile: Profile | None = None
         """The profile painted last (None before the first lookup)."""
         self.actions: list[NextAction] = []
@@ -51,8 +56,8 @@ class ProfileView(Horizontal):
     def compose(self) -> ComposeResult:
         # The first frame shows only the welcome text (issue 16: start close to bare Textual);
         # the hidden panels and their tables mount right after it.
-        with VerticalScroll(id="left"):
-            yield Static(WELCOME, id="status")
+        with VerticalScroll(id="left", classes="-alone"):
+            yield Static(welcome(self.help_key), id="status")
 
     def on_mount(self) -> None:
         self.call_after_refresh(self._build)
@@ -108,6 +113,9 @@ class ProfileView(Horizontal):
         status = self.query_one("#status", Static)
         resolved = profile.state is ProfileState.RESOLVED
         self._show(resolved, "#right")
+        left = self.query_one("#left")
+        if left.has_class("-alone") == resolved:  # the whole width while it is alone
+            left.set_class(not resolved, "-alone")
         if profile.state is ProfileState.SEARCHING:
             status.update(Text(f"Looking up {profile.query}…", style="italic"))
         elif profile.state is ProfileState.UNKNOWN:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from rich.text import Text
 from textual import events
@@ -24,19 +24,68 @@ _ARROWS = {"inbound": "←", "outbound": "→"}
 TICKET_COLUMNS = ("#", "Subject", "Status", "Priority", "Age", "SLA due", "Source")
 """What the ticket is about comes right after its number, cut to the room the other columns
 leave; Enter shows the whole ticket."""
-MIN_SUBJECT = 20
-"""The subject never shrinks below this: in a narrow panel the source runs off to the right
-(the table scrolls sideways) before the agent loses what the ticket is about."""
+MIN_SUBJECT = 8
+"""The subject gives way first, down to this: the number, status, priority, age and SLA stay
+in view (only the source, last, may run off to the right of a very narrow panel)."""
 SUBJECT = TICKET_COLUMNS.index("Subject")
-SUMMARY_WIDTH = 120
+ID_WIDTH = 9
+"""Longer record ids are shortened in the middle (`1234…8901`); Enter shows them whole."""
 TIMELINE_COLUMNS = ("When", "Channel", "", "Source", "Summary")
-"""The summary last: a long one runs off to the right, never pushing the source out of view."""
+"""The summary last, cut to the room the other columns leave."""
+SUMMARY = TIMELINE_COLUMNS.index("Summary")
+MIN_SUMMARY = 12
 
 
 def _cut(text: str, width: int) -> Text:
     cut = Text(text, no_wrap=True)
     cut.truncate(width, overflow="ellipsis")
     return cut
+
+
+def short_id(record_id: str, width: int = ID_WIDTH) -> str:
+    """`12345678901` -> `1234…8901`: both ends stay, the agent reads them back to the caller."""
+    if len(record_id) <= width:
+        return record_id
+    head = (width - 1) // 2
+    tail = width - 1 - head
+    return f"{record_id[:head]}…{record_id[-tail:]}"
+
+
+def short_span(delta: timedelta) -> str:
+    """`40m`, `3h`, `9d`, `2y`: an age in a narrow column."""
+    return (
+        span(delta)
+        .replace(" min", "m")
+        .replace(" h", "h")
+        .replace(" days", "d")
+        .replace(" years", "y")
+        .replace(" s", "s")
+    )
+
+
+def room_left(
+    table: DataTable[Text | str],
+    titles: Sequence[str],
+    rows: Sequence[Sequence[Text]],
+    least: int,
+    *,
+    scrollbar: bool | None = None,
+) -> int:
+    """The width left for the one flexible column after `titles` (the fixed columns) and their
+    cells, inside `table` (less its vertical scrollbar when the rows will not fit)."""
+    pad = 2 * table.cell_padding
+    fixed = sum(
+        max([len(title), *(row[index].cell_len for row in rows)]) + pad
+        for index, title in enumerate(titles)
+    )
+    room = table.size.width - fixed - pad
+    # More rows than fit: a vertical scrollbar shows. A table of `height: auto` grows up to
+    # its max-height first (before it has rows, its height says nothing).
+    most = table.styles.max_height
+    fits = int(most.value) if most is not None and most.is_cells else table.size.height
+    if scrollbar if scrollbar is not None else len(rows) + 1 > fits:
+        room -= table.styles.scrollbar_size_vertical
+    return max(room, least)
 
 
 class TicketTable(DataTable[Text | str]):
@@ -74,15 +123,8 @@ class TicketTable(DataTable[Text | str]):
         self._filled_size = self.size
         now = phrases.now_utc()
         rows = [self._short_cells(ticket, now) for ticket in self.tickets.values()]
-        pad = 2 * self.cell_padding
-        short = sum(
-            max([len(title), *(row[index].cell_len for row in rows)]) + pad
-            for index, title in enumerate(t for t in TICKET_COLUMNS if t != "Subject")
-        )
-        room = self.size.width - short - pad
-        if len(rows) + 1 > self.size.height:  # more rows than fit: a vertical scrollbar shows
-            room -= self.styles.scrollbar_size_vertical
-        room = max(room, MIN_SUBJECT)
+        fixed = [title for title in TICKET_COLUMNS if title != "Subject"]
+        room = room_left(self, fixed, rows, MIN_SUBJECT)
         self.clear(columns=True)
         for title in TICKET_COLUMNS:
             self.add_column(_cut(title, room) if title == "Subject" else title)
@@ -96,13 +138,15 @@ class TicketTable(DataTable[Text | str]):
         sla = ""
         style = ""
         if ticket.sla_due and ticket.is_open:
-            sla = ago(ticket.sla_due, now)
-            style = "bold red" if not sla.startswith("in ") else "bold yellow"
+            late = ticket.sla_due <= now
+            sla = short_span(ticket.sla_due - now)
+            sla = f"{sla} ago" if late else f"in {sla}"
+            style = "bold red" if late else "bold yellow"
         return [
-            Text(ticket.ref.record_id),
+            Text(short_id(ticket.ref.record_id)),
             Text(ticket.status.value, style="bold" if ticket.is_open else "dim"),
             Text(ticket.priority.value if ticket.priority else ""),
-            Text(span(now - ticket.created)),
+            Text(short_span(now - ticket.created)),
             Text(sla, style=style),
             Text(ticket.ref.connector),
         ]
@@ -125,7 +169,7 @@ class TimelineTable(DataTable[Text | str]):
     page, so a customer with thousands of interactions paints at once."""
 
     DEFAULT_CSS = """
-    TimelineTable { height: 1fr; min-height: 6; }
+    TimelineTable { height: 1fr; min-height: 6; overflow-x: hidden; overflow-y: scroll; }
     """
 
     PAGE = 200
@@ -145,6 +189,8 @@ class TimelineTable(DataTable[Text | str]):
         self._all: Sequence[Interaction] = ()
         self._next = 0
         self._shown: list[tuple[str, str]] = []
+        self._room = MIN_SUMMARY
+        self._filled_width = -1
 
     def on_mount(self) -> None:
         self.add_columns(*TIMELINE_COLUMNS)
@@ -159,10 +205,40 @@ class TimelineTable(DataTable[Text | str]):
             return
         self._shown = shown
         self._all = items
+        self._refill(0)
+
+    def on_resize(self, event: events.Resize) -> None:
+        if event.size.width != self._filled_width and self._all:
+            self._filled_width = event.size.width
+            if self._summary_room() == self._room:
+                return  # the same cut: nothing to redraw
+            row = self.cursor_row
+            self._refill(self._next)
+            if self.row_count:
+                self.move_cursor(row=min(row, self.row_count - 1), animate=False)
+
+    def _refill(self, upto: int) -> None:
+        """Rows again from the first (at least one page, or `upto` rows), the summary cut to
+        the room the other columns leave at this width."""
+        self._filled_width = self.size.width
+        self._room = self._summary_room()
         self.items = {}
         self._next = 0
         self.clear()
         self._add_page()
+        while self._next < upto:
+            self._add_page()
+
+    def _summary_room(self) -> int:
+        # Measured over every item, not the page: the room stays the same page to page.
+        now = phrases.now_utc()
+        when = max((len(ago(item.at, now)) for item in self._all), default=0)
+        channel = max((len(item.channel.value) for item in self._all), default=0)
+        source = max((len(item.ref.connector) for item in self._all), default=0)
+        widest = [Text("x" * when), Text("x" * channel), Text("←"), Text("x" * source)]
+        # Room for a scrollbar always: whether one shows depends on the height, which is not
+        # settled when the rows first arrive, and a row one cell too wide scrolls sideways.
+        return room_left(self, TIMELINE_COLUMNS[:SUMMARY], [widest], MIN_SUMMARY, scrollbar=True)
 
     def _add_page(self) -> None:
         start = self._next
@@ -178,11 +254,7 @@ class TimelineTable(DataTable[Text | str]):
                 Text(item.channel.value),
                 Text(_ARROWS.get(item.direction.value, "·")),
                 Text(item.ref.connector),
-                Text(
-                    item.summary
-                    if len(item.summary) <= SUMMARY_WIDTH
-                    else item.summary[: SUMMARY_WIDTH - 1] + "…"
-                ),
+                _cut(item.summary, self._room),
                 key=key,
             )
         self.post_message(self.PageShown(self._next, len(self._all)))

@@ -22,7 +22,7 @@ class SourceBar(Static):
     """Each source's own state; a failing source says why, beside the ones that answered."""
 
     DEFAULT_CSS = """
-    SourceBar { height: auto; padding: 0 1; color: $text-muted; }
+    SourceBar { height: 1; padding: 0 1; color: $text-muted; }
     """
 
     def show_statuses(
@@ -35,7 +35,8 @@ class SourceBar(Static):
             retrying_up_to: A rate-limited source whose wait is at most this many seconds is
                 looked up again by the screen, so it reads "retrying in N s".
         """
-        text = Text()
+        # One line, never wrapped: a long reason is cut (the next actions say it whole).
+        text = Text(no_wrap=True, overflow="ellipsis")
         for index, status in enumerate(statuses):
             if index:
                 text.append("   ")
