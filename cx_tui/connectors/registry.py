@@ -1,8 +1,8 @@
 """Find connector classes by their config `type`: built-in vendor packages, then plugins.
 
 **Built-in connectors are discovered, not listed.** Every module or package directly under
-`cx_tui.connectors` (other than the plumbing: `base`, `registry`, `kit`) is a connector type
-named after it: `cx_tui/connectors/hubspot/` is `type = "hubspot"`. Its class is the module's
+`cx_tui.connectors` (other than the plumbing: `base`, `declarations`, `errors`, `registry`,
+`kit`) is a connector type named after it: `cx_tui/connectors/hubspot/` is `type = "hubspot"`. Its class is the module's
 `CONNECTOR` (a `Connector` subclass whose `type_name` is the module's name), or, for a module
 that declares none, the one `Connector` subclass defined in it under that `type_name`. Adding a
 vendor package therefore edits no shared file.
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 ENTRY_POINT_GROUP = "cx_tui.connectors"
 PACKAGE = "cx_tui.connectors"
-NOT_CONNECTORS = frozenset({"base", "registry", "kit"})
+NOT_CONNECTORS = frozenset({"base", "declarations", "errors", "registry", "kit"})
 """Modules of `cx_tui.connectors` that are plumbing, not connector types."""
 
 
