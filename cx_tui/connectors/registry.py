@@ -3,9 +3,10 @@
 **Built-in connectors are discovered, not listed.** Every module or package directly under
 `cx_tui.connectors` (other than the plumbing: `base`, `declarations`, `errors`, `registry`,
 `kit`) is a connector type named after it: `cx_tui/connectors/hubspot/` is
-`type = "hubspot"`. Its class is the module's `CONNECTOR` (a `Connector` subclass whose `type_name` is the module's name), or, for a module
-that declares none, the one `Connector` subclass defined in it under that `type_name`. Adding a
-vendor package therefore edits no shared file.
+`type = "hubspot"`. Its class is the module's `CONNECTOR` (a `Connector` subclass whose
+`type_name` is the module's name), or, for a module that declares none, the one `Connector`
+subclass defined in it under that `type_name`. Adding a vendor package therefore edits no
+shared file.
 
 **Third-party connectors** register under the `cx_tui.connectors` entry-point group, as before:
 `[project.entry-points."cx_tui.connectors"] acme = "acme_cx:AcmeConnector"`.
