@@ -51,6 +51,7 @@ class ActionKind(StrEnum):
     DONT_REPEAT = "dont-repeat"
     LOG_NOTE = "log-note"
     HAND_OFF = "hand-off"
+    HAND_TO_SALES = "hand-to-sales"
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +86,7 @@ def rule(fn: Rule) -> Rule:
     return fn
 
 
-RULE_MODULES = ("cx_tui.handoff",)
+RULE_MODULES = ("cx_tui.handoff", "cx_tui.sales")
 """Modules of rules kept beside their insight, loaded on the first `suggest` (by name: they
 import this module for `@rule`)."""
 

@@ -143,6 +143,23 @@ async def test_contact_and_lead_on_one_number_are_two_candidates() -> None:
     await sf.aclose()
 
 
+async def test_a_lead_gets_a_sales_next_action_and_a_contact_does_not() -> None:
+    from cx_tui.actions import ActionKind, suggest
+    from cx_tui.profile import ProfileBuilder
+
+    api = SalesforceFake()
+    api.add("Contact", FirstName="Maria", LastName="Gonzalez", Phone="(415) 555-0132")
+    lead = api.add("Lead", FirstName="Mario", LastName="Ruiz", Company="R", Phone="4155550177")
+    sf = connector(api)
+    for number, wanted in (("+14155550177", [lead]), ("+14155550132", [])):
+        builder = ProfileBuilder(number, [sf.name])
+        builder.add_matches(sf.name, await sf.find_people(q(number)))
+        sales = [a for a in suggest(builder.build()) if a.kind is ActionKind.HAND_TO_SALES]
+        assert [a.target.record_id for a in sales if a.target] == wanted
+        assert all(a.title == "Hand to sales: lead, status Open" for a in sales)
+    await sf.aclose()
+
+
 async def test_account_main_line_is_the_company_switchboard(fake: SalesforceFake) -> None:
     sf = connector(fake)
     (match,) = await sf.find_people(q("415 555 0100"))
