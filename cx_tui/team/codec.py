@@ -16,7 +16,7 @@ from typing import Any, Final
 
 from cx_tui import models
 
-FORMAT: Final = "1"
+FORMAT: Final = "2"
 """Part of every cache key: a new layout gets new keys, so agents on two versions never read
 each other's entries."""
 
@@ -24,7 +24,7 @@ _CLASSES: Final[dict[str, type]] = {
     name: value
     for name, value in vars(models).items()
     if isinstance(value, type)
-    and value.__module__ == models.__name__
+    and value.__module__.startswith(f"{models.__name__}.")  # the package's own modules
     and (dataclasses.is_dataclass(value) or issubclass(value, enum.Enum))
 }
 
