@@ -28,6 +28,7 @@ from cx_tui.connectors.hubspot import search as hubspot_search
 from cx_tui.connectors.registry import connector_class
 from cx_tui.identity import PhoneQuery, Query, QueryKind, parse_query
 from cx_tui.models import (
+    CallLog,
     Channel,
     ContactKind,
     ContactPoint,
@@ -658,15 +659,14 @@ async def test_a_call_log_is_a_call_engagement_with_outcome_and_duration(
     connector: HubSpotConnector, fake: HubSpotFake
 ) -> None:
     at = datetime(2026, 11, 22, 14, 30, 5, tzinfo=UTC)
-    receipt = await connector.add_call(
-        person_target(),
-        body="Router fixed after reset",
-        duration_s=125.4,
+    call = CallLog(
+        "Router fixed after reset",
         direction="inbound",
-        disposition="Connected",
-        at=at,
-        idempotency_key=KEY,
+        duration_s=125.4,
+        outcome="Connected",
+        started=at,
     )
+    receipt = await connector.add_call(person_target(), call, key=KEY)
     [post] = fake.calls_to("POST", r"/crm/v3/objects/calls$")
     assert post.json == {
         "properties": {
@@ -686,9 +686,7 @@ async def test_a_call_log_is_a_call_engagement_with_outcome_and_duration(
         ],
     }
     assert receipt.ref.record_id.startswith("call-")
-    again = await connector.add_call(
-        person_target(), body="Router fixed after reset", idempotency_key=KEY
-    )
+    again = await connector.add_call(person_target(), CallLog("Router fixed after reset"), key=KEY)
     assert again.duplicate and len(fake.calls_to("POST", r"/crm/v3/objects/calls$")) == 1
 
 
@@ -696,7 +694,7 @@ async def test_an_unknown_outcome_is_kept_in_the_call_body(
     connector: HubSpotConnector, fake: HubSpotFake
 ) -> None:
     await connector.add_call(
-        person_target(), body="Rang", disposition="gatekeeper  blocked", idempotency_key=KEY
+        person_target(), CallLog("Rang", outcome="gatekeeper  blocked"), key=KEY
     )
     [post] = fake.calls_to("POST", r"/crm/v3/objects/calls$")
     assert "hs_call_disposition" not in post.json["properties"]

@@ -2,8 +2,8 @@
 
 A note is `POST /crm/v3/objects/notes` associated to the contact (type 202) or to a ticket
 (type 228); a call log is `POST /crm/v3/objects/calls` (194 to a contact, 220 to a ticket)
-through `add_call`. HubSpot has no idempotency key, so each carries the outbox's marker line
-(`cx-tui:<key>`), and before writing, the target's notes (or calls) are searched for it
+through `add_call`. HubSpot has no idempotency key, so each carries the outbox's marker
+line (`cx-tui:<key>`), and before writing, the target's notes (or calls) are searched for it
 (`hubspot.markers`): when one carries the marker, its receipt is returned with
 `duplicate=True`. Opening a ticket (`TargetKind.NEW_TICKET`) is refused (`Unsupported`), never
 written as a contact note.
@@ -37,7 +37,7 @@ from cx_tui.connectors.kit.matching import holds_phone, phone_to_add
 from cx_tui.models import NoteReceipt
 
 if TYPE_CHECKING:
-    from cx_tui.models import ContactPoint, NoteTarget, Person, SourceRef
+    from cx_tui.models import CallLog, ContactPoint, NoteTarget, Person, SourceRef
 
 NOTE_BODY_LIMIT: Final = 65_536
 """`hs_note_body` holds at most 65,536 characters (doc)."""
@@ -102,29 +102,18 @@ class HubSpotWrites(HubSpotMarkers):
             created=parse_time(data.get("createdAt")) or now,
         )
 
-    async def add_call(
-        self,
-        target: NoteTarget,
-        *,
-        body: str,
-        duration_s: float | None = None,
-        direction: str | None = None,
-        disposition: str | None = None,
-        at: datetime | None = None,
-        idempotency_key: str,
-    ) -> NoteReceipt:
+    async def add_call(self, target: NoteTarget, call: CallLog, *, key: str) -> NoteReceipt:
         """Log a call on a contact (or a ticket) as a HubSpot call engagement, at most once.
+
+        The wrap-up's outcome is `hs_call_disposition` when it is one of HubSpot's default
+        outcomes (busy, connected, left live message, left voicemail, no answer, wrong
+        number) or an outcome id of the account; other text is kept in the body as
+        "Outcome: ...".
 
         Args:
             target: A contact or ticket of this connector.
-            body: What the call was about (plain text).
-            duration_s: How long it lasted, in seconds.
-            direction: "inbound" or "outbound".
-            disposition: A call outcome: busy, connected, left live message, left voicemail,
-                no answer, wrong number, or an outcome id of the account. Other text is kept
-                in the body as "Outcome: ...".
-            at: When the call happened (default: now).
-            idempotency_key: The outbox's key; the body's last line is `cx-tui:<key>`.
+            call: The call (its summary is the body, as plain text).
+            key: The outbox's key; the body's last line is `cx-tui:<key>`.
 
         Returns:
             The call's receipt; `duplicate` when a call with this key already existed.
@@ -134,32 +123,24 @@ class HubSpotWrites(HubSpotMarkers):
             AuthError, NotFound, RateLimited, Unavailable, Timeout, BadResponse: as `add_note`.
         """
         where = self._target(target)
+        checked_marker(key)
         properties: dict[str, str] = {"hs_call_status": "COMPLETED"}
-        text = body.strip()
-        if direction is not None:
-            if direction.lower() not in ("inbound", "outbound"):
-                raise InvalidInput('A call direction is "inbound" or "outbound".')
-            properties["hs_call_direction"] = direction.upper()
-            properties["hs_call_title"] = f"{direction.capitalize()} call"
-        if duration_s is not None:
-            if isinstance(duration_s, bool) or not 0 <= float(duration_s) < 86_400:
-                raise InvalidInput("A call lasts between 0 seconds and a day.")
-            properties["hs_call_duration"] = str(round(float(duration_s) * 1000))
-        if disposition is not None and disposition.strip():
-            outcome = self._outcome(disposition)
+        text = call.summary.strip()
+        if call.direction is not None:
+            properties["hs_call_direction"] = call.direction.upper()
+            properties["hs_call_title"] = f"{call.direction.capitalize()} call"
+        if call.duration_s is not None:
+            properties["hs_call_duration"] = str(round(call.duration_s * 1000))
+        if call.outcome is not None and call.outcome.strip():
+            outcome = self._outcome(call.outcome)
             if outcome is not None:
                 properties["hs_call_disposition"] = outcome
             else:
-                text = f"{text}\nOutcome: {' '.join(disposition.split())}".strip()
-        when = at or datetime.now(UTC)
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
+                text = f"{text}\nOutcome: {' '.join(call.outcome.split())}".strip()
+        when = call.started or datetime.now(UTC)
         properties["hs_timestamp"] = iso(when)
-        checked_marker(idempotency_key)
-        properties["hs_call_body"] = self.format_note(
-            target, self.note_text(text or "Call"), idempotency_key
-        )
-        found = await self._already_written("calls", where, idempotency_key)
+        properties["hs_call_body"] = self.format_note(target, self.note_text(text or "Call"), key)
+        found = await self._already_written("calls", where, key)
         if found is not None:
             return found
         association = CALL_TO_TICKET if where[0] == "tickets" else CALL_TO_CONTACT
