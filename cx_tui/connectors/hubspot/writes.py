@@ -2,8 +2,9 @@
 
 A note is `POST /crm/v3/objects/notes` associated to the contact (type 202) or to a ticket
 (type 228); a call log is `POST /crm/v3/objects/calls` (194 to a contact, 220 to a ticket)
-through `add_call`. HubSpot has no idempotency key, so each carries the outbox's marker
-line (`cx-tui:<key>`), and before writing, the target's notes (or calls) are searched for it
+through `add_call`, its outcome as text and as `hs_call_disposition` (`hubspot.outcomes`).
+HubSpot has no idempotency key, so each carries the outbox's marker line (`cx-tui:<key>`),
+and before writing, the target's notes (or calls) are searched for it
 (`hubspot.markers`): when one carries the marker, its receipt is returned with
 `duplicate=True`. Opening a ticket (`TargetKind.NEW_TICKET`) is refused (`Unsupported`), never
 written as a contact note.
@@ -15,13 +16,13 @@ already is left alone, one with both set is refused.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Final
 
 from cx_tui.connectors.base import InvalidInput, Unsupported
 from cx_tui.connectors.hubspot.markers import HubSpotMarkers
+from cx_tui.connectors.hubspot.outcomes import HubSpotOutcomes
 from cx_tui.connectors.hubspot.records import iso, properties
 from cx_tui.connectors.kit import (
     BACKGROUND,
@@ -45,21 +46,11 @@ NOTE_TO_CONTACT: Final = 202
 NOTE_TO_TICKET: Final = 228
 CALL_TO_CONTACT: Final = 194
 CALL_TO_TICKET: Final = 220
-CALL_OUTCOMES: Final[Mapping[str, str]] = {
-    "busy": "9d9162e7-6cf3-4944-bf63-4dff82258764",
-    "connected": "f240bbac-87c9-4f6e-bf70-924b57d47db7",
-    "left live message": "a4c4c377-d246-4b32-a13b-75a56a4cd0ff",
-    "left voicemail": "b2cf5968-551e-4856-9783-52b3da59a7d0",
-    "no answer": "73a0d17f-1163-4015-bdd5-ec830791da20",
-    "wrong number": "17b47fee-58de-441e-a44c-c6300d46f273",
-}
-"""HubSpot's default call outcomes (`hs_call_disposition` takes their internal ids)."""
 PHONE_PROPERTIES: Final = ("mobilephone", "phone")
 """HubSpot's two default contact phone properties, in the order a new number takes them."""
-_OUTCOME_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
-class HubSpotWrites(HubSpotMarkers):
+class HubSpotWrites(HubSpotMarkers, HubSpotOutcomes):
     """The template's note hooks, `add_call` and `create_person`."""
 
     def format_note(self, target: NoteTarget, body: str, key: str) -> str:  # noqa: ARG002
@@ -105,10 +96,9 @@ class HubSpotWrites(HubSpotMarkers):
     async def add_call(self, target: NoteTarget, call: CallLog, *, key: str) -> NoteReceipt:
         """Log a call on a contact (or a ticket) as a HubSpot call engagement, at most once.
 
-        The wrap-up's outcome is `hs_call_disposition` when it is one of HubSpot's default
-        outcomes (busy, connected, left live message, left voicemail, no answer, wrong
-        number) or an outcome id of the account; other text is kept in the body as
-        "Outcome: ...".
+        The wrap-up's outcome is written as text in the body ("Outcome: ..."), and as
+        `hs_call_disposition` when it names one of the account's call outcomes
+        (`hubspot.outcomes`, read on the first call log).
 
         Args:
             target: A contact or ticket of this connector.
@@ -131,27 +121,20 @@ class HubSpotWrites(HubSpotMarkers):
             properties["hs_call_title"] = f"{call.direction.capitalize()} call"
         if call.duration_s is not None:
             properties["hs_call_duration"] = str(round(call.duration_s * 1000))
-        if call.outcome is not None and call.outcome.strip():
-            outcome = self._outcome(call.outcome)
-            if outcome is not None:
-                properties["hs_call_disposition"] = outcome
-            else:
-                text = f"{text}\nOutcome: {' '.join(call.outcome.split())}".strip()
+        outcome = " ".join((call.outcome or "").split())
+        if outcome:
+            text = f"{text}\nOutcome: {outcome}".strip()
         when = call.started or datetime.now(UTC)
         properties["hs_timestamp"] = iso(when)
         properties["hs_call_body"] = self.format_note(target, self.note_text(text or "Call"), key)
         found = await self._already_written("calls", where, key)
         if found is not None:
             return found
+        disposition = await self._disposition(outcome) if outcome else None
+        if disposition is not None:
+            properties["hs_call_disposition"] = disposition
         association = CALL_TO_TICKET if where[0] == "tickets" else CALL_TO_CONTACT
         return await self._create("calls", properties, where, association)
-
-    @staticmethod
-    def _outcome(disposition: str) -> str | None:
-        folded = " ".join(disposition.replace("_", " ").split()).casefold()
-        if folded in CALL_OUTCOMES:
-            return CALL_OUTCOMES[folded]
-        return folded if _OUTCOME_ID.fullmatch(folded) else None
 
     async def create_person(
         self, name: str | None, contact_points: Sequence[ContactPoint]
