@@ -736,6 +736,19 @@ async def test_the_outcome_takes_the_id_whose_label_it_spells(
     assert props["hs_call_disposition"] == expected
 
 
+@pytest.mark.parametrize(
+    ("outcome", "expected"),
+    [("Voicemail left", LEFT_VOICEMAIL), ("Resolved", CONNECTED), ("Escalated", CONNECTED)],
+)
+async def test_cx_tuis_default_outcomes_take_hubspots_default_labels(
+    connector: HubSpotConnector, fake: HubSpotFake, outcome: str, expected: str
+) -> None:
+    await connector.add_call(person_target(), CallLog("Rang", outcome=outcome), key=KEY)
+    [props] = posted(fake)
+    assert props["hs_call_disposition"] == expected
+    assert f"Outcome: {outcome}" in props["hs_call_body"]
+
+
 async def test_an_unknown_outcome_is_only_text_in_the_body(
     connector: HubSpotConnector, fake: HubSpotFake
 ) -> None:
@@ -759,7 +772,7 @@ async def test_a_call_without_an_outcome_reads_no_outcomes(
 async def test_the_outcomes_are_read_once_across_three_calls(
     connector: HubSpotConnector, fake: HubSpotFake
 ) -> None:
-    for key, outcome in zip(KEYS, ("Connected", "busy", "Escalated"), strict=True):
+    for key, outcome in zip(KEYS, ("Connected", "busy", "went to IVR"), strict=True):
         await connector.add_call(person_target(), CallLog("Rang", outcome=outcome), key=key)
     assert len(fake.calls_to("GET", OUTCOMES)) == 1
     assert [p.get("hs_call_disposition") for p in posted(fake)] == [

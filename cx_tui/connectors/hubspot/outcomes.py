@@ -4,7 +4,8 @@ A call engagement's `hs_call_disposition` takes the id of one of the account's c
 `GET /calling/v1/dispositions` lists them as `[{"id": "<uuid>", "label": "Connected"}, ...]`
 (HubSpot's defaults are Busy, Connected, Left live message, Left voicemail, No answer and Wrong
 number; an account may add its own). The list is read on a connector's first call log and kept;
-an outcome takes the id whose label it spells, case and spacing aside (or an id of the list).
+an outcome takes the id whose label it spells, case and spacing aside (or an id of the list);
+cx-tui's own default outcomes fall back to HubSpot's default labels (`DEFAULT_OUTCOMES`).
 
 Reading the list never costs the call: when HubSpot refuses it (403: a token without the scope;
 404) the connector stops asking; any other failure (an outage, a time-out) is asked again on the
@@ -26,6 +27,17 @@ from cx_tui.connectors.kit import BACKGROUND, expect_list, text_or_none
 log = logging.getLogger(__name__)
 
 DISPOSITIONS_PATH: Final = "/calling/v1/dispositions"
+SPOKEN_WITH: Final = "connected"
+DEFAULT_OUTCOMES: Final = {
+    "voicemail left": "left voicemail",
+    "resolved": SPOKEN_WITH,
+    "follow-up needed": SPOKEN_WITH,
+    "escalated": SPOKEN_WITH,
+    "callback requested": SPOKEN_WITH,
+}
+"""cx-tui's default wrap-up outcomes (`[calls] dispositions`) as HubSpot's default labels, used
+only when the account has no outcome of the wrap-up's own spelling: a call resolved, escalated
+or followed up was one where the agent spoke with the caller."""
 REFUSED: Final = frozenset({403, 404})
 """Answers that will not change by asking again with the same token."""
 
@@ -62,7 +74,8 @@ class HubSpotOutcomes(HubSpotAccount):
         wanted = folded(outcome)
         if not wanted:
             return None
-        return (await self._outcome_ids()).get(wanted)
+        ids = await self._outcome_ids()
+        return ids.get(wanted) or ids.get(DEFAULT_OUTCOMES.get(wanted, ""))
 
     async def _outcome_ids(self) -> dict[str, str]:
         if self._outcomes is not None:
