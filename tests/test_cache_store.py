@@ -385,3 +385,21 @@ def test_recording_a_delivery_forgets_what_it_changed(
         assert store.cached("details", "CRM", "2") is not None
         assert store.cached("matches", "Helpdesk", KEY) is not None
         assert (store.cached("matches", "CRM", KEY) is not None) is searches_kept
+
+
+async def test_the_app_keeps_its_lookup_cache_in_its_store_across_a_restart() -> None:
+    from cx_tui.services import Services
+
+    config = parse_config({}, env={})  # the demo sources
+    first = Services(config)
+    assert first.store is not None and first.engine.cache.rows is first.store
+    await first.engine.lookup(parse_query(NUMBER))
+    await first.aclose()
+    second = Services(config)  # the app started again
+    try:
+        for source in second.engine.source_names:
+            entry = second.engine.cache.matches(source, KEY)
+            assert entry is not None and entry.fresh
+            assert [m.person.name for m in entry.value] == ["Maria Gonzalez"]
+    finally:
+        await second.aclose()
