@@ -111,6 +111,7 @@ SCREENS: dict[str, Callable[[Pilot[Any]], Awaitable[None]]] = {
     "create-contact": then(lookup("+14155550199"), "a"),
     "outbox": then(lookup("+14155550132"), "b"),
     "calls": then(lookup("+14155550132"), "h"),
+    "all-tried": then(lookup("+14155550132"), "d"),
 }
 
 
