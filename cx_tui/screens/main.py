@@ -264,6 +264,7 @@ class MainScreen(Screen[None]):
     def mask_changed(self) -> None:
         """The mask was toggled: the badge, and the profile painted again."""
         self.query_one(MaskBadge).show_mask(self.services.masked)
+        self.banner.show_mask(self.services.masked)
         self.bar.password = self.services.masked  # the typed number or email too
         builder = self.session.builder
         if builder is not None and self.profile is not None:
