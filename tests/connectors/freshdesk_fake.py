@@ -110,6 +110,11 @@ SEARCH_FIELDS = frozenset(
 TICKET_INCLUDES = frozenset({"requester", "stats", "description", "company"})
 ORDER_BY = frozenset({"created_at", "due_by", "updated_at", "status"})
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+TICKET_FIELDS = frozenset(
+    "name requester_id email phone subject type status priority description responder_id "
+    "custom_fields due_by fr_due_by group_id source tags company_id product_id".split()
+)
+"""What `PUT /api/v2/tickets/{id}` takes; `POST /api/v2/tickets` also takes `cc_emails`."""
 
 
 def fd_validation(*errors: tuple[str, str, str]) -> dict[str, Any]:
@@ -466,27 +471,7 @@ class FreshdeskFake(FakeApi):
         if ticket is None:
             return Resp(404)
         body = call.json or {}
-        allowed = {
-            "name",
-            "requester_id",
-            "email",
-            "phone",
-            "subject",
-            "type",
-            "status",
-            "priority",
-            "description",
-            "responder_id",
-            "custom_fields",
-            "due_by",
-            "fr_due_by",
-            "group_id",
-            "source",
-            "tags",
-            "company_id",
-            "product_id",
-        }
-        if unknown := sorted(set(body) - allowed):
+        if unknown := sorted(set(body) - TICKET_FIELDS):
             return _bad_field(unknown[0])
         errors = []
         for key, known, what in (
@@ -769,27 +754,7 @@ class FreshdeskFake(FakeApi):
         if denied := self._denied("create_ticket"):
             return denied
         body = call.json or {}
-        allowed = {
-            "name",
-            "requester_id",
-            "email",
-            "phone",
-            "subject",
-            "type",
-            "status",
-            "priority",
-            "description",
-            "responder_id",
-            "cc_emails",
-            "custom_fields",
-            "due_by",
-            "fr_due_by",
-            "group_id",
-            "source",
-            "tags",
-            "company_id",
-        }
-        if unknown := sorted(set(body) - allowed):
+        if unknown := sorted(set(body) - (TICKET_FIELDS | {"cc_emails"})):
             return _bad_field(unknown[0])
         errors = []
         status, priority, source = (

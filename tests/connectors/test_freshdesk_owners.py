@@ -239,14 +239,19 @@ def store(tmp_path: Path) -> Any:
         yield opened
 
 
-async def test_the_outbox_hands_off_through_freshdesk(store: Store) -> None:
-    fake = account()
+async def deliver_hand_off(store: Store, fake: FreshdeskFake) -> None:
+    """Queue a hand-off to Tier 2 on ticket 10 and let the outbox worker deliver it."""
     fd = make(fake)
     payload = {"assign": Assignment("group", str(TIER2), "Tier 2").payload()}
     Outbox(store).enqueue("Handing off to Tier 2", [target()], payload=payload)
     counts = await OutboxWorker(store, {NAME: fd}).deliver_once()
     await fd.aclose()
     assert counts.delivered == 1
+
+
+async def test_the_outbox_hands_off_through_freshdesk(store: Store) -> None:
+    fake = account()
+    await deliver_hand_off(store, fake)
     [put] = fake.calls_to("PUT", r"^/api/v2/tickets/10$")
     assert put.json == {"group_id": TIER2}
     [note] = fake.calls_to("POST", r"/tickets/10/notes$")
@@ -256,12 +261,7 @@ async def test_the_outbox_hands_off_through_freshdesk(store: Store) -> None:
 async def test_a_key_that_may_not_assign_gets_the_note_alone(store: Store) -> None:
     fake = account()
     fake.denied.add("update_ticket")  # no "edit ticket properties" privilege: 403
-    fd = make(fake)
-    payload = {"assign": Assignment("group", str(TIER2), "Tier 2").payload()}
-    Outbox(store).enqueue("Handing off to Tier 2", [target()], payload=payload)
-    counts = await OutboxWorker(store, {NAME: fd}).deliver_once()
-    await fd.aclose()
-    assert counts.delivered == 1
+    await deliver_hand_off(store, fake)
     assert fake.tickets[10]["group_id"] == BILLING  # unchanged
     [note] = fake.calls_to("POST", r"/tickets/10/notes$")
     assert "Handing off to Tier 2" in note.json["body"]
