@@ -265,3 +265,13 @@ async def test_a_key_that_may_not_assign_gets_the_note_alone(store: Store) -> No
     assert fake.tickets[10]["group_id"] == BILLING  # unchanged
     [note] = fake.calls_to("POST", r"/tickets/10/notes$")
     assert "Handing off to Tier 2" in note.json["body"]
+
+
+async def test_the_check_says_when_owner_names_cannot_be_read() -> None:
+    fake = account()
+    assert not [d for d in (await make(fake).check()).details if "may not read" in d]
+    fake.denied |= {"agents", "groups"}
+    report = await make(fake).check()
+    assert report.ok
+    said = " | ".join(report.details)
+    assert "may not read agents" in said and "may not read groups" in said
