@@ -3,9 +3,11 @@ directory, read once and without a round trip of its own; the hand-off assigns, 
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from cx_tui.connectors.base import Capability, InvalidInput, Unsupported
@@ -275,3 +277,39 @@ async def test_the_check_says_when_owner_names_cannot_be_read() -> None:
     assert report.ok
     said = " | ".join(report.details)
     assert "may not read agents" in said and "may not read groups" in said
+
+
+class HeldAgents(httpx.AsyncBaseTransport):
+    """Holds the agent list's answer until `release` is set (a directory that is slow today)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.release = asyncio.Event()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/v2/agents":
+            await self.release.wait()
+        return await self.inner.handle_async_request(request)
+
+
+async def test_a_slow_directory_does_not_hold_the_tickets_and_names_come_next_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from cx_tui.connectors.freshdesk import owners
+
+    monkeypatch.setattr(owners, "NAMES_WAIT", 0.05)
+    fake = account()
+    held = HeldAgents(fake.transport())
+    fd = make(fake, held)
+    first = await lookup(fd, "maria@example.com")
+    assert {t.ref.record_id for t in first["1"].tickets} == {"10", "11"}
+    assert not any(o.role is OwnerRole.ASSIGNEE for t in first["1"].tickets for o in t.owners)
+    assert not fake.calls_to("GET", r"^/api/v2/agents/\d+$")  # not asked alone meanwhile
+    reading = fd._owner_names.reading
+    assert reading is not None and not reading.done()
+    held.release.set()
+    await reading  # the listing went on in the background
+    again = await lookup(fd, "maria@example.com")
+    await fd.aclose()
+    assert (OwnerRole.ASSIGNEE, "Priya Shah", str(PRIYA)) in owners_by_ticket(again["1"])["10"]
+    assert len(fake.calls_to("GET", r"^/api/v2/agents$")) == 1

@@ -126,6 +126,8 @@ class FreshdeskOwners(FreshdeskAccount):
         then the ids it lacks, one request each, side by side."""
         await self._read_directory()
         names = self._owner_names
+        if names.reading is not None and not names.reading.done():
+            return  # the lists are slow today: this lookup shows no names, the next one will
         wanted: dict[tuple[Kind, str], None] = {}
         for ticket in tickets:
             for kind, key, _ in KINDS:
