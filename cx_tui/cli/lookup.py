@@ -32,15 +32,23 @@ def exit_code(profile: Profile) -> int:
 
 
 async def _run_lookup(
-    engine: LookupEngine, query: Query, explain: bool
-) -> tuple[Profile, list[Explanation]]:
+    engine: LookupEngine, query: Query, explain: bool, threshold: int
+) -> tuple[Profile, list[Explanation], tuple[str, ...]]:
+    """The profile (with its trouble spots, counted once it is complete), the explanations,
+    and why there are no trouble spots where there are none."""
+    from dataclasses import replace
+
+    from cx_tui.insight.trouble_watch import TroubleWatch
+
     try:
         profile = await engine.lookup(query)
+        report = await TroubleWatch(engine.connectors, threshold=threshold).look(profile)
+        profile = replace(profile, trouble=report.spots)
         if not explain:
-            return profile, []
+            return profile, [], report.notes
         from cx_tui.explaining import explain as explain_all
 
-        return profile, await explain_all(engine, query)
+        return profile, await explain_all(engine, query), report.notes
     finally:
         await engine.aclose()
 
@@ -85,7 +93,9 @@ def run(
     else:
         engine = build_engine(config, links=store.confirmed_links, remembered=store.remembered)
     try:
-        profile, explanations = asyncio.run(_run_lookup(engine, query, explain))
+        profile, explanations, trouble_notes = asyncio.run(
+            _run_lookup(engine, query, explain, config.insight.trouble_threshold)
+        )
     finally:
         if store is not None:
             store.close()
@@ -101,6 +111,7 @@ def run(
         data = profile_json(profile, actions, query.kind.value)
         if explain:
             data["explain"] = [e.as_json() for e in explanations]
+            data["explain_trouble_spots"] = list(trouble_notes)
         json.dump(data, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
@@ -117,4 +128,7 @@ def run(
 
             console.print(Text("\nWhy (per source):", style="bold"))
             console.print(Text("\n".join(explanation_lines(explanations))))
+            if trouble_notes:
+                console.print(Text("\nTrouble spots:", style="bold"))
+                console.print(Text("\n".join(f"  {note}" for note in trouble_notes)))
     return exit_code(profile)
