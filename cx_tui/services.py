@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from cx_tui.connectors.kit.explain import Explanation
     from cx_tui.delivery import Delivery
     from cx_tui.identity import Query
+    from cx_tui.insight.trouble_watch import TroubleWatch
     from cx_tui.lookup import LookupEngine
     from cx_tui.models import Candidate, ConfirmedLink, NoteTarget, Profile
     from cx_tui.softphone.events import CallEvent
@@ -106,6 +107,15 @@ class Services:
         if store is None:
             return build_engine(self.config)
         return build_engine(self.config, links=store.confirmed_links, remembered=store.remembered)
+
+    @cached_property
+    def trouble(self) -> TroubleWatch:
+        """Counts the caller's theme tags across other customers' recent tickets (its cache
+        lives as long as the app)."""
+        from cx_tui.insight.trouble_watch import TroubleWatch
+
+        threshold = self.config.insight.trouble_threshold
+        return TroubleWatch(self.engine.connectors, threshold=threshold)
 
     def watch_team(self, notify: Callable[[str], None]) -> None:
         """Tell `notify` once when the team's Redis goes offline ("team cache offline ...")

@@ -16,8 +16,9 @@ from datetime import datetime
 from typing import Any, Final
 
 from cx_tui import phrases
-from cx_tui.connectors.kit import BACKGROUND, expect_dicts, record_id, text_or_none
+from cx_tui.connectors.kit import expect_dicts, record_id, text_or_none
 from cx_tui.connectors.kit.query import checked_tag
+from cx_tui.connectors.kit.retry import GLANCE
 from cx_tui.connectors.zendesk.account import ZendeskAccount
 from cx_tui.connectors.zendesk.records import at, status
 from cx_tui.models import RecentTicket, RecentTickets, SourceRef
@@ -44,7 +45,7 @@ class ZendeskRecent(ZendeskAccount):
         query = recent_query(tag, since, now)
         page = await self._get(
             "/api/v2/search",
-            BACKGROUND,
+            GLANCE,
             query=query,
             per_page=RECENT_LIMIT,
             sort_by="created_at",
@@ -55,7 +56,7 @@ class ZendeskRecent(ZendeskAccount):
         total = page.get("count")
         problems = await self._get(
             "/api/v2/search",
-            BACKGROUND,
+            GLANCE,
             query=problem_query(tag),
             per_page=5,
             sort_by="created_at",
