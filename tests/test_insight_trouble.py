@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -264,3 +265,18 @@ def test_the_mask_hides_numbers_emails_and_the_callers_name_in_their_subjects() 
     assert "Gonzalez" not in subject and "0132" not in subject and "x@corp" not in subject
     assert masked.tickets[0].ref == leaky.ref  # ids are not personal
     assert masked.customers == 3
+
+
+@pytest.mark.parametrize("bad", ["0", "1001", '"3"', "2.5", "true"])
+def test_the_threshold_setting_is_checked(tmp_path: Path, bad: str) -> None:
+    from cx_tui.config import ConfigError, load_config
+
+    path = tmp_path / "config.toml"
+    assert load_config(path if path.exists() else None).insight.trouble_threshold == 3
+    path.write_text("[insight]\ntrouble_threshold = 5\n")
+    assert load_config(path).insight.trouble_threshold == 5
+    path.write_text(f"[insight]\ntrouble_threshold = {bad}\n")
+    with pytest.raises(
+        ConfigError, match=r"insight\.trouble_threshold.*a whole number from 1 to 1000"
+    ):
+        load_config(path)

@@ -169,3 +169,13 @@ def masked(run: Callable[[Pilot[Any]], Awaitable[None]]) -> Callable[[Pilot[Any]
 @pytest.mark.parametrize("screen", list(SCREENS))
 def test_masked(snap_compare: SnapCompare, frozen: None, screen: str) -> None:
     assert snap_compare(make_app(), terminal_size=(120, 40), run_before=masked(SCREENS[screen]))
+
+
+TROUBLE = "+16175550148"
+"""The demo caller in a trouble spot: five other customers about porting in the last hour."""
+
+
+@pytest.mark.parametrize("keys", [(), ("s",)], ids=["banner", "tickets"])
+def test_trouble_spot(snap_compare: SnapCompare, frozen: None, keys: tuple[str, ...]) -> None:
+    run = then(lookup(TROUBLE), *keys) if keys else lookup(TROUBLE)
+    assert snap_compare(make_app(), terminal_size=(120, 40), run_before=run)

@@ -42,6 +42,6 @@ class TroubleBanner(Static):
         line = Text(banner_text(spots[0]), style="bold")
         if len(spots) > 1:
             line.append(f" (+{len(spots) - 1} more)")
-        line.append(f"  · {self.key} lists the tickets", style="dim")
+        line.append(f"  {self.key}: tickets", style="dim")
         self.update(line)
         self.set_class(True, "-on")
