@@ -16,6 +16,7 @@ from cx_tui.export import profile_json
 from cx_tui.insight.redact import redact
 from cx_tui.insight.trouble import (
     MAX_TAGS,
+    DeskLookup,
     above,
     banner_text,
     caller_records,
@@ -238,6 +239,8 @@ def test_the_json_lists_theme_count_window_tickets_and_problem() -> None:
         {
             "theme": "login-failure",
             "count": 3,
+            "in_helpdesks": 3,
+            "desk_today": 0,
             "window_minutes": 60,
             "ticket_ids": [{"source": DESK, "id": i} for i in ("D0", "D1", "D2")],
             "tickets": data[0]["tickets"],
@@ -280,3 +283,41 @@ def test_the_threshold_setting_is_checked(tmp_path: Path, bad: str) -> None:
         ConfigError, match=r"insight\.trouble_threshold.*a whole number from 1 to 1000"
     ):
         load_config(path)
+
+
+# --- this desk's lookups today ---------------------------------------------------------------
+
+
+def desk(
+    query: str, *records: tuple[str, str], tags: tuple[str, ...] = ("login-failure",)
+) -> DeskLookup:
+    return DeskLookup(query, frozenset(tags), frozenset(records))
+
+
+def test_callers_looked_up_here_today_count_once_unless_already_counted() -> None:
+    profile = caller_profile("login-failure")
+    caller = caller_records(profile)
+    looked_up = [
+        desk("+14155550132", (DESK, CALLER)),  # the caller's own lookup
+        desk("+14155550100", (DESK, "1")),  # already counted from the helpdesk
+        desk("+14155550111", ("CRM", "c9"), (DESK, "9")),
+        desk("+1 415 555 0111", (DESK, "9")),  # the same person again
+        desk("jane@example.com"),  # found nobody: counted by what was looked up
+        desk("jane@example.com"),
+        desk("+14155550122", ("CRM", "c8"), tags=("billing",)),  # another theme
+    ]
+    spot = spot_for(
+        "login-failure", [answer(DESK, "1", "2")], caller, desk=looked_up, query=profile.query
+    )
+    assert (spot.customers, spot.desk_today, spot.total) == (2, 2, 4)
+    assert banner_text(spot).endswith("in the last hour, 2 more looked up here today")
+    assert above([spot], 4) == (spot,) and above([spot], 5) == ()
+
+
+async def test_the_desk_makes_a_spot_the_helpdesks_alone_would_not() -> None:
+    helpdesk = CountingDesk(fake_name=DESK, answers={"login-failure": answer(DESK, "1", "2")})
+    watch = TroubleWatch([helpdesk])
+    profile = caller_profile("login-failure")
+    assert (await watch.look(profile)).spots == ()
+    report = await watch.look(profile, [desk("+14155550111", ("CRM", "c9"))])
+    assert [(s.customers, s.desk_today) for s in report.spots] == [(2, 1)]

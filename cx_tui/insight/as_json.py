@@ -64,7 +64,9 @@ def trouble_json(profile: Profile) -> list[Json]:
     return [
         {
             "theme": spot.tag,
-            "count": spot.customers,
+            "count": spot.total,
+            "in_helpdesks": spot.customers,
+            "desk_today": spot.desk_today,
             "window_minutes": spot.window_minutes,
             "ticket_ids": [
                 {"source": t.ref.connector, "id": t.ref.record_id} for t in spot.tickets

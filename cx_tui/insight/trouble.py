@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Final
 
@@ -26,6 +27,16 @@ MAX_TAGS: Final = 3
 """Tags counted per lookup (the caller's latest themes first): bounds the searches."""
 MAX_LISTED: Final = 50
 """Tickets a trouble spot lists."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeskLookup:
+    """A caller this desk looked up today (the local lookup history): what about, and who."""
+
+    query: str
+    tags: frozenset[str]
+    records: frozenset[tuple[str, str]]
+    """Every record the lookup matched, as (source, record id)."""
 
 
 def theme_tag(theme: Theme) -> str | None:
@@ -80,8 +91,11 @@ def spot_for(
     answers: Sequence[RecentTickets],
     caller: Mapping[str, frozenset[str]],
     window: timedelta = WINDOW,
+    desk: Iterable[DeskLookup] = (),
+    query: str = "",
 ) -> TroubleSpot:
-    """What the sources' answers for one tag add up to (below the threshold or not)."""
+    """What the sources' answers for one tag add up to (below the threshold or not), with the
+    other callers this desk looked up today about it (`query`: the caller's own lookup)."""
     tickets = _others(answers, caller)
     # A ticket whose source did not name its requester counts as its own customer.
     customers = {(t.ref.connector, t.requester or f"ticket:{t.ref.record_id}") for t in tickets}
@@ -92,16 +106,39 @@ def spot_for(
         int(window.total_seconds() // 60),
         tuple(tickets[:MAX_LISTED]),
         problems[0] if problems else None,
+        _desk_others(tag, desk, caller, customers, query),
     )
+
+
+def _desk_others(
+    tag: str,
+    desk: Iterable[DeskLookup],
+    caller: Mapping[str, frozenset[str]],
+    counted: set[tuple[str, str]],
+    query: str,
+) -> int:
+    """Callers looked up here with the tag who are neither the caller nor already counted
+    (each once, however often they were looked up)."""
+    mine = {(source, record) for source, ids in caller.items() for record in ids}
+    seen: list[frozenset[tuple[str, str]]] = []
+    queries: set[str] = set()
+    for entry in desk:
+        if tag not in entry.tags or entry.query == query or entry.records & (mine | counted):
+            continue
+        if entry.records and any(entry.records & known for known in seen):
+            continue
+        if not entry.records and entry.query in queries:
+            continue
+        seen.append(entry.records)
+        queries.add(entry.query)
+    return len(seen)
 
 
 def above(counted: Iterable[TroubleSpot], threshold: int) -> tuple[TroubleSpot, ...]:
     """The trouble spots among the counted tags: at or above `threshold` other customers, the
     most customers first."""
     return tuple(
-        sorted(
-            (s for s in counted if s.customers >= threshold), key=lambda s: (-s.customers, s.tag)
-        )
+        sorted((s for s in counted if s.total >= threshold), key=lambda s: (-s.total, s.tag))
     )
 
 
@@ -115,6 +152,8 @@ def window_words(minutes: int) -> str:
 
 
 def banner_text(spot: TroubleSpot) -> str:
-    """`Trouble spot: 6 customers about login-failure in the last hour`."""
+    """`Trouble spot: 6 customers about login-failure in the last hour`, and `, 2 more looked
+    up here today` when this desk's lookups add some."""
     who = "1 other customer" if spot.customers == 1 else f"{spot.customers} customers"
-    return f"Trouble spot: {who} about {spot.tag} in {window_words(spot.window_minutes)}"
+    line = f"Trouble spot: {who} about {spot.tag} in {window_words(spot.window_minutes)}"
+    return line + (f", {spot.desk_today} more looked up here today" if spot.desk_today else "")

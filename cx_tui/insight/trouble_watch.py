@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
@@ -20,6 +20,7 @@ from cx_tui.connectors.base import Capability, Connector, ConnectorError
 from cx_tui.insight.trouble import (
     DEFAULT_THRESHOLD,
     WINDOW,
+    DeskLookup,
     above,
     caller_records,
     spot_for,
@@ -76,8 +77,9 @@ class TroubleWatch:
             return None
         return hit[1]
 
-    async def look(self, profile: Profile) -> TroubleReport:
-        """The trouble spots of a complete profile (none for a caller nobody resolved)."""
+    async def look(self, profile: Profile, desk: Iterable[DeskLookup] = ()) -> TroubleReport:
+        """The trouble spots of a complete profile (none for a caller nobody resolved); `desk`:
+        the callers this desk looked up today, counted too when not already."""
         if profile.state is not ProfileState.RESOLVED:
             return TroubleReport((), notes=("no single caller to count for",))
         tags = tags_to_count(profile)
@@ -89,13 +91,17 @@ class TroubleWatch:
         since = phrases.now_utc() - WINDOW
         answers, notes = await self._ask(able, tags, since)
         caller = caller_records(profile)
-        counted = tuple(spot_for(tag, answers.get(tag, []), caller) for tag in tags)
+        desk = list(desk)
+        counted = tuple(
+            spot_for(tag, answers.get(tag, []), caller, WINDOW, desk, profile.query) for tag in tags
+        )
         spots = above(counted, self.threshold)
         for spot in counted:
-            if spot.customers < self.threshold:
+            if spot.total < self.threshold:
                 notes.append(
-                    f"{spot.tag}: {spot.customers} other customer(s) in the "
-                    f"last {spot.window_minutes} minutes, below the threshold of {self.threshold}"
+                    f"{spot.tag}: {spot.customers} other customer(s) in the last "
+                    f"{spot.window_minutes} minutes and {spot.desk_today} more looked up here "
+                    f"today, below the threshold of {self.threshold}"
                 )
         return TroubleReport(spots, counted, tuple(notes))
 

@@ -50,3 +50,10 @@ class TroubleSpot:
     """Their tickets, newest first, across sources."""
     problem: RecentTicket | None = None
     """The problem or incident ticket about it, when a source has one."""
+    desk_today: int = 0
+    """Other callers this desk looked up today with the theme, not among `customers`."""
+
+    @property
+    def total(self) -> int:
+        """Every other customer known to be in it: the threshold is held against this."""
+        return self.customers + self.desk_today

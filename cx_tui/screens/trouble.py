@@ -33,7 +33,7 @@ def count_trouble(screen: MainScreen, profile: Profile) -> None:
         return
 
     async def count() -> None:
-        report = await screen.services.trouble.look(profile)
+        report = await screen.services.trouble_spots(profile)
         if screen.session.builder is builder and builder.trouble != report.spots:
             builder.trouble = report.spots
             screen.pacer.now(builder)

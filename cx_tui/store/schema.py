@@ -208,6 +208,13 @@ def _v8_added_phones(conn: sqlite3.Connection) -> None:
     _rebuild_outbox(conn, ("person", "ticket", "new-ticket"), (*_V1_ITEM_KINDS, "add-phone"))
 
 
+def _v9_lookup_themes(conn: sqlite3.Connection) -> None:
+    """Version 9: a lookup keeps the caller's theme tags and every record matched (JSON lists),
+    so trouble spots count the callers this desk looked up today about the same thing."""
+    conn.execute("ALTER TABLE lookup_history ADD COLUMN theme_tags TEXT")
+    conn.execute("ALTER TABLE lookup_history ADD COLUMN records TEXT")
+
+
 MIGRATIONS: Final[tuple[Callable[[sqlite3.Connection], None], ...]] = (
     _v1_outbox_drafts_links,
     _v2_history_and_cache,
@@ -217,6 +224,7 @@ MIGRATIONS: Final[tuple[Callable[[sqlite3.Connection], None], ...]] = (
     _v6_contact_links,
     _v7_unsure_outcomes,
     _v8_added_phones,
+    _v9_lookup_themes,
 )
 """`MIGRATIONS[n]` takes a store from version n to n + 1. Append only; never edit a released
 one. The first schema was written as two steps so the upgrade path is exercised (and tested)
