@@ -77,6 +77,12 @@ class TroubleWatch:
             return None
         return hit[1]
 
+    def _keep(self, source: str, tag: str, answer: RecentTickets) -> None:
+        now = self._clock()
+        for key in [k for k, (at, _) in self._cache.items() if now - at >= CACHE_SECONDS]:
+            del self._cache[key]  # expired: the cache holds at most five minutes of tags
+        self._cache[(source, tag)] = (now, answer)
+
     async def look(self, profile: Profile, desk: Iterable[DeskLookup] = ()) -> TroubleReport:
         """The trouble spots of a complete profile (none for a caller nobody resolved); `desk`:
         the callers this desk looked up today, counted too when not already."""
@@ -128,14 +134,15 @@ class TroubleWatch:
             notes.append(f"{source} did not count {tag} within {self.deadline:g} s")
         if pending:
             await asyncio.wait(pending)
-        for task in done:
-            source, tag = tasks[task]
+        for task, (source, tag) in tasks.items():  # in the order asked: the same answer each time
+            if task not in done:
+                continue
             error = task.exception()
             if error is not None:
                 why = error.message if isinstance(error, ConnectorError) else repr(error)
                 notes.append(f"{source} could not count {tag}: {why}")
                 continue
             answer = task.result()
-            self._cache[(source, tag)] = (self._clock(), answer)
+            self._keep(source, tag, answer)
             answers.setdefault(tag, []).append(answer)
         return answers, notes
