@@ -92,6 +92,15 @@ MAIN_KEYS: tuple[Key, ...] = (
         key_display="/",
     ),
     Key("recent-lookups", "r", "recent", "Recent", "Lookup", command="Recent lookups"),
+    Key(
+        "trouble-spots",
+        "s",
+        "trouble_spots",
+        "Trouble spot tickets",
+        "Lookup",
+        show=False,
+        command="Trouble spot: other customers' recent tickets about it",
+    ),
     Key("pick-person", "p", "pick", "Pick person", "Lookup", show=False, command="Pick the person"),
     Key(
         "forget-link",

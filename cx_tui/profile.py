@@ -39,6 +39,7 @@ from cx_tui.models import (
     ProfileState,
     SourceState,
     SourceStatus,
+    TroubleSpot,
 )
 from cx_tui.phrases import confirmer, current_user, day
 
@@ -326,6 +327,8 @@ class ProfileBuilder:
         self.details: dict[RecordKey, Details] = {}
         self._selected: str | None = None
         self.link = link
+        self.trouble: tuple[TroubleSpot, ...] = ()
+        """Trouble spots found after the lookup (`insight.trouble_watch`): on the profile."""
 
     def set_status(self, status: SourceStatus) -> None:
         self.status[status.source] = status
@@ -435,6 +438,7 @@ class ProfileBuilder:
             link=self.link,
             link_use=use,
             notes=notes,
+            trouble=self.trouble,
         )
 
     def _candidate(self, cluster: Sequence[Match]) -> Candidate:

@@ -201,3 +201,13 @@ def test_masked_ring(
 
     monkeypatch.setattr(call_banner, "now_utc", lambda: FROZEN)
     assert snap_compare(make_app(), terminal_size=(120, 40), run_before=masked(_ringing))
+
+
+TROUBLE = "+16175550148"
+"""The demo caller in a trouble spot: five other customers about porting in the last hour."""
+
+
+@pytest.mark.parametrize("keys", [(), ("s",)], ids=["banner", "tickets"])
+def test_trouble_spot(snap_compare: SnapCompare, frozen: None, keys: tuple[str, ...]) -> None:
+    run = then(lookup(TROUBLE), *keys) if keys else lookup(TROUBLE)
+    assert snap_compare(make_app(), terminal_size=(120, 40), run_before=run)

@@ -115,3 +115,12 @@ from cx_tui.models.records import (
 from cx_tui.models.records import (
     TicketStatus as TicketStatus,
 )
+from cx_tui.models.trouble import (
+    RecentTicket as RecentTicket,
+)
+from cx_tui.models.trouble import (
+    RecentTickets as RecentTickets,
+)
+from cx_tui.models.trouble import (
+    TroubleSpot as TroubleSpot,
+)

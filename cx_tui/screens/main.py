@@ -106,7 +106,10 @@ class MainScreen(Screen[None]):
             yield MaskBadge(id="mask-badge")
         keymap = self.services.keymap
         yield ProfileView(
-            help_key=help_key(keymap), tried_key=key_of("all-tried", keymap), id="columns"
+            help_key=help_key(keymap),
+            tried_key=key_of("all-tried", keymap),
+            keymap=keymap,
+            id="columns",
         )
         yield Static(f"Enlarge the terminal to at least {MIN_WIDTH}x{MIN_HEIGHT}.", id="too-small")
         yield CxFooter()
@@ -241,6 +244,9 @@ class MainScreen(Screen[None]):
             return
         self.services.record_lookup(query, profile)
         self.desk.identify(query.text, profile)
+        from cx_tui.screens.trouble import count_trouble
+
+        count_trouble(self, profile)  # in the background: a banner when others write in too
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR and event.worker.group == "lookup":
@@ -319,6 +325,11 @@ class MainScreen(Screen[None]):
             return
         self.app.push_screen(WhyMatched(query, lambda: self.services.explain(query)))
 
+    def action_trouble_spots(self) -> None:
+        from cx_tui.screens.trouble import list_trouble
+
+        list_trouble(self, self.profile)
+
     def action_open_record(self) -> None:
         self.view.use_link(self.focused)
 
@@ -362,6 +373,8 @@ class MainScreen(Screen[None]):
             self.action_pick()
         elif kind is ActionKind.LOG_NOTE:
             self.action_note()
+        elif kind is ActionKind.TROUBLE_SPOT:
+            self.action_trouble_spots()
         elif kind is ActionKind.HAND_OFF:
             from cx_tui.handoff import queue_hand_off
 

@@ -143,6 +143,10 @@ class LookupRecord:
     """The profile state: "resolved", "ambiguous" or "unknown"."""
     person_name: str | None = None
     person_key: RecordKey | None = None
+    theme_tags: tuple[str, ...] = ()
+    """The tags of the caller's themes (`insight.trouble.tags_to_count`), for trouble spots."""
+    records: tuple[RecordKey, ...] = ()
+    """Every record the lookup matched, in every source."""
 
 
 def record_key(connector: Any, record_id: Any) -> RecordKey | None:

@@ -243,6 +243,13 @@ def _v9_lookup_cache(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v10_lookup_themes(conn: sqlite3.Connection) -> None:
+    """Version 10: a lookup keeps the caller's theme tags and every record matched (JSON lists),
+    so trouble spots count the callers this desk looked up today about the same thing."""
+    conn.execute("ALTER TABLE lookup_history ADD COLUMN theme_tags TEXT")
+    conn.execute("ALTER TABLE lookup_history ADD COLUMN records TEXT")
+
+
 MIGRATIONS: Final[tuple[Callable[[sqlite3.Connection], None], ...]] = (
     _v1_outbox_drafts_links,
     _v2_history_and_cache,
@@ -253,6 +260,7 @@ MIGRATIONS: Final[tuple[Callable[[sqlite3.Connection], None], ...]] = (
     _v7_unsure_outcomes,
     _v8_added_phones,
     _v9_lookup_cache,
+    _v10_lookup_themes,
 )
 """`MIGRATIONS[n]` takes a store from version n to n + 1. Append only; never edit a released
 one. The first schema was written as two steps so the upgrade path is exercised (and tested)

@@ -50,11 +50,13 @@ class ProfileView(Horizontal):
         *,
         help_key: str = "F1",
         tried_key: str = "d",
-        id: str | None = None,  # noqa: A002
+        keymap: dict[str, str] | None = None,
+        id: str | None = None,  # noqa: A002 - Textual's name
     ) -> None:
         super().__init__(id=id)
         self.help_key = help_key
         self.tried_key = tried_key
+        self.keymap = keymap or {}
         self.profile: Profile | None = None
         """The profile painted last (None before the first lookup)."""
         self.actions: list[NextAction] = []
@@ -72,6 +74,8 @@ class ProfileView(Horizontal):
 
     async def _build(self) -> None:
         """Mount what the first frame does not show, then paint a profile that came first."""
+        from cx_tui.widgets.trouble_banner import TroubleBanner
+
         if self.built or not self.is_attached:
             return  # built, or the app is closing
         await self.query_one("#left", VerticalScroll).mount_all(
@@ -89,6 +93,7 @@ class ProfileView(Horizontal):
             return
         await self.mount(
             Vertical(
+                TroubleBanner(keymap=self.keymap, id="trouble"),
                 Label("Themes (newest first)", classes="section", id="themes-title"),
                 ThemeList(id="themes"),
                 Label("Tickets (open first)", classes="section"),
@@ -112,6 +117,7 @@ class ProfileView(Horizontal):
         """Paint `profile` (call inside `App.batch_update`, with the source bar)."""
         from cx_tui.actions import nobody_summary, suggest
         from cx_tui.render import candidates_headline
+        from cx_tui.widgets.trouble_banner import TroubleBanner
 
         self.profile = profile
         if not self.built:
@@ -141,6 +147,7 @@ class ProfileView(Horizontal):
         else:
             status.update("")
         self.query_one("#identity", IdentityCard).show_profile(profile)
+        self.query_one(TroubleBanner).show_spots(profile.trouble if resolved else ())
         owned = resolved and self.query_one("#owners", OwnerList).show_owners(profile)
         self._show(owned, "#owners-title", "#owners")
         self.actions = [] if profile.pending and not resolved else suggest(profile)

@@ -911,6 +911,7 @@ class ZendeskFake(FakeApi):
         created: str | None = None,
         updated: str | None = None,
         submitter_id: int | None = None,
+        ticket_type: str = "incident",
     ) -> None:
         self.tickets[ticket_id] = {
             "id": ticket_id,
@@ -919,7 +920,7 @@ class ZendeskFake(FakeApi):
             "via": {"channel": channel, "source": {"from": {}, "to": {}, "rel": None}},
             "created_at": created or ago(days=3),
             "updated_at": updated or ago(hours=2),
-            "type": "incident",
+            "type": ticket_type,
             "subject": subject,
             "raw_subject": subject,
             "description": "",
@@ -985,9 +986,10 @@ class ZendeskFake(FakeApi):
                 for t in self.tickets.values()
                 if all(_ticket_term(t, x) for x in terms if not x.startswith("type:"))
             ]
-            if call.params.get("sort_by") == "updated_at":
+            sort_by = call.params.get("sort_by")
+            if sort_by in ("updated_at", "created_at"):
                 pool.sort(
-                    key=lambda t: t["updated_at"],
+                    key=lambda t: t[sort_by],
                     reverse=call.params.get("sort_order", "desc") == "desc",
                 )
         else:
@@ -1304,6 +1306,13 @@ def _ticket_term(ticket: Mapping[str, Any], term: str) -> bool:
 
     if term.startswith("requester:"):
         return str(ticket["requester_id"]) == term.split(":", 1)[1]
+    if term.startswith("tags:"):  # one tag, exactly as stored
+        return term[5:] in ticket["tags"]
+    if term.startswith("ticket_type:"):
+        return bool(ticket["type"] == term[12:])
+    if relative := re.fullmatch(r"created>(\d+)hours", term):
+        # Relative times count back from now: created within the last N hours.
+        return ticket["created_at"] > iso(NOW - timedelta(hours=int(relative.group(1))))
     if term.startswith("status<"):
         return rank(ticket["status"]) < order.index(term[7:])
     if term.startswith("status>"):

@@ -43,4 +43,8 @@ class FreshdeskConnector(FreshdeskLookup, FreshdeskDetails, FreshdeskWrites, Fre
         | TICKET_WORK
     )
     options: ClassVar[tuple[Option, ...]] = OPTIONS
+    no_recent_count: ClassVar[str] = (
+        "its ticket search compares created_at by day only (created_at:>'YYYY-MM-DD'), so a "
+        "last-hour count would read a whole day of tickets per tag"
+    )
     unsupported_targets: ClassVar[dict[TargetKind, str]] = {TargetKind.PERSON: NO_PERSON_NOTES}

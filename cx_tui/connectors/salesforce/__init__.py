@@ -42,6 +42,9 @@ class SalesforceConnector(VendorConnector[Mapping[str, Any]]):
     vendor_name: ClassVar[str] = "Salesforce"
     capabilities: ClassVar[Capability] = admin.CAPABILITIES
     options: ClassVar[tuple[Option, ...]] = OPTIONS
+    no_recent_count: ClassVar[str] = (
+        "cx-tui reads no tags from its Cases (they are counted in the helpdesk)"
+    )
     note_limit: ClassVar[int] = 31_000
     settle_default: ClassVar[float] = 5.0
     """Salesforce: the marker is looked for with SOQL, which reads committed records at once
