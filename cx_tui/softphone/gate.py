@@ -35,6 +35,7 @@ import socket
 import struct
 import time
 from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
 
 ACCEPT_BATCH = 32
 """How many connections asyncio accepts per loop pass (its `backlog`); see `listen`."""
@@ -43,24 +44,16 @@ QUEUE = 128
 SHED_MESSAGE = "closed to make room for newer connections (this one sent no request); retry"
 
 
+@dataclass(eq=False, slots=True)  # eq=False: a seat is itself (hashed by identity)
 class Seat:
     """One connection being served: its task, its writer, its peer and since when it waits."""
 
-    __slots__ = ("gate", "idle_since", "peer", "shed", "task", "writer")
-
-    def __init__(
-        self,
-        gate: Gate,
-        task: asyncio.Task[None],
-        writer: asyncio.StreamWriter,
-        peer: Hashable | None,
-    ) -> None:
-        self.gate = gate
-        self.task = task
-        self.writer = writer
-        self.peer = peer
-        self.idle_since: float | None = None
-        self.shed = False
+    gate: Gate
+    task: asyncio.Task[None]
+    writer: asyncio.StreamWriter
+    peer: Hashable | None
+    idle_since: float | None = None
+    shed: bool = False
 
     def waiting(self) -> None:
         """It is waiting for a request (sheddable, once it has waited `grace`)."""
