@@ -116,7 +116,7 @@ class NoteEditor(ModalScreen[None]):
         said.scroll_visible(animate=False)  # when the editor scrolls (a short terminal)
 
     def selected(self) -> list[TargetChoice]:
-        return self.query_one("#note-targets", TargetList).picked()
+        return self.query_one("#note-targets", TargetList).picked(self.choices)
 
     def action_save(self) -> None:
         text = self.query_one("#note-text", TextArea).text.strip()

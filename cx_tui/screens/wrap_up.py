@@ -114,7 +114,7 @@ class WrapUp(ModalScreen[WrapUpResult | None]):
         note = self.query_one("#wrap-note", TextArea).text.strip()
         disposition = self.query_one("#wrap-disposition", Select).value
         duration = parse_duration(self.query_one("#wrap-duration", Input).value)
-        picked = self.query_one("#wrap-targets", TargetList).picked()
+        picked = self.query_one("#wrap-targets", TargetList).picked(self.choices)
         if not note:
             self._say("Write what happened on the call first.")
         elif disposition is Select.NULL:

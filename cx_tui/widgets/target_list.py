@@ -11,7 +11,7 @@ from cx_tui.note_targets import TargetChoice
 
 
 class TargetList(SelectionList[int]):
-    """One row per target choice, ticked when the choice is a default; `picked()` reads them."""
+    """One row per target choice (its index), ticked when the choice is a default."""
 
     def __init__(self, choices: Sequence[TargetChoice], *, id: str) -> None:  # noqa: A002
         super().__init__(
@@ -21,8 +21,7 @@ class TargetList(SelectionList[int]):
             ),
             id=id,
         )
-        self.choices = tuple(choices)
 
-    def picked(self) -> list[TargetChoice]:
-        """The ticked choices, in list order."""
-        return [self.choices[index] for index in self.selected]
+    def picked(self, choices: Sequence[TargetChoice]) -> list[TargetChoice]:
+        """The ticked ones of `choices` (the screen's list, which it may replace meanwhile)."""
+        return [choices[index] for index in self.selected]
