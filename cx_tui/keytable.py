@@ -157,6 +157,15 @@ MAIN_KEYS: tuple[Key, ...] = (
         command="Open record in browser",
     ),
     Key("copy-link", "c", "copy_link", "Copy link", "Act", show=False, command="Copy record link"),
+    Key(
+        "all-tried",
+        "d",
+        "all_tried",
+        "All already tried",
+        "Act",
+        show=False,
+        command="Already tried: every step",
+    ),
     *(
         Key(
             f"focus-{panel}",
@@ -246,6 +255,12 @@ NARROW_HIDDEN: frozenset[str] = frozenset(
 def shown_keys(keys: str) -> str:
     """`question_mark,f1` -> `?, f1`: keys as the agent reads them."""
     return ", ".join(k.replace("question_mark", "?").replace("slash", "/") for k in keys.split(","))
+
+
+def key_of(binding_id: str, keymap: dict[str, str] | None = None) -> str:
+    """The first key of a binding as the agent reads it (`[keymap]` first): `d`, `?`."""
+    default = next(key.keys for key in ALL_KEYS if key.id == binding_id)
+    return shown_keys((keymap or {}).get(binding_id, default).split(",")[0])
 
 
 def help_key(keymap: dict[str, str] | None = None) -> str:

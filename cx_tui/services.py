@@ -105,7 +105,12 @@ class Services:
         store = self.store
         if store is None:
             return build_engine(self.config)
-        return build_engine(self.config, links=store.confirmed_links, remembered=store.remembered)
+        return build_engine(
+            self.config,
+            links=store.confirmed_links,
+            remembered=store.remembered,
+            cache_rows=store,
+        )
 
     def watch_team(self, notify: Callable[[str], None]) -> None:
         """Tell `notify` once when the team's Redis goes offline ("team cache offline ...")

@@ -66,13 +66,12 @@ from cx_tui.connectors.errors import (
 )
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     import httpx
 
     from cx_tui.identity import Query
     from cx_tui.models import (
         Assignment,
+        CallLog,
         ContactPoint,
         Details,
         Match,
@@ -289,24 +288,17 @@ class Connector(ABC):
     async def add_call(
         self,
         target: NoteTarget,  # noqa: ARG002 - the default refuses; overrides use them all
+        call: CallLog,  # noqa: ARG002
         *,
-        body: str,  # noqa: ARG002
-        duration_s: float | None = None,  # noqa: ARG002
-        direction: str | None = None,  # noqa: ARG002
-        disposition: str | None = None,  # noqa: ARG002
-        at: datetime | None = None,  # noqa: ARG002
-        idempotency_key: str,  # noqa: ARG002
+        key: str,  # noqa: ARG002
     ) -> NoteReceipt:
         """Log a call as the source's own call activity (declare `Capability.CALLS`).
 
         Args:
             target: The person (or ticket) the call was with or about.
-            body: What the call was about.
-            duration_s: Seconds on the line.
-            direction: "inbound" or "outbound".
-            disposition: The agent's wrap-up outcome.
-            at: When the call started (aware).
-            idempotency_key: As for `add_note`.
+            call: The call: summary, direction, duration, the wrap-up's outcome, start time
+                (validated when it was made).
+            key: The idempotency key, as for `add_note`: the same on every attempt.
 
         Raises:
             Unsupported: the source has no call activities (the outbox then writes a note, the

@@ -47,6 +47,9 @@ from cx_tui.models.records import (
     Assignment as Assignment,
 )
 from cx_tui.models.records import (
+    CallLog as CallLog,
+)
+from cx_tui.models.records import (
     Channel as Channel,
 )
 from cx_tui.models.records import (

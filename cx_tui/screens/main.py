@@ -23,7 +23,7 @@ from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
 from cx_tui.keys import MAIN_KEYS, bindings
-from cx_tui.keytable import help_key
+from cx_tui.keytable import help_key, key_of
 from cx_tui.models import ProfileState
 from cx_tui.session import RETRY_RATE_LIMITED_UP_TO, LookupSession, retry_wait
 from cx_tui.widgets.action_list import ActionList
@@ -104,7 +104,10 @@ class MainScreen(Screen[None]):
             yield SourceBar(id="sources")
             yield OutboxStatus(id="outbox-status")
             yield MaskBadge(id="mask-badge")
-        yield ProfileView(help_key=help_key(self.services.keymap), id="columns")
+        keymap = self.services.keymap
+        yield ProfileView(
+            help_key=help_key(keymap), tried_key=key_of("all-tried", keymap), id="columns"
+        )
         yield Static(f"Enlarge the terminal to at least {MIN_WIDTH}x{MIN_HEIGHT}.", id="too-small")
         yield CxFooter()
 
@@ -261,6 +264,7 @@ class MainScreen(Screen[None]):
     def mask_changed(self) -> None:
         """The mask was toggled: the badge, and the profile painted again."""
         self.query_one(MaskBadge).show_mask(self.services.masked)
+        self.banner.show_mask(self.services.masked)
         self.bar.password = self.services.masked  # the typed number or email too
         builder = self.session.builder
         if builder is not None and self.profile is not None:
@@ -321,6 +325,14 @@ class MainScreen(Screen[None]):
     def action_copy_link(self) -> None:
         self.view.use_link(self.focused, copy=True)
 
+    def action_all_tried(self) -> None:
+        from cx_tui.screens.tried import AllTried
+
+        if self.profile is None or not self.profile.already_tried:
+            self.notify("Nothing is recorded as tried for this caller.")
+            return
+        self.app.push_screen(AllTried(lambda: self.profile.already_tried if self.profile else ()))
+
     def action_focus_panel(self, panel: str) -> None:
         self.set_focus(self.query_one(f"#{panel}"))
 
@@ -359,8 +371,8 @@ class MainScreen(Screen[None]):
             ticket := self.view.ticket(action.target.connector, action.target.record_id)
         ):
             self.view.open_ticket(ticket)
-        elif kind is ActionKind.DONT_REPEAT:
-            self.query_one("#tried", Static).scroll_visible()
+        elif kind is ActionKind.DONT_REPEAT:  # every step: the panel shows the newest few
+            self.action_all_tried()
         else:
             self.notify(action.why, title=action.title)
 

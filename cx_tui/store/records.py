@@ -80,7 +80,7 @@ class OutboxItem:
     """Shared by the items of one `enqueue` (one note written for several targets)."""
     last_error: str | None = None
     payload: dict[str, Any] | None = None
-    """For calls: duration_s, direction, disposition, at (ISO 8601)."""
+    """For calls: direction, duration_s, outcome, started (ISO 8601); see `outbox.calls`."""
     receipt: SourceRef | None = None
     """The note (or call) record the source created, once delivered."""
     delivered_at: datetime | None = None

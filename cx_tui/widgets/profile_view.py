@@ -24,6 +24,7 @@ from cx_tui.widgets.identity_card import IdentityCard
 from cx_tui.widgets.owner_list import OwnerList
 from cx_tui.widgets.record_tables import TicketTable, TimelineTable
 from cx_tui.widgets.theme_list import ThemeList
+from cx_tui.widgets.tried_list import TriedList
 
 if TYPE_CHECKING:
     from textual.widget import Widget
@@ -44,9 +45,16 @@ def welcome(help_key: str = "F1") -> str:
 class ProfileView(Horizontal):
     """Two columns (one on a narrow terminal): the person and next actions; their records."""
 
-    def __init__(self, *, help_key: str = "F1", id: str | None = None) -> None:  # noqa: A002
+    def __init__(
+        self,
+        *,
+        help_key: str = "F1",
+        tried_key: str = "d",
+        id: str | None = None,  # noqa: A002
+    ) -> None:
         super().__init__(id=id)
         self.help_key = help_key
+        self.tried_key = tried_key
         self.profile: Profile | None = None
         """The profile painted last (None before the first lookup)."""
         self.actions: list[NextAction] = []
@@ -72,7 +80,7 @@ class ProfileView(Horizontal):
                 Label("Next actions", classes="section", id="actions-title"),
                 ActionList(id="actions"),
                 Label("Already tried", classes="section", id="tried-title"),
-                Static("", id="tried"),
+                TriedList(key=self.tried_key, id="tried"),
                 Label("Loop in", classes="section", id="owners-title"),
                 OwnerList(id="owners"),
             ]
@@ -103,7 +111,6 @@ class ProfileView(Horizontal):
     def show(self, profile: Profile) -> None:
         """Paint `profile` (call inside `App.batch_update`, with the source bar)."""
         from cx_tui.actions import nobody_summary, suggest
-        from cx_tui.insight.tried import describe
         from cx_tui.render import candidates_headline
 
         self.profile = profile
@@ -138,12 +145,8 @@ class ProfileView(Horizontal):
         self._show(owned, "#owners-title", "#owners")
         self.actions = [] if profile.pending and not resolved else suggest(profile)
         self.query_one("#actions", ActionList).show_actions(self.actions)
-        tried = Text()
-        for item in profile.already_tried:
-            tried.append(f"• {item.text}")
-            tried.append(f"  {describe(item)}\n", style="dim")
-        self.query_one("#tried", Static).update(tried)
-        self._show(bool(profile.already_tried), "#tried-title", "#tried")
+        tried = self.query_one("#tried", TriedList).show_tried(profile.already_tried)
+        self._show(tried, "#tried-title", "#tried")
         if resolved:  # otherwise hidden: keeping the rows spares a repaint of the same person
             themed = self.query_one("#themes", ThemeList).show_themes(profile)
             self._show(themed, "#themes-title", "#themes")
