@@ -208,6 +208,13 @@ def _v8_added_phones(conn: sqlite3.Connection) -> None:
     _rebuild_outbox(conn, ("person", "ticket", "new-ticket"), (*_V1_ITEM_KINDS, "add-phone"))
 
 
+def _v9_outbox_labels(conn: sqlite3.Connection) -> None:
+    """Version 9: an outbox item keeps who or what its target is, as the agent saw it when it
+    was queued (`Maria Gonzalez (+1 415-555-0132)`), so any process can list it by name
+    offline; NULL for the items queued before (they show the raw target)."""
+    conn.execute("ALTER TABLE outbox ADD COLUMN target_label TEXT")
+
+
 MIGRATIONS: Final[tuple[Callable[[sqlite3.Connection], None], ...]] = (
     _v1_outbox_drafts_links,
     _v2_history_and_cache,
@@ -217,6 +224,7 @@ MIGRATIONS: Final[tuple[Callable[[sqlite3.Connection], None], ...]] = (
     _v6_contact_links,
     _v7_unsure_outcomes,
     _v8_added_phones,
+    _v9_outbox_labels,
 )
 """`MIGRATIONS[n]` takes a store from version n to n + 1. Append only; never edit a released
 one. The first schema was written as two steps so the upgrade path is exercised (and tested)
