@@ -211,7 +211,7 @@ OUTBOX_KEYS: tuple[Key, ...] = (
     Key("outbox-retry", "r", "retry", "Retry now", "Outbox"),
     Key("outbox-edit", "e", "edit", "Edit & resend", "Outbox"),
     Key("outbox-discard", "d", "discard", "Discard", "Outbox"),
-    Key("outbox-raw", "i", "toggle_raw", "Raw target (source/kind/id)", "Outbox"),
+    Key("outbox-raw", "i", "toggle_raw", "Raw target", "Outbox"),
 )
 EDIT_NOTE_KEYS: tuple[Key, ...] = (
     Key("edit-resend", "ctrl+s", "save", "Resend (edited note)", "Outbox", priority=True),
