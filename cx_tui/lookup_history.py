@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import lru_cache
 
 from cx_tui.identity import QueryError, parse_query
 from cx_tui.store import CallRecord, LookupRecord, RecordKey
@@ -37,9 +38,13 @@ class RecentCaller:
     latest: datetime
 
 
+@lru_cache(maxsize=1024)
 def point_of(query: str, region: str | None) -> str:
     """The normalised form of a lookup's text: E.164 (`;ext=` and the extension when there is
-    one), the folded address, the folded name; the text itself when it does not parse."""
+    one), the folded address, the folded name; the text itself when it does not parse.
+
+    Cached: the history holds the same few texts many times, and parsing a number is the cost
+    of opening the recent list or the call history."""
     try:
         parsed = parse_query(query, region)
     except QueryError:
@@ -110,12 +115,9 @@ def known_numbers(records: Sequence[LookupRecord], region: str | None) -> dict[s
     for record in records:
         if record.state != RESOLVED or not record.person_name:
             continue
-        try:
-            parsed = parse_query(record.query, region)
-        except QueryError:
-            continue
-        if parsed.phone is not None and not parsed.phone.extension:
-            known.setdefault(parsed.phone.e164, record)
+        point = point_of(record.query, region)
+        if point.startswith("+") and ";" not in point:  # a number without an extension
+            known.setdefault(point, record)
     return known
 
 
