@@ -199,10 +199,16 @@ async def _wrap_up(pilot: Pilot[Any]) -> None:
     await pilot.press("t")
     await pilot.pause()
     await pilot.press("t")
-    for _ in range(100):  # the form opens once the call has ended (then its cursor stops)
-        if type(pilot.app.screen).__name__ == "WrapUp":
+    for _ in range(100):  # the form opens once the call has ended, the note focused
+        area = (
+            pilot.app.screen.query(TextArea).first() if pilot.app.screen.query(TextArea) else None
+        )
+        if area is not None and area.has_focus:
             break
         await pilot.pause(0.02)
+    assert area is not None and area.has_focus
+    area.cursor_blink = False  # the cursor drawn, steadily
+    await pilot.pause()
     await _steady(pilot)
 
 

@@ -17,7 +17,6 @@ from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Label, Static, TextArea
-from textual.widgets.data_table import ColumnKey
 
 from cx_tui.insight.redact import DOT, Mask, initials, mask_number
 from cx_tui.keys import (
@@ -130,9 +129,6 @@ class OutboxScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_column("#", key="id")
-        table.add_column("Target", key="target")
-        table.add_columns("State", "Age", "Tries", "Last error", "Note")
         self._unsubscribe = self.delivery.subscribe(lambda _item: self.reload())
         self.reload()
         table.focus()
@@ -153,7 +149,9 @@ class OutboxScreen(ModalScreen[None]):
         self.query_one(MaskBadge).show_mask(masked)
         self._mask = Mask(person_name(item) for item in self.items)
         now = now_utc()
-        table.clear()
+        table.clear(columns=True)  # columns as wide as what is shown now (raw, masked or not)
+        target = "Target (raw)" if self.raw else "Target"
+        table.add_columns("#", target, "State", "Age", "Tries", "Last error", "Note")
         for item in self.items:
             preview = self._mask.body(item.text) if masked else " ".join(item.text.split())
             table.add_row(
@@ -195,8 +193,6 @@ class OutboxScreen(ModalScreen[None]):
 
     def action_toggle_raw(self) -> None:
         self.raw = not self.raw
-        table = self.query_one(DataTable)
-        table.columns[ColumnKey("target")].label = Text("Target (raw)" if self.raw else "Target")
         self.reload()
 
     def current(self) -> OutboxItem | None:
