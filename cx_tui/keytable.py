@@ -44,6 +44,18 @@ class Key:
     command: str = ""
 
 
+MASK_KEY = Key(
+    "mask",
+    "x,f2",
+    "toggle_mask",
+    "Mask",
+    "General",
+    show=False,
+    command="Mask personal data (toggle)",
+)
+"""An app key the dialogs that show personal data (outbox, call history) bind too: a modal
+screen hides the app's keys."""
+
 APP_KEYS: tuple[Key, ...] = (
     # Priority, handled by the app before the next key is routed: keys typed right after
     # ctrl+l land in the lookup bar, not in whatever had focus before.
@@ -70,15 +82,7 @@ APP_KEYS: tuple[Key, ...] = (
     ),
     Key("help-question-mark", "question_mark", "help", "Help", "General", show=False),
     Key("quit", "ctrl+q", "quit", "Quit", "General", narrow=True, priority=True),
-    Key(
-        "mask",
-        "x,f2",
-        "toggle_mask",
-        "Mask",
-        "General",
-        show=False,
-        command="Mask personal data (toggle)",
-    ),
+    MASK_KEY,
 )
 
 MAIN_KEYS: tuple[Key, ...] = (
@@ -220,6 +224,7 @@ OUTBOX_KEYS: tuple[Key, ...] = (
     Key("outbox-retry", "r", "retry", "Retry now", "Outbox"),
     Key("outbox-edit", "e", "edit", "Edit & resend", "Outbox"),
     Key("outbox-discard", "d", "discard", "Discard", "Outbox"),
+    Key("outbox-raw", "i", "toggle_raw", "Raw target", "Outbox"),
 )
 EDIT_NOTE_KEYS: tuple[Key, ...] = (
     Key("edit-resend", "ctrl+s", "save", "Resend (edited note)", "Outbox", priority=True),

@@ -14,7 +14,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static, TextArea
 
@@ -74,16 +74,17 @@ class WrapUp(ModalScreen[WrapUpResult | None]):
         with Vertical(id="wrap-up", classes="dialog"):
             yield Label(f"Wrap up the call with {self.call.who()}", classes="dialog-title")
             yield TextArea(self.draft, id="wrap-note", soft_wrap=True)
-            yield Select(
-                [(d, d) for d in self.dispositions],
-                prompt="Disposition",
-                id="wrap-disposition",
-            )
-            yield Input(
-                clock_text(self.call.duration(now_utc())),
-                id="wrap-duration",
-                placeholder="Duration m:ss",
-            )
+            with Horizontal(id="wrap-row"):  # side by side: ctrl+s stays on screen at 80x24
+                yield Select(
+                    [(d, d) for d in self.dispositions],
+                    prompt="Disposition",
+                    id="wrap-disposition",
+                )
+                yield Input(
+                    clock_text(self.call.duration(now_utc())),
+                    id="wrap-duration",
+                    placeholder="Duration m:ss",
+                )
             yield TargetList(self.choices, id="wrap-targets")
             yield Static("", id="wrap-message")
             yield Label(
