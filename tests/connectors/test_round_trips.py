@@ -173,11 +173,23 @@ async def zendesk_lookup(text: str) -> Lookup:
 @pytest.mark.parametrize("text", [PHONE, "mg@home.example"])
 async def test_zendesk_in_three_the_identity_in_one(text: str) -> None:
     # The user search side-loads identities and organizations; tickets by search; comments.
+    # (A secondary email: the tickets searched by it beside the user search found none, which
+    # is not taken as "no tickets": they are searched by the user's id.)
     found = await zendesk_lookup(text)
     maria = found.details[[m.person.name for m in found.matches].index("Maria Gonzalez")]
     assert [c.name for c in maria.companies] == ["Acme Corp"]
     assert private_notes(maria) == {"Tried: power cycle"}
     assert (found.trips, found.identity_trips) == (3, 1), chains(found.log)
+
+
+async def test_zendesk_email_in_two() -> None:
+    # The requester's tickets searched by the email beside the user search; then comments.
+    found = await zendesk_lookup("maria@example.com")
+    [maria] = found.details
+    assert [c.name for c in maria.companies] == ["Acme Corp"]
+    assert {t.ref.record_id for t in maria.tickets} == {"3001", "3002"}
+    assert private_notes(maria) == {"Tried: power cycle"}
+    assert (found.trips, found.identity_trips) == (2, 1), chains(found.log)
 
 
 @pytest.mark.parametrize("text", [PHONE, "maria@acme.example"])

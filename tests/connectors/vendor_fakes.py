@@ -985,7 +985,7 @@ class ZendeskFake(FakeApi):
             pool = [
                 t
                 for t in self.tickets.values()
-                if all(_ticket_term(t, x) for x in terms if not x.startswith("type:"))
+                if all(self._ticket_term(t, x) for x in terms if not x.startswith("type:"))
             ]
             if call.params.get("sort_by") == "updated_at":
                 pool.sort(
@@ -1065,6 +1065,9 @@ class ZendeskFake(FakeApi):
                 self.organizations[i] for i in ids if i in self.organizations
             ]
         return Resp(200, answer)
+
+    def _ticket_term(self, ticket: Mapping[str, Any], term: str) -> bool:
+        return _ticket_term(ticket, term, self.users)
 
     def _user_term(self, user: Mapping[str, Any], term: str) -> bool:
         key, _, value = term.partition(":")
@@ -1298,14 +1301,20 @@ class ZendeskFake(FakeApi):
         )
 
 
-def _ticket_term(ticket: Mapping[str, Any], term: str) -> bool:
+def _ticket_term(ticket: Mapping[str, Any], term: str, users: Mapping[int, Any]) -> bool:
     order = ["new", "open", "pending", "hold", "solved", "closed"]
 
     def rank(status: str) -> int:
         return order.index(status) if status in order else 1
 
     if term.startswith("requester:"):
-        return str(ticket["requester_id"]) == term.split(":", 1)[1]
+        # An id, or an email: the user's primary one (Zendesk documents `requester:<email>`;
+        # whether a secondary identity's email resolves is not documented, so it does not here)
+        wanted = term.split(":", 1)[1]
+        if "@" in wanted:
+            user = users.get(ticket["requester_id"]) or {}
+            return str(user.get("email") or "").casefold() == wanted.casefold()
+        return str(ticket["requester_id"]) == wanted
     if term.startswith("status<"):
         return rank(ticket["status"]) < order.index(term[7:])
     if term.startswith("status>"):

@@ -24,6 +24,7 @@ from cx_tui.connectors.kit import (
     expect_dicts,
     text_or_none,
 )
+from cx_tui.connectors.kit.ahead import ReadAhead
 from cx_tui.connectors.kit.fields import FieldMap
 from cx_tui.connectors.zendesk.hooks import HOOKS
 from cx_tui.secrets import secret_set_command
@@ -93,6 +94,10 @@ class ZendeskAccount(VendorConnector[UserCandidate]):
         self._organizations: dict[str, str | None] = {}
         self._organization_records: dict[str, dict[str, Any]] = {}
         """Organizations side-loaded by the user search, by id (the details read no other)."""
+        self._ahead: ReadAhead[
+            tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, str]] | None
+        ] = ReadAhead()
+        """A requester's tickets searched by email beside the user search (`ahead.py`)."""
 
     def auth(self) -> HeaderAuth:
         """API-token auth (`Basic {email}/token:{token}`) with `email`, else OAuth `Bearer`."""
