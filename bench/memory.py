@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import sys
 import time
@@ -91,32 +92,14 @@ def _doubles(callers: int) -> tuple[Any, Any, Any]:
 
 
 async def _session(callers: int) -> dict[str, Any]:
-    from cx_tui.connectors.freshdesk import CONNECTOR as FRESHDESK
-    from cx_tui.connectors.hubspot import CONNECTOR as HUBSPOT
     from cx_tui.connectors.kit.limiter import use_limiters
-    from cx_tui.connectors.zendesk import CONNECTOR as ZENDESK
     from cx_tui.identity import parse_query
     from cx_tui.lookup import LookupEngine, apply_update
     from cx_tui.models import ProfileState
-    from tests.connectors.freshdesk_fake import FRESHDESK_KEY
-    from tests.connectors.vendor_fakes import HUBSPOT_TOKEN, ZENDESK_TOKEN
 
     fakes = _doubles(callers)
-    hubspot, zendesk, freshdesk = fakes
     use_limiters(_open_limiter)
-    us = {"default_region": "US"}
-    connectors = [
-        HUBSPOT("HubSpot", us, HUBSPOT_TOKEN, transport=hubspot.transport()),
-        ZENDESK(
-            "Zendesk",
-            {**us, "subdomain": "acme", "email": "ana.agent@acme.example"},
-            ZENDESK_TOKEN,
-            transport=zendesk.transport(),
-        ),
-        FRESHDESK(
-            "Freshdesk", {**us, "domain": "acme"}, FRESHDESK_KEY, transport=freshdesk.transport()
-        ),
-    ]
+    connectors = _connectors(fakes)
     engine = LookupEngine(connectors)
     samples: dict[int, tuple[float, int]] = {}
     resolved = 0
@@ -140,6 +123,76 @@ async def _session(callers: int) -> dict[str, Any]:
         await engine.aclose()
         use_limiters(None)
     return {"samples": samples, "resolved": resolved, "seconds": time.monotonic() - started}
+
+
+def _connectors(fakes: tuple[Any, Any, Any]) -> list[Any]:
+    from cx_tui.connectors.freshdesk import CONNECTOR as FRESHDESK
+    from cx_tui.connectors.hubspot import CONNECTOR as HUBSPOT
+    from cx_tui.connectors.zendesk import CONNECTOR as ZENDESK
+    from tests.connectors.freshdesk_fake import FRESHDESK_KEY
+    from tests.connectors.vendor_fakes import HUBSPOT_TOKEN, ZENDESK_TOKEN
+
+    hubspot, zendesk, freshdesk = fakes
+    us = {"default_region": "US"}
+    return [
+        HUBSPOT("HubSpot", us, HUBSPOT_TOKEN, transport=hubspot.transport()),
+        ZENDESK(
+            "Zendesk",
+            {**us, "subdomain": "acme", "email": "ana.agent@acme.example"},
+            ZENDESK_TOKEN,
+            transport=zendesk.transport(),
+        ),
+        FRESHDESK(
+            "Freshdesk", {**us, "domain": "acme"}, FRESHDESK_KEY, transport=freshdesk.transport()
+        ),
+    ]
+
+
+async def _app_session(callers: int, samples: tuple[int, ...]) -> dict[str, Any]:
+    """The same lookups typed into the real app (headless, under Pilot), each waited for until
+    its profile is resolved on screen and the lookup's workers are done."""
+    from bench.scenarios import SIZE, send_key, type_number, watched_app_class
+    from cx_tui.config import load_config
+    from cx_tui.connectors.kit.limiter import use_limiters
+    from cx_tui.lookup import LookupEngine
+    from cx_tui.models import ProfileState
+
+    fakes = _doubles(callers)
+    use_limiters(_open_limiter)
+    app = watched_app_class()(load_config(), engine=LookupEngine(_connectors(fakes)))
+    found: dict[int, tuple[float, int]] = {}
+    resolved = 0
+    started = time.monotonic()
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            screen = app.main
+            for index in range(callers):
+                text = caller_phone(index) if index % 2 == 0 else caller_email(index)
+                await type_number(pilot, text)
+                old = screen.session.builder
+                send_key(app, "enter")
+
+                def painted(old: Any = old) -> bool:
+                    profile = screen.profile
+                    return (
+                        screen.session.builder is not old
+                        and profile is not None
+                        and profile.state is ProfileState.RESOLVED
+                    )
+
+                with contextlib.suppress(TimeoutError):
+                    await app.frame_watch.wait(painted, 10)
+                    resolved += 1
+                await screen.workers.wait_for_complete()
+                for fake in fakes:
+                    fake.calls.clear()
+                if index + 1 in samples:
+                    await pilot.pause()
+                    gc.collect()
+                    found[index + 1] = (rss_mb(), sys.getallocatedblocks())
+    finally:
+        use_limiters(None)
+    return {"samples": found, "resolved": resolved, "seconds": time.monotonic() - started}
 
 
 def _open_limiter(key: tuple[str, ...], limit: int, window: float, label: str) -> Any:  # noqa: ARG001
