@@ -150,7 +150,8 @@ def _connectors(fakes: tuple[Any, Any, Any]) -> list[Any]:
 
 async def _app_session(callers: int, samples: tuple[int, ...]) -> dict[str, Any]:
     """The same lookups typed into the real app (headless, under Pilot), each waited for until
-    its profile is resolved on screen and the lookup's workers are done."""
+    its profile is resolved on screen and the lookup's workers are done (`memory-app`: about
+    0.5-2 s a lookup, so by hand, not in `make bench`)."""
     from bench.scenarios import SIZE, send_key, type_number, watched_app_class
     from cx_tui.config import load_config
     from cx_tui.connectors.kit.limiter import use_limiters
@@ -255,5 +256,42 @@ def memory(_: argparse.Namespace) -> dict[str, Any]:
             "from 50 to 500. "
             "The doubles' request logs are emptied after each lookup; the accounts' limiters let "
             "every request through (pacing is the burst scenario's subject)."
+        ],
+    }
+
+
+def memory_app(args: argparse.Namespace) -> dict[str, Any]:
+    """`python -m bench.scenarios memory-app --lookups N`: the app-level session, report only."""
+    from bench.harness import apply_env, isolated_env, workdir
+
+    callers = max(20, min(args.lookups, CALLERS))
+    samples = (10, callers // 2, callers)
+    with workdir() as root:
+        apply_env(isolated_env(root))
+        result = asyncio.run(_app_session(callers, samples))
+    rss = [result["samples"][n][0] for n in samples]
+    blocks = [result["samples"][n][1] for n in samples]
+    return {
+        "scenario": "memory-app",
+        "mode": "doubles",
+        "params": {"lookups": callers, "samples_after": list(samples)},
+        "figures": [
+            figure(
+                "memory-app",
+                f"i. App under Pilot: RSS growth from lookup {samples[0]} to {callers}",
+                [rss[-1] - rss[0]],
+                unit="MB",
+                target="report (no target set)",
+                limit=None,
+                notes=f"RSS {' / '.join(f'{r:.1f}' for r in rss)} MB and Python blocks "
+                f"{' / '.join(f'{b:,}' for b in blocks)} after lookups "
+                f"{' / '.join(map(str, samples))}; {result['resolved']}/{callers} resolved on "
+                f"screen; {result['seconds']:.0f} s",
+            )
+        ],
+        "notes": [
+            "memory-app: the memory scenario's callers typed into the real CxApp (headless, "
+            "120x40, under Pilot), each lookup waited for until its profile is resolved on "
+            "screen and its workers are done."
         ],
     }
