@@ -2,10 +2,11 @@
 
     python -m bench.scenarios NAME [--out FILE] [options]
 
-NAME is one of coldstart, fanout, cache, render, burst, keys, ring, trips (and render-one, keys-one,
-ring-one, the single runs that render, keys and ring run in fresh processes). `bench.run` runs
-them all; run one by hand to look closer at it. Every loop is bounded (runs, presses, timeouts)
-and every server listens on 127.0.0.1 only and stops by itself.
+NAME is one of coldstart, fanout, cache, render, burst, keys, ring, trips, memory (and
+render-one, keys-one, ring-one, the single runs that render, keys and ring run in fresh
+processes; memory-app, by hand: `--lookups N` typed into the real app). `bench.run` runs them
+all; run one by hand to look closer at it. Every loop is bounded (runs, presses, timeouts) and
+every server listens on 127.0.0.1 only and stops by itself.
 
 A result is `{"scenario", "mode", "params", "figures": [...], "notes": [...]}`; a figure is
 `{"id", "label", "unit", "median", "p95", "n", "target", "judge", "ok", "notes"}` where `judge`
@@ -1416,7 +1417,21 @@ SCENARIOS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
     "ring-one": ring_one,
     "team": team_floor,
     "trips": lambda args: _trips(args),
+    "memory": lambda args: _memory(args),
+    "memory-app": lambda args: _memory_app(args),
 }
+
+
+def _memory(args: argparse.Namespace) -> dict[str, Any]:
+    from bench.memory import memory  # its own module; it imports `figure` from here
+
+    return memory(args)
+
+
+def _memory_app(args: argparse.Namespace) -> dict[str, Any]:
+    from bench.memory import memory_app
+
+    return memory_app(args)
 
 
 def _trips(args: argparse.Namespace) -> dict[str, Any]:

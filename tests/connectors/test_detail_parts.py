@@ -24,7 +24,8 @@ from tests.connectors.vendor_fakes import HubSpotFake, ZendeskFake
 MODES = ("500", "400", "timeout", "junk")
 PARTS = {
     # connector: (the part's request path, its name, what else must still be there)
-    "hubspot": (r"/associations/contacts/emails/batch/read$", "e-mails"),
+    # (the e-mail records' batch read: an email lookup reads the associations ahead)
+    "hubspot": (r"/objects/emails/batch/read$", "e-mails"),
     "zendesk": (r"/tickets/\d+/comments", "comments"),
 }
 

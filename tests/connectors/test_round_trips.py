@@ -20,6 +20,7 @@ from tests.connectors.vendor_fakes import (
     HUBSPOT_TOKEN,
     ZENDESK_TOKEN,
     HubSpotFake,
+    Resp,
     ZendeskFake,
     ago,
 )
@@ -76,21 +77,75 @@ async def test_hubspot_phone_in_three_the_identity_in_one() -> None:
     assert (found.trips, found.identity_trips) == (3, 1), chains(found.log)
 
 
-async def test_hubspot_email_in_three() -> None:
-    # The floor for a search-based find: search, the associations, the records (the target of
-    # 2 would need the associations with the search, which HubSpot's search cannot give).
-    found = await hubspot_lookup(hubspot(), "maria@example.com")
+async def test_hubspot_email_in_two() -> None:
+    # The contact read by its primary email beside the search brings its associated ids, so
+    # the details read the records at once: search + read, then the records.
+    api = hubspot()
+    found = await hubspot_lookup(api, "maria@example.com")
+    maria = found.details[0]
+    assert private_notes(maria) == {"Tried: restart"}
+    assert [c.name for c in maria.companies] == ["Acme Corp"]
+    assert {t.ref.record_id for t in maria.tickets} == {"801", "802"}
+    assert len(maria.interactions) == 2
+    assert (found.trips, found.identity_trips) == (2, 1), chains(found.log)
+    [read] = api.calls_to("GET", r"/crm/v3/objects/contacts/maria@example\.com$")
+    assert read.params["idProperty"] == "email"
+    assert set(read.params["associations"].split(",")) == {
+        "companies", "tickets", "notes", "calls", "emails"
+    }  # fmt: skip
+    assert not api.calls_to("POST", r"/crm/v4/associations/contacts/")
+
+
+async def test_hubspot_additional_email_falls_back_to_the_associations() -> None:
+    # No contact has it as primary email: the read is a 404 and the search still finds her
+    # (hs_additional_emails); the details ask the associations themselves, one trip more.
+    api = hubspot()
+    api.objects["contacts"]["101"]["properties"]["hs_additional_emails"] = "mg@home.example"
+    found = await hubspot_lookup(api, "mg@home.example")
+    assert [m.person.ref.record_id for m in found.matches] == ["101"]
     assert private_notes(found.details[0]) == {"Tried: restart"}
-    assert (found.trips, found.identity_trips) == (3, 1), chains(found.log)
+    assert [c.name for c in found.details[0].companies] == ["Acme Corp"]
+    assert api.calls_to("GET", r"/crm/v3/objects/contacts/mg@home\.example$")
+    assert api.calls_to("POST", r"/crm/v4/associations/contacts/companies/batch/read")
+    assert found.trips == 3, chains(found.log)
 
 
-async def test_hubspot_a_ticket_note_only_on_the_ticket_costs_a_fourth() -> None:
+async def test_hubspot_paged_associations_are_read_whole() -> None:
+    # More tickets and calls than the single read lists (1 of each type): those (only) come
+    # from the v4 associations.
+    api = hubspot()
+    api.links_page = 1
+    api.add("calls", "912", hs_timestamp=ago(hours=4), hs_call_title="Follow-up")
+    api.associate("contacts", "101", "calls", "912")
+    found = await hubspot_lookup(api, "maria@example.com")
+    assert len(found.details[0].interactions) == 3
+    assert {t.ref.record_id for t in found.details[0].tickets} == {"801", "802"}
+    assert {c.path for c in api.calls_to("POST", r"/crm/v4/associations/contacts/")} == {
+        "/crm/v4/associations/contacts/tickets/batch/read",
+        "/crm/v4/associations/contacts/calls/batch/read",
+    }
+    assert found.trips == 3, chains(found.log)
+
+
+async def test_hubspot_a_failed_read_ahead_leaves_the_details_whole() -> None:
+    api = hubspot()
+    api.override("GET", r"/crm/v3/objects/contacts/maria", Resp(500, {"message": "boom"}))
+    found = await hubspot_lookup(api, "maria@example.com")
+    assert private_notes(found.details[0]) == {"Tried: restart"}
+    assert [c.name for c in found.details[0].companies] == ["Acme Corp"]
+    assert not found.details[0].failed_parts
+    assert api.calls_to("POST", r"/crm/v4/associations/contacts/companies/batch/read")
+    # The lookup never waits for the read ahead (retried here): the identity is still after 1.
+    assert found.identity_trips == 1, chains(found.log)
+
+
+async def test_hubspot_a_ticket_note_only_on_the_ticket_costs_a_third() -> None:
     api = hubspot()
     api.add("notes", "902", hs_timestamp=ago(hours=1), hs_note_body="<p>Escalated</p>")
     api.associate("tickets", "801", "notes", "902")  # as the API files a ticket note
     found = await hubspot_lookup(api, "maria@example.com")
     assert private_notes(found.details[0]) == {"Tried: restart", "Escalated"}
-    assert found.trips == 4, chains(found.log)
+    assert found.trips == 3, chains(found.log)
 
 
 def zendesk() -> ZendeskFake:
@@ -118,11 +173,23 @@ async def zendesk_lookup(text: str) -> Lookup:
 @pytest.mark.parametrize("text", [PHONE, "mg@home.example"])
 async def test_zendesk_in_three_the_identity_in_one(text: str) -> None:
     # The user search side-loads identities and organizations; tickets by search; comments.
+    # (A secondary email: the tickets searched by it beside the user search found none, which
+    # is not taken as "no tickets": they are searched by the user's id.)
     found = await zendesk_lookup(text)
     maria = found.details[[m.person.name for m in found.matches].index("Maria Gonzalez")]
     assert [c.name for c in maria.companies] == ["Acme Corp"]
     assert private_notes(maria) == {"Tried: power cycle"}
     assert (found.trips, found.identity_trips) == (3, 1), chains(found.log)
+
+
+async def test_zendesk_email_in_two() -> None:
+    # The requester's tickets searched by the email beside the user search; then comments.
+    found = await zendesk_lookup("maria@example.com")
+    [maria] = found.details
+    assert [c.name for c in maria.companies] == ["Acme Corp"]
+    assert {t.ref.record_id for t in maria.tickets} == {"3001", "3002"}
+    assert private_notes(maria) == {"Tried: power cycle"}
+    assert (found.trips, found.identity_trips) == (2, 1), chains(found.log)
 
 
 @pytest.mark.parametrize("text", [PHONE, "maria@acme.example"])

@@ -268,6 +268,8 @@ class HubSpotFake(FakeApi):
         self.owners: dict[str, dict[str, Any]] = {}
         self.batch_links_page = 500
         """Associations per input of a v4 batch read (HubSpot's page)."""
+        self.links_page = 100
+        """Associated ids per type in a single record read (`associations=`), `paging` beyond."""
         self.scopes = [
             "crm.objects.contacts.read",
             "crm.objects.contacts.write",
@@ -296,7 +298,7 @@ class HubSpotFake(FakeApi):
         r("GET", r"/crm/v3/owners/(\d+)", self._owner)
         r("GET", r"/crm/v3/properties/(\w+)/([\w-]+)", self._property)
         r("POST", r"/crm/v3/objects/(notes|calls|contacts)", self._create)
-        r("GET", r"/crm/v3/objects/contacts/(\d+)", self._read_contact)
+        r("GET", r"/crm/v3/objects/contacts/([^/]+)", self._read_contact)
         r("PATCH", r"/crm/v3/objects/contacts/(\d+)", self._update_contact)
         r("POST", r"/oauth/v2/private-apps/get/access-token-info", self._token_info)
         self.burst: tuple[int, float] | None = None
@@ -679,13 +681,46 @@ class HubSpotFake(FakeApi):
         return record
 
     def _read_contact(self, call: Call, match: re.Match[str]) -> Resp:
-        """`GET /crm/v3/objects/contacts/{id}?properties=a,b`: the properties asked for."""
-        record = self._contact(match)
+        """`GET /crm/v3/objects/contacts/{id}?properties=a,b&associations=c,d`: the properties
+        asked for, and the associated ids of each type asked for that has any (as HubSpot's
+        `SimplePublicObjectWithAssociations`: `associations.<type>.results[]` of `{id, type}`,
+        `paging.next` beyond `links_page`). `idProperty=email`: `{id}` is the primary email."""
+        if call.params.get("idProperty") == "email":
+            key = match.group(1).casefold()
+            found = [
+                r for r in self.objects["contacts"].values()
+                if str(r["properties"].get("email") or "").casefold() == key
+            ]  # fmt: skip
+            if not found:
+                return Resp(404, hs_error("Object not found.", "OBJECT_NOT_FOUND"))
+            record: dict[str, Any] | Resp = found[0]
+        elif call.params.get("idProperty") or not match.group(1).isdigit():
+            return Resp(400, hs_error("Unsupported idProperty", "VALIDATION_ERROR"))
+        else:
+            record = self._contact(match)
         if isinstance(record, Resp):
             return record
         wanted = str(call.params.get("properties") or "email,firstname,lastname").split(",")
         props = {k: v for k, v in record["properties"].items() if k in wanted}
-        return Resp(200, {**record, "properties": {**props, "hs_object_id": record["id"]}})
+        answer = {**record, "properties": {**props, "hs_object_id": record["id"]}}
+        linked: dict[str, Any] = {}
+        for to_type in filter(None, str(call.params.get("associations") or "").split(",")):
+            ids = self.associations.get(("contacts", record["id"], to_type), [])
+            if not ids:
+                continue  # HubSpot leaves out a type without associations
+            block: dict[str, Any] = {
+                "results": [
+                    {"id": i, "type": f"contact_to_{to_type.removesuffix('s')}"}
+                    for i in ids[: self.links_page]
+                ]
+            }
+            if len(ids) > self.links_page:
+                after = str(self.links_page)
+                block["paging"] = {"next": {"after": after, "link": f"?after={after}"}}
+            linked[to_type] = block
+        if linked:
+            answer["associations"] = linked
+        return Resp(200, answer)
 
     def _update_contact(self, call: Call, match: re.Match[str]) -> Resp:
         """`PATCH /crm/v3/objects/contacts/{id}` with `{"properties": {...}}`: sets them."""
@@ -984,7 +1019,7 @@ class ZendeskFake(FakeApi):
             pool = [
                 t
                 for t in self.tickets.values()
-                if all(_ticket_term(t, x) for x in terms if not x.startswith("type:"))
+                if all(self._ticket_term(t, x) for x in terms if not x.startswith("type:"))
             ]
             sort_by = call.params.get("sort_by")
             if sort_by in ("updated_at", "created_at"):
@@ -1065,6 +1100,9 @@ class ZendeskFake(FakeApi):
                 self.organizations[i] for i in ids if i in self.organizations
             ]
         return Resp(200, answer)
+
+    def _ticket_term(self, ticket: Mapping[str, Any], term: str) -> bool:
+        return _ticket_term(ticket, term, self.users)
 
     def _user_term(self, user: Mapping[str, Any], term: str) -> bool:
         key, _, value = term.partition(":")
@@ -1298,14 +1336,20 @@ class ZendeskFake(FakeApi):
         )
 
 
-def _ticket_term(ticket: Mapping[str, Any], term: str) -> bool:
+def _ticket_term(ticket: Mapping[str, Any], term: str, users: Mapping[int, Any]) -> bool:
     order = ["new", "open", "pending", "hold", "solved", "closed"]
 
     def rank(status: str) -> int:
         return order.index(status) if status in order else 1
 
     if term.startswith("requester:"):
-        return str(ticket["requester_id"]) == term.split(":", 1)[1]
+        # An id, or an email: the user's primary one (Zendesk documents `requester:<email>`;
+        # whether a secondary identity's email resolves is not documented, so it does not here)
+        wanted = term.split(":", 1)[1]
+        if "@" in wanted:
+            user = users.get(ticket["requester_id"]) or {}
+            return str(user.get("email") or "").casefold() == wanted.casefold()
+        return str(ticket["requester_id"]) == wanted
     if term.startswith("tags:"):  # one tag, exactly as stored
         return term[5:] in ticket["tags"]
     if term.startswith("ticket_type:"):

@@ -31,6 +31,7 @@ from cx_tui.connectors.kit import (
     in_batches,
     record_id,
 )
+from cx_tui.connectors.kit.ahead import ReadAhead
 from cx_tui.connectors.kit.fields import FieldMap
 from cx_tui.models import TicketStatus
 from cx_tui.secrets import secret_set_command
@@ -121,6 +122,8 @@ class HubSpotAccount(VendorConnector[dict[str, Any]]):
         self._owners_listed = False
         self._stages: dict[tuple[str, str], TicketStatus] | None = None
         self._stages_tried = False
+        self._ahead: ReadAhead[tuple[str, dict[str, list[str]]] | None] = ReadAhead()
+        """Contacts' associated ids read beside an email search, by email (`ahead.py`)."""
 
     def _reader(self, now: datetime) -> Reader:
         """Reads records as of `now`, with the portal known so far (for links)."""

@@ -1,8 +1,10 @@
 """What surrounds a HubSpot contact: companies, tickets with their internal notes, activity.
 
-The request graph, in three dependent round trips (issue 16) after the search:
-1. one v4 batch associations read per object type (companies, tickets, notes, calls, emails),
-   side by side with the ticket pipelines (read once per connector);
+The request graph, in at most three dependent round trips (issue 16) after the search:
+1. one v4 batch associations read per object type (companies, tickets, notes, calls, emails)
+   the lookup did not already read ahead (an email lookup reads the contact's associations
+   beside its search, `ahead.py`, so it skips this trip), side by side with the ticket
+   pipelines (read once per connector);
 2. batch reads of those records, side by side with one batched read of the tickets' notes
    associations (every ticket: which is open is known only once the tickets are read);
 3. only when an open ticket has a note that is not also on the contact (HubSpot's UI files a
@@ -21,7 +23,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from cx_tui.connectors.base import AuthError, ConnectorError, NotFound
-from cx_tui.connectors.hubspot.account import HubSpotAccount
+from cx_tui.connectors.hubspot.ahead import LINKED, HubSpotReadAhead, Links
 from cx_tui.connectors.hubspot.records import (
     CALL_PROPERTIES,
     EMAIL_PROPERTIES,
@@ -45,8 +47,6 @@ MAX_TICKETS_WITH_NOTES: Final = 10
 """Open tickets whose internal notes are read (newest first)."""
 MAX_ACTIVITIES: Final = 50
 """Notes, calls and emails each, most recent first (by id: HubSpot ids grow over time)."""
-LINKED: Final = ("companies", "tickets", "notes", "calls", "emails")
-"""What a contact's details read, one batch associations read each."""
 PART: Final = {
     "companies": "companies",
     "tickets": "tickets",
@@ -59,7 +59,7 @@ PART: Final = {
 Records = list[dict[str, Any]]
 
 
-class HubSpotDetails(HubSpotAccount):
+class HubSpotDetails(HubSpotReadAhead):
     """`get_details`."""
 
     async def get_details(self, match: Match) -> Details:
@@ -80,15 +80,17 @@ class HubSpotDetails(HubSpotAccount):
         """
         contact_id = self.own_record(match.person.ref, "contact")
         parts = Parts("HubSpot")
-        links, stages, _ = await gather_all(
-            self._contact_links(contact_id, parts),
-            self._pipeline_stages(),
-            self._portal_info(LOOKUP),
+
+        async def linked() -> tuple[Records, Records, Records, Records, Records, Links]:
+            ahead = await self._links_ahead(contact_id, match.person.emails())
+            links = await self._contact_links(contact_id, parts, ahead)
+            return await self._read_linked(links, parts)
+
+        linked_records, stages, _ = await gather_all(
+            linked(), self._pipeline_stages(), self._portal_info(LOOKUP)
         )
+        companies, ticket_records, notes, calls, emails, ticket_notes = linked_records
         read = self._reader(datetime.now(UTC))
-        companies, ticket_records, notes, calls, emails, ticket_notes = await self._read_linked(
-            links, parts
-        )
         tickets = parts.each("tickets", ticket_records, lambda r: read.ticket(r, stages))
         comments = await self._open_ticket_notes(tickets, ticket_notes, notes, read, parts)
         note_tickets = {
@@ -111,20 +113,26 @@ class HubSpotDetails(HubSpotAccount):
             interactions,
         )
 
-    async def _contact_links(self, contact_id: str, parts: Parts) -> dict[str, list[str]]:
-        """Round trip 1: the ids of each kind of record associated with the contact."""
-        no_ids: dict[str, list[str]] = {}
+    async def _contact_links(
+        self, contact_id: str, parts: Parts, known: Mapping[str, list[str]]
+    ) -> Links:
+        """Round trip 1: the ids of each kind of record associated with the contact, but for
+        the kinds `known` already holds (read ahead: no request at all when it holds every
+        kind)."""
+        no_ids: Links = {}
+        wanted = [kind for kind in LINKED if kind not in known]
         found = await gather_all(
             *(
                 parts.read(PART[kind], self._links("contacts", [contact_id], kind), no_ids)
-                for kind in LINKED
+                for kind in wanted
             )
         )
-        return {kind: ids.get(contact_id, []) for kind, ids in zip(LINKED, found, strict=True)}
+        read = {kind: ids.get(contact_id, []) for kind, ids in zip(wanted, found, strict=True)}
+        return {kind: list(known[kind]) if kind in known else read[kind] for kind in LINKED}
 
     async def _read_linked(
         self, links: Mapping[str, list[str]], parts: Parts
-    ) -> tuple[Records, Records, Records, Records, Records, dict[str, list[str]]]:
+    ) -> tuple[Records, Records, Records, Records, Records, Links]:
         """Round trip 2: the records, and the notes associated with each ticket."""
         plan = (self.plan_property,) if self.plan_property else ()
         properties = ("name", "domain", *plan, *self.fields.related_fields("company"))

@@ -18,7 +18,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Final
 
 from cx_tui.connectors.base import AuthError, ConnectorError, InvalidInput, NotFound
-from cx_tui.connectors.hubspot.account import HubSpotAccount, next_after
+from cx_tui.connectors.hubspot.account import next_after
+from cx_tui.connectors.hubspot.ahead import HubSpotReadAhead
 from cx_tui.connectors.hubspot.records import CONTACT_PROPERTIES, properties
 from cx_tui.connectors.kit import (
     LOOKUP,
@@ -131,7 +132,7 @@ def explain_body(body: Mapping[str, Any]) -> None:
         searched("default searchable properties (names, email, phone)", [body["query"]])
 
 
-class HubSpotLookup(HubSpotAccount):
+class HubSpotLookup(HubSpotReadAhead):
     """`find_people`: search, confirm each contact, add owner names."""
 
     @property
@@ -141,7 +142,8 @@ class HubSpotLookup(HubSpotAccount):
 
     async def search(self, query: Query) -> list[dict[str, Any]]:
         """Contacts HubSpot finds for the query (values re-validated before anything is sent);
-        the portal is asked alongside, for links."""
+        the portal is asked alongside, for links, and for an email the contact with that
+        primary email is read with its associations, for the details (`ahead.py`)."""
         body = search_request(query, self.contact_properties)
         explain_body(body)
 
@@ -155,6 +157,8 @@ class HubSpotLookup(HubSpotAccount):
             return expect_dicts(page.get("results"), "HubSpot", "search results", "a contact")
 
         found: list[dict[str, Any]]
+        if query.email is not None:
+            self._read_ahead(checked_email(query.email))
         found, _, _ = await gather_all(
             collect(fetch, next_after, contacts, max_pages=MAX_SEARCH_PAGES, limit=MAX_MATCHES),
             self._portal_info(LOOKUP),

@@ -24,6 +24,8 @@ from cx_tui.connectors.kit import (
     expect_dicts,
     text_or_none,
 )
+from cx_tui.connectors.kit.ahead import ReadAhead
+from cx_tui.connectors.kit.bounded import BoundedDict
 from cx_tui.connectors.kit.fields import FieldMap
 from cx_tui.connectors.zendesk.hooks import HOOKS
 from cx_tui.secrets import secret_set_command
@@ -32,6 +34,9 @@ if TYPE_CHECKING:
     pass
 
 LIMIT_PER_MINUTE: Final = 200
+MAX_KNOWN_USERS: Final = 1000
+MAX_KNOWN_ORGS: Final = 200
+"""Users' organization ids and side-loaded organizations kept (the oldest go first)."""
 """Until Zendesk's `X-Rate-Limit` header says the account's own limit: the smallest plan's."""
 
 UserCandidate = tuple[dict[str, Any], list[dict[str, Any]]]
@@ -90,9 +95,14 @@ class ZendeskAccount(VendorConnector[UserCandidate]):
             hooks=HOOKS,
         )
         self._limiter = self.account_limiter(LIMIT_PER_MINUTE, 60.0, label="Zendesk")
-        self._organizations: dict[str, str | None] = {}
-        self._organization_records: dict[str, dict[str, Any]] = {}
+        self._organizations: dict[str, str | None] = BoundedDict(MAX_KNOWN_USERS)
+        """Each user's organization id, as the lookup read it (the details need not ask)."""
+        self._organization_records: dict[str, dict[str, Any]] = BoundedDict(MAX_KNOWN_ORGS)
         """Organizations side-loaded by the user search, by id (the details read no other)."""
+        self._ahead: ReadAhead[
+            tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, str]] | None
+        ] = ReadAhead()
+        """A requester's tickets searched by email beside the user search (`ahead.py`)."""
 
     def auth(self) -> HeaderAuth:
         """API-token auth (`Basic {email}/token:{token}`) with `email`, else OAuth `Bearer`."""

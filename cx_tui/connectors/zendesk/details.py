@@ -2,8 +2,10 @@
 
 The organization (the company, its plan and VIP tag); the person's open tickets (`status<solved`,
 newest first, up to 100) and the 20 most recently updated solved or closed ones, with status,
-priority and tags; the comments of the 10 most recently updated open tickets and 3 others,
-private ones included (they feed "already tried").
+priority and tags (`ahead.py`: searched by the user's id, or already by the email beside an
+email lookup); the comments of the 10 most recently updated open tickets and 3 others,
+private ones included (they feed "already tried"). Round trips after the search: the ticket
+searches beside the organization, then the comments; for an email lookup the comments only.
 """
 
 from __future__ import annotations
@@ -25,14 +27,13 @@ from cx_tui.connectors.kit import (
 from cx_tui.connectors.kit.parts import Parts
 from cx_tui.connectors.zendesk.records import one, organization_of, status
 from cx_tui.connectors.zendesk.search import ZendeskLookup
-from cx_tui.models import Details
+from cx_tui.models import ContactKind, Details
 
 if TYPE_CHECKING:
+    from cx_tui.connectors.zendesk.ahead import Tickets
     from cx_tui.connectors.zendesk.records import Reader
     from cx_tui.models import Company, Interaction, Match, Ticket
 
-MAX_OPEN_TICKETS: Final = 100
-MAX_OTHER_TICKETS: Final = 20
 MAX_OPEN_WITH_COMMENTS: Final = 10
 MAX_OTHER_WITH_COMMENTS: Final = 3
 COMMENT_PAGE: Final = 100
@@ -59,31 +60,21 @@ class ZendeskDetails(ZendeskLookup):
         user_id = self.own_record(match.person.ref, "user")
         read = self._reader(datetime.now(UTC))
         parts = Parts("Zendesk")
-        names: dict[str, str] = {}  # assignees and groups, side-loaded by the ticket searches
-        company, open_tickets, other_tickets = await gather_all(
+        person = match.person
+        emails = [cp.value for cp in person.contact_points if cp.kind is ContactKind.EMAIL]
+        primary = [
+            cp.value
+            for cp in person.contact_points
+            if cp.kind is ContactKind.EMAIL and cp.label == "primary"
+        ]
+
+        async def searched() -> Tickets:
+            ahead = await self._tickets_ahead(user_id, emails, primary)
+            return ahead or await self._requester_tickets(user_id, parts)
+
+        company, (open_tickets, other_tickets, names) = await gather_all(
             parts.read("companies", self._company(user_id, read), None, reraise=(NotFound,)),
-            parts.read(
-                "tickets",
-                self._tickets(
-                    f"type:ticket requester:{user_id} status<solved",
-                    MAX_OPEN_TICKETS,
-                    per_page=MAX_OPEN_TICKETS // 2,
-                    # the SLA policy metrics, assignees and groups, in the same request
-                    include="tickets(slas,users,groups)",
-                    names=names,
-                ),
-                [],
-            ),
-            parts.read(
-                "tickets",
-                self._tickets(
-                    f"type:ticket requester:{user_id} status>hold",
-                    MAX_OTHER_TICKETS,
-                    include="tickets(users,groups)",
-                    names=names,
-                ),
-                [],
-            ),
+            searched(),
         )
         raw = [
             t for t in [*open_tickets, *other_tickets] if t.get("result_type", "ticket") == "ticket"
@@ -112,27 +103,6 @@ class ZendeskDetails(ZendeskLookup):
             tickets.append(ticket)
             interactions += read.activity(item, ticket, found)
         return parts.details((company,) if company is not None else (), tickets, interactions)
-
-    async def _tickets(
-        self,
-        query: str,
-        limit: int,
-        *,
-        per_page: int | None = None,
-        names: dict[str, str] | None = None,
-        **params: str,
-    ) -> list[dict[str, Any]]:
-        """The requester's tickets a search finds, most recently updated first."""
-        return await self._search(
-            query,
-            LOOKUP,
-            limit=limit,
-            per_page=per_page or limit,
-            names=names,
-            sort_by="updated_at",
-            sort_order="desc",
-            **params,
-        )
 
     async def _company(self, user_id: str, read: Reader) -> Company | None:
         """The user's organization (its id read once per user)."""

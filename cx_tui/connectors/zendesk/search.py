@@ -28,7 +28,8 @@ from cx_tui.connectors.kit import (
     search_name,
 )
 from cx_tui.connectors.kit.explain import searched
-from cx_tui.connectors.zendesk.account import UserCandidate, ZendeskAccount, next_page
+from cx_tui.connectors.zendesk.account import UserCandidate, next_page
+from cx_tui.connectors.zendesk.ahead import ZendeskReadAhead
 from cx_tui.connectors.zendesk.records import Reader, organization_of
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ def user_search_query(query: Query) -> str:
     raise InvalidInput("Nothing to look up.")
 
 
-class ZendeskLookup(ZendeskAccount):
+class ZendeskLookup(ZendeskReadAhead):
     """`find_people`: search users, read their identities, confirm each."""
 
     def _reader(self, now: datetime) -> Reader:
@@ -69,7 +70,8 @@ class ZendeskLookup(ZendeskAccount):
     async def search(self, query: Query) -> list[UserCandidate]:
         """Users Zendesk finds for the query, each with their identities: one round trip, the
         identities and organizations side-loaded (`include=`); a user whose identities did not
-        come along has them read alone.
+        come along has them read alone. For an email the requester's ticket searches start
+        alongside, for the details (`ahead.py`).
 
         Raises:
             InvalidInput: a value that could change the query's meaning (nothing is sent).
@@ -77,6 +79,8 @@ class ZendeskLookup(ZendeskAccount):
         """
         search = user_search_query(query)
         searched("user search", [search], "query")
+        if query.email is not None:  # the tickets too, for the details (`ahead.py`)
+            self._read_ahead(search_email(query.email, "Zendesk"))
         try:
             users, side_loaded = await self._users_with_identities(search)
         except NotFound:
