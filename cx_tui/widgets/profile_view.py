@@ -23,6 +23,7 @@ from cx_tui.widgets.action_list import ActionList
 from cx_tui.widgets.identity_card import IdentityCard
 from cx_tui.widgets.owner_list import OwnerList
 from cx_tui.widgets.record_tables import TicketTable, TimelineTable
+from cx_tui.widgets.repaint import update_static
 from cx_tui.widgets.theme_list import ThemeList
 
 if TYPE_CHECKING:
@@ -52,6 +53,8 @@ class ProfileView(Horizontal):
         self.actions: list[NextAction] = []
         self.built = False
         """Whether the panels the first frame does not show are mounted (`_build`)."""
+        self._tried: object = None
+        """The steps tried that `#tried` shows (the same object: nothing to paint)."""
 
     def compose(self) -> ComposeResult:
         # The first frame shows only the welcome text (issue 16: start close to bare Textual);
@@ -117,7 +120,7 @@ class ProfileView(Horizontal):
         if left.has_class("-alone") == resolved:  # the whole width while it is alone
             left.set_class(not resolved, "-alone")
         if profile.state is ProfileState.SEARCHING:
-            status.update(Text(f"Looking up {profile.query}…", style="italic"))
+            update_static(status, Text(f"Looking up {profile.query}…", style="italic"))
         elif profile.state is ProfileState.UNKNOWN:
             # "Nobody" only from sources that answered: one that could not be searched may
             # know the caller, so the hint is to retry, not to create a duplicate contact.
@@ -126,23 +129,26 @@ class ProfileView(Horizontal):
                 if profile.unsearched
                 else " Press a to create a contact."
             )
-            status.update(Text(nobody_summary(profile) + hint, style="bold"))
+            update_static(status, Text(nobody_summary(profile) + hint, style="bold"))
         elif profile.state is ProfileState.AMBIGUOUS:
-            status.update(
-                Text(f"{candidates_headline(profile)}, then press p to pick.", style="bold")
+            update_static(
+                status,
+                Text(f"{candidates_headline(profile)}, then press p to pick.", style="bold"),
             )
         else:
-            status.update("")
+            update_static(status, "")
         self.query_one("#identity", IdentityCard).show_profile(profile)
         owned = resolved and self.query_one("#owners", OwnerList).show_owners(profile)
         self._show(owned, "#owners-title", "#owners")
         self.actions = [] if profile.pending and not resolved else suggest(profile)
         self.query_one("#actions", ActionList).show_actions(self.actions)
-        tried = Text()
-        for item in profile.already_tried:
-            tried.append(f"• {item.text}")
-            tried.append(f"  {describe(item)}\n", style="dim")
-        self.query_one("#tried", Static).update(tried)
+        if profile.already_tried is not self._tried:  # merged once per change (RecordMerger)
+            self._tried = profile.already_tried
+            tried = Text()
+            for item in profile.already_tried:
+                tried.append(f"• {item.text}")
+                tried.append(f"  {describe(item)}\n", style="dim")
+            update_static(self.query_one("#tried", Static), tried)
         self._show(bool(profile.already_tried), "#tried-title", "#tried")
         if resolved:  # otherwise hidden: keeping the rows spares a repaint of the same person
             themed = self.query_one("#themes", ThemeList).show_themes(profile)

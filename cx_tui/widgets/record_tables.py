@@ -100,9 +100,13 @@ class TicketTable(DataTable[Text | str]):
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.tickets: dict[str, Ticket] = {}
+        self._given: Sequence[Ticket] | None = None
         self._filled_size = Size(-1, -1)
 
     def show_tickets(self, tickets: Sequence[Ticket]) -> None:
+        if tickets is self._given:
+            return  # the same merge (`merge.RecordMerger`): nothing new
+        self._given = tickets
         keys = [f"{t.ref.connector}/{t.ref.record_id}" for t in tickets]
         if keys == list(self.tickets) and all(
             self.tickets[k] == t for k, t in zip(keys, tickets, strict=True)
@@ -188,7 +192,8 @@ class TimelineTable(DataTable[Text | str]):
         self.items: dict[str, Interaction] = {}
         self._all: Sequence[Interaction] = ()
         self._next = 0
-        self._shown: list[tuple[str, str]] = []
+        self.refills = 0
+        """How many times the rows were made afresh from new items (tests count them)."""
         self._room = MIN_SUMMARY
         self._filled_width = -1
 
@@ -200,11 +205,13 @@ class TimelineTable(DataTable[Text | str]):
         return len(self._all)
 
     def show_items(self, items: Sequence[Interaction]) -> None:
-        shown = [i.ref.key for i in items]
-        if shown == self._shown:
+        """Show `items`, unless they are the ones shown (the same merge, or equal items: an
+        update that changed only tickets repaints no row)."""
+        if items is self._all or tuple(items) == tuple(self._all):
+            self._all = items
             return
-        self._shown = shown
         self._all = items
+        self.refills += 1
         self._refill(0)
 
     def on_resize(self, event: events.Resize) -> None:
