@@ -38,9 +38,12 @@ class CxFooter(Footer):
         super().__init__()
         self.recomposed = 0
         """How many times the keys were composed (tests count them)."""
+        self._recompose_asked = False
+        """A recompose is scheduled (Textual's runs once per time it was asked)."""
 
     def compose(self) -> ComposeResult:
         self.recomposed += 1
+        self._recompose_asked = False
         for widget in super().compose():
             # Footer keys are not public API; they carry the binding's action.
             if self.narrow and getattr(widget, "action", None) in NARROW_HIDDEN:
@@ -101,7 +104,10 @@ class CxFooter(Footer):
         if screen is self.screen and self.is_attached and self._show_in_place():
             self._bindings_ready = True
             return
+        if self._recompose_asked and screen is self.screen:
+            return  # the recompose asked for reads the bindings when it runs
         super().bindings_changed(screen)
+        self._recompose_asked = screen.app.app_focus and self.is_attached and screen is self.screen
 
     def on_resize(self, event: events.Resize) -> None:
         self.narrow = event.size.width < NARROW_WIDTH
