@@ -33,6 +33,11 @@ if TYPE_CHECKING:
     from cx_tui.models import Profile, SourceRef, Ticket
 
 
+TRIED_SHOWN = 10
+"""Steps tried listed (newest first); the JSON has them all. A caller with a thousand notes
+would otherwise wrap thousands of lines on every layout of the screen (issue 16: seconds)."""
+
+
 def welcome(help_key: str = "F1") -> str:
     """The text before the first lookup; `help_key` as the keymap has it."""
     return (
@@ -145,9 +150,12 @@ class ProfileView(Horizontal):
         if profile.already_tried is not self._tried:  # merged once per change (RecordMerger)
             self._tried = profile.already_tried
             tried = Text()
-            for item in profile.already_tried:
+            for item in profile.already_tried[:TRIED_SHOWN]:
                 tried.append(f"• {item.text}")
                 tried.append(f"  {describe(item)}\n", style="dim")
+            more = len(profile.already_tried) - TRIED_SHOWN
+            if more > 0:
+                tried.append(f"+{more} more (lookup --json lists all)", style="dim")
             update_static(self.query_one("#tried", Static), tried)
         self._show(bool(profile.already_tried), "#tried-title", "#tried")
         if resolved:  # otherwise hidden: keeping the rows spares a repaint of the same person
