@@ -696,7 +696,7 @@ def bulk_connector(name: str, details: Any) -> Any:
     return BulkSource(name, {})
 
 
-async def _keys_while_painting(app: Any, pilot: Any, presses: int) -> dict[str, Any]:
+async def _keys_while_painting(app: Any, presses: int) -> dict[str, Any]:
     """Enter, then ctrl+l and digits into the lookup bar every ~30 ms while the big person
     paints (until the lookup ended and `presses` were typed); each press timed from posting
     the key to the first composed frame showing it, as in f."""
@@ -747,7 +747,7 @@ async def _render_once(tickets: int, items: int, presses: int = 0) -> dict[str, 
     async with app.run_test(size=SIZE) as pilot:
         await type_number(pilot, number)
         if presses:
-            return await _keys_while_painting(app, pilot, presses)
+            return await _keys_while_painting(app, presses)
         screen = app.main
         ticket_table = screen.query_one("#tickets", TicketTable)
         timeline = screen.query_one("#timeline", TimelineTable)

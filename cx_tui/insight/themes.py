@@ -128,7 +128,7 @@ change (`merge.RecordMerger`), so the grouping runs once per change of tickets."
 def group_tickets(tickets: Sequence[Ticket]) -> list[_Group]:
     """The tickets in groups of one theme each (`_group_tickets`), remembered for the last
     tickets object asked about. The groups are read, never changed, by their users."""
-    global _last_grouped  # noqa: PLW0603 - a one-entry memo
+    global _last_grouped  # a one-entry memo
     last = _last_grouped
     if last is not None and last[0] is tickets:
         return last[1]

@@ -30,7 +30,6 @@ KeyId = tuple[str, str, str, str, bool, str]
 """What a footer key shows: key, its display, description, action, disabled, tooltip."""
 
 
-
 class CxFooter(Footer):
     narrow: reactive[bool] = reactive(False, recompose=True)
 
