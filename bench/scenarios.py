@@ -758,10 +758,17 @@ async def _render_once(tickets: int, items: int, presses: int = 0) -> dict[str, 
         # shows its first page; one without paging when it shows every row.
         page: int = min(items, getattr(timeline, "PAGE", items))
 
+        # The ticket table pages too (since issue 16): all its tickets and its first page.
+        ticket_page: int = min(tickets, getattr(ticket_table, "PAGE", tickets))
+
         def is_filled() -> bool:
             total: int = getattr(timeline, "total", timeline.row_count)
+            ticket_total: int = getattr(ticket_table, "total", ticket_table.row_count)
             return (
-                ticket_table.row_count == tickets and total == items and timeline.row_count >= page
+                ticket_total == tickets
+                and ticket_table.row_count >= ticket_page
+                and total == items
+                and timeline.row_count >= page
             )
 
         first_row = app.frame_watch.wait(lambda: timeline.row_count > 0, 60)
@@ -861,7 +868,7 @@ def render(args: argparse.Namespace) -> dict[str, Any]:
             "Real CxApp and MainScreen under Pilot (headless, 120x40), one process per run; the "
             "source answers at once from memory, so this is the app's own cost.",
             "Filled = the first composed frame in which the ticket table holds every ticket "
-            "and the timeline every item (a paging timeline: its first page on screen).",
+            "and the timeline every item (a paging table: its first page on screen).",
             "Keys: in another process per run, Enter, then ctrl+l and a digit every ~30 ms "
             "into the lookup bar while the person paints (half the presses at least, the rest "
             "only while the lookup runs); each press timed from posting the key to the first "

@@ -166,3 +166,26 @@ async def test_a_focus_change_shows_the_same_keys_as_a_new_footer_without_recomp
         await pilot.pause()
         assert footer.recomposed == composed + 1
         assert visible_keys(footer) == in_bar
+
+
+async def test_many_tickets_paint_a_page_and_the_rest_as_the_cursor_reaches_the_end() -> None:
+    many = Details(tickets=tuple(ticket("Desk", f"T{n}", f"Problem {n}") for n in range(120)))
+    desk = FakeConnector(
+        fake_name="Desk", people=[person("Desk", "9", "Ann", phone(NUMBER))], details={"9": many}
+    )
+    app = CxApp(load_config(), engine=LookupEngine([desk]))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main
+        screen.look_up(NUMBER)
+        await screen.workers.wait_for_complete()
+        await pilot.pause()
+        table = screen.query_one("#tickets", TicketTable)
+        assert table.total == 120 and len(table.tickets) == 120
+        assert table.row_count == TicketTable.PAGE  # one page of rows, every ticket known
+        widths = [column.width for column in table.columns.values()]
+        table.focus()
+        table.move_cursor(row=table.row_count - 1)
+        await pilot.pause()
+        assert table.row_count == 2 * TicketTable.PAGE  # the next page came in
+        assert [column.width for column in table.columns.values()] == widths  # same columns
+        assert table.current() is not None
