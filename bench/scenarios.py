@@ -696,6 +696,16 @@ def bulk_connector(name: str, details: Any) -> Any:
     return BulkSource(name, {})
 
 
+async def bar_after_start(app: Any, bar: Any) -> float:
+    """Once the lookup runs, ctrl+l (the agent starts typing the next number while this
+    caller loads): ms from posting it to the first frame with the lookup bar focused."""
+    await app.frame_watch.wait(lambda: lookup_running(app), FRAME_TIMEOUT)
+    pressed = time.monotonic()
+    send_key(app, "ctrl+l")
+    done = await app.frame_watch.wait(lambda: app.focused is bar)
+    return ms(done - pressed)
+
+
 async def _keys_while_painting(app: Any, presses: int) -> dict[str, Any]:
     """Enter, then ctrl+l and digits into the lookup bar every ~30 ms while the big person
     paints (until the lookup ended and `presses` were typed); each press timed from posting
@@ -707,11 +717,7 @@ async def _keys_while_painting(app: Any, presses: int) -> dict[str, Any]:
     latencies: list[float] = []
     started = time.monotonic()
     send_key(app, "enter")
-    await app.frame_watch.wait(lambda: lookup_running(app), FRAME_TIMEOUT)
-    pressed = time.monotonic()
-    send_key(app, "ctrl+l")
-    done = await app.frame_watch.wait(lambda: app.focused is bar)
-    latencies.append(ms(done - pressed))
+    latencies.append(await bar_after_start(app, bar))
     typed = ""
     during = 0
     for count in range(presses):
@@ -1056,12 +1062,7 @@ async def _keys_once(endpoints: list[Endpoint], root: Path, presses: int) -> dic
         send_key(app, "enter")
         shown = asyncio.ensure_future(app.frame_watch.wait(match_shown, 30))
         tick = asyncio.ensure_future(ticker())
-        await app.frame_watch.wait(lambda: lookup_running(app), FRAME_TIMEOUT)
-        # The agent starts typing the next number while this caller loads.
-        pressed = time.monotonic()
-        send_key(app, "ctrl+l")
-        done = await app.frame_watch.wait(lambda: app.focused is bar)
-        latencies.append(ms(done - pressed))
+        latencies.append(await bar_after_start(app, bar))
         typed = ""
         for count in range(presses):
             if not lookup_running(app):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from textual.pilot import Pilot
 from textual.widgets import Footer, Input
 from textual.widgets._footer import FooterKey
 
@@ -14,6 +15,7 @@ from cx_tui.config import load_config
 from cx_tui.lookup import DetailsLoaded, LookupEngine, SourceAnswered, SourceStarted
 from cx_tui.models import Channel, Details, Direction, Interaction, Profile, SourceRef
 from cx_tui.pacing import SEARCHING_PAINT_DELAY, PaintPacer
+from cx_tui.screens.main import MainScreen
 from cx_tui.widgets.footer import CxFooter
 from cx_tui.widgets.record_tables import TicketTable, TimelineTable
 from cx_tui.widgets.theme_list import ThemeList
@@ -51,14 +53,20 @@ def two_sources() -> tuple[LookupEngine, Details, Details]:
     return LookupEngine([crm, desk]), crm_details, desk_details
 
 
+async def show_caller(app: CxApp, pilot: Pilot[None]) -> MainScreen:
+    """Look NUMBER up (focus stays in the lookup bar) and wait until it is painted."""
+    screen = app.main
+    screen.look_up(NUMBER)
+    await screen.workers.wait_for_complete()
+    await pilot.pause()
+    return screen
+
+
 async def test_an_update_of_one_sources_tickets_repaints_the_tickets_not_the_timeline() -> None:
     engine, crm_details, desk_details = two_sources()
     app = CxApp(load_config(), engine=engine)
     async with app.run_test(size=SIZE) as pilot:
-        screen = app.main
-        screen.look_up(NUMBER)
-        await screen.workers.wait_for_complete()
-        await pilot.pause()
+        screen = await show_caller(app, pilot)
         timeline = screen.query_one("#timeline", TimelineTable)
         tickets = screen.query_one("#tickets", TicketTable)
         builder = screen.session.builder
@@ -88,10 +96,7 @@ async def test_a_status_only_update_keeps_the_merged_records_and_repaints_no_pan
     engine, _crm, _desk = two_sources()
     app = CxApp(load_config(), engine=engine)
     async with app.run_test(size=SIZE) as pilot:
-        screen = app.main
-        screen.look_up(NUMBER)
-        await screen.workers.wait_for_complete()
-        await pilot.pause()
+        screen = await show_caller(app, pilot)
         builder = screen.session.builder
         assert builder is not None and screen.profile is not None
         before = screen.profile
@@ -175,10 +180,7 @@ async def test_many_tickets_paint_a_page_and_the_rest_as_the_cursor_reaches_the_
     )
     app = CxApp(load_config(), engine=LookupEngine([desk]))
     async with app.run_test(size=SIZE) as pilot:
-        screen = app.main
-        screen.look_up(NUMBER)
-        await screen.workers.wait_for_complete()
-        await pilot.pause()
+        screen = await show_caller(app, pilot)
         table = screen.query_one("#tickets", TicketTable)
         assert table.total == 120 and len(table.tickets) == 120
         assert table.row_count == TicketTable.PAGE  # one page of rows, every ticket known
