@@ -191,3 +191,22 @@ async def test_many_tickets_paint_a_page_and_the_rest_as_the_cursor_reaches_the_
         assert table.row_count == 2 * TicketTable.PAGE  # the next page came in
         assert [column.width for column in table.columns.values()] == widths  # same columns
         assert table.current() is not None
+
+
+async def test_a_static_is_updated_when_its_text_or_the_texts_own_style_differs() -> None:
+    from rich.text import Text
+    from textual.app import App, ComposeResult
+    from textual.widgets import Static
+
+    from cx_tui.widgets.repaint import update_static
+
+    class One(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Static(Text("Looking up", style="italic"))
+
+    async with One().run_test() as pilot:
+        static = pilot.app.query_one(Static)
+        assert not update_static(static, Text("Looking up", style="italic"))  # the same
+        assert update_static(static, Text("Looking up", style="bold"))  # same characters
+        assert update_static(static, Text("Found"))
+        assert str(static.content) == "Found"
