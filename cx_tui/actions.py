@@ -52,6 +52,7 @@ class ActionKind(StrEnum):
     LOG_NOTE = "log-note"
     HAND_OFF = "hand-off"
     HAND_TO_SALES = "hand-to-sales"
+    TROUBLE_SPOT = "trouble-spot"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +87,7 @@ def rule(fn: Rule) -> Rule:
     return fn
 
 
-RULE_MODULES = ("cx_tui.handoff", "cx_tui.sales")
+RULE_MODULES = ("cx_tui.handoff", "cx_tui.sales", "cx_tui.trouble_actions")
 """Modules of rules kept beside their insight, loaded on the first `suggest` (by name: they
 import this module for `@rule`)."""
 

@@ -1,32 +1,86 @@
-"""Stale-while-revalidate cache of what sources answered, per source, in memory.
+"""Stale-while-revalidate cache of what sources answered, per source: in memory, and in the
+store behind it, so the first lookup after a restart (or a crash) paints at once.
 
 A repeat lookup paints from here at once; when an entry is older than the TTL the engine shows
-it anyway and asks the source again in the background. A write to a person (a note, a new
-contact) invalidates what the cache holds about that person, so the next look is fresh.
+it anyway and asks the source again in the background. An entry older than `MAX_AGE` (or the
+TTL, when that is longer) is never shown. A write to a person (a note, a call log, a number
+added) invalidates what the cache holds about that person, so the next look is fresh.
+
+What is kept is what the screen showed: the domain models a source answered (`models.codec`
+JSON in the store), never a token, a request or a vendor payload. Failures, refusals and
+details with a part missing are not kept as answers.
+
+The store is optional (`rows`): without one (it could not be opened, or a test) the cache is
+memory only. Memory is the front: a hit there is checked against the store's row (a stamp
+read), so an entry another process forgot or refreshed is not shown from memory. A store that
+fails is a miss, never an error: a lookup always goes on.
 """
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Final, Generic, Protocol, TypeVar
 
 from cx_tui.identity import Query
-from cx_tui.models import Details, Match
+from cx_tui.models import Company, Details, Interaction, Match, Person, Ticket, codec
 
 T = TypeVar("T")
 
 DEFAULT_TTL = 60.0
 MAX_ENTRIES = 500
+"""Entries of each kind kept in memory (the store keeps its own bound)."""
+MAX_AGE: Final = 24 * 3600.0
+"""Seconds after which an answer is never shown, not even while a refresh runs."""
+
+MATCHES: Final = "matches"
+DETAILS: Final = "details"
+
+log = logging.getLogger(__name__)
+
+
+class Rows(Protocol):
+    """Where answers outlive the process: the store's `lookup_cache` (`Store` is one)."""
+
+    def cached(self, kind: str, source: str, key: str) -> tuple[str, str, float, float] | None:
+        """(format, value, stored_at, expires_at), or None."""
+
+    def cached_at(self, kind: str, source: str, key: str) -> float | None: ...
+
+    def keep_cached(
+        self,
+        kind: str,
+        source: str,
+        key: str,
+        row: tuple[str, str, float, float],
+        records: Iterable[str] = (),
+    ) -> bool: ...
+
+    def forget_cached(self, kind: str, source: str, key: str) -> None: ...
+
+    def forget_cached_record(self, source: str, record_id: str) -> None: ...
+
+    def forget_cached_searches(self, source: str) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
 class Entry(Generic[T]):
     value: T
     stored_at: float
-    """Monotonic time of the answer."""
+    """When the answer came (the cache's clock: Unix seconds by default)."""
     fresh: bool
+    age: float = 0.0
+    """Seconds since the answer came."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Held:
+    stored_at: float
+    value: Any
+    in_rows: bool
+    """The store holds this answer too (so its row going means another process forgot it)."""
 
 
 def query_key(query: Query) -> str:
@@ -43,46 +97,153 @@ class ResultCache:
 
     Args:
         ttl: Seconds an answer counts as fresh; 0 disables the cache.
-        clock: Monotonic seconds (tests pass a fake).
+        clock: Seconds since the epoch (tests pass a fake); stored rows are on this clock.
+        rows: The store's rows behind the memory (None: memory only).
+        max_age: Seconds after which an answer is never shown.
     """
 
-    def __init__(self, ttl: float = DEFAULT_TTL, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        ttl: float = DEFAULT_TTL,
+        clock: Callable[[], float] = time.time,
+        *,
+        rows: Rows | None = None,
+        max_age: float = MAX_AGE,
+    ) -> None:
         self.ttl = ttl
         self.clock = clock
-        self._matches: dict[tuple[str, str], tuple[float, tuple[Match, ...]]] = {}
-        self._details: dict[tuple[str, str], tuple[float, Details]] = {}
+        self.rows = rows
+        self.max_age = max(max_age, ttl)
+        self._memory: dict[str, dict[tuple[str, str], _Held]] = {MATCHES: {}, DETAILS: {}}
 
-    def _entry(self, stored: tuple[float, T] | None) -> Entry[T] | None:
-        if stored is None or self.ttl <= 0:
-            return None
-        at, value = stored
-        return Entry(value, at, self.clock() - at <= self.ttl)
+    # --- reading ---------------------------------------------------------------------------
 
     def matches(self, source: str, key: str) -> Entry[tuple[Match, ...]] | None:
-        return self._entry(self._matches.get((source, key)))
+        return self._get(MATCHES, source, key)
 
     def details(self, record: tuple[str, str]) -> Entry[Details] | None:
-        return self._entry(self._details.get(record))
+        return self._get(DETAILS, *record)
+
+    def _get(self, kind: str, source: str, key: str) -> Entry[Any] | None:
+        if self.ttl <= 0:
+            return None
+        memory = self._memory[kind]
+        held = memory.get((source, key))
+        if self.rows is not None and (held is None or held.in_rows):
+            stamp = self._quietly(self.rows.cached_at, kind, source, key)
+            if stamp is not _FAILED and (held is None or stamp != held.stored_at):
+                held = self._load(kind, source, key) if stamp is not None else None
+                if held is None:
+                    memory.pop((source, key), None)
+                else:
+                    _bounded_put(memory, (source, key), held)
+        if held is None:
+            return None
+        age = self.clock() - held.stored_at
+        if age > self.max_age:
+            self._forget(kind, source, key)
+            return None
+        return Entry(held.value, held.stored_at, 0 <= age <= self.ttl, age)
+
+    def _load(self, kind: str, source: str, key: str) -> _Held | None:
+        """The store's row as an answer; a row that cannot be one is deleted."""
+        assert self.rows is not None
+        row = self._quietly(self.rows.cached, kind, source, key)
+        if row is _FAILED or row is None:
+            return None
+        form, text, stored_at, expires_at = row
+        value = _decoded(kind, source, form, text)
+        if value is None or expires_at < self.clock():
+            self._quietly(self.rows.forget_cached, kind, source, key)
+            return None
+        return _Held(stored_at, value, True)
+
+    # --- writing ---------------------------------------------------------------------------
 
     def put_matches(self, source: str, key: str, matches: tuple[Match, ...]) -> None:
-        if self.ttl > 0:
-            _bounded_put(self._matches, (source, key), (self.clock(), matches))
+        self._put(MATCHES, source, key, matches, ())
 
     def put_details(self, record: tuple[str, str], details: Details) -> None:
-        if self.ttl > 0:
-            _bounded_put(self._details, record, (self.clock(), details))
+        if details.failed_parts:
+            return  # a partial answer is shown, never kept as the answer
+        names = {record[1], *(t.ref.record_id for t in details.tickets)}
+        self._put(DETAILS, *record, details, sorted(names))
+
+    def _put(self, kind: str, source: str, key: str, value: Any, records: Iterable[str]) -> None:
+        if self.ttl <= 0:
+            return
+        now = self.clock()
+        in_rows = False
+        if self.rows is not None:
+            row = (codec.FORMAT, codec.dumps(value), now, now + self.max_age)
+            in_rows = self._quietly(self.rows.keep_cached, kind, source, key, row, records) is True
+        _bounded_put(self._memory[kind], (source, key), _Held(now, value, in_rows))
 
     def invalidate_record(self, source: str, record_id: str) -> None:
         """Forget a person record (and any person whose tickets include `record_id`)."""
-        self._details.pop((source, record_id), None)
-        for key, (_, details) in list(self._details.items()):
-            if key[0] == source and any(t.ref.record_id == record_id for t in details.tickets):
-                del self._details[key]
+        details = self._memory[DETAILS]
+        details.pop((source, record_id), None)
+        for key, held in list(details.items()):
+            if key[0] == source and any(t.ref.record_id == record_id for t in held.value.tickets):
+                del details[key]
+        if self.rows is not None:
+            self._quietly(self.rows.forget_cached_record, source, record_id)
 
     def invalidate_source(self, source: str) -> None:
         """Forget every search answer of a source (a person was added there)."""
-        for key in [k for k in self._matches if k[0] == source]:
-            del self._matches[key]
+        matches = self._memory[MATCHES]
+        for key in [k for k in matches if k[0] == source]:
+            del matches[key]
+        if self.rows is not None:
+            self._quietly(self.rows.forget_cached_searches, source)
+
+    def _forget(self, kind: str, source: str, key: str) -> None:
+        self._memory[kind].pop((source, key), None)
+        if self.rows is not None:
+            self._quietly(self.rows.forget_cached, kind, source, key)
+
+    @staticmethod
+    def _quietly(call: Callable[..., Any], *args: Any) -> Any:
+        """The store's answer, or `_FAILED`: a cache that cannot be read is a miss."""
+        try:
+            return call(*args)
+        except Exception as error:  # StoreError, or a store closed under us
+            log.info("lookup cache in the store unusable: %s", type(error).__name__)
+            return _FAILED
+
+
+_FAILED: Final = object()
+
+
+def _decoded(kind: str, source: str, form: str, text: str) -> Any:
+    """The answer a row holds, or None for one another version wrote or that is not ours."""
+    if form != codec.FORMAT:
+        return None
+    try:
+        value = codec.loads(text)
+    except (codec.CodecError, RecursionError):
+        return None
+    if kind == DETAILS:
+        return value if _whole_details(value) else None
+    if isinstance(value, tuple) and all(
+        isinstance(m, Match)
+        and isinstance(m.person, Person)
+        and m.person.ref.connector == source
+        and isinstance(m.person.contact_points, tuple)
+        for m in value
+    ):
+        return value
+    return None
+
+
+def _whole_details(value: Any) -> bool:
+    """Details whose parts are what the screen reads (a row may be damaged, not only old)."""
+    if not isinstance(value, Details):
+        return False
+    parts = ((value.companies, Company), (value.tickets, Ticket), (value.interactions, Interaction))
+    return all(
+        isinstance(items, tuple) and all(isinstance(i, cls) for i in items) for items, cls in parts
+    )
 
 
 def _bounded_put(store: dict[tuple[str, str], T], key: tuple[str, str], value: T) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from cx_tui.calls import Call, CallState
-from cx_tui.models import NoteTarget, Profile, ProfileState
+from cx_tui.models import CallLog, NoteTarget, Profile, ProfileState
 from cx_tui.note_targets import TargetChoice, target_label
 from cx_tui.softphone.events import CallKind
 
@@ -171,7 +171,7 @@ class CallFlow:
         Raises:
             StoreError, OutboxError: nothing was saved.
         """
-        from cx_tui.outbox import OutboxError
+        from cx_tui.outbox import OutboxError, call_payload
         from cx_tui.store import ItemKind
 
         progress = None
@@ -181,13 +181,18 @@ class CallFlow:
                 raise OutboxError(
                     "the local store could not be opened, so the call log cannot be queued safely."
                 )
-            payload = {
-                "duration_s": result.duration_s,
-                "direction": call.direction,
-                "disposition": result.disposition,
-                "at": (call.answered_at or call.rang_at).isoformat(),
-            }
-            progress = delivery.queue(result.note, result.targets, ItemKind.CALL, payload)
+            try:
+                log = CallLog(
+                    result.note,
+                    direction=call.direction,
+                    duration_s=result.duration_s,
+                    outcome=result.disposition,
+                    started=call.answered_at or call.rang_at,
+                )
+            except ValueError as bad:  # a duration over a day, typed in the wrap-up
+                raise OutboxError(str(bad)) from None
+            payload = call_payload(log)
+            progress = delivery.queue(log.summary, result.targets, ItemKind.CALL, payload)
             self.calls.wrap_up(call, result.disposition, result.note)
         else:
             if self.services.store is None:

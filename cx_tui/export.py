@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from cx_tui.actions import NextAction
-from cx_tui.insight.as_json import themes_json, tried_extra
+from cx_tui.insight.as_json import themes_json, tried_extra, trouble_json
 from cx_tui.insight.owners import owners_json
 from cx_tui.models import (
     Candidate,
@@ -194,6 +194,7 @@ def profile_json(profile: Profile, actions: Sequence[NextAction], query_kind: st
         ],
         "owners": owners_json(profile),
         "themes": themes_json(profile),
+        "trouble_spots": trouble_json(profile),
         "tickets": [_ticket(t) for t in profile.tickets],
         "timeline": [_interaction(i) for i in profile.timeline],
         "already_tried": [_tried(i) for i in profile.already_tried],

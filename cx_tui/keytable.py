@@ -92,6 +92,15 @@ MAIN_KEYS: tuple[Key, ...] = (
         key_display="/",
     ),
     Key("recent-lookups", "r", "recent", "Recent", "Lookup", command="Recent lookups"),
+    Key(
+        "trouble-spots",
+        "s",
+        "trouble_spots",
+        "Trouble spot tickets",
+        "Lookup",
+        show=False,
+        command="Trouble spot: other customers' recent tickets about it",
+    ),
     Key("pick-person", "p", "pick", "Pick person", "Lookup", show=False, command="Pick the person"),
     Key(
         "forget-link",
@@ -157,6 +166,15 @@ MAIN_KEYS: tuple[Key, ...] = (
         command="Open record in browser",
     ),
     Key("copy-link", "c", "copy_link", "Copy link", "Act", show=False, command="Copy record link"),
+    Key(
+        "all-tried",
+        "d",
+        "all_tried",
+        "All already tried",
+        "Act",
+        show=False,
+        command="Already tried: every step",
+    ),
     Key(
         "focus-actions",
         "1",
@@ -252,6 +270,12 @@ NARROW_HIDDEN: frozenset[str] = frozenset(
 def shown_keys(keys: str) -> str:
     """`question_mark,f1` -> `?, f1`: keys as the agent reads them."""
     return ", ".join(k.replace("question_mark", "?").replace("slash", "/") for k in keys.split(","))
+
+
+def key_of(binding_id: str, keymap: dict[str, str] | None = None) -> str:
+    """The first key of a binding as the agent reads it (`[keymap]` first): `d`, `?`."""
+    default = next(key.keys for key in ALL_KEYS if key.id == binding_id)
+    return shown_keys((keymap or {}).get(binding_id, default).split(",")[0])
 
 
 def help_key(keymap: dict[str, str] | None = None) -> str:

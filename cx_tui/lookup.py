@@ -144,7 +144,8 @@ class LookupEngine:
         links: Returns the record groups the agent confirmed are one person.
         remembered: Returns who the agent said a number or email belongs to (`link_point`),
             or None; an error reading it is no reason not to look the caller up.
-        cache: Answers kept for repeat lookups (stale-while-revalidate); default: 60 s TTL.
+        cache: Answers kept for repeat lookups (stale-while-revalidate); default: 60 s TTL, in
+            memory only (`sources.build_engine` puts the store behind it).
     """
 
     def __init__(
@@ -330,7 +331,8 @@ class LookupEngine:
         key = query_key(query)
         cached = self.cache.matches(connector.name, key)
         if cached is not None:
-            put(SourceAnswered(connector.name, cached.value, 0.0, cached=True))
+            stale_for = None if cached.fresh else cached.age
+            put(SourceAnswered(connector.name, cached.value, 0.0, True, stale_for))
             if len(cached.value) == 1:
                 self._start_details(lookup, cached.value[0])
             if cached.fresh:

@@ -37,6 +37,7 @@ from cx_tui.models import (
     ProfileState,
     SourceState,
     SourceStatus,
+    TroubleSpot,
 )
 from cx_tui.phrases import confirmer, current_user, day
 
@@ -326,6 +327,8 @@ class ProfileBuilder:
         self.link = link
         self.records = RecordMerger()
         """The resolved person's tickets, timeline and steps tried, merged once per change."""
+        self.trouble: tuple[TroubleSpot, ...] = ()
+        """Trouble spots found after the lookup (`insight.trouble_watch`): on the profile."""
 
     def set_status(self, status: SourceStatus) -> None:
         self.status[status.source] = status
@@ -434,6 +437,7 @@ class ProfileBuilder:
             link=self.link,
             link_use=use,
             notes=notes,
+            trouble=self.trouble,
         )
 
     def _candidate(self, cluster: Sequence[Match]) -> Candidate:

@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from cx_tui.actions import NextAction, nobody_summary
+from cx_tui.insight.trouble import banner_text
 from cx_tui.models import (
     FieldValue,
     Match,
@@ -25,6 +26,7 @@ from cx_tui.models import (
     ProfileState,
     SourceRef,
     SourceState,
+    TroubleSpot,
 )
 from cx_tui.phrases import ago, now_utc, people
 from cx_tui.profile import STRONG_MATCH, is_weak, weak_only
@@ -237,6 +239,13 @@ def sources_line(profile: Profile) -> Text:
     return text
 
 
+def trouble_line(spot: TroubleSpot) -> Text:
+    """`Trouble spot: 6 customers about login-failure in the last hour (tickets #3, #4...)`."""
+    shown = ", ".join(f"#{t.ref.record_id}" for t in spot.tickets[:5])
+    more = "…" if len(spot.tickets) > 5 else ""
+    return Text(f"{banner_text(spot)} (tickets {shown}{more})", style="bold yellow")
+
+
 def render_profile(
     profile: Profile, actions: Sequence[NextAction], now: datetime | None = None
 ) -> Group:
@@ -268,6 +277,7 @@ def render_profile(
         parts.append(table)
     elif profile.state is ProfileState.RESOLVED:
         parts.append(identity_card(profile, now))
+        parts += [trouble_line(spot) for spot in profile.trouble]
     if actions:
         parts += [Text(), actions_list(actions)]
     if profile.state is ProfileState.RESOLVED:

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from cx_tui.connectors.kit.explain import Explanation
     from cx_tui.delivery import Delivery
     from cx_tui.identity import Query
+    from cx_tui.insight.trouble import DeskLookup
+    from cx_tui.insight.trouble_watch import TroubleReport, TroubleWatch
     from cx_tui.lookup import LookupEngine
     from cx_tui.models import Candidate, ConfirmedLink, NoteTarget, Profile
     from cx_tui.softphone.events import CallEvent
@@ -41,6 +43,25 @@ def summarise(profile: Profile) -> str:
     if any(status.state.is_failure for status in profile.sources.values()):
         return "not found; some sources could not be searched"
     return "nobody found"
+
+
+def desk_today(store: Store) -> list[DeskLookup]:
+    """The callers this desk looked up since local midnight, with their theme tags (for
+    trouble spots; empty when the store cannot be read)."""
+    from cx_tui import phrases
+    from cx_tui.insight.trouble import DeskLookup
+    from cx_tui.store import StoreError
+
+    midnight = phrases.now_utc().astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
+    try:
+        records = store.lookups_since(midnight)
+    except StoreError:
+        return []
+    return [
+        DeskLookup(r.query, frozenset(r.theme_tags), frozenset(r.records))
+        for r in records
+        if r.theme_tags
+    ]
 
 
 Report = Callable[[str], None]
@@ -105,7 +126,26 @@ class Services:
         store = self.store
         if store is None:
             return build_engine(self.config)
-        return build_engine(self.config, links=store.confirmed_links, remembered=store.remembered)
+        return build_engine(
+            self.config,
+            links=store.confirmed_links,
+            remembered=store.remembered,
+            cache_rows=store,
+        )
+
+    @cached_property
+    def trouble(self) -> TroubleWatch:
+        """Counts the caller's theme tags across other customers' recent tickets (its cache
+        lives as long as the app)."""
+        from cx_tui.insight.trouble_watch import TroubleWatch
+
+        threshold = self.config.insight.trouble_threshold
+        return TroubleWatch(self.engine.connectors, threshold=threshold)
+
+    async def trouble_spots(self, profile: Profile) -> TroubleReport:
+        """The caller's trouble spots: the helpdesks' counts and this desk's lookups today."""
+        desk = [] if self.store is None else desk_today(self.store)
+        return await self.trouble.look(profile, desk)
 
     def watch_team(self, notify: Callable[[str], None]) -> None:
         """Tell `notify` once when the team's Redis goes offline ("team cache offline ...")
@@ -217,7 +257,9 @@ class Services:
             self._failed(error)
 
     def record_lookup(self, query: Query, profile: Profile) -> None:
-        """Add a finished lookup to the history."""
+        """Add a finished lookup to the history (with the caller's theme tags: the trouble
+        spots of the next callers count it)."""
+        from cx_tui.insight.trouble import tags_to_count
         from cx_tui.store import StoreError
 
         self._audit(query, profile)
@@ -231,6 +273,8 @@ class Services:
                 profile.state.value,
                 person_name=summarise(profile),
                 person_key=person.ref.key if person else None,
+                theme_tags=tags_to_count(profile) if person else (),
+                records=[m.person.ref.key for m in profile.matches] if person else (),
             )
         except StoreError as error:
             self._failed(error)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from cx_tui.cache import ResultCache
+from cx_tui.cache import ResultCache, Rows
 from cx_tui.connectors import registry
 from cx_tui.connectors.base import (
     AuthError,
@@ -102,12 +102,14 @@ def build_engine(
     transport: httpx.AsyncBaseTransport | None = None,
     links: Callable[[], Sequence[Sequence[RecordKey]]] | None = None,
     remembered: Callable[[str], ConfirmedLink | None] | None = None,
+    cache_rows: Rows | None = None,
 ) -> LookupEngine:
     """A lookup engine over every configured source, with the configured deadlines.
 
     Args:
         links: Returns the record groups the agent confirmed are one person (the store's).
         remembered: Returns who the agent said a number or email belongs to (the store's).
+        cache_rows: Where the lookup cache outlives the process (the store); None: memory.
     """
     from cx_tui.team import wiring as team
 
@@ -118,7 +120,8 @@ def build_engine(
         build_connector(entry, default_region=region, env=env, transport=transport)
         for entry in config.connectors
     ]
-    shared, cache = team.engine_parts(connectors, ResultCache(ttl=config.cache_ttl))
+    local = ResultCache(ttl=config.cache_ttl, rows=cache_rows)
+    shared, cache = team.engine_parts(connectors, local)
     return LookupEngine(
         shared,
         deadline=config.lookup_deadline,

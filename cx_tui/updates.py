@@ -4,8 +4,10 @@ profile builder (`apply_update`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import timedelta
 
 from cx_tui.models import Details, Match, SourceState, SourceStatus
+from cx_tui.phrases import span
 from cx_tui.profile import ProfileBuilder, RecordKey
 
 
@@ -23,6 +25,9 @@ class SourceAnswered:
     elapsed_ms: float
     cached: bool = False
     """From the cache (a refresh may follow when it was stale)."""
+    stale_for: float | None = None
+    """Seconds since the source gave this answer, when it is older than the cache's TTL (a
+    refresh follows); None for a fresh one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,9 +100,14 @@ def apply_update(builder: ProfileBuilder, update: Update) -> None:
     if isinstance(update, SourceAnswered):
         builder.add_matches(update.source, update.matches)
         state = SourceState.FOUND if update.matches else SourceState.NOBODY
+        age = update.stale_for
         builder.set_status(
             SourceStatus(
-                update.source, state, matches=len(update.matches), elapsed_ms=update.elapsed_ms
+                update.source,
+                state,
+                "" if age is None else f"from cache, {span(timedelta(seconds=age))} ago",
+                matches=len(update.matches),
+                elapsed_ms=update.elapsed_ms,
             )
         )
     elif isinstance(update, SourceHopped):

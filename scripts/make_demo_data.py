@@ -545,7 +545,9 @@ class Demo:
         self.secondary_email()
         self.long_time_customer()
         self.partial_numbers()
+        crowd_start = len(self.helpdesk.people)
         self.crowd()
+        self.trouble_spot(crowd_start)
         return {
             "_readme": self.readme,
             "region": REGION,
@@ -1273,6 +1275,57 @@ class Demo:
                     created_ago_min=since,
                 )
                 self.helpdesk_history(key, name, since)
+
+    def trouble_spot(self, crowd_start: int) -> None:
+        """Five other helpdesk customers opened porting tickets in the last hour, and a problem
+        ticket tracks the carrier's delay: Daniel Okafor (porting) sits in a trouble spot."""
+        others = [p for p in self.helpdesk.people[crowd_start:] if p["contacts"]][:6]
+        subjects = (
+            "Our number port did not complete today",
+            "Ported number still rings the old carrier",
+            "Port request stuck since this morning",
+            "Calls to our new number fail after the port",
+            "Number transfer not finished",
+        )
+        for index, (person, subject) in enumerate(zip(others[:5], subjects, strict=True)):
+            ago = 8 + 9 * index
+            self.helpdesk.ticket(
+                self.new_ticket_key(),
+                person["key"],
+                subject,
+                status="new" if index % 2 else "open",
+                priority="high" if index < 2 else "normal",
+                tags=("porting",),
+                created_ago_min=ago,
+                comments=[said(person["name"], f"{subject}. Please help.", ago)],
+            )
+        self.helpdesk.ticket(
+            self.new_ticket_key(),
+            others[5]["key"],
+            "Carrier delay: number ports not completing",
+            status="open",
+            priority="urgent",
+            tags=("porting", "problem"),
+            created_ago_min=3 * HOUR,
+            assignee="Imani R.",
+            group="Tier 2",
+            comments=[
+                said(
+                    "Imani R.",
+                    "The losing carrier is not releasing numbers today; ports are queued. "
+                    "Link customer tickets here.",
+                    3 * HOUR,
+                    public=False,
+                )
+            ],
+        )
+        self.readme_entry(
+            "Daniel Okafor",
+            "+1 617 555 0148",
+            "daniel.okafor@lakesidepeds.example",
+            "A trouble spot: five other customers opened porting tickets in the last hour, and "
+            "a problem ticket tracks the carrier's delay (banner, `s` lists them).",
+        )
 
     def crm_history(self, key: str, since: int, plan: str) -> None:
         rng = self.rng

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cx_tui.connectors.base import Capability, Connector
 from cx_tui.identity import Query
-from cx_tui.models import Details, Match, NoteReceipt, NoteTarget, SourceRef, TargetKind
+from cx_tui.models import (
+    CallLog,
+    Details,
+    Match,
+    NoteReceipt,
+    NoteTarget,
+    SourceRef,
+    TargetKind,
+)
 
 START = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)
 
@@ -61,7 +69,8 @@ class Call:
     text: str
     target: NoteTarget
     at: datetime
-    kwargs: dict[str, Any] = field(default_factory=dict)
+    call: CallLog | None = None
+    """What `add_call` was given."""
 
 
 class ScriptedConnector(Connector):
@@ -94,12 +103,12 @@ class ScriptedConnector(Connector):
         return Details()
 
     async def add_note(self, target: NoteTarget, text: str, idempotency_key: str) -> NoteReceipt:
-        return await self._write("add_note", target, text, idempotency_key, {})
+        return await self._write("add_note", target, text, idempotency_key)
 
     async def _write(
-        self, method: str, target: NoteTarget, text: str, key: str, kwargs: dict[str, Any]
+        self, method: str, target: NoteTarget, text: str, key: str, call: CallLog | None = None
     ) -> NoteReceipt:
-        self.calls.append(Call(method, key, text, target, self.clock(), kwargs))
+        self.calls.append(Call(method, key, text, target, self.clock(), call))
         if self.block is not None:
             await self.block.wait()
         if self.script:
@@ -118,28 +127,12 @@ class ScriptedConnector(Connector):
 
 
 class CallingConnector(ScriptedConnector):
-    """A source with calls: `add_call` with the keyword arguments HubSpot's connector takes."""
+    """A source with calls: `add_call` records the `CallLog` it was given."""
 
     capabilities = ScriptedConnector.capabilities | Capability.CALLS
 
-    async def add_call(
-        self,
-        target: NoteTarget,
-        *,
-        body: str,
-        duration_s: float | None,
-        direction: str | None,
-        disposition: str | None,
-        at: datetime | None,
-        idempotency_key: str,
-    ) -> NoteReceipt:
-        kwargs = {
-            "duration_s": duration_s,
-            "direction": direction,
-            "disposition": disposition,
-            "at": at,
-        }
-        return await self._write("add_call", target, body, idempotency_key, kwargs)
+    async def add_call(self, target: NoteTarget, call: CallLog, *, key: str) -> NoteReceipt:
+        return await self._write("add_call", target, call.summary, key, call)
 
 
 def person_target(record_id: str = "12", source: str = "Desk") -> NoteTarget:

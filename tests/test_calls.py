@@ -8,6 +8,7 @@ import pytest
 
 from cx_tui.calls import CallState, CallTracker, clock_text
 from cx_tui.merge import already_tried
+from cx_tui.models import CallLog
 from cx_tui.outbox import call_note_text
 from cx_tui.softphone.events import CallEvent, CallKind, Direction
 from cx_tui.store import Store, StoreError
@@ -186,8 +187,13 @@ def test_a_wrap_up_that_cannot_be_saved_leaves_the_call_as_it_was() -> None:
 
 def test_call_logs_on_a_ticket_are_not_steps_already_tried() -> None:
     log = call_note_text(
-        "Walked her through QoS settings",
-        {"direction": "inbound", "duration_s": 21, "disposition": "Resolved", "at": T0},
+        CallLog(
+            "Walked her through QoS settings",
+            direction="inbound",
+            duration_s=21,
+            outcome="Resolved",
+            started=T0,
+        )
     )
     older_log = "Inbound call · 21 s · Resolved · 2026-11-30T14:32:09.041646+00:00\nFixed"
     open_ticket = ticket(

@@ -194,3 +194,19 @@ def test_taking_the_action_queues_the_note_with_its_assignment(store: Store) -> 
     assert targets == [NoteTarget(TargetKind.TICKET, ticket.ref)]
     assert payload == {"assign": {"field": "group", "id": "360009", "name": "Finance"}}
     assert queue_hand_off(None, action)[1] == "error"
+
+
+async def test_the_demo_hero_offers_a_hand_off_to_her_owners() -> None:
+    """The demo shows the feature: the hero's ticket group and account manager, named."""
+    from cx_tui.app import CxApp
+    from cx_tui.config import load_config
+    from tests.test_ui_flows import HERO, SIZE, look_up
+
+    app = CxApp(load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await look_up(app, pilot, HERO)
+        [action] = [a for a in screen.actions if a.rule == "hand_off"]
+    assert action.title == (
+        "Hand off to Tier 2 (Demo Helpdesk ticket group) / Ruth Osei (Demo CRM contact owner)"
+    )
+    assert action.target is not None and action.target.record_id == "2"

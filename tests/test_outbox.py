@@ -1,4 +1,5 @@
-"""The outbox API: queue first, deliver with the same key, classify errors, manage items."""
+"""The outbox API: queue first, deliver with the same key, classify errors, manage items; call
+logs as one `CallLog`, items queued by the earlier call payload included."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from cx_tui.connectors.base import (
     Unavailable,
     Unsupported,
 )
+from cx_tui.models import CallLog
 from cx_tui.outbox import (
     AUTH_RETRY_DELAY,
     UNROUTABLE_RETRY_DELAY,
@@ -33,7 +35,9 @@ from cx_tui.outbox import (
     OutboxError,
     OutboxItem,
     OutboxWorker,
+    call_log,
     call_note_text,
+    call_payload,
     delivery_marker,
     exponential_backoff,
 )
@@ -108,8 +112,9 @@ def test_enqueue_commits_every_target_before_any_network_call(store: Store) -> N
         (TEXT, [person_target()], "fax", None, "Unknown outbox item kind"),
         (TEXT, [person_target()], "note", {"when": object()}, "not JSON"),
         (TEXT, [person_target()], "call", {"direction": "sideways"}, "direction"),
-        (TEXT, [person_target()], "call", {"duration_s": "long"}, "duration_s"),
-        (TEXT, [person_target()], "call", {"at": "yesterday"}, "ISO 8601"),
+        (TEXT, [person_target()], "call", {"duration_s": "long"}, "lasts between"),
+        (TEXT, [person_target()], "call", {"duration_s": 90_000}, "lasts between"),
+        (TEXT, [person_target()], "call", {"started": "yesterday"}, "ISO 8601"),
         (TEXT, [person_target()], "call", {"at": "2026-11-22T10:00:00"}, "UTC offset"),
     ],
 )
@@ -281,30 +286,115 @@ def test_lease_must_outlast_a_send(store: Store) -> None:
         OutboxWorker(store, {}, send_timeout=30, lease_seconds=30)
 
 
-# --- Calls -------------------------------------------------------------------------------------
+# --- Calls ------------------------------------------------------------------------------------
 
-CALL = {
+STARTED = datetime(2026, 11, 22, 14, 50, tzinfo=UTC)
+CALL = CallLog(
+    "Router reset", direction="inbound", duration_s=252, outcome="resolved", started=STARTED
+)
+EARLIER_PAYLOAD = {
     "duration_s": 252,
     "direction": "inbound",
     "disposition": "resolved",
-    "at": datetime(2026, 11, 22, 14, 50, tzinfo=UTC),
+    "at": "2026-11-22T14:50:00+00:00",
 }
+"""A call item's payload as cx-tui queued it before `CallLog`."""
+
+
+def queued_earlier(store: Store, clock: FakeClock, payload: dict[str, Any], source: str) -> str:
+    """A call item written straight into the store, as an earlier version left it; its key."""
+    key = str(uuid.uuid4())
+    store.outbox_insert(
+        batch="earlier",
+        kind=ItemKind.CALL,
+        text="Router reset",
+        targets=[(person_target("5", source), key)],
+        payload=payload,
+        now=clock(),
+    )
+    return key
+
+
+def test_a_call_log_round_trips_through_its_payload() -> None:
+    payload = call_payload(CALL)
+    assert payload == {
+        "direction": "inbound",
+        "duration_s": 252,
+        "outcome": "resolved",
+        "started": "2026-11-22T14:50:00+00:00",
+    }
+    assert call_log("Router reset", payload) == CALL
+    assert call_payload(CallLog("Rang")) == {} and call_log("Rang", None) == CallLog("Rang")
+
+
+def test_an_earlier_payload_reads_as_the_same_call() -> None:
+    assert call_log("Router reset", EARLIER_PAYLOAD) == CALL
+
+
+@pytest.mark.parametrize(
+    ("values", "words"),
+    [
+        ({"direction": "sideways"}, "direction"),
+        ({"duration_s": -1}, "lasts between"),
+        ({"duration_s": 86_400}, "lasts between"),
+        ({"duration_s": True}, "lasts between"),
+        ({"started": datetime(2026, 11, 22, 14, 50)}, "UTC offset"),
+    ],
+)
+def test_a_call_no_one_could_make_is_refused(values: dict[str, Any], words: str) -> None:
+    with pytest.raises(ValueError, match=words):
+        CallLog("x", **values)
 
 
 async def test_a_call_goes_through_add_call_when_the_source_has_it(
     store: Store, clock: FakeClock
 ) -> None:
     hub = CallingConnector("Hub")
-    [item] = Outbox(store).enqueue("Router reset", [person_target("5", "Hub")], "call", CALL)
-    assert item.kind is ItemKind.CALL and item.payload == {
-        **CALL,
-        "at": "2026-11-22T14:50:00+00:00",
-    }
+    [item] = Outbox(store).enqueue(
+        CALL.summary, [person_target("5", "Hub")], "call", call_payload(CALL)
+    )
+    assert item.kind is ItemKind.CALL and item.payload == call_payload(CALL)
     await worker(store, clock, hub).deliver_once()
-    [call] = hub.calls
-    assert call.method == "add_call" and call.text == "Router reset"
-    assert call.key == item.idempotency_key
-    assert call.kwargs == {**CALL}
+    [sent] = hub.calls
+    assert sent.method == "add_call" and sent.call == CALL
+    assert sent.key == item.idempotency_key
+
+
+async def test_enqueue_stores_the_earlier_names_in_the_current_shape(store: Store) -> None:
+    [item] = Outbox(store).enqueue("Router reset", [person_target()], "call", EARLIER_PAYLOAD)
+    assert item.payload == call_payload(CALL)
+
+
+async def test_an_item_queued_by_the_earlier_format_still_delivers(
+    store: Store, clock: FakeClock
+) -> None:
+    hub, desk = CallingConnector("Hub"), ScriptedConnector("Desk")
+    key = queued_earlier(store, clock, EARLIER_PAYLOAD, "Hub")
+    queued_earlier(store, clock, EARLIER_PAYLOAD, "Desk")
+    await worker(store, clock, hub, desk).deliver_once()
+    # A source with calls gets the same CallLog as if it had been queued today...
+    [sent] = hub.calls
+    assert sent.method == "add_call" and sent.call == CALL
+    assert sent.key == key
+    # ...and one without them the note made of it.
+    [note] = desk.calls
+    local = STARTED.astimezone().strftime("%a %d %b %Y, %H:%M %Z").strip()
+    assert note.method == "add_note"
+    assert note.text == f"Inbound call · 4 min · resolved · {local}\nRouter reset"
+    assert {i.state for i in store.outbox_items(ItemState)} == {ItemState.DELIVERED}
+
+
+async def test_a_damaged_call_item_fails_with_a_reason_and_sends_nothing(
+    store: Store, clock: FakeClock
+) -> None:
+    hub = CallingConnector("Hub")
+    queued_earlier(store, clock, {"direction": "sideways"}, "Hub")
+    await worker(store, clock, hub).deliver_once()
+    item = only(store)
+    assert hub.calls == [] and item.state is ItemState.FAILED
+    assert item.last_error == (
+        "This call log cannot be sent: A call's direction is inbound or outbound, not 'sideways'."
+    )
 
 
 @pytest.mark.parametrize("connector", [ScriptedConnector, CallingConnector])
@@ -314,13 +404,13 @@ async def test_a_call_falls_back_to_a_note_its_nearest_equivalent(
     desk = connector("Desk")
     if isinstance(desk, CallingConnector):
         desk.script = [Unsupported("Calls go on contacts, not tickets.")]
-    Outbox(store).enqueue("Router reset", [ticket_target()], "call", CALL)
+    Outbox(store).enqueue(CALL.summary, [ticket_target()], "call", call_payload(CALL))
     await worker(store, clock, desk).deliver_once()
     note = desk.calls[-1]
     assert note.method == "add_note"
     header, body = note.text.split("\n")
     # Minutes and this machine's local time, never a raw ISO timestamp.
-    local = CALL["at"].astimezone().strftime("%a %d %b %Y, %H:%M")
+    local = STARTED.astimezone().strftime("%a %d %b %Y, %H:%M")
     assert header.startswith(f"Inbound call · 4 min · resolved · {local}")
     assert "2026-11-22T" not in note.text and body == "Router reset"
     assert only(store).state is ItemState.DELIVERED
@@ -328,25 +418,30 @@ async def test_a_call_falls_back_to_a_note_its_nearest_equivalent(
 
 def test_call_note_text_reads_as_a_person_writes_it() -> None:
     paris = timezone(timedelta(hours=1), "CET")
-    payload = {
-        "direction": "inbound",
-        "duration_s": 21,
-        "disposition": "Resolved",
-        "at": "2026-11-30T14:32:09.041646+00:00",
-    }
-    assert call_note_text("Walked her through QoS", payload, tz=paris) == (
+    call = CallLog(
+        "Walked her through QoS",
+        direction="inbound",
+        duration_s=21,
+        outcome="Resolved",
+        started=datetime(2026, 11, 30, 14, 32, 9, 41646, tzinfo=UTC),
+    )
+    assert call_note_text(call, tz=paris) == (
         "Inbound call · 21 s · Resolved · Mon 30 Nov 2026, 15:32 CET\nWalked her through QoS"
     )
-    long_call = {"direction": "outbound", "duration_s": 252.4, "at": "2026-11-30T14:32:09"}
-    assert call_note_text("x", long_call, tz=UTC) == (
+    long_call = CallLog(
+        "x",
+        direction="outbound",
+        duration_s=252.4,
+        started=datetime(2026, 11, 30, 14, 32, 9, tzinfo=UTC),
+    )
+    assert call_note_text(long_call, tz=UTC) == (
         "Outbound call · 4 min · Mon 30 Nov 2026, 14:32 UTC\nx"
     )
 
 
 def test_call_note_text_with_little_to_go_on() -> None:
-    assert call_note_text("Left a voicemail", None) == "Call\nLeft a voicemail"
-    assert call_note_text("x", {"duration_s": 42}) == "Call · 42 s\nx"
-    assert call_note_text("x", {"at": "yesterday"}) == "Call · yesterday\nx"
+    assert call_note_text(CallLog("Left a voicemail")) == "Call\nLeft a voicemail"
+    assert call_note_text(CallLog("x", duration_s=42)) == "Call · 42 s\nx"
 
 
 # --- Managing items ----------------------------------------------------------------------------

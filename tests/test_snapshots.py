@@ -111,6 +111,7 @@ SCREENS: dict[str, Callable[[Pilot[Any]], Awaitable[None]]] = {
     "create-contact": then(lookup("+14155550199"), "a"),
     "outbox": then(lookup("+14155550132"), "b"),
     "calls": then(lookup("+14155550132"), "h"),
+    "all-tried": then(lookup("+14155550132"), "d"),
 }
 
 
@@ -169,3 +170,44 @@ def masked(run: Callable[[Pilot[Any]], Awaitable[None]]) -> Callable[[Pilot[Any]
 @pytest.mark.parametrize("screen", list(SCREENS))
 def test_masked(snap_compare: SnapCompare, frozen: None, screen: str) -> None:
     assert snap_compare(make_app(), terminal_size=(120, 40), run_before=masked(SCREENS[screen]))
+
+
+async def _ringing(pilot: Pilot[Any]) -> None:
+    """The hero rings (as the softphone's socket would say it) and is looked up."""
+    from cx_tui.softphone.events import CallEvent, CallKind, Direction
+
+    app = pilot.app
+    assert isinstance(app, CxApp)
+    await pilot.pause()
+    event = CallEvent(
+        CallKind.RING,
+        number="+14155550132",
+        call_id="snap-1",
+        line="Support",
+        direction=Direction.INBOUND,
+        received_at=FROZEN,
+    )
+    app.on_call_event(event)
+    await app.main.workers.wait_for_complete()
+    await pilot.pause()
+    await _steady(pilot)
+
+
+def test_masked_ring(
+    snap_compare: SnapCompare, frozen: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The call banner masked too: initials and the number's last two digits."""
+    from cx_tui.widgets import call_banner
+
+    monkeypatch.setattr(call_banner, "now_utc", lambda: FROZEN)
+    assert snap_compare(make_app(), terminal_size=(120, 40), run_before=masked(_ringing))
+
+
+TROUBLE = "+16175550148"
+"""The demo caller in a trouble spot: five other customers about porting in the last hour."""
+
+
+@pytest.mark.parametrize("keys", [(), ("s",)], ids=["banner", "tickets"])
+def test_trouble_spot(snap_compare: SnapCompare, frozen: None, keys: tuple[str, ...]) -> None:
+    run = then(lookup(TROUBLE), *keys) if keys else lookup(TROUBLE)
+    assert snap_compare(make_app(), terminal_size=(120, 40), run_before=run)

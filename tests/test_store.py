@@ -160,7 +160,7 @@ def test_migrating_from_version_2_keeps_the_call_history_and_adds_returned(
         assert returned is not None and returned.returned == NOW + timedelta(hours=1)
 
 
-def test_migrating_from_version_4_drops_the_unused_lookup_cache(tmp_path: Path) -> None:
+def test_migrating_from_version_4_drops_the_old_unused_lookup_cache(tmp_path: Path) -> None:
     path = tmp_path / "state.db"
     conn = sqlite3.connect(path, isolation_level=None)
     assert migrate(conn, target=4) == 0
@@ -179,7 +179,15 @@ def test_migrating_from_version_4_drops_the_unused_lookup_cache(tmp_path: Path) 
                 "SELECT name FROM sqlite_master WHERE type = 'table'"
             )
         }
-    assert "lookup_cache" not in tables and "lookup_cache_people" not in tables
+        columns = [
+            row[1] for row in store._connection().execute("PRAGMA table_info('lookup_cache')")
+        ]
+        assert store.cached_rows() == 0  # version 2's row went with its table
+    assert "lookup_cache_people" not in tables
+    # Version 9 keeps the cache in the store again, in a table of its own shape.
+    assert columns == [
+        "kind", "source", "key", "format", "value", "stored_at", "expires_at"
+    ]  # fmt: skip
     assert {"outbox", "drafts", "person_links", "call_history", "lookup_history"} <= tables
 
 

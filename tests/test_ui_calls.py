@@ -90,7 +90,7 @@ async def test_ring_answer_hangup_pop_the_profile_and_open_the_wrap_up() -> None
         calls = [i for i in items if i.kind is ItemKind.CALL]
         # Logged on the CRM person and as an internal note on the open ticket.
         assert {i.target.kind.value for i in calls} == {"person", "ticket"}
-        assert all(i.payload and i.payload["disposition"] == "Resolved" for i in calls)
+        assert all(i.payload and i.payload["outcome"] == "Resolved" for i in calls)
         assert app.services.store is not None
         record = app.services.store.call("c-1")
         assert record is not None and record.disposition == "Resolved" and not record.missed

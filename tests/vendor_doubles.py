@@ -49,7 +49,7 @@ TICKET = 35436
 SF_CONTACT = "003000000000101AAA"
 FD_TICKET = 4711
 IC_CONTACT = "6602a1b2c3d4e5f60718293a"
-CALL = {"duration_s": 245, "direction": "inbound", "disposition": "Resolved"}
+CALL = {"duration_s": 245, "direction": "inbound", "outcome": "Resolved"}
 """The payload of the call log queued for "salesforce-call"."""
 
 

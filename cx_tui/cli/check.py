@@ -73,15 +73,21 @@ def _can_cell(row: _Checked) -> Text:
     """What the source can do with these credentials, and what the type could but they may not."""
     from rich.text import Text
 
+    from cx_tui.connectors.base import Capability
+    from cx_tui.connectors.registry import connector_class
     from cx_tui.sources import capability_names
 
     allowed = row.result.capabilities
     if allowed is None:
-        return Text(", ".join(capability_names(row.declared)))
-    cell = Text(", ".join(capability_names(row.declared & allowed)) or "nothing")
-    withheld = capability_names(row.declared & ~allowed)
-    if withheld:
-        cell.append("\nnot allowed: " + ", ".join(withheld), style="yellow")
+        cell = Text(", ".join(capability_names(row.declared)))
+    else:
+        cell = Text(", ".join(capability_names(row.declared & allowed)) or "nothing")
+        withheld = capability_names(row.declared & ~allowed)
+        if withheld:
+            cell.append("\nnot allowed: " + ", ".join(withheld), style="yellow")
+    if Capability.RECENT_TICKETS not in row.declared:  # trouble spots: why not from here
+        why = connector_class(row.type).no_recent_count
+        cell.append(f"\ncannot count recent tickets (trouble spots): {why}", style="dim")
     return cell
 
 

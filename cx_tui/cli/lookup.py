@@ -10,9 +10,12 @@ from cx_tui.cli.audit import audit_lookup
 from cx_tui.cli.common import EXIT_ALL_FAILED, EXIT_FOUND, EXIT_NOBODY
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from cx_tui.config import Config
     from cx_tui.connectors.kit.explain import Explanation
     from cx_tui.identity import Query
+    from cx_tui.insight.trouble import DeskLookup
     from cx_tui.lookup import LookupEngine
     from cx_tui.models import Profile
     from cx_tui.store import Store
@@ -32,15 +35,27 @@ def exit_code(profile: Profile) -> int:
 
 
 async def _run_lookup(
-    engine: LookupEngine, query: Query, explain: bool
-) -> tuple[Profile, list[Explanation]]:
+    engine: LookupEngine,
+    query: Query,
+    explain: bool,
+    threshold: int,
+    desk: Sequence[DeskLookup] = (),
+) -> tuple[Profile, list[Explanation], tuple[str, ...]]:
+    """The profile (with its trouble spots, counted once it is complete), the explanations,
+    and why there are no trouble spots where there are none."""
+    from dataclasses import replace
+
+    from cx_tui.insight.trouble_watch import TroubleWatch
+
     try:
         profile = await engine.lookup(query)
+        report = await TroubleWatch(engine.connectors, threshold=threshold).look(profile, desk)
+        profile = replace(profile, trouble=report.spots)
         if not explain:
-            return profile, []
+            return profile, [], report.notes
         from cx_tui.explaining import explain as explain_all
 
-        return profile, await explain_all(engine, query)
+        return profile, await explain_all(engine, query), report.notes
     finally:
         await engine.aclose()
 
@@ -79,13 +94,18 @@ def run(
         # The explanation quotes stored values ("stored as ..."), which the mask exists to hide.
         sys.stderr.write("cx-tui: --explain is left out under --redact: it shows stored values\n")
         explain = False
+    from cx_tui.services import desk_today
+
     store = _open_store()
     if store is None:
         engine = build_engine(config)
     else:
         engine = build_engine(config, links=store.confirmed_links, remembered=store.remembered)
+    desk = [] if store is None else desk_today(store)
     try:
-        profile, explanations = asyncio.run(_run_lookup(engine, query, explain))
+        profile, explanations, trouble_notes = asyncio.run(
+            _run_lookup(engine, query, explain, config.insight.trouble_threshold, desk)
+        )
     finally:
         if store is not None:
             store.close()
@@ -101,6 +121,7 @@ def run(
         data = profile_json(profile, actions, query.kind.value)
         if explain:
             data["explain"] = [e.as_json() for e in explanations]
+            data["explain_trouble_spots"] = list(trouble_notes)
         json.dump(data, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
@@ -117,4 +138,7 @@ def run(
 
             console.print(Text("\nWhy (per source):", style="bold"))
             console.print(Text("\n".join(explanation_lines(explanations))))
+            if trouble_notes:
+                console.print(Text("\nTrouble spots:", style="bold"))
+                console.print(Text("\n".join(f"  {note}" for note in trouble_notes)))
     return exit_code(profile)

@@ -1,8 +1,9 @@
-"""`[insight]`: the audit log's retention.
+"""`[insight]`: the audit log's retention, and when a theme is a trouble spot.
 
 ```toml
 [insight]
 audit_retention_days = 90     # audit files older than this are deleted (1-3650)
+trouble_threshold = 3         # other customers in the last hour that make a trouble spot (1-1000)
 ```
 """
 
@@ -17,6 +18,7 @@ from cx_tui.config.model import InsightConfig
 
 _KEYS = {
     "audit_retention_days": (1, 3650),
+    "trouble_threshold": (1, 1000),
 }
 
 

@@ -69,6 +69,9 @@ class InsightConfig:
     """`[insight]` (see `cx_tui.config.insight`)."""
 
     audit_retention_days: int = 90
+    trouble_threshold: int = 3
+    """Other customers with a ticket about one of the caller's themes in the last hour (at
+    least) that make it a trouble spot."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from cx_tui.connectors.declarations import (
@@ -66,19 +67,19 @@ from cx_tui.connectors.errors import (
 )
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     import httpx
 
     from cx_tui.identity import Query
     from cx_tui.models import (
         Assignment,
+        CallLog,
         ContactPoint,
         Details,
         Match,
         NoteReceipt,
         NoteTarget,
         Person,
+        RecentTickets,
         SourceRef,
     )
 
@@ -108,6 +109,9 @@ class Connector(ABC):
     needs_secret: ClassVar[bool] = True
     note_limit: ClassVar[int] = 65_536
     """Longest note body, in characters, the source accepts."""
+    no_recent_count: ClassVar[str] = "it has no search of tickets by tag and time"
+    """Why the type cannot `count_recent` (shown by `cx-tui connectors`); unused when it
+    declares `Capability.RECENT_TICKETS`."""
 
     def __init__(
         self,
@@ -289,24 +293,17 @@ class Connector(ABC):
     async def add_call(
         self,
         target: NoteTarget,  # noqa: ARG002 - the default refuses; overrides use them all
+        call: CallLog,  # noqa: ARG002
         *,
-        body: str,  # noqa: ARG002
-        duration_s: float | None = None,  # noqa: ARG002
-        direction: str | None = None,  # noqa: ARG002
-        disposition: str | None = None,  # noqa: ARG002
-        at: datetime | None = None,  # noqa: ARG002
-        idempotency_key: str,  # noqa: ARG002
+        key: str,  # noqa: ARG002
     ) -> NoteReceipt:
         """Log a call as the source's own call activity (declare `Capability.CALLS`).
 
         Args:
             target: The person (or ticket) the call was with or about.
-            body: What the call was about.
-            duration_s: Seconds on the line.
-            direction: "inbound" or "outbound".
-            disposition: The agent's wrap-up outcome.
-            at: When the call started (aware).
-            idempotency_key: As for `add_note`.
+            call: The call: summary, direction, duration, the wrap-up's outcome, start time
+                (validated when it was made).
+            key: The idempotency key, as for `add_note`: the same on every attempt.
 
         Raises:
             Unsupported: the source has no call activities (the outbox then writes a note, the
@@ -366,6 +363,31 @@ class Connector(ABC):
                 phone field, the number belongs to someone else...).
         """
         raise Unsupported(f"{self.name} cannot add a number to a person.")
+
+    async def count_recent(
+        self,
+        tag: str,  # noqa: ARG002 - the default refuses; overrides use them all
+        since: datetime,  # noqa: ARG002
+    ) -> RecentTickets:
+        """Tickets carrying `tag` opened since `since`, from every customer (declare
+        `Capability.RECENT_TICKETS`): for trouble spots, asked in the background, never on a
+        lookup's critical path.
+
+        Args:
+            tag: A tag as `insight.trouble.checked_tag` lets through (lower case, no spaces or
+                quotes); a connector still refuses (`InvalidInput`) what its query language
+                could read as more than a tag.
+            since: Aware; a source whose search is coarser filters the rest itself.
+
+        Returns:
+            The tickets (capped, newest first) with their requesters, how many match in all,
+            and the problem (incident) ticket about the tag when the source has one.
+
+        Raises:
+            Unsupported: the source cannot search tickets this way (`no_recent_count` says why).
+            ConnectorError: a subclass saying why the source could not answer.
+        """
+        raise Unsupported(f"{self.name} cannot count recent tickets: {self.no_recent_count}.")
 
     async def check(self) -> CheckResult:
         """Check the account: reachable, authenticated, and what the token may do."""

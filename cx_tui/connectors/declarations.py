@@ -29,6 +29,8 @@ class Capability(enum.Flag):
     UPDATE_PERSON = enum.auto()
     """`add_phone` adds a number to an existing person (an unknown caller who is someone's new
     phone: "add this number to an existing person")."""
+    RECENT_TICKETS = enum.auto()
+    """`count_recent`: tickets with a tag opened lately, across customers (trouble spots)."""
     LOOKUP = LOOKUP_PHONE | LOOKUP_EMAIL | LOOKUP_NAME
     """Every kind of lookup (phone, email, name)."""
 

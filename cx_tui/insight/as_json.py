@@ -9,7 +9,7 @@ from typing import Any
 
 from cx_tui.insight.themes import Theme, themes
 from cx_tui.insight.tried import came_back
-from cx_tui.models import Profile, TriedItem
+from cx_tui.models import Profile, RecentTicket, TriedItem
 
 Json = dict[str, Any]
 
@@ -47,3 +47,32 @@ def tried_extra(item: TriedItem) -> Json:
         ),
         "came_back": came_back(item),
     }
+
+
+def _recent(ticket: RecentTicket) -> Json:
+    return {
+        "source": ticket.ref.connector,
+        "id": ticket.ref.record_id,
+        "url": ticket.ref.url,
+        "subject": ticket.subject,
+        "created": ticket.created.isoformat(),
+    }
+
+
+def trouble_json(profile: Profile) -> list[Json]:
+    """The caller's trouble spots: themes many other customers wrote in about lately."""
+    return [
+        {
+            "theme": spot.tag,
+            "count": spot.total,
+            "in_helpdesks": spot.customers,
+            "desk_today": spot.desk_today,
+            "window_minutes": spot.window_minutes,
+            "ticket_ids": [
+                {"source": t.ref.connector, "id": t.ref.record_id} for t in spot.tickets
+            ],
+            "tickets": [_recent(t) for t in spot.tickets],
+            "problem": _recent(spot.problem) if spot.problem else None,
+        }
+        for spot in profile.trouble
+    ]

@@ -26,10 +26,12 @@ from cx_tui.models import (
     Owner,
     Person,
     Profile,
+    RecentTicket,
     SourcedContact,
     SourceStatus,
     Ticket,
     TriedItem,
+    TroubleSpot,
 )
 
 FIRST_WORDS = 3
@@ -160,6 +162,18 @@ class Mask:
     def status(self, status: SourceStatus) -> SourceStatus:
         return replace(status, message=self.text(status.message))
 
+    def recent(self, ticket: RecentTicket) -> RecentTicket:
+        return replace(ticket, subject=self.text(ticket.subject))
+
+    def trouble(self, spot: TroubleSpot) -> TroubleSpot:
+        """Other customers' ticket subjects, as the caller's are (record ids stay)."""
+        return replace(
+            spot,
+            tag=self.tag(spot.tag),
+            tickets=tuple(self.recent(t) for t in spot.tickets),
+            problem=self.recent(spot.problem) if spot.problem else None,
+        )
+
 
 def mask_for(profile: Profile) -> Mask:
     """A mask that knows every name the profile holds for the caller (or the candidates)."""
@@ -186,4 +200,5 @@ def redact(profile: Profile) -> Profile:
         sources={k: mask.status(s) for k, s in profile.sources.items()},
         matches=tuple(mask.match(m) for m in profile.matches),
         candidates=tuple(mask.candidate(c) for c in profile.candidates),
+        trouble=tuple(mask.trouble(s) for s in profile.trouble),
     )

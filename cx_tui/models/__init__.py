@@ -47,6 +47,9 @@ from cx_tui.models.records import (
     Assignment as Assignment,
 )
 from cx_tui.models.records import (
+    CallLog as CallLog,
+)
+from cx_tui.models.records import (
     Channel as Channel,
 )
 from cx_tui.models.records import (
@@ -111,4 +114,13 @@ from cx_tui.models.records import (
 )
 from cx_tui.models.records import (
     TicketStatus as TicketStatus,
+)
+from cx_tui.models.trouble import (
+    RecentTicket as RecentTicket,
+)
+from cx_tui.models.trouble import (
+    RecentTickets as RecentTickets,
+)
+from cx_tui.models.trouble import (
+    TroubleSpot as TroubleSpot,
 )

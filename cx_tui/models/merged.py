@@ -15,6 +15,7 @@ from cx_tui.models.records import (
     SourceRef,
     Ticket,
 )
+from cx_tui.models.trouble import TroubleSpot
 
 
 class SourceState(StrEnum):
@@ -181,6 +182,9 @@ class Profile:
     attach_to: tuple[str, ...] = ()
     """For a phone lookup: the sources that can add this number to an existing person
     (`Capability.UPDATE_PERSON`), where "add this number to an existing person" is offered."""
+    trouble: tuple[TroubleSpot, ...] = ()
+    """Themes of the caller that many other customers got in touch about lately (found in the
+    background once the profile is complete; empty until then, and when nothing stands out)."""
 
     def value(self, name: str) -> str | None:
         """The shown value of a field, or None when no source has it."""

@@ -325,6 +325,45 @@ class Assignment:
         return cls(field, owner_id, name if isinstance(name, str) else owner_id)
 
 
+CALL_DIRECTIONS = ("inbound", "outbound")
+LONGEST_CALL_S = 86_400
+
+
+@dataclass(frozen=True, slots=True)
+class CallLog:
+    """One call as the agent wrapped it up: what the outbox queues and `Connector.add_call`
+    writes (or, for a source without calls, the note `outbox.call_note_text` makes of it).
+
+    Raises:
+        ValueError: a direction other than inbound/outbound, a duration outside 0 s to a day,
+            or a start time without a UTC offset (the message says which).
+    """
+
+    summary: str
+    """What the call was about: the wrap-up's note."""
+    direction: str | None = None
+    """"inbound" or "outbound"."""
+    duration_s: float | None = None
+    """Seconds on the line."""
+    outcome: str | None = None
+    """The wrap-up's disposition as the agent chose it (`[calls] dispositions`)."""
+    started: datetime | None = None
+    """When the call was answered (or rang, if never answered); aware."""
+
+    def __post_init__(self) -> None:
+        if self.direction not in (None, *CALL_DIRECTIONS):
+            raise ValueError(f"A call's direction is inbound or outbound, not {self.direction!r}.")
+        duration = self.duration_s
+        if duration is not None and (
+            not isinstance(duration, int | float)
+            or isinstance(duration, bool)
+            or not 0 <= duration < LONGEST_CALL_S
+        ):
+            raise ValueError(f"A call lasts between 0 seconds and a day, not {duration!r}.")
+        if self.started is not None and self.started.utcoffset() is None:
+            raise ValueError("A call's start time needs a UTC offset.")
+
+
 @dataclass(frozen=True, slots=True)
 class NoteReceipt:
     """The source's record of a delivered note."""

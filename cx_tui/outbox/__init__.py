@@ -5,7 +5,8 @@ Writing goes through one door (docs/ARCHITECTURE.md, "The flow of one call"):
 1. `Outbox.enqueue` commits one item per (note, target) to the store, each with its own
    idempotency key (a uuid4), before any network call. From then on nothing loses the note.
 2. `OutboxWorker` delivers what is due through the target's connector, `add_note(target, text,
-   idempotency_key)` (or `add_call(...)` for a call log, when the connector has it). It claims
+   idempotency_key)` (or `add_call(target, call, key=...)` for a call log, a `CallLog` read
+   back from the item by `calls.call_log`, when the connector has it). It claims
    an item with a lease inside a `BEGIN IMMEDIATE` transaction, so two processes sharing the
    store never send the same item at the same time; a lease held by a crashed process expires
    (or is taken over at once when the process is known to be gone on this host).
@@ -26,7 +27,8 @@ again. The lease guarantees no two deliverers send one item concurrently, so sea
 is enough. `tests/marker_vendor.py` is a working example.
 
 Modules: `queue` (saving and managing items), `worker` (claiming and delivering), `retry` (the
-verdict on each error, the backoff), `texts` (the marker, call logs as notes), `testhold`.
+verdict on each error, the backoff), `calls` (a call log's payload, this version's and earlier
+ones'), `texts` (the marker, call logs as notes), `testhold`.
 
 Test hook: with `CX_TUI_TEST_HOLD=STEP:FILE` in its environment, a process that reaches STEP
 writes FILE and freezes (see `hold_for_test`), so the reliability tests can SIGKILL it exactly
@@ -35,6 +37,7 @@ marked delivered), or `during-send`, which test connectors call between the vend
 their answer. Unset, it costs one dictionary lookup.
 """
 
+from cx_tui.outbox.calls import call_log, call_payload
 from cx_tui.outbox.common import OutboxError
 from cx_tui.outbox.queue import Outbox, note_target, target_kinds
 from cx_tui.outbox.retry import AUTH_RETRY_DELAY, exponential_backoff
@@ -68,7 +71,9 @@ __all__ = [
     "OutboxError",
     "OutboxItem",
     "OutboxWorker",
+    "call_log",
     "call_note_text",
+    "call_payload",
     "delivery_marker",
     "exponential_backoff",
     "hold_for_test",

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from cx_tui.models import NoteTarget, SourceRef, TargetKind
+from cx_tui.outbox.calls import call_log, call_payload
 from cx_tui.outbox.common import Clock, OnChange, OutboxError, notify
 from cx_tui.store import ItemKind, ItemState, OutboxItem
 
@@ -57,8 +58,9 @@ class Outbox:
             text: The note body (for a call, its summary).
             targets: People, tickets and new tickets; a target given twice is queued once.
             kind: "note", or "call" for a call log.
-            payload: For calls: `duration_s` (seconds), `direction` ("inbound"/"outbound"),
-                `disposition`, `at` (a datetime or ISO 8601 text). JSON values only.
+            payload: For calls: `outbox.call_payload` of the `CallLog` (kept in that shape;
+                the names of earlier versions, `disposition` and `at`, are read too). JSON
+                values only.
 
         Returns:
             The pending items, one per target, each with its own idempotency key.
@@ -82,7 +84,7 @@ class Outbox:
             text = phone_line(text)
             if any(target.kind is not TargetKind.PERSON for target in unique):
                 raise OutboxError("A number is added to a person, not to a ticket.")
-        clean = _clean_payload(payload, item_kind) if payload is not None else None
+        clean = _clean_payload(text, payload, item_kind) if payload is not None else None
         items = self.store.outbox_insert(
             batch=uuid.uuid4().hex,
             kind=item_kind,
@@ -199,7 +201,7 @@ class Outbox:
         return item
 
 
-def _clean_payload(payload: Mapping[str, Any], kind: ItemKind) -> dict[str, Any]:
+def _clean_payload(text: str, payload: Mapping[str, Any], kind: ItemKind) -> dict[str, Any]:
     clean = {
         str(key): value.astimezone(UTC).isoformat() if isinstance(value, datetime) else value
         for key, value in payload.items()
@@ -211,22 +213,10 @@ def _clean_payload(payload: Mapping[str, Any], kind: ItemKind) -> dict[str, Any]
     if kind is ItemKind.CALL:
         # Checked now, while the caller can still fix it: a bad value found at delivery time
         # would make an item no attempt can ever send.
-        direction = clean.get("direction")
-        if direction not in (None, "inbound", "outbound"):
-            raise OutboxError(f"A call's direction is inbound or outbound, not {direction!r}.")
-        duration = clean.get("duration_s")
-        if duration is not None and (
-            not isinstance(duration, int | float) or isinstance(duration, bool) or duration < 0
-        ):
-            raise OutboxError(f"A call's duration_s is a number of seconds, not {duration!r}.")
-        at = clean.get("at")
-        if at is not None:
-            try:
-                parsed = datetime.fromisoformat(str(at))
-            except ValueError:
-                raise OutboxError(f"A call's `at` is an ISO 8601 time, not {at!r}.") from None
-            if parsed.tzinfo is None:
-                raise OutboxError("A call's `at` needs a UTC offset.")
+        try:
+            clean = call_payload(call_log(text, clean))
+        except ValueError as bad:
+            raise OutboxError(str(bad)) from None
     return clean
 
 

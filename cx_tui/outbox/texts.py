@@ -3,11 +3,14 @@ written as a note for sources that keep no calls."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import UTC, datetime, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING
 
 from cx_tui.connectors.kit.markers import marker as delivery_marker
+
+if TYPE_CHECKING:
+    from datetime import tzinfo
+
+    from cx_tui.models import CallLog
 
 __all__ = ["call_note_text", "delivery_marker", "removed_text"]
 
@@ -22,9 +25,7 @@ def removed_text(source: str, removed: tuple[str, ...]) -> str:
     )
 
 
-def call_note_text(
-    summary: str, payload: Mapping[str, Any] | None, *, tz: tzinfo | None = None
-) -> str:
+def call_note_text(call: CallLog, *, tz: tzinfo | None = None) -> str:
     """A call log as a note, for sources without calls: one header line, then the summary.
 
     `Inbound call · 4 min · Resolved · Sun 22 Nov 2026, 15:50 CET`: the duration in minutes
@@ -32,24 +33,13 @@ def call_note_text(
     header's shape is what `profile.already_tried` recognises to leave call logs out of the
     steps already tried: keep the two in step.
     """
-    payload = payload or {}
-    direction = str(payload.get("direction") or "").strip()
-    parts = [f"{direction.capitalize()} call" if direction else "Call"]
-    duration = payload.get("duration_s")
-    if isinstance(duration, int | float) and not isinstance(duration, bool):
-        seconds = max(0, round(duration))
+    parts = [f"{call.direction.capitalize()} call" if call.direction else "Call"]
+    if call.duration_s is not None:
+        seconds = round(call.duration_s)
         parts.append(f"{seconds} s" if seconds < 60 else f"{round(seconds / 60)} min")
-    if payload.get("disposition"):
-        parts.append(str(payload["disposition"]))
-    at = payload.get("at")
-    if at:
-        try:
-            moment = datetime.fromisoformat(str(at))
-        except ValueError:
-            parts.append(str(at))
-        else:
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=UTC)
-            parts.append(moment.astimezone(tz).strftime("%a %d %b %Y, %H:%M %Z").strip())
+    if call.outcome:
+        parts.append(call.outcome)
+    if call.started is not None:
+        parts.append(call.started.astimezone(tz).strftime("%a %d %b %Y, %H:%M %Z").strip())
     header = " · ".join(parts)
-    return f"{header}\n{summary}"
+    return f"{header}\n{call.summary}"

@@ -15,14 +15,15 @@ import socket
 import uuid
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Final
 
-from cx_tui.connectors.base import Connector, ConnectorError, Unsupported
+from cx_tui.connectors.base import Connector, ConnectorError, InvalidInput, Unsupported
 from cx_tui.connectors.kit.retry import background_work
 from cx_tui.identity import normalize_phone
 from cx_tui.models import Assignment, NoteReceipt
+from cx_tui.outbox.calls import call_log
 from cx_tui.outbox.common import Backoff, Clock, OnChange, Sleep, log, notify
 from cx_tui.outbox.retry import Verdict, exponential_backoff, judge, settled
 from cx_tui.outbox.testhold import hold_for_test
@@ -288,23 +289,15 @@ class OutboxWorker:
                 item.target.ref, line.e164, item.idempotency_key, extension=line.extension
             )
         if item.kind is ItemKind.CALL:
-            payload = item.payload or {}
-            at = payload.get("at")
             try:
-                return await connector.add_call(
-                    item.target,
-                    body=item.text,
-                    duration_s=payload.get("duration_s"),
-                    direction=payload.get("direction"),
-                    disposition=payload.get("disposition"),
-                    at=datetime.fromisoformat(at) if isinstance(at, str) else None,
-                    idempotency_key=item.idempotency_key,
-                )
+                call = call_log(item.text, item.payload)
+            except ValueError as bad:  # checked when queued: only a row damaged since
+                raise InvalidInput(f"This call log cannot be sent: {bad}") from None
+            try:
+                return await connector.add_call(item.target, call, key=item.idempotency_key)
             except Unsupported:
                 pass  # no call activities here: the nearest equivalent is a note
-            return await connector.add_note(
-                item.target, call_note_text(item.text, item.payload), item.idempotency_key
-            )
+            return await connector.add_note(item.target, call_note_text(call), item.idempotency_key)
         assign = Assignment.from_payload(item.payload)
         if assign is not None:  # a hand-off: the note that also assigns, where the source can
             try:

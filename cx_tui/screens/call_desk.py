@@ -88,20 +88,26 @@ class CallDesk:
         elif step == "another call":
             self.toasts.notify(
                 "another call",
-                f"Another call: {call.who()}. Press k to switch.",
+                f"Another call: {self._who(call)}. Press k to switch.",
                 many=lambda count: f"{count} more calls are waiting. Press k to switch.",
                 timeout=6,
             )
         elif step == "missed":
             self.toasts.notify(
                 "missed",
-                f"Missed call from {call.who()} (h lists missed calls).",
+                f"Missed call from {self._who(call)} (h lists missed calls).",
                 many=lambda count: f"{count} missed calls (m lists them).",
                 severity="warning",
                 timeout=10,
             )
         elif step == "wrap up":
             self.wrap_up(call)
+
+    def _who(self, call: Call) -> str:
+        """The caller as a toast names them: masked like the banner while the mask is on."""
+        from cx_tui.widgets.call_banner import shown_call
+
+        return shown_call(call, self.services.masked).who()
 
     def identify(self, text: str, profile: Profile) -> None:
         """A lookup of `text` finished: its calls know their caller and where to log."""

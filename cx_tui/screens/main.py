@@ -23,7 +23,7 @@ from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
 from cx_tui.keys import MAIN_KEYS, bindings
-from cx_tui.keytable import help_key
+from cx_tui.keytable import help_key, key_of
 from cx_tui.models import ProfileState
 from cx_tui.session import RETRY_RATE_LIMITED_UP_TO, LookupSession, retry_wait
 from cx_tui.widgets.action_list import ActionList
@@ -104,7 +104,13 @@ class MainScreen(Screen[None]):
             yield SourceBar(id="sources")
             yield OutboxStatus(id="outbox-status")
             yield MaskBadge(id="mask-badge")
-        yield ProfileView(help_key=help_key(self.services.keymap), id="columns")
+        keymap = self.services.keymap
+        yield ProfileView(
+            help_key=help_key(keymap),
+            tried_key=key_of("all-tried", keymap),
+            keymap=keymap,
+            id="columns",
+        )
         yield Static(f"Enlarge the terminal to at least {MIN_WIDTH}x{MIN_HEIGHT}.", id="too-small")
         yield CxFooter()
 
@@ -238,6 +244,9 @@ class MainScreen(Screen[None]):
             return
         self.services.record_lookup(query, profile)
         self.desk.identify(query.text, profile)
+        from cx_tui.screens.trouble import count_trouble
+
+        count_trouble(self, profile)  # in the background: a banner when others write in too
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR and event.worker.group == "lookup":
@@ -261,6 +270,7 @@ class MainScreen(Screen[None]):
     def mask_changed(self) -> None:
         """The mask was toggled: the badge, and the profile painted again."""
         self.query_one(MaskBadge).show_mask(self.services.masked)
+        self.banner.show_mask(self.services.masked)
         self.bar.password = self.services.masked  # the typed number or email too
         builder = self.session.builder
         if builder is not None and self.profile is not None:
@@ -315,11 +325,24 @@ class MainScreen(Screen[None]):
             return
         self.app.push_screen(WhyMatched(query, lambda: self.services.explain(query)))
 
+    def action_trouble_spots(self) -> None:
+        from cx_tui.screens.trouble import list_trouble
+
+        list_trouble(self, self.profile)
+
     def action_open_record(self) -> None:
         self.view.use_link(self.focused)
 
     def action_copy_link(self) -> None:
         self.view.use_link(self.focused, copy=True)
+
+    def action_all_tried(self) -> None:
+        from cx_tui.screens.tried import AllTried
+
+        if self.profile is None or not self.profile.already_tried:
+            self.notify("Nothing is recorded as tried for this caller.")
+            return
+        self.app.push_screen(AllTried(lambda: self.profile.already_tried if self.profile else ()))
 
     def action_focus_panel(self, panel: str) -> None:
         self.set_focus(self.query_one(f"#{panel}"))
@@ -350,6 +373,8 @@ class MainScreen(Screen[None]):
             self.action_pick()
         elif kind is ActionKind.LOG_NOTE:
             self.action_note()
+        elif kind is ActionKind.TROUBLE_SPOT:
+            self.action_trouble_spots()
         elif kind is ActionKind.HAND_OFF:
             from cx_tui.handoff import queue_hand_off
 
@@ -359,8 +384,8 @@ class MainScreen(Screen[None]):
             ticket := self.view.ticket(action.target.connector, action.target.record_id)
         ):
             self.view.open_ticket(ticket)
-        elif kind is ActionKind.DONT_REPEAT:
-            self.query_one("#tried", Static).scroll_visible()
+        elif kind is ActionKind.DONT_REPEAT:  # every step: the panel shows the newest few
+            self.action_all_tried()
         else:
             self.notify(action.why, title=action.title)
 

@@ -1,5 +1,5 @@
 """Local state in one SQLite file: the outbox, call and lookup history, the person links the
-agent confirmed, and note drafts.
+agent confirmed, note drafts, and the lookup cache.
 
 The file is `state.db` in the platform data directory (`paths.data_dir()`; override it with
 `CX_TUI_DATA_DIR`), owner-only: the directory 0700, the file 0600 (SQLite gives its `-wal` and
@@ -25,7 +25,7 @@ Where things are:
 | `records` | the records callers get back (`OutboxItem`, `CallRecord`, ...) and `StoreError` |
 | `schema` | the migrations, `SCHEMA_VERSION`, `migrate` |
 | `file` | opening the file (via `cx_tui.sqlite_files`), its connection and transactions |
-| `outbox`, `drafts`, `links`, `calls`, `lookups` | one table family's methods each |
+| `outbox`, `drafts`, `links`, `calls`, `lookups`, `lookup_cache` | one table family each |
 
 `Store` is all of them in one object. This package is persistence only; the delivery policy
 (claims, retries, backoff) lives in `cx_tui.outbox`.
@@ -42,6 +42,7 @@ from cx_tui.store.file import (
     default_path,
 )
 from cx_tui.store.links import Links
+from cx_tui.store.lookup_cache import CACHE_ROWS_LIMIT, CachedRow, LookupCache
 from cx_tui.store.lookups import LOOKUP_HISTORY_LIMIT, Lookups
 from cx_tui.store.outbox import OutboxRows
 from cx_tui.store.records import (
@@ -65,12 +66,14 @@ from cx_tui.store.schema import (
 
 __all__ = [
     "APPLICATION_ID",
+    "CACHE_ROWS_LIMIT",
     "DEFAULT_BUSY_TIMEOUT",
     "LOOKUP_HISTORY_LIMIT",
     "MIGRATIONS",
     "OUTBOX_KEEP_DAYS",
     "SCHEMA_VERSION",
     "STORE_FILENAME",
+    "CachedRow",
     "CallRecord",
     "Draft",
     "ItemKind",
@@ -87,7 +90,7 @@ __all__ = [
 ]
 
 
-class Store(OutboxRows, Drafts, Links, Calls, Lookups):
+class Store(OutboxRows, Drafts, Links, Calls, Lookups, LookupCache):
     """The local SQLite store: the file, opened (created, migrated) on construction, with
     every table family's methods. `Store(path, busy_timeout=..., clock=...)`; see `StoreFile`
     for the arguments and the `StoreError` it raises when the file cannot be used."""

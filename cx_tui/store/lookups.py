@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Final
+from typing import Any, Final
 
 from cx_tui.store.file import StoreFile
 from cx_tui.store.records import LookupRecord, RecordKey, record_key
@@ -25,6 +27,8 @@ class Lookups(StoreFile):
         person_name: str | None = None,
         person_key: RecordKey | None = None,
         at: datetime | None = None,
+        theme_tags: Sequence[str] = (),
+        records: Sequence[RecordKey] = (),
     ) -> LookupRecord:
         """Add a lookup to the history, keeping the latest `LOOKUP_HISTORY_LIMIT`."""
         moment = at or self.clock()
@@ -32,8 +36,19 @@ class Lookups(StoreFile):
         with self._writing("save the lookup history") as conn:
             cursor = conn.execute(
                 """INSERT INTO lookup_history (query, kind, at, state, person_name,
-                    person_connector, person_record) VALUES (?, ?, ?, ?, ?, ?, ?)""",
-                (query, kind, to_iso(moment), state, person_name, person_connector, person_record),
+                    person_connector, person_record, theme_tags, records)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (
+                    query,
+                    kind,
+                    to_iso(moment),
+                    state,
+                    person_name,
+                    person_connector,
+                    person_record,
+                    json.dumps(list(theme_tags)),
+                    json.dumps([list(r) for r in records]),
+                ),
             )
             conn.execute(
                 "DELETE FROM lookup_history WHERE id NOT IN "
@@ -49,6 +64,8 @@ class Lookups(StoreFile):
             state=state,
             person_name=person_name,
             person_key=record_key(person_connector, person_record),
+            theme_tags=tuple(theme_tags),
+            records=tuple(records),
         )
 
     def lookups(self, limit: int = LOOKUP_HISTORY_LIMIT) -> list[LookupRecord]:
@@ -66,6 +83,25 @@ class Lookups(StoreFile):
                 state=str(r["state"]),
                 person_name=None if r["person_name"] is None else str(r["person_name"]),
                 person_key=record_key(r["person_connector"], r["person_record"]),
+                theme_tags=tuple(str(t) for t in _json_list(r["theme_tags"])),
+                records=tuple(
+                    (str(k[0]), str(k[1]))
+                    for k in _json_list(r["records"])
+                    if isinstance(k, list) and len(k) == 2
+                ),
             )
             for r in rows
         ]
+
+    def lookups_since(self, since: datetime) -> list[LookupRecord]:
+        """The lookups made since `since`, newest first (of the kept history)."""
+        return [r for r in self.lookups() if r.at >= since]
+
+
+def _json_list(value: Any) -> list[Any]:
+    """A stored JSON list; anything else (NULL from before version 9, damage) is empty."""
+    try:
+        loaded = json.loads(value) if value else []
+    except (TypeError, ValueError):
+        return []
+    return loaded if isinstance(loaded, list) else []

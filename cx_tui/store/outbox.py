@@ -14,6 +14,7 @@ from typing import Any, Final
 
 from cx_tui.models import NoteTarget, SourceRef, TargetKind
 from cx_tui.store.file import StoreFile
+from cx_tui.store.lookup_cache import forget_written
 from cx_tui.store.records import ItemKind, ItemState, OutboxItem
 from cx_tui.utc import from_iso, from_iso_or_none, to_iso
 
@@ -298,7 +299,15 @@ class OutboxRows(StoreFile):
             cursor = conn.execute(f"UPDATE outbox SET {assignments} WHERE {where}", params)
             if cursor.rowcount == 0:
                 return None
-            return self._rows(conn, [item_id])[0]
+            item = self._rows(conn, [item_id])[0]
+            if item.state is ItemState.DELIVERED:
+                # The record changed: whichever process delivered, the cache forgets it (a
+                # number added to a person also changes who that source's searches find).
+                ref = item.target.ref
+                forget_written(
+                    conn, ref.connector, ref.record_id, searches=item.kind is ItemKind.ADD_PHONE
+                )
+            return item
 
     def outbox_postpone(
         self, connector: str, *, until: datetime, last_error: str | None, now: datetime

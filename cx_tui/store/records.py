@@ -80,7 +80,7 @@ class OutboxItem:
     """Shared by the items of one `enqueue` (one note written for several targets)."""
     last_error: str | None = None
     payload: dict[str, Any] | None = None
-    """For calls: duration_s, direction, disposition, at (ISO 8601)."""
+    """For calls: direction, duration_s, outcome, started (ISO 8601); see `outbox.calls`."""
     receipt: SourceRef | None = None
     """The note (or call) record the source created, once delivered."""
     delivered_at: datetime | None = None
@@ -143,6 +143,10 @@ class LookupRecord:
     """The profile state: "resolved", "ambiguous" or "unknown"."""
     person_name: str | None = None
     person_key: RecordKey | None = None
+    theme_tags: tuple[str, ...] = ()
+    """The tags of the caller's themes (`insight.trouble.tags_to_count`), for trouble spots."""
+    records: tuple[RecordKey, ...] = ()
+    """Every record the lookup matched, in every source."""
 
 
 def record_key(connector: Any, record_id: Any) -> RecordKey | None:

@@ -175,8 +175,9 @@ def _v4_new_ticket_targets(conn: sqlite3.Connection) -> None:
 
 
 def _v5_drop_the_lookup_cache(conn: sqlite3.Connection) -> None:
-    """Version 5: the lookup cache lives in memory (`cx_tui.cache.ResultCache`); the two tables
-    version 2 made for a persistent one were never read by the app, so they go."""
+    """Version 5: the lookup cache lived in memory (`cx_tui.cache.ResultCache`); the two tables
+    version 2 made for a persistent one were never read by the app, so they went (version 9
+    keeps the cache in the store again, in tables of its own)."""
     conn.execute("DROP TABLE IF EXISTS lookup_cache_people")
     conn.execute("DROP TABLE IF EXISTS lookup_cache")
 
@@ -208,6 +209,47 @@ def _v8_added_phones(conn: sqlite3.Connection) -> None:
     _rebuild_outbox(conn, ("person", "ticket", "new-ticket"), (*_V1_ITEM_KINDS, "add-phone"))
 
 
+def _v9_lookup_cache(conn: sqlite3.Connection) -> None:
+    """Version 9: the lookup cache is kept in the store (`store.lookup_cache`), so the first
+    lookup after a restart paints from it. One row per answer (a source's search for one query,
+    or one record's details) as `models.codec` JSON, and the record ids a details entry names
+    (the person, their tickets), so a write to any of them forgets it."""
+    conn.execute(
+        """CREATE TABLE lookup_cache (
+            kind TEXT NOT NULL CHECK (kind IN ('matches', 'details')),
+            source TEXT NOT NULL,
+            key TEXT NOT NULL,
+            format TEXT NOT NULL,
+            value TEXT NOT NULL,
+            stored_at REAL NOT NULL,
+            expires_at REAL NOT NULL,
+            PRIMARY KEY (kind, source, key)
+        )"""
+    )
+    conn.execute("CREATE INDEX lookup_cache_stored ON lookup_cache (stored_at)")
+    conn.execute(
+        """CREATE TABLE lookup_cache_records (
+            kind TEXT NOT NULL,
+            source TEXT NOT NULL,
+            key TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            PRIMARY KEY (kind, source, key, record_id),
+            FOREIGN KEY (kind, source, key) REFERENCES lookup_cache (kind, source, key)
+                ON DELETE CASCADE
+        )"""
+    )
+    conn.execute(
+        "CREATE INDEX lookup_cache_records_record ON lookup_cache_records (source, record_id)"
+    )
+
+
+def _v10_lookup_themes(conn: sqlite3.Connection) -> None:
+    """Version 10: a lookup keeps the caller's theme tags and every record matched (JSON lists),
+    so trouble spots count the callers this desk looked up today about the same thing."""
+    conn.execute("ALTER TABLE lookup_history ADD COLUMN theme_tags TEXT")
+    conn.execute("ALTER TABLE lookup_history ADD COLUMN records TEXT")
+
+
 MIGRATIONS: Final[tuple[Callable[[sqlite3.Connection], None], ...]] = (
     _v1_outbox_drafts_links,
     _v2_history_and_cache,
@@ -217,6 +259,8 @@ MIGRATIONS: Final[tuple[Callable[[sqlite3.Connection], None], ...]] = (
     _v6_contact_links,
     _v7_unsure_outcomes,
     _v8_added_phones,
+    _v9_lookup_cache,
+    _v10_lookup_themes,
 )
 """`MIGRATIONS[n]` takes a store from version n to n + 1. Append only; never edit a released
 one. The first schema was written as two steps so the upgrade path is exercised (and tested)

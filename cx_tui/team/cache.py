@@ -1,7 +1,7 @@
 """A short-lived cache shared by the floor, with single-flight, on Redis.
 
 What it holds is what each agent's local `ResultCache` holds today (the matches a search
-found, the details of a person record), as JSON (`team.codec`), for the same TTL, under keys
+found, the details of a person record), as JSON (`models.codec`), for the same TTL, under keys
 that are digests: `<namespace>:m:<digest>` for a search (of the account, the source name and
 the normalised query), `<namespace>:d:<digest>` for a record's details. No phone number,
 email or name appears in a key.
@@ -29,8 +29,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Final, TypeVar
 
 from cx_tui.cache import DEFAULT_TTL
-from cx_tui.models import Details, Match
-from cx_tui.team import codec
+from cx_tui.models import Details, Match, codec
 from cx_tui.team.client import TeamRedis, TeamUnavailable
 
 T = TypeVar("T")

@@ -24,11 +24,10 @@ from cx_tui.team.client import digest
 from cx_tui.team.health import TeamHealth
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from cx_tui.connectors.base import CheckResult
     from cx_tui.identity import Query
     from cx_tui.models import ContactPoint, Details, Match, NoteReceipt, NoteTarget, Person
+    from cx_tui.models.records import CallLog
     from cx_tui.team.cache import TeamCache
 
 _CLASSES: dict[type[Connector], type[SharedSource]] = {}
@@ -113,27 +112,9 @@ class SharedSource(Connector):
         finally:
             await self.cache.invalidate_record(self.account, self.name, target.ref.record_id)
 
-    async def add_call(
-        self,
-        target: NoteTarget,
-        *,
-        body: str,
-        duration_s: float | None = None,
-        direction: str | None = None,
-        disposition: str | None = None,
-        at: datetime | None = None,
-        idempotency_key: str,
-    ) -> NoteReceipt:
+    async def add_call(self, target: NoteTarget, call: CallLog, *, key: str) -> NoteReceipt:
         try:
-            return await self.inner.add_call(
-                target,
-                body=body,
-                duration_s=duration_s,
-                direction=direction,
-                disposition=disposition,
-                at=at,
-                idempotency_key=idempotency_key,
-            )
+            return await self.inner.add_call(target, call, key=key)
         finally:
             await self.cache.invalidate_record(self.account, self.name, target.ref.record_id)
 

@@ -116,7 +116,9 @@ def engine_parts(
     """The engine's connectors and cache: unchanged without a team, else shared."""
     if _team is None:
         return list(connectors), cache
-    return _team.engine_parts(connectors, cache.ttl)
+    wrapped, deferring = _team.engine_parts(connectors, cache.ttl)
+    deferring.rows = cache.rows  # the store stays behind it: a restart offline paints at once
+    return wrapped, deferring
 
 
 def status() -> str | None:

@@ -1,4 +1,8 @@
-"""The call in focus, its timer, and how many other calls wait (hidden when there is none)."""
+"""The call in focus, its timer, and how many other calls wait (hidden when there is none).
+
+While the mask is on (`show_mask`) the caller's name shows as initials and the number as its last
+two digits, like the profile below it (`insight/redact.py`).
+"""
 
 from __future__ import annotations
 
@@ -24,12 +28,18 @@ class CallBanner(Static):
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
         super().__init__("", id=id)
         self.tracker: CallTracker | None = None
+        self.masked = False
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self._tick)
 
     def show_calls(self, tracker: CallTracker) -> None:
         self.tracker = tracker
+        self._tick()
+
+    def show_mask(self, on: bool) -> None:
+        """Mask the caller (or show them again) from this paint on."""
+        self.masked = on
         self._tick()
 
     def _tick(self) -> None:
@@ -46,12 +56,29 @@ class CallBanner(Static):
             return
         self.set_class(call.state is CallState.RINGING, "-ringing")
         self.set_class(call.state is CallState.ACTIVE, "-active")
-        self.update(banner_text(call, [c for c in live if c is not call]))
+        others = [c for c in live if c is not call]
+        self.update(banner_text(call, others, masked=self.masked))
 
 
-def banner_text(call: Call, others: list[Call]) -> Text:
+def shown_call(call: Call, masked: bool) -> Call:
+    """The call as the banner may show it: name as initials, number as `•••32` when masked."""
+    if not masked:
+        return call
+    from dataclasses import replace
+
+    from cx_tui.insight.redact import initials, mask_number
+
+    return replace(
+        call,
+        person_name=initials(call.person_name),
+        number=mask_number(call.number) if call.number else None,
+    )
+
+
+def banner_text(call: Call, others: list[Call], *, masked: bool = False) -> Text:
     from cx_tui.calls import CallState, clock_text
 
+    call = shown_call(call, masked)
     now = now_utc()
     text = Text()
     if call.state is CallState.RINGING:

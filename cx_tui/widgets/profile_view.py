@@ -25,17 +25,13 @@ from cx_tui.widgets.owner_list import OwnerList
 from cx_tui.widgets.record_tables import TicketTable, TimelineTable
 from cx_tui.widgets.repaint import update_static
 from cx_tui.widgets.theme_list import ThemeList
+from cx_tui.widgets.tried_list import TriedList
 
 if TYPE_CHECKING:
     from textual.widget import Widget
 
     from cx_tui.actions import NextAction
     from cx_tui.models import Profile, SourceRef, Ticket
-
-
-TRIED_SHOWN = 10
-"""Steps tried listed (newest first); the JSON has them all. A caller with a thousand notes
-would otherwise wrap thousands of lines on every layout of the screen (issue 16: seconds)."""
 
 
 def welcome(help_key: str = "F1") -> str:
@@ -50,16 +46,23 @@ def welcome(help_key: str = "F1") -> str:
 class ProfileView(Horizontal):
     """Two columns (one on a narrow terminal): the person and next actions; their records."""
 
-    def __init__(self, *, help_key: str = "F1", id: str | None = None) -> None:  # noqa: A002
+    def __init__(
+        self,
+        *,
+        help_key: str = "F1",
+        tried_key: str = "d",
+        keymap: dict[str, str] | None = None,
+        id: str | None = None,  # noqa: A002 - Textual's name
+    ) -> None:
         super().__init__(id=id)
         self.help_key = help_key
+        self.tried_key = tried_key
+        self.keymap = keymap or {}
         self.profile: Profile | None = None
         """The profile painted last (None before the first lookup)."""
         self.actions: list[NextAction] = []
         self.built = False
         """Whether the panels the first frame does not show are mounted (`_build`)."""
-        self._tried: object = None
-        """The steps tried that `#tried` shows (the same object: nothing to paint)."""
 
     def compose(self) -> ComposeResult:
         # The first frame shows only the welcome text (issue 16: start close to bare Textual);
@@ -72,6 +75,8 @@ class ProfileView(Horizontal):
 
     async def _build(self) -> None:
         """Mount what the first frame does not show, then paint a profile that came first."""
+        from cx_tui.widgets.trouble_banner import TroubleBanner
+
         if self.built or not self.is_attached:
             return  # built, or the app is closing
         await self.query_one("#left", VerticalScroll).mount_all(
@@ -80,7 +85,7 @@ class ProfileView(Horizontal):
                 Label("Next actions", classes="section", id="actions-title"),
                 ActionList(id="actions"),
                 Label("Already tried", classes="section", id="tried-title"),
-                Static("", id="tried"),
+                TriedList(key=self.tried_key, id="tried"),
                 Label("Loop in", classes="section", id="owners-title"),
                 OwnerList(id="owners"),
             ]
@@ -89,6 +94,7 @@ class ProfileView(Horizontal):
             return
         await self.mount(
             Vertical(
+                TroubleBanner(keymap=self.keymap, id="trouble"),
                 Label("Themes (newest first)", classes="section", id="themes-title"),
                 ThemeList(id="themes"),
                 Label("Tickets (open first)", classes="section"),
@@ -111,8 +117,8 @@ class ProfileView(Horizontal):
     def show(self, profile: Profile) -> None:
         """Paint `profile` (call inside `App.batch_update`, with the source bar)."""
         from cx_tui.actions import nobody_summary, suggest
-        from cx_tui.insight.tried import describe
         from cx_tui.render import candidates_headline
+        from cx_tui.widgets.trouble_banner import TroubleBanner
 
         self.profile = profile
         if not self.built:
@@ -143,21 +149,13 @@ class ProfileView(Horizontal):
         else:
             update_static(status, "")
         self.query_one("#identity", IdentityCard).show_profile(profile)
+        self.query_one(TroubleBanner).show_spots(profile.trouble if resolved else ())
         owned = resolved and self.query_one("#owners", OwnerList).show_owners(profile)
         self._show(owned, "#owners-title", "#owners")
         self.actions = [] if profile.pending and not resolved else suggest(profile)
         self.query_one("#actions", ActionList).show_actions(self.actions)
-        if profile.already_tried is not self._tried:  # merged once per change (RecordMerger)
-            self._tried = profile.already_tried
-            tried = Text()
-            for item in profile.already_tried[:TRIED_SHOWN]:
-                tried.append(f"• {item.text}")
-                tried.append(f"  {describe(item)}\n", style="dim")
-            more = len(profile.already_tried) - TRIED_SHOWN
-            if more > 0:
-                tried.append(f"+{more} more (lookup --json lists all)", style="dim")
-            update_static(self.query_one("#tried", Static), tried)
-        self._show(bool(profile.already_tried), "#tried-title", "#tried")
+        tried = self.query_one("#tried", TriedList).show_tried(profile.already_tried)
+        self._show(tried, "#tried-title", "#tried")
         if resolved:  # otherwise hidden: keeping the rows spares a repaint of the same person
             themed = self.query_one("#themes", ThemeList).show_themes(profile)
             self._show(themed, "#themes-title", "#themes")

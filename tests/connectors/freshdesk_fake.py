@@ -62,6 +62,24 @@ Tickets
   with the note; `POST /api/v2/tickets` needs a requester (`requester_id`, `email` or `phone` with
   `name`), `subject`, `description`; `status` defaults to 2, `priority` to 1; 201 + `Location`.
 - `GET /api/v2/companies/{id}` carries `custom_fields`; `GET /api/v2/agents/me` names the agent.
+- A ticket's `responder_id` is its agent, `group_id` its group (null when unassigned).
+  `PUT /api/v2/tickets/{id}` changes only the fields sent and answers 200 with the ticket;
+  `responder_id` and `group_id` must name an agent and a group of the account, else 400
+  `invalid_value` on that field (docs "Update a ticket"; the pattern of the email filter's "There
+  is no contact matching the given email"). It needs the "edit ticket properties" privilege.
+
+Agents and groups (helpkit api/app/views/api_agents/index.json.api, api_groups/index.json.api)
+- `GET /api/v2/agents` (filters `email`, `mobile`, `phone`, `state`) and `GET /api/v2/agents/{id}`:
+  `{"available", "occasional", "id", "ticket_scope", "signature", "type", "created_at",
+  "updated_at", "last_active_at", "available_since", "contact": {"active", "email", "job_title",
+  "language", "last_login_at", "mobile", "name", "phone", "time_zone", ...}}`; the id is the
+  agent's user id (the ticket's `responder_id`).
+- `GET /api/v2/groups` and `GET /api/v2/groups/{id}`: `{"id", "name", "description",
+  "escalate_to", "unassigned_for", "business_hour_id", "created_at", "updated_at",
+  "agent_ids"}`. Both lists are paginated like the others.
+- Privileges (helpkit config/privileges.rb): `api_agent` index/show need "manage users" (index
+  also "manage availability"), `api_group` index/show need "admin tasks"; a plain agent's key
+  gets 403 access_denied (`denied` {"agents", "groups"} here).
 """
 
 from __future__ import annotations
@@ -92,6 +110,11 @@ SEARCH_FIELDS = frozenset(
 TICKET_INCLUDES = frozenset({"requester", "stats", "description", "company"})
 ORDER_BY = frozenset({"created_at", "due_by", "updated_at", "status"})
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+TICKET_FIELDS = frozenset(
+    "name requester_id email phone subject type status priority description responder_id "
+    "custom_fields due_by fr_due_by group_id source tags company_id product_id".split()
+)
+"""What `PUT /api/v2/tickets/{id}` takes; `POST /api/v2/tickets` also takes `cc_emails`."""
 
 
 def fd_validation(*errors: tuple[str, str, str]) -> dict[str, Any]:
@@ -122,9 +145,13 @@ class FreshdeskFake(FakeApi):
     conversations: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     unindexed: set[int] = field(default_factory=set)
     """Contacts not yet in the search index (lists and views still see them)."""
+    agents: dict[int, dict[str, Any]] = field(default_factory=dict)
+    """Agents by id; the API key's own agent (`me`) is one of them."""
+    groups: dict[int, dict[str, Any]] = field(default_factory=dict)
     denied: set[str] = field(default_factory=set)
     """Route names (`contacts`, `search`, `tickets`, `conversations`, `notes`, `create_ticket`,
-    `create_contact`, `companies`, `me`) this agent may not use: 403 access_denied."""
+    `update_ticket`, `create_contact`, `companies`, `me`, `agents`, `groups`) this agent may
+    not use: 403 access_denied."""
     limit: int = 700
     used: int = 0
     retry_after: int = 37
@@ -155,8 +182,14 @@ class FreshdeskFake(FakeApi):
                 "updated_at": "2026-10-01T10:00:00Z",
             },
         }
+        self.agents.setdefault(self.me["id"], self.me)
         r = self.route
         r("GET", r"/api/v2/agents/me", self._me)
+        r("GET", r"/api/v2/agents", self._list_agents)
+        r("GET", r"/api/v2/agents/(\d+)", self._agent)
+        r("GET", r"/api/v2/groups", self._list_groups)
+        r("GET", r"/api/v2/groups/(\d+)", self._group)
+        r("PUT", r"/api/v2/tickets/(\d+)", self._update_ticket)
         r("GET", r"/api/v2/contacts", self._list_contacts)
         r("GET", r"/api/v2/contacts/(\d+)", self._contact)
         r("POST", r"/api/v2/contacts", self._create_contact)
@@ -260,6 +293,32 @@ class FreshdeskFake(FakeApi):
         if not indexed:
             self.unindexed.add(contact_id)
         return contact_id
+
+    def add_agent(self, agent_id: int, name: str, email: str) -> int:
+        """An agent of the account, shaped like `GET /api/v2/agents/{id}`."""
+        self.agents[agent_id] = {
+            **{k: v for k, v in self.me.items() if k != "contact"},
+            "id": agent_id,
+            "last_active_at": "2026-12-01T09:00:00Z",
+            "available_since": None,
+            "contact": {**self.me["contact"], "name": name, "email": email, "job_title": None},
+        }
+        return agent_id
+
+    def add_group(self, group_id: int, name: str, agent_ids: Iterable[int] = ()) -> int:
+        """A group of agents, shaped like `GET /api/v2/groups/{id}`."""
+        self.groups[group_id] = {
+            "id": group_id,
+            "name": name,
+            "description": f"{name} team",
+            "escalate_to": None,
+            "unassigned_for": "30m",
+            "business_hour_id": None,
+            "created_at": "2023-01-05T10:00:00Z",
+            "updated_at": "2026-10-01T10:00:00Z",
+            "agent_ids": list(agent_ids),
+        }
+        return group_id
 
     def add_company(self, company_id: int, name: str, **custom_fields: Any) -> int:
         self.companies[company_id] = {
@@ -368,6 +427,71 @@ class FreshdeskFake(FakeApi):
 
     def _me(self, call: Call, _: re.Match[str]) -> Resp:
         return self._denied("me") or Resp(200, self.me)
+
+    def _list_agents(self, call: Call, _: re.Match[str]) -> Resp:
+        if denied := self._denied("agents"):
+            return denied
+        allowed = {"email", "mobile", "phone", "state", "page", "per_page"}
+        if unknown := sorted(set(call.params) - allowed):
+            return _bad_field(unknown[0])
+        found = [
+            a
+            for a in sorted(self.agents.values(), key=lambda a: a["id"])
+            if all(
+                a["contact"].get(k) == call.params[k]
+                for k in ("email", "mobile", "phone")
+                if k in call.params
+            )
+        ]
+        return self._page(call, found)
+
+    def _agent(self, call: Call, match: re.Match[str]) -> Resp:
+        if denied := self._denied("agents"):
+            return denied
+        agent = self.agents.get(int(match.group(1)))
+        return Resp(200, agent) if agent else Resp(404)
+
+    def _list_groups(self, call: Call, _: re.Match[str]) -> Resp:
+        if denied := self._denied("groups"):
+            return denied
+        if unknown := sorted(set(call.params) - {"page", "per_page"}):
+            return _bad_field(unknown[0])
+        return self._page(call, sorted(self.groups.values(), key=lambda g: g["id"]))
+
+    def _group(self, call: Call, match: re.Match[str]) -> Resp:
+        if denied := self._denied("groups"):
+            return denied
+        group = self.groups.get(int(match.group(1)))
+        return Resp(200, group) if group else Resp(404)
+
+    def _update_ticket(self, call: Call, match: re.Match[str]) -> Resp:
+        if denied := self._denied("update_ticket"):
+            return denied
+        ticket = self.tickets.get(int(match.group(1)))
+        if ticket is None:
+            return Resp(404)
+        body = call.json or {}
+        if unknown := sorted(set(body) - TICKET_FIELDS):
+            return _bad_field(unknown[0])
+        errors = []
+        for key, known, what in (
+            ("responder_id", self.agents, "agent"),
+            ("group_id", self.groups, "group"),
+        ):
+            value = body.get(key)
+            if key not in body or value is None:
+                continue
+            if not isinstance(value, int) or isinstance(value, bool):
+                errors.append((key, "It should be a/an Positive Integer", "datatype_mismatch"))
+            elif value not in known:
+                errors.append(
+                    (key, f"There is no {what} matching the given {key}", "invalid_value")
+                )
+        if errors:
+            return Resp(400, fd_validation(*errors))
+        ticket.update(body)
+        ticket["updated_at"] = iso(NOW, millis=False)
+        return Resp(200, dict(ticket))
 
     def _list_contacts(self, call: Call, _: re.Match[str]) -> Resp:
         if denied := self._denied("contacts"):
@@ -630,27 +754,7 @@ class FreshdeskFake(FakeApi):
         if denied := self._denied("create_ticket"):
             return denied
         body = call.json or {}
-        allowed = {
-            "name",
-            "requester_id",
-            "email",
-            "phone",
-            "subject",
-            "type",
-            "status",
-            "priority",
-            "description",
-            "responder_id",
-            "cc_emails",
-            "custom_fields",
-            "due_by",
-            "fr_due_by",
-            "group_id",
-            "source",
-            "tags",
-            "company_id",
-        }
-        if unknown := sorted(set(body) - allowed):
+        if unknown := sorted(set(body) - (TICKET_FIELDS | {"cc_emails"})):
             return _bad_field(unknown[0])
         errors = []
         status, priority, source = (

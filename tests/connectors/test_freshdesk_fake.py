@@ -181,3 +181,50 @@ def test_notes_default_private_and_tickets_validate(api: FreshdeskFake) -> None:
         duplicate = http.post("/api/v2/contacts", json={"name": "M", "email": "mg@home.example"})
         assert duplicate.status_code == 409
         assert duplicate.json()["errors"][0]["additional_info"] == {"user_id": 1}
+
+
+def test_agents_and_groups_are_listed_paged_and_read_one_by_one(api: FreshdeskFake) -> None:
+    api.add_agent(77000002, "Priya Shah", "priya@acme.example")
+    for n in range(3):
+        api.add_group(41000001 + n, f"Group {n}", [77000002])
+    with client(api) as http:
+        agents = http.get("/api/v2/agents").json()
+        assert ids(agents) == [77000001, 77000002]
+        assert agents[1]["contact"]["name"] == "Priya Shah" and "ticket_scope" in agents[1]
+        assert http.get("/api/v2/agents/77000002").json()["contact"]["email"] == (
+            "priya@acme.example"
+        )
+        assert http.get("/api/v2/agents/99").status_code == 404
+        page = http.get("/api/v2/groups", params={"per_page": 2})
+        assert ids(page.json()) == [41000001, 41000002] and 'rel="next"' in page.headers["Link"]
+        group = http.get("/api/v2/groups/41000003").json()
+        assert group["name"] == "Group 2" and group["agent_ids"] == [77000002]
+
+
+def test_agents_and_groups_need_admin_privileges(api: FreshdeskFake) -> None:
+    api.denied |= {"agents", "groups"}
+    with client(api) as http:
+        for path in ("/api/v2/agents", "/api/v2/agents/77000001", "/api/v2/groups"):
+            answer = http.get(path)
+            assert answer.status_code == 403 and answer.json()["code"] == "access_denied"
+        assert http.get("/api/v2/agents/me").status_code == 200  # any agent may read itself
+
+
+def test_update_ticket_changes_only_what_is_sent_and_checks_ids(api: FreshdeskFake) -> None:
+    api.add_group(41000001, "Billing")
+    api.add_ticket(10, 1, "Invoice", 2)
+    with client(api) as http:
+        done = http.put("/api/v2/tickets/10", json={"group_id": 41000001})
+        assert done.status_code == 200 and done.json()["group_id"] == 41000001
+        assert done.json()["responder_id"] == 77000001 and done.json()["subject"] == "Invoice"
+        bad = http.put("/api/v2/tickets/10", json={"responder_id": 5, "group_id": 9})
+        assert bad.status_code == 400
+        assert {e["field"] for e in bad.json()["errors"]} == {"responder_id", "group_id"}
+        assert (
+            http.put("/api/v2/tickets/10", json={"note": "x"}).json()["errors"][0]["code"]
+            == "invalid_field"
+        )
+        assert http.put("/api/v2/tickets/99", json={"group_id": 41000001}).status_code == 404
+    api.denied.add("update_ticket")
+    with client(api) as http:
+        assert http.put("/api/v2/tickets/10", json={"group_id": 41000001}).status_code == 403

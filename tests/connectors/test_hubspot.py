@@ -28,6 +28,7 @@ from cx_tui.connectors.hubspot import search as hubspot_search
 from cx_tui.connectors.registry import connector_class
 from cx_tui.identity import PhoneQuery, Query, QueryKind, parse_query
 from cx_tui.models import (
+    CallLog,
     Channel,
     ContactKind,
     ContactPoint,
@@ -39,7 +40,14 @@ from cx_tui.models import (
     TargetKind,
     TicketStatus,
 )
-from tests.connectors.vendor_fakes import HUBSPOT_TOKEN, HubSpotFake, Resp, ago, hs_error
+from tests.connectors.vendor_fakes import (
+    HUBSPOT_TOKEN,
+    HubSpotFake,
+    LocalServer,
+    Resp,
+    ago,
+    hs_error,
+)
 
 NAME = "Acme HubSpot"
 KEY = "0b7e4c2a-5d2f-4f57-9a0c-3c1f7d2e9b41"
@@ -654,29 +662,45 @@ async def test_bad_notes_are_refused_before_sending(
     assert words in caught.value.message and fake.calls == []
 
 
-async def test_a_call_log_is_a_call_engagement_with_outcome_and_duration(
+# Call logs: a call engagement with the account's call outcome (`hs_call_disposition`, from
+# `GET /calling/v1/dispositions`, read once).
+
+KEYS = (KEY, "5e0f4a8b-3c1d-4e2f-9a7b-6c5d4e3f2a1b", "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d")
+CONNECTED = "f240bbac-87c9-4f6e-bf70-924b57d47db7"
+LEFT_VOICEMAIL = "b2cf5968-551e-4856-9783-52b3da59a7d0"
+OUTCOMES = r"/calling/v1/dispositions$"
+CALLS = r"/crm/v3/objects/calls$"
+
+
+def posted(fake: HubSpotFake) -> list[dict[str, Any]]:
+    """The properties of every call engagement created."""
+    return [c.json["properties"] for c in fake.calls_to("POST", CALLS)]
+
+
+async def test_a_call_log_is_a_call_engagement_with_the_accounts_outcome(
     connector: HubSpotConnector, fake: HubSpotFake
 ) -> None:
     at = datetime(2026, 11, 22, 14, 30, 5, tzinfo=UTC)
-    receipt = await connector.add_call(
-        person_target(),
-        body="Router fixed after reset",
-        duration_s=125.4,
+    call = CallLog(
+        "Router fixed after reset",
         direction="inbound",
-        disposition="Connected",
-        at=at,
-        idempotency_key=KEY,
+        duration_s=125.4,
+        outcome="Connected",
+        started=at,
     )
-    [post] = fake.calls_to("POST", r"/crm/v3/objects/calls$")
+    receipt = await connector.add_call(person_target(), call, key=KEY)
+    [post] = fake.calls_to("POST", CALLS)
     assert post.json == {
         "properties": {
             "hs_call_status": "COMPLETED",
             "hs_call_direction": "INBOUND",
             "hs_call_title": "Inbound call",
             "hs_call_duration": "125400",
-            "hs_call_disposition": "f240bbac-87c9-4f6e-bf70-924b57d47db7",
             "hs_timestamp": "2026-11-22T14:30:05.000Z",
-            "hs_call_body": f"<p>Router fixed after reset</p><p>cx-tui:{KEY}</p>",
+            "hs_call_body": (
+                f"<p>Router fixed after reset<br>Outcome: Connected</p><p>cx-tui:{KEY}</p>"
+            ),
+            "hs_call_disposition": CONNECTED,
         },
         "associations": [
             {
@@ -686,24 +710,136 @@ async def test_a_call_log_is_a_call_engagement_with_outcome_and_duration(
         ],
     }
     assert receipt.ref.record_id.startswith("call-")
-    again = await connector.add_call(
-        person_target(), body="Router fixed after reset", idempotency_key=KEY
+    again = await connector.add_call(person_target(), CallLog("Router fixed after reset"), key=KEY)
+    assert again.duplicate and len(fake.calls_to("POST", CALLS)) == 1
+
+
+@pytest.mark.parametrize(
+    ("outcome", "expected"),
+    [
+        ("left VOICEMAIL", LEFT_VOICEMAIL),
+        ("  Left   voicemail ", LEFT_VOICEMAIL),
+        ("left_voicemail", LEFT_VOICEMAIL),
+        (LEFT_VOICEMAIL, LEFT_VOICEMAIL),
+        ("Callback requested", "c0ffee00-1111-4222-8333-444455556666"),
+    ],
+)
+async def test_the_outcome_takes_the_id_whose_label_it_spells(
+    connector: HubSpotConnector, fake: HubSpotFake, outcome: str, expected: str
+) -> None:
+    # A custom outcome of this account: its id comes from the account, not from cx-tui.
+    fake.call_outcomes.append(
+        {"id": "c0ffee00-1111-4222-8333-444455556666", "label": "Callback requested"}
     )
-    assert again.duplicate and len(fake.calls_to("POST", r"/crm/v3/objects/calls$")) == 1
+    await connector.add_call(person_target(), CallLog("Rang", outcome=outcome), key=KEY)
+    [props] = posted(fake)
+    assert props["hs_call_disposition"] == expected
 
 
-async def test_an_unknown_outcome_is_kept_in_the_call_body(
+@pytest.mark.parametrize(
+    ("outcome", "expected"),
+    [("Voicemail left", LEFT_VOICEMAIL), ("Resolved", CONNECTED), ("Escalated", CONNECTED)],
+)
+async def test_cx_tuis_default_outcomes_take_hubspots_default_labels(
+    connector: HubSpotConnector, fake: HubSpotFake, outcome: str, expected: str
+) -> None:
+    await connector.add_call(person_target(), CallLog("Rang", outcome=outcome), key=KEY)
+    [props] = posted(fake)
+    assert props["hs_call_disposition"] == expected
+    assert f"Outcome: {outcome}" in props["hs_call_body"]
+
+
+async def test_an_unknown_outcome_is_only_text_in_the_body(
     connector: HubSpotConnector, fake: HubSpotFake
 ) -> None:
     await connector.add_call(
-        person_target(), body="Rang", disposition="gatekeeper  blocked", idempotency_key=KEY
+        person_target(), CallLog("Rang", outcome="gatekeeper  blocked"), key=KEY
     )
-    [post] = fake.calls_to("POST", r"/crm/v3/objects/calls$")
-    assert "hs_call_disposition" not in post.json["properties"]
-    assert (
-        post.json["properties"]["hs_call_body"]
-        == f"<p>Rang<br>Outcome: gatekeeper blocked</p><p>cx-tui:{KEY}</p>"
-    )
+    [props] = posted(fake)
+    assert "hs_call_disposition" not in props
+    assert props["hs_call_body"] == f"<p>Rang<br>Outcome: gatekeeper blocked</p><p>cx-tui:{KEY}</p>"
+    assert len(fake.calls_to("GET", OUTCOMES)) == 1
+
+
+async def test_a_call_without_an_outcome_reads_no_outcomes(
+    connector: HubSpotConnector, fake: HubSpotFake
+) -> None:
+    await connector.add_call(person_target(), CallLog("Rang", direction="outbound"), key=KEY)
+    [props] = posted(fake)
+    assert "hs_call_disposition" not in props and fake.calls_to("GET", OUTCOMES) == []
+
+
+async def test_the_outcomes_are_read_once_across_three_calls(
+    connector: HubSpotConnector, fake: HubSpotFake
+) -> None:
+    for key, outcome in zip(KEYS, ("Connected", "busy", "went to IVR"), strict=True):
+        await connector.add_call(person_target(), CallLog("Rang", outcome=outcome), key=key)
+    assert len(fake.calls_to("GET", OUTCOMES)) == 1
+    assert [p.get("hs_call_disposition") for p in posted(fake)] == [
+        CONNECTED,
+        "9d9162e7-6cf3-4944-bf63-4dff82258764",
+        None,
+    ]
+
+
+async def test_calls_sent_side_by_side_read_the_outcomes_once(fake: HubSpotFake) -> None:
+    # Over real HTTP, with the outcomes answer held back, so the three calls overlap.
+    slow = Resp(200, [{"id": CONNECTED, "label": "Connected"}], delay=0.3)
+    fake.override("GET", OUTCOMES, slow)
+    with LocalServer(fake) as server:
+        connector = HubSpotConnector(
+            NAME, {"default_region": "US", "base_url": server.base_url}, HUBSPOT_TOKEN
+        )
+        try:
+            await asyncio.gather(
+                *(
+                    connector.add_call(person_target(), CallLog("Rang", outcome="Connected"), key=k)
+                    for k in KEYS
+                )
+            )
+        finally:
+            await connector.aclose()
+    assert len(fake.calls_to("GET", OUTCOMES)) == 1
+    assert [p["hs_call_disposition"] for p in posted(fake)] == [CONNECTED] * 3
+
+
+async def test_a_token_without_the_scope_still_logs_the_call_and_stops_asking(
+    connector: HubSpotConnector, fake: HubSpotFake
+) -> None:
+    fake.scopes.remove("crm.objects.contacts.read")
+    for key in KEYS[:2]:
+        receipt = await connector.add_call(
+            person_target(), CallLog("Rang", outcome="Connected"), key=key
+        )
+        assert receipt.ref.record_id.startswith("call-")
+    first, second = posted(fake)
+    assert "hs_call_disposition" not in first and "hs_call_disposition" not in second
+    assert first["hs_call_body"] == f"<p>Rang<br>Outcome: Connected</p><p>cx-tui:{KEY}</p>"
+    # A 403 will not change with the same token: asked once, not on every call.
+    [refused] = fake.calls_to("GET", OUTCOMES)
+    assert refused.headers["authorization"] == f"Bearer {HUBSPOT_TOKEN}"
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        Resp(500, hs_error("internal error", "INTERNAL_ERROR")),
+        Resp(200, {"results": []}),  # not the documented bare array
+    ],
+    ids=["500", "wrong-shape"],
+)
+async def test_a_failing_outcomes_read_still_logs_the_call_and_is_asked_again(
+    connector: HubSpotConnector, fake: HubSpotFake, waits: list[float], failure: Resp
+) -> None:
+    fake.override("GET", OUTCOMES, failure)
+    await connector.add_call(person_target(), CallLog("Rang", outcome="Connected"), key=KEYS[0])
+    fake.clear_overrides()
+    await connector.add_call(person_target(), CallLog("Rang", outcome="Connected"), key=KEYS[1])
+    first, second = posted(fake)
+    assert "hs_call_disposition" not in first
+    assert first["hs_call_body"] == f"<p>Rang<br>Outcome: Connected</p><p>cx-tui:{KEYS[0]}</p>"
+    # An outage passes: the next call log asks again, and gets it.
+    assert second["hs_call_disposition"] == CONNECTED
 
 
 async def test_create_person_posts_a_contact(
@@ -789,6 +925,18 @@ async def test_rate_limited_search_reports_when_to_come_back(
     with pytest.raises(RateLimited) as caught:
         await connector.find_people(q("maria.gonzalez@example.com"))
     assert caught.value.retry_after == 30.0
+
+
+async def test_check_names_the_scope_call_outcomes_need(
+    connector: HubSpotConnector, fake: HubSpotFake
+) -> None:
+    # `GET /calling/v1/dispositions` needs crm.objects.contacts.read, as the lookups do.
+    fake.scopes = ["crm.objects.contacts.write", "tickets"]
+    result = await connector.check()
+    assert (
+        "cannot find people or set call outcomes: the token lacks the "
+        "crm.objects.contacts.read scope"
+    ) in result.details
 
 
 async def test_a_malformed_search_answer_is_a_bad_response(

@@ -17,7 +17,7 @@ from cx_tui.connectors.base import Capability, InvalidInput, Unsupported
 from cx_tui.connectors.hubspot import HubSpotConnector
 from cx_tui.connectors.zendesk import MAX_SUBJECT, ZendeskConnector
 from cx_tui.identity import parse_query
-from cx_tui.models import NoteTarget, SourceRef, TargetKind, TicketStatus
+from cx_tui.models import CallLog, NoteTarget, SourceRef, TargetKind, TicketStatus
 from cx_tui.store import ItemState, Store
 from tests.connectors.vendor_fakes import (
     HUBSPOT_TOKEN,
@@ -170,7 +170,7 @@ async def test_hubspot_refuses_a_new_ticket_and_writes_nothing(
     assert "cannot open HubSpot tickets" in caught.value.message
     # A call log to a new ticket falls back to a note in the outbox: refused the same way.
     with pytest.raises(Unsupported):
-        await hubspot.add_call(target, body=NOTE, idempotency_key=KEY)
+        await hubspot.add_call(target, CallLog(NOTE), key=KEY)
     assert hubspot_api.calls == []
 
 

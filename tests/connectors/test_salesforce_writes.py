@@ -10,7 +10,7 @@ from cx_tui.connectors.base import InvalidInput, RateLimited, Unsupported
 from cx_tui.connectors.kit import limiter
 from cx_tui.connectors.salesforce import SalesforceConnector
 from cx_tui.identity import parse_query
-from cx_tui.models import ContactKind, ContactPoint, NoteTarget, SourceRef, TargetKind
+from cx_tui.models import CallLog, ContactKind, ContactPoint, NoteTarget, SourceRef, TargetKind
 from tests.connectors.salesforce_fake import CLIENT_ID, CLIENT_SECRET, SalesforceFake
 
 BASE = "https://acme.my.salesforce.com"
@@ -85,15 +85,10 @@ async def test_note_on_a_case_is_an_internal_case_comment() -> None:
 async def test_call_log_is_a_call_task_found_by_call_object() -> None:
     api, sf, contact, _, _ = setup()
     at = datetime(2026, 11, 22, 14, 30, tzinfo=UTC)
-    kwargs = {
-        "body": "Billing question",
-        "duration_s": 245.4,
-        "direction": "inbound",
-        "disposition": "Resolved",
-        "at": at,
-        "idempotency_key": KEY,
-    }
-    receipt = await sf.add_call(target(TargetKind.PERSON, contact), **kwargs)  # type: ignore[arg-type]
+    call = CallLog(
+        "Billing question", direction="inbound", duration_s=245.4, outcome="Resolved", started=at
+    )
+    receipt = await sf.add_call(target(TargetKind.PERSON, contact), call, key=KEY)
     assert creates(api, "Task") == [
         {
             "WhoId": contact,
@@ -109,7 +104,7 @@ async def test_call_log_is_a_call_task_found_by_call_object() -> None:
             "CallDisposition": "Resolved",
         }
     ]
-    again = await sf.add_call(target(TargetKind.PERSON, contact), **kwargs)  # type: ignore[arg-type]
+    again = await sf.add_call(target(TargetKind.PERSON, contact), call, key=KEY)
     assert again.duplicate and again.ref.record_id == receipt.ref.record_id
     assert api.calls_to("GET", r"/query")[0].params["q"] == (
         f"SELECT Id, CallObject, CreatedDate FROM Task WHERE CallObject = '{MARK}' LIMIT 1"

@@ -223,6 +223,15 @@ def hs_error(message: str, category: str, **extra: Any) -> dict[str, Any]:
 
 
 ENGAGEMENTS = frozenset({"notes", "calls", "emails", "tasks", "meetings"})
+HS_CALL_OUTCOMES = (
+    ("9d9162e7-6cf3-4944-bf63-4dff82258764", "Busy"),
+    ("f240bbac-87c9-4f6e-bf70-924b57d47db7", "Connected"),
+    ("a4c4c377-d246-4b32-a13b-75a56a4cd0ff", "Left live message"),
+    ("b2cf5968-551e-4856-9783-52b3da59a7d0", "Left voicemail"),
+    ("73a0d17f-1163-4015-bdd5-ec830791da20", "No answer"),
+    ("17b47fee-58de-441e-a44c-c6300d46f273", "Wrong number"),
+)
+"""HubSpot's default call outcomes (id, label), as every portal starts with them."""
 
 
 def hs_record(
@@ -268,6 +277,10 @@ class HubSpotFake(FakeApi):
         ]
         self.schema: dict[str, set[str]] = {}
         self.schema_denied: set[str] = set()
+        self.call_outcomes: list[dict[str, str]] = [
+            {"id": i, "label": label} for i, label in HS_CALL_OUTCOMES
+        ]
+        """`GET /calling/v1/dispositions`: the portal's call outcomes (custom ones added)."""
         self._ids = itertools.count(90_001)
         r = self.route
         r("POST", r"/crm/v3/objects/contacts/search", self._search)
@@ -278,6 +291,7 @@ class HubSpotFake(FakeApi):
         r("POST", r"/crm/v4/associations/(\w+)/(\w+)/batch/read", self._batch_assoc)
         r("POST", r"/crm/v3/objects/(\w+)/batch/read", self._batch)
         r("GET", r"/crm/v3/pipelines/tickets", self._pipelines)
+        r("GET", r"/calling/v1/dispositions", self._call_outcomes)
         r("GET", r"/crm/v3/owners/?$", self._owner_list)
         r("GET", r"/crm/v3/owners/(\d+)", self._owner)
         r("GET", r"/crm/v3/properties/(\w+)/([\w-]+)", self._property)
@@ -580,6 +594,25 @@ class HubSpotFake(FakeApi):
             },
         )
 
+    def _call_outcomes(self, call: Call, _: re.Match[str]) -> Resp:
+        """The legacy engagements endpoint: a bare JSON array of `{"id", "label"}` (it needs
+        `crm.objects.contacts.read`)."""
+        if "crm.objects.contacts.read" not in self.scopes:
+            return Resp(
+                403,
+                hs_error(
+                    "This app hasn't been granted all required scopes to make this call.",
+                    "MISSING_SCOPES",
+                    errors=[
+                        {
+                            "message": "One or more of the following scopes are required.",
+                            "context": {"requiredGranularScopes": ["crm.objects.contacts.read"]},
+                        }
+                    ],
+                ),
+            )
+        return Resp(200, [dict(outcome) for outcome in self.call_outcomes])
+
     def _owner_list(self, call: Call, _: re.Match[str]) -> Resp:
         limit = int(call.params.get("limit", 100))
         start = int(call.params.get("after", 0))
@@ -878,6 +911,7 @@ class ZendeskFake(FakeApi):
         created: str | None = None,
         updated: str | None = None,
         submitter_id: int | None = None,
+        ticket_type: str = "incident",
     ) -> None:
         self.tickets[ticket_id] = {
             "id": ticket_id,
@@ -886,7 +920,7 @@ class ZendeskFake(FakeApi):
             "via": {"channel": channel, "source": {"from": {}, "to": {}, "rel": None}},
             "created_at": created or ago(days=3),
             "updated_at": updated or ago(hours=2),
-            "type": "incident",
+            "type": ticket_type,
             "subject": subject,
             "raw_subject": subject,
             "description": "",
@@ -952,9 +986,10 @@ class ZendeskFake(FakeApi):
                 for t in self.tickets.values()
                 if all(_ticket_term(t, x) for x in terms if not x.startswith("type:"))
             ]
-            if call.params.get("sort_by") == "updated_at":
+            sort_by = call.params.get("sort_by")
+            if sort_by in ("updated_at", "created_at"):
                 pool.sort(
-                    key=lambda t: t["updated_at"],
+                    key=lambda t: t[sort_by],
                     reverse=call.params.get("sort_order", "desc") == "desc",
                 )
         else:
@@ -1271,6 +1306,13 @@ def _ticket_term(ticket: Mapping[str, Any], term: str) -> bool:
 
     if term.startswith("requester:"):
         return str(ticket["requester_id"]) == term.split(":", 1)[1]
+    if term.startswith("tags:"):  # one tag, exactly as stored
+        return term[5:] in ticket["tags"]
+    if term.startswith("ticket_type:"):
+        return bool(ticket["type"] == term[12:])
+    if relative := re.fullmatch(r"created>(\d+)hours", term):
+        # Relative times count back from now: created within the last N hours.
+        return ticket["created_at"] > iso(NOW - timedelta(hours=int(relative.group(1))))
     if term.startswith("status<"):
         return rank(ticket["status"]) < order.index(term[7:])
     if term.startswith("status>"):

@@ -18,8 +18,8 @@ from cx_tui.models import (
     TargetKind,
     Ticket,
     TicketStatus,
+    codec,
 )
-from cx_tui.team import codec
 from tests.team.agents import NAME, PHONE, agent, hubspot_fake, searches
 from tests.team.conftest import RedisServer
 

@@ -87,20 +87,22 @@ async def slow_proxy(port: int, delay: float) -> AsyncIterator[int]:
         server.close()
 
 
-async def test_a_slow_redis_is_left_within_200_ms(redis_server: RedisServer) -> None:
-    async with slow_proxy(redis_server.port, delay=1.0) as port:
+async def test_a_slow_redis_is_left_without_waiting_for_it(redis_server: RedisServer) -> None:
+    # Redis answers only after 3 s; the 100 ms budget gives up long before. The bound is the
+    # proxy's delay, not a speed goal, so a loaded machine does not fail it.
+    async with slow_proxy(redis_server.port, delay=3.0) as port:
         team = TeamRedis(TeamSettings(f"redis://127.0.0.1:{port}/0", "slow"), None)
         limiter = TeamLimiter(("hubspot", "h", "f"), 5, 1.0, label="HubSpot", team=team)
         started = time.perf_counter()
         await limiter.acquire(LOOKUP)
-        assert time.perf_counter() - started < 0.2
+        assert time.perf_counter() - started < 1.5
         assert not team.health.online and "did not answer within 100 ms" in team.health.reason
 
         fake = hubspot_fake()
         one = agent(f"redis://127.0.0.1:{port}/0", fake, timeout=0.1)
         started = time.perf_counter()
         profile = await one.engine.lookup(parse_query(PHONE, "US"))
-        assert profile.matches and time.perf_counter() - started < 0.2
+        assert profile.matches and time.perf_counter() - started < 1.5
 
 
 @pytest.fixture(scope="module")

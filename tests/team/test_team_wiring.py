@@ -9,6 +9,7 @@ import pytest
 from cx_tui.config import ConfigError, load_config
 from cx_tui.connectors.kit import limiter as kit_limiter
 from cx_tui.sources import build_engine
+from cx_tui.store import Store
 from cx_tui.team import wiring
 from cx_tui.team.limiter import TeamLimiter
 from cx_tui.team.source import SharedSource, TeamResultCache
@@ -52,10 +53,14 @@ async def test_with_team_the_engine_shares_limiters_and_cache(
     text = f'[team]\nredis_url = "{redis_server.url}"\nnamespace = "acme-support"\n' + HUBSPOT
     config = load_config(write(tmp_path, text))
     assert config.team is not None and config.team.namespace == "acme-support"
-    engine = build_engine(config, env={"CX_TUI_SECRET_ACME_HUBSPOT": HUBSPOT_TOKEN})
+    with Store(tmp_path / "state.db") as store:
+        engine = build_engine(
+            config, env={"CX_TUI_SECRET_ACME_HUBSPOT": HUBSPOT_TOKEN}, cache_rows=store
+        )
     [source] = engine.connectors
     assert isinstance(source, SharedSource) and source.name == "Acme HubSpot"
     assert isinstance(engine.cache, TeamResultCache)
+    assert engine.cache.rows is store  # the store stays behind it, for a restart offline
     assert all(isinstance(v, TeamLimiter) for v in kit_limiter._LIMITERS.values())
     lines = await wiring.report()
     assert lines[0].startswith("Team: Redis at 127.0.0.1:")

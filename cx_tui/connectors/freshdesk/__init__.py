@@ -16,7 +16,8 @@ sources.
 | `search` | the contact filters and filter-language search; confirming contacts |
 | `records` | Freshdesk JSON → people, companies, tickets, comments, activity; deep links |
 | `details` | company, tickets open first, open tickets' conversations, started early |
-| `writes` | private notes and new tickets with a delivery marker; new contacts |
+| `owners` | the tickets' agents and groups, named from the account's directory |
+| `writes` | private notes and new tickets with a delivery marker; new contacts; hand-offs |
 | `admin` | `cx-tui connectors`: the agent, its ticket scope, the budget |
 | `connector` | `FreshdeskConnector`, the parts put together |
 """

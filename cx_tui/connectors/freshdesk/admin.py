@@ -15,11 +15,14 @@ TICKET_SCOPES: Final[Mapping[int, str]] = {
     3: "own tickets",
 }
 """An agent's `ticket_scope`: global, group or restricted access."""
+NAME_PRIVILEGES: Final[Mapping[str, str]] = {"agents": "manage_users", "groups": "admin_tasks"}
+"""Who may list a ticket's owners (helpkit config/privileges.rb; `owners.py`)."""
 TICKET_WORK: Final = Capability.TICKETS | Capability.TICKET_NOTES | Capability.CREATE_TICKET
 
 
 class FreshdeskAdmin(FreshdeskAccount):
-    """The template's `check()` steps: `GET /api/v2/agents/me`, then one ticket listing."""
+    """The template's `check()` steps: `GET /api/v2/agents/me`, then one ticket listing and
+    one agent and group listing (may the key name ticket owners?)."""
 
     async def check_identity(self, report: CheckReport) -> None:
         try:
@@ -60,6 +63,16 @@ class FreshdeskAdmin(FreshdeskAccount):
         except ConnectorError as error:
             report.details.append(f"listing tickets failed: {error.message}")
         report.capabilities = allowed
+        for kind, privilege in NAME_PRIVILEGES.items():
+            try:
+                await self._get(f"/api/v2/{kind}", BACKGROUND, per_page=1)
+            except AuthError:
+                report.details.append(
+                    f"may not read {kind} (Freshdesk privilege {privilege}): tickets show no "
+                    f"{kind[:-1]} names"
+                )
+            except ConnectorError as error:
+                report.details.append(f"reading {kind} failed: {error.message}")
         budget = self.budget.describe()
         if budget:
             report.details.append(budget)

@@ -36,7 +36,15 @@ class FreshdeskConnector(FreshdeskLookup, FreshdeskDetails, FreshdeskWrites, Fre
     search index, which Freshdesk says lags), so a committed note shows at once; 10 s covers a
     write still being committed when its answer was lost."""
     capabilities: ClassVar[Capability] = (
-        Capability.LOOKUP_PHONE | Capability.LOOKUP_EMAIL | Capability.CREATE_CONTACT | TICKET_WORK
+        Capability.LOOKUP_PHONE
+        | Capability.LOOKUP_EMAIL
+        | Capability.CREATE_CONTACT
+        | Capability.ASSIGN
+        | TICKET_WORK
     )
     options: ClassVar[tuple[Option, ...]] = OPTIONS
+    no_recent_count: ClassVar[str] = (
+        "its ticket search compares created_at by day only (created_at:>'YYYY-MM-DD'), so a "
+        "last-hour count would read a whole day of tickets per tag"
+    )
     unsupported_targets: ClassVar[dict[TargetKind, str]] = {TargetKind.PERSON: NO_PERSON_NOTES}

@@ -12,6 +12,9 @@ first answers already name):
 3. the conversations of the open, pending and on-hold tickets (10 at most, paginated):
    private notes are "already tried". For an email this is step 2.
 
+The names of the tickets' agents and groups (`owners.py`) are read beside step 2 (the account's
+directory, once for all candidates) and, for an id it lacks, beside step 3.
+
 Resolved and closed tickets are listed (20 at most) without their conversations. `due_by` and
 `fr_due_by` give the SLA due time. A contact whose details were not started by a lookup (a
 cached match) costs two round trips: its record beside its tickets, then the rest.
@@ -22,18 +25,20 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from cx_tui.connectors.base import ConnectorError, NotFound
 from cx_tui.connectors.freshdesk import records
-from cx_tui.connectors.freshdesk.account import FreshdeskAccount, Page
+from cx_tui.connectors.freshdesk.account import Page
 from cx_tui.connectors.freshdesk.options import (
     MAX_CLOSED_TICKETS,
     MAX_CONVERSATION_PAGES,
     MAX_OPEN_WITH_CONVERSATIONS,
     MAX_TICKET_PAGES,
 )
+from cx_tui.connectors.freshdesk.owners import FreshdeskOwners
 from cx_tui.connectors.kit import LOOKUP, expect_dict, gather_all, record_id
 from cx_tui.connectors.kit.parts import Parts, whole_source
 from cx_tui.models import Details, Interaction, Ticket
@@ -65,7 +70,7 @@ def _settle(task: asyncio.Task[Details]) -> None:
         task.exception()
 
 
-class FreshdeskDetails(FreshdeskAccount):
+class FreshdeskDetails(FreshdeskOwners):
     """`get_details`, and the details a lookup starts early."""
 
     def _prefetch(self, contact: Mapping[str, Any], tickets: Page | None) -> None:
@@ -150,13 +155,21 @@ class FreshdeskDetails(FreshdeskAccount):
                 for t in open_raw[:MAX_OPEN_WITH_CONVERSATIONS]
                 if (ticket_id := _ticket_id(t)) is not None
             ]
-            found = await gather_all(
-                *(parts.read("conversations", self.conversations(t), []) for t in chosen)
-            )
-            return [*open_raw, *closed[:MAX_CLOSED_TICKETS]], dict(zip(chosen, found, strict=True))
+            shown = [*open_raw, *closed[:MAX_CLOSED_TICKETS]]
 
-        company, (listed, convs) = await gather_all(
-            parts.read("companies", self._company(company_id, now), None), tickets()
+            async def conversations_of(ticket_id: str) -> list[dict[str, Any]]:
+                return await parts.read("conversations", self.conversations(ticket_id), [])
+
+            async def read_conversations() -> tuple[list[dict[str, Any]], ...]:
+                return await gather_all(*(conversations_of(t) for t in chosen))
+
+            found, _ = await gather_all(read_conversations(), self._name_owners(shown))
+            return shown, dict(zip(chosen, found, strict=True))
+
+        company, (listed, convs), _ = await gather_all(
+            parts.read("companies", self._company(company_id, now), None),
+            tickets(),
+            self._read_directory(),
         )
         made: list[Ticket] = []
         timeline: list[Interaction] = []
@@ -181,6 +194,7 @@ class FreshdeskDetails(FreshdeskAccount):
         None (the tickets part named) when the ticket itself is."""
         try:
             ticket = records.ticket(self.site, item, found, now)
+            ticket = replace(ticket, owners=self.owners_of(item, ticket.ref))
             return ticket, records.activity(self.site, item, ticket, found, now)
         except ConnectorError as error:
             if found:

@@ -10,7 +10,13 @@ Freshdesk has no idempotency header, so every write carries the outbox's marker 
   line), `description` (the note, marker last), `status` 2 (open), `priority` 1 (low) and
   `source` 3 (phone); the requester's 30 most recently created tickets are read first
   (`include=description`, 2 more credits) for the marker;
-- a contact is `POST /api/v2/contacts` (a 409 names the contact already holding the email).
+- a contact is `POST /api/v2/contacts` (a 409 names the contact already holding the email);
+- a hand-off (`hand_off`) assigns the ticket, `PUT /api/v2/tickets/{id}` with `group_id` or
+  `responder_id` alone, then writes the note naming them. Freshdesk has no request that does
+  both, so the order makes it exactly once: a note found with the key means the assignment was
+  made before it (nothing is sent again), and assigning the same group twice changes nothing, so
+  a retry after a lost answer is harmless. A key that may not edit ticket properties (403) gets
+  the note alone.
 
 Freshdesk keeps no notes on contacts, so a note to a person is refused with what to do.
 """
@@ -21,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from cx_tui.connectors.base import InvalidInput, new_ticket_subject
+from cx_tui.connectors.base import AuthError, InvalidInput, Unsupported, new_ticket_subject
 from cx_tui.connectors.freshdesk import records
 from cx_tui.connectors.freshdesk.account import FreshdeskAccount, Page
 from cx_tui.connectors.freshdesk.options import MAX_MARKER_PAGES, MAX_SUBJECT
@@ -29,6 +35,7 @@ from cx_tui.connectors.kit import (
     BACKGROUND,
     checked_marker,
     every_item,
+    expect_dict,
     expect_dicts,
     has_marker,
     html_to_text,
@@ -41,10 +48,12 @@ from cx_tui.connectors.kit import (
 from cx_tui.models import NoteReceipt, Person, Priority, SourceRef, TargetKind
 
 if TYPE_CHECKING:
-    from cx_tui.models import ContactPoint, NoteTarget, Ticket
+    from cx_tui.models import Assignment, ContactPoint, NoteTarget, Ticket
 
 RECENT_TICKETS: Final = 30
 """The requester's newest tickets read for a marker before a ticket is opened again."""
+ASSIGN_FIELDS: Final = {"group": "group_id", "assignee": "responder_id"}
+"""`Assignment.field` → the ticket's field in Freshdesk."""
 NO_PERSON_NOTES: Final = (
     "Freshdesk keeps no notes on contacts: add the note to one of their tickets as a private "
     "note, or open a new ticket with it."
@@ -101,6 +110,45 @@ class FreshdeskWrites(FreshdeskAccount):
         body = {"body": stored, "private": True}  # private is sent, never left to the default
         note = await self._write(f"/api/v2/tickets/{ticket_id}/notes", body, "the new note")
         return self._note_receipt(ticket_id, note)
+
+    async def hand_off(
+        self, target: NoteTarget, text: str, idempotency_key: str, assign: Assignment
+    ) -> NoteReceipt:
+        """Assign the ticket to the group (or agent), then write the private note naming
+        them; at most once per key (see the module docstring for why in that order).
+
+        Raises:
+            Unsupported: not a ticket, or this key may not assign (the outbox then writes the
+                note alone).
+            InvalidInput: the owner has no Freshdesk id.
+        """
+        if target.kind is not TargetKind.TICKET:
+            raise Unsupported("Freshdesk assigns tickets, not people.")
+        if not (assign.owner_id.isascii() and assign.owner_id.isdigit()):
+            raise InvalidInput(f"{assign.name} has no Freshdesk id to assign the ticket to.")
+        stored = self.stored_note(target, text, idempotency_key)
+        found = await self.find_marker(target, idempotency_key)
+        if found is not None:
+            return found
+        ticket_id = self.own_record(target.ref, "ticket")
+        fields = {ASSIGN_FIELDS[assign.field]: int(assign.owner_id)}
+        try:
+            reply = await self._client().request(
+                "PUT",
+                f"/api/v2/tickets/{ticket_id}",
+                json_body=fields,
+                limiter=self._limiter,
+                policy=BACKGROUND,
+                safe=True,  # setting the same field twice changes nothing
+            )
+        except AuthError as error:
+            if error.status != 403:
+                raise
+            raise Unsupported(
+                f"{self.name} may not assign tickets with this API key: {error.message}"
+            ) from error
+        expect_dict(reply.data, "Freshdesk", "the updated ticket")
+        return await self.write_note(target, stored, idempotency_key)
 
     def _note_receipt(
         self, ticket_id: str, note: Mapping[str, Any], *, duplicate: bool = False

@@ -12,7 +12,7 @@ from cx_tui.connectors.hubspot.account import HubSpotAccount
 from cx_tui.connectors.kit import BACKGROUND, CheckFailed, CheckReport, text_or_none
 
 NEEDED_SCOPES: Final[Mapping[str, str]] = {
-    "crm.objects.contacts.read": "find people",
+    "crm.objects.contacts.read": "find people or set call outcomes",
     "crm.objects.contacts.write": "write notes and call logs",
     "crm.objects.companies.read": "show companies",
     "tickets": "show tickets",

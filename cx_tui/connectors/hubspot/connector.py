@@ -38,4 +38,7 @@ class HubSpotConnector(HubSpotLookup, HubSpotDetails, HubSpotWrites, HubSpotAdmi
     search and, failing it, every associated note read back (`hubspot.markers`)."""
     capabilities: ClassVar[Capability] = CAPABILITIES
     options: ClassVar[tuple[Option, ...]] = OPTIONS
+    no_recent_count: ClassVar[str] = (
+        "a CRM here: cx-tui reads no ticket tags from it (they are counted in the helpdesk)"
+    )
     unsupported_targets: ClassVar[dict[TargetKind, str]] = {TargetKind.NEW_TICKET: NO_NEW_TICKETS}

@@ -2,8 +2,9 @@
 
 A note is `POST /crm/v3/objects/notes` associated to the contact (type 202) or to a ticket
 (type 228); a call log is `POST /crm/v3/objects/calls` (194 to a contact, 220 to a ticket)
-through `add_call`. HubSpot has no idempotency key, so each carries the outbox's marker line
-(`cx-tui:<key>`), and before writing, the target's notes (or calls) are searched for it
+through `add_call`, its outcome as text and as `hs_call_disposition` (`hubspot.outcomes`).
+HubSpot has no idempotency key, so each carries the outbox's marker line (`cx-tui:<key>`),
+and before writing, the target's notes (or calls) are searched for it
 (`hubspot.markers`): when one carries the marker, its receipt is returned with
 `duplicate=True`. Opening a ticket (`TargetKind.NEW_TICKET`) is refused (`Unsupported`), never
 written as a contact note.
@@ -15,13 +16,13 @@ already is left alone, one with both set is refused.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Final
 
 from cx_tui.connectors.base import InvalidInput, Unsupported
 from cx_tui.connectors.hubspot.markers import HubSpotMarkers
+from cx_tui.connectors.hubspot.outcomes import HubSpotOutcomes
 from cx_tui.connectors.hubspot.records import iso, properties
 from cx_tui.connectors.kit import (
     BACKGROUND,
@@ -37,7 +38,7 @@ from cx_tui.connectors.kit.matching import holds_phone, phone_to_add
 from cx_tui.models import NoteReceipt
 
 if TYPE_CHECKING:
-    from cx_tui.models import ContactPoint, NoteTarget, Person, SourceRef
+    from cx_tui.models import CallLog, ContactPoint, NoteTarget, Person, SourceRef
 
 NOTE_BODY_LIMIT: Final = 65_536
 """`hs_note_body` holds at most 65,536 characters (doc)."""
@@ -45,21 +46,11 @@ NOTE_TO_CONTACT: Final = 202
 NOTE_TO_TICKET: Final = 228
 CALL_TO_CONTACT: Final = 194
 CALL_TO_TICKET: Final = 220
-CALL_OUTCOMES: Final[Mapping[str, str]] = {
-    "busy": "9d9162e7-6cf3-4944-bf63-4dff82258764",
-    "connected": "f240bbac-87c9-4f6e-bf70-924b57d47db7",
-    "left live message": "a4c4c377-d246-4b32-a13b-75a56a4cd0ff",
-    "left voicemail": "b2cf5968-551e-4856-9783-52b3da59a7d0",
-    "no answer": "73a0d17f-1163-4015-bdd5-ec830791da20",
-    "wrong number": "17b47fee-58de-441e-a44c-c6300d46f273",
-}
-"""HubSpot's default call outcomes (`hs_call_disposition` takes their internal ids)."""
 PHONE_PROPERTIES: Final = ("mobilephone", "phone")
 """HubSpot's two default contact phone properties, in the order a new number takes them."""
-_OUTCOME_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
-class HubSpotWrites(HubSpotMarkers):
+class HubSpotWrites(HubSpotMarkers, HubSpotOutcomes):
     """The template's note hooks, `add_call` and `create_person`."""
 
     def format_note(self, target: NoteTarget, body: str, key: str) -> str:  # noqa: ARG002
@@ -102,29 +93,17 @@ class HubSpotWrites(HubSpotMarkers):
             created=parse_time(data.get("createdAt")) or now,
         )
 
-    async def add_call(
-        self,
-        target: NoteTarget,
-        *,
-        body: str,
-        duration_s: float | None = None,
-        direction: str | None = None,
-        disposition: str | None = None,
-        at: datetime | None = None,
-        idempotency_key: str,
-    ) -> NoteReceipt:
+    async def add_call(self, target: NoteTarget, call: CallLog, *, key: str) -> NoteReceipt:
         """Log a call on a contact (or a ticket) as a HubSpot call engagement, at most once.
+
+        The wrap-up's outcome is written as text in the body ("Outcome: ..."), and as
+        `hs_call_disposition` when it names one of the account's call outcomes
+        (`hubspot.outcomes`, read on the first call log).
 
         Args:
             target: A contact or ticket of this connector.
-            body: What the call was about (plain text).
-            duration_s: How long it lasted, in seconds.
-            direction: "inbound" or "outbound".
-            disposition: A call outcome: busy, connected, left live message, left voicemail,
-                no answer, wrong number, or an outcome id of the account. Other text is kept
-                in the body as "Outcome: ...".
-            at: When the call happened (default: now).
-            idempotency_key: The outbox's key; the body's last line is `cx-tui:<key>`.
+            call: The call (its summary is the body, as plain text).
+            key: The outbox's key; the body's last line is `cx-tui:<key>`.
 
         Returns:
             The call's receipt; `duplicate` when a call with this key already existed.
@@ -134,43 +113,28 @@ class HubSpotWrites(HubSpotMarkers):
             AuthError, NotFound, RateLimited, Unavailable, Timeout, BadResponse: as `add_note`.
         """
         where = self._target(target)
+        checked_marker(key)
         properties: dict[str, str] = {"hs_call_status": "COMPLETED"}
-        text = body.strip()
-        if direction is not None:
-            if direction.lower() not in ("inbound", "outbound"):
-                raise InvalidInput('A call direction is "inbound" or "outbound".')
-            properties["hs_call_direction"] = direction.upper()
-            properties["hs_call_title"] = f"{direction.capitalize()} call"
-        if duration_s is not None:
-            if isinstance(duration_s, bool) or not 0 <= float(duration_s) < 86_400:
-                raise InvalidInput("A call lasts between 0 seconds and a day.")
-            properties["hs_call_duration"] = str(round(float(duration_s) * 1000))
-        if disposition is not None and disposition.strip():
-            outcome = self._outcome(disposition)
-            if outcome is not None:
-                properties["hs_call_disposition"] = outcome
-            else:
-                text = f"{text}\nOutcome: {' '.join(disposition.split())}".strip()
-        when = at or datetime.now(UTC)
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
+        text = call.summary.strip()
+        if call.direction is not None:
+            properties["hs_call_direction"] = call.direction.upper()
+            properties["hs_call_title"] = f"{call.direction.capitalize()} call"
+        if call.duration_s is not None:
+            properties["hs_call_duration"] = str(round(call.duration_s * 1000))
+        outcome = " ".join((call.outcome or "").split())
+        if outcome:
+            text = f"{text}\nOutcome: {outcome}".strip()
+        when = call.started or datetime.now(UTC)
         properties["hs_timestamp"] = iso(when)
-        checked_marker(idempotency_key)
-        properties["hs_call_body"] = self.format_note(
-            target, self.note_text(text or "Call"), idempotency_key
-        )
-        found = await self._already_written("calls", where, idempotency_key)
+        properties["hs_call_body"] = self.format_note(target, self.note_text(text or "Call"), key)
+        found = await self._already_written("calls", where, key)
         if found is not None:
             return found
+        disposition = await self._disposition(outcome) if outcome else None
+        if disposition is not None:
+            properties["hs_call_disposition"] = disposition
         association = CALL_TO_TICKET if where[0] == "tickets" else CALL_TO_CONTACT
         return await self._create("calls", properties, where, association)
-
-    @staticmethod
-    def _outcome(disposition: str) -> str | None:
-        folded = " ".join(disposition.replace("_", " ").split()).casefold()
-        if folded in CALL_OUTCOMES:
-            return CALL_OUTCOMES[folded]
-        return folded if _OUTCOME_ID.fullmatch(folded) else None
 
     async def create_person(
         self, name: str | None, contact_points: Sequence[ContactPoint]

@@ -26,4 +26,8 @@ class IntercomConnector(IntercomLookup, IntercomDetails, IntercomWrites, Interco
     covers a write still being committed when its answer was lost."""
     capabilities: ClassVar[Capability] = CAPABILITIES
     options: ClassVar[tuple[Option, ...]] = OPTIONS
+    no_recent_count: ClassVar[str] = (
+        "its conversation search takes a tag's id, not its name, and mapping names to ids "
+        "(GET /tags) is not done yet"
+    )
     unsupported_targets: ClassVar[dict[TargetKind, str]] = {TargetKind.NEW_TICKET: NO_NEW_TICKETS}

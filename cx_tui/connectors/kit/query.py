@@ -120,3 +120,19 @@ def quoted(value: str, allowed: re.Pattern[str], message: str, *, quote: str = '
     if quote in value:
         raise InvalidInput(message)
     return f"{quote}{refuse_unless(value, allowed, message)}{quote}"
+
+
+TAG_CHARS: Final = re.compile(r"[a-z0-9][a-z0-9_\-/.]{0,79}")
+"""A ticket tag as helpdesks store them (lower case, no spaces): letters, digits, `_`, `-`,
+`/`, `.`; none of a search language's operators (`:`, quotes, `*`, `<`, `>`, parentheses)."""
+
+
+def checked_tag(tag: str, vendor: str) -> str:
+    """The tag, lower case, or `InvalidInput` when it holds anything that could change a
+    search query's meaning (spaces, quotes, `:`, `*`, `<`, `>`, parentheses, a leading `-`)."""
+    if not TAG_CHARS.fullmatch(tag):
+        raise InvalidInput(
+            f"{vendor} is searched only for plain tags (a-z, 0-9, '_', '-', '/', '.'), "
+            f"not {tag[:40]!r}."
+        )
+    return tag

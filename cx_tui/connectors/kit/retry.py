@@ -85,6 +85,18 @@ BACKGROUND: Final = RetryPolicy(
 )
 """Nobody is waiting on this very request (note delivery, `cx-tui connectors`)."""
 
+GLANCE: Final = RetryPolicy(
+    attempts=1,
+    base_delay=0.5,
+    max_delay=1.0,
+    max_retry_after=0.0,
+    max_queue=5.0,
+    retry_timeouts=False,
+    interactive=False,
+)
+"""Nice to know, nobody waits (trouble-spot counts): behind lookups in the limiter, one try,
+and a rate-limited vendor is left alone at once rather than waited out."""
+
 
 _BACKGROUND_WORK: ContextVar[bool] = ContextVar("cx_tui_background_work", default=False)
 

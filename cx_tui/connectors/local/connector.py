@@ -10,11 +10,12 @@ from cx_tui.connectors.base import Capability, CheckResult, ConnectorError, Opti
 from cx_tui.connectors.kit.fields import FieldMap
 from cx_tui.connectors.local.details import DetailsReader
 from cx_tui.connectors.local.options import OPTIONS
+from cx_tui.connectors.local.recent import RecentReader
 from cx_tui.connectors.local.schema import SCHEMA_VERSION, meta
 from cx_tui.connectors.local.writes import Writes
 
 
-class LocalConnector(Writes, DetailsReader):
+class LocalConnector(Writes, DetailsReader, RecentReader):
     """A CRM or helpdesk in one local SQLite file (people, companies, tickets, timeline, notes).
 
     Args:
@@ -41,6 +42,7 @@ class LocalConnector(Writes, DetailsReader):
         | Capability.CREATE_CONTACT
         | Capability.CREATE_TICKET
         | Capability.UPDATE_PERSON
+        | Capability.RECENT_TICKETS
     )
     options: ClassVar[tuple[Option, ...]] = OPTIONS
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
     from cx_tui.identity import Query
     from cx_tui.models import ContactPoint, Details, Match, NoteReceipt, NoteTarget, Person
+    from cx_tui.models.records import CallLog
 
 
 class SalesforceConnector(VendorConnector[Mapping[str, Any]]):
@@ -41,6 +42,9 @@ class SalesforceConnector(VendorConnector[Mapping[str, Any]]):
     vendor_name: ClassVar[str] = "Salesforce"
     capabilities: ClassVar[Capability] = admin.CAPABILITIES
     options: ClassVar[tuple[Option, ...]] = OPTIONS
+    no_recent_count: ClassVar[str] = (
+        "cx-tui reads no tags from its Cases (they are counted in the helpdesk)"
+    )
     note_limit: ClassVar[int] = 31_000
     settle_default: ClassVar[float] = 5.0
     """Salesforce: the marker is looked for with SOQL, which reads committed records at once
@@ -96,27 +100,9 @@ class SalesforceConnector(VendorConnector[Mapping[str, Any]]):
         """A completed Task, an internal CaseComment, or a new Case; see `writes`."""
         return await self._writer.write_note(target, stored)
 
-    async def add_call(
-        self,
-        target: NoteTarget,
-        *,
-        body: str,
-        duration_s: float | None = None,
-        direction: str | None = None,
-        disposition: str | None = None,
-        at: datetime | None = None,
-        idempotency_key: str,
-    ) -> NoteReceipt:
+    async def add_call(self, target: NoteTarget, call: CallLog, *, key: str) -> NoteReceipt:
         """A call Task (`TaskSubtype = 'Call'`); see `writes`."""
-        return await self._writer.add_call(
-            target,
-            body=body,
-            duration_s=duration_s,
-            direction=direction,
-            disposition=disposition,
-            at=at,
-            key=idempotency_key,
-        )
+        return await self._writer.add_call(target, call, key)
 
     async def create_person(
         self, name: str | None, contact_points: Sequence[ContactPoint]

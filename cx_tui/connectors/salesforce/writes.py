@@ -41,7 +41,7 @@ from cx_tui.models import ContactKind, ContactPoint, NoteReceipt, Person, Target
 if TYPE_CHECKING:
     from cx_tui.connectors.salesforce.api import Api
     from cx_tui.connectors.salesforce.records import Reader
-    from cx_tui.models import NoteTarget
+    from cx_tui.models import CallLog, NoteTarget
 
 SCAN: Final = 50_000
 """Records of a target read back at most when looking for a marker; beyond, the look-up
@@ -174,17 +174,7 @@ class Writer:
             }
         return self._receipt(sobject, await self._create(sobject, body))
 
-    async def add_call(
-        self,
-        target: NoteTarget,
-        *,
-        body: str,
-        duration_s: float | None,
-        direction: str | None,
-        disposition: str | None,
-        at: datetime | None,
-        key: str,
-    ) -> NoteReceipt:
+    async def add_call(self, target: NoteTarget, call: CallLog, key: str) -> NoteReceipt:
         mark = checked_marker(key)
         target_id = target.ref.record_id
         kind = _kind(target_id)
@@ -199,12 +189,12 @@ class Writer:
         )
         if found:
             return self._receipt("Task", str(found["Id"]), found)
-        call_type = {"inbound": "Inbound", "outbound": "Outbound"}.get((direction or "").lower())
-        when = (at or datetime.now(UTC)).astimezone(UTC)
+        call_type = {"inbound": "Inbound", "outbound": "Outbound"}.get(call.direction or "")
+        when = (call.started or datetime.now(UTC)).astimezone(UTC)
         task: dict[str, Any] = {
             ("WhoId" if kind in ("Contact", "Lead") else "WhatId"): target_id,
-            "Subject": shorten(f"Call: {_subject(body, 'Call')}", SUBJECT),
-            "Description": _body(body, mark),
+            "Subject": shorten(f"Call: {_subject(call.summary, 'Call')}", SUBJECT),
+            "Description": _body(call.summary, mark),
             "TaskSubtype": "Call",
             "Type": "Call",
             "Status": "Completed",
@@ -213,10 +203,10 @@ class Writer:
         }
         if call_type:
             task["CallType"] = call_type
-        if duration_s is not None:
-            task["CallDurationInSeconds"] = max(0, round(duration_s))
-        if disposition:
-            task["CallDisposition"] = shorten(disposition, SUBJECT)
+        if call.duration_s is not None:
+            task["CallDurationInSeconds"] = round(call.duration_s)
+        if call.outcome:
+            task["CallDisposition"] = shorten(call.outcome, SUBJECT)
         return self._receipt("Task", await self._create("Task", task))
 
     async def create_person(

@@ -7,11 +7,12 @@ from typing import ClassVar
 from cx_tui.connectors.base import Capability, Option
 from cx_tui.connectors.zendesk.admin import ZendeskAdmin
 from cx_tui.connectors.zendesk.options import OPTIONS
+from cx_tui.connectors.zendesk.recent import ZendeskRecent
 from cx_tui.connectors.zendesk.writes import NO_PERSON_NOTES, ZendeskWrites
 from cx_tui.models import TargetKind
 
 
-class ZendeskConnector(ZendeskWrites, ZendeskAdmin):
+class ZendeskConnector(ZendeskWrites, ZendeskRecent, ZendeskAdmin):
     """One Zendesk Support account.
 
     Args:
@@ -40,6 +41,7 @@ class ZendeskConnector(ZendeskWrites, ZendeskAdmin):
         | Capability.CREATE_TICKET
         | Capability.ASSIGN
         | Capability.UPDATE_PERSON
+        | Capability.RECENT_TICKETS
     )
     options: ClassVar[tuple[Option, ...]] = OPTIONS
     unsupported_targets: ClassVar[dict[TargetKind, str]] = {TargetKind.PERSON: NO_PERSON_NOTES}

@@ -1,9 +1,11 @@
-"""Domain models to JSON and back, for the team cache: no pickle, nothing but known types.
+"""Domain models to JSON and back, for the caches: no pickle, nothing but known types.
 
-Only the dataclasses and enums of `cx_tui.models` are written or read; anything else is
-refused on the way in (`TypeError`) and treated as a miss on the way out (`CodecError`), so
-a Redis entry can never make cx-tui build an object of its choosing. Tuples come back as
-tuples (the models are immutable), datetimes keep their time zone.
+The one codec of cached answers: the lookup cache's rows in the store (`cx_tui.cache`,
+`store.result_cache`) and the team's Redis entries (`team.cache`). Only the dataclasses and
+enums of `cx_tui.models` are written or read; anything else is refused on the way in
+(`TypeError`) and treated as a miss on the way out (`CodecError`), so a cached entry (a Redis
+value, a row in the store) can never make cx-tui build an object of its choosing. Tuples come
+back as tuples (the models are immutable), datetimes keep their time zone.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from typing import Any, Final
 from cx_tui import models
 
 FORMAT: Final = "2"
-"""Part of every cache key: a new layout gets new keys, so agents on two versions never read
-each other's entries."""
+"""Part of every cache key (and of every row in the store): a new layout gets new keys, so
+agents on two versions never read each other's entries, and a row an older cx-tui wrote is a
+miss."""
 
 _CLASSES: Final[dict[str, type]] = {
     name: value
@@ -47,7 +50,7 @@ def _plain(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and _CLASSES.get(cls.__name__) is cls:
         fields = {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
         return {"$t": cls.__name__, **fields}
-    raise TypeError(f"the team cache does not store {cls.__name__}")
+    raise TypeError(f"the cache does not store {cls.__name__}")
 
 
 def dumps(value: Any) -> str:
@@ -86,4 +89,4 @@ def loads(text: str | bytes) -> Any:
     except CodecError:
         raise
     except (ValueError, TypeError) as error:
-        raise CodecError(f"unreadable team cache entry ({type(error).__name__})") from None
+        raise CodecError(f"unreadable cache entry ({type(error).__name__})") from None

@@ -1,0 +1,47 @@
+"""One line above the profile while the caller sits in a trouble spot: "Trouble spot: 6
+customers about login-failure in the last hour". Hidden when there is none."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual.widgets import Static
+
+from cx_tui.insight.trouble import banner_text
+from cx_tui.keytable import shown_keys
+from cx_tui.models import TroubleSpot
+
+
+class TroubleBanner(Static):
+    DEFAULT_CSS = """
+    TroubleBanner {
+        height: 1;
+        padding: 0 1;
+        background: $warning 20%;
+        display: none;
+    }
+    TroubleBanner.-on { display: block; }
+    """
+
+    def __init__(
+        self,
+        *,
+        keymap: dict[str, str] | None = None,
+        id: str | None = None,  # noqa: A002 - Textual's name
+    ) -> None:
+        super().__init__("", id=id)
+        keys = (keymap or {}).get("trouble-spots", "s")
+        self.key = shown_keys(keys.split(",")[0])
+        """The key that lists the tickets (as `[keymap]` sets it), named on the line."""
+
+    def show_spots(self, spots: Sequence[TroubleSpot]) -> None:
+        if not spots:
+            self.set_class(False, "-on")
+            return
+        line = Text(banner_text(spots[0]), style="bold")
+        if len(spots) > 1:
+            line.append(f" (+{len(spots) - 1} more)")
+        line.append(f"  {self.key}: tickets", style="dim")
+        self.update(line)
+        self.set_class(True, "-on")
