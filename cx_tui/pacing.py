@@ -9,6 +9,7 @@ together as soon as the burst is over (a zero-delay timer), whole, in the next f
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
@@ -31,6 +32,29 @@ class Timer(Protocol):
 
 Schedule = Callable[[float, Callable[[], None]], Timer]
 """Calls the function after that many seconds (Textual's `set_timer`)."""
+
+
+class _Soon:
+    """A function queued for the event loop's next turn, as a `Timer`."""
+
+    def __init__(self, handle: asyncio.Handle) -> None:
+        self._handle = handle
+
+    def stop(self) -> None:
+        self._handle.cancel()
+
+
+def next_turn_for_zero(schedule: Schedule) -> Schedule:
+    """`schedule`, except that a zero delay runs the function on the event loop's next turn
+    (`call_soon`): a Textual timer takes several turns to start, and a stale cached answer's
+    refresh requests run in each of them before the cached profile paints."""
+
+    def soon_or_later(delay: float, callback: Callable[[], None]) -> Timer:
+        if delay <= 0:
+            return _Soon(asyncio.get_running_loop().call_soon(callback))
+        return schedule(delay, callback)
+
+    return soon_or_later
 
 
 class PaintPacer:

@@ -210,3 +210,19 @@ async def test_a_static_is_updated_when_its_text_or_the_texts_own_style_differs(
         assert update_static(static, Text("Looking up", style="bold"))  # same characters
         assert update_static(static, Text("Found"))
         assert str(static.content) == "Found"
+
+
+async def test_a_zero_delay_runs_on_the_next_turn_and_can_be_stopped() -> None:
+    import asyncio
+
+    from cx_tui.pacing import next_turn_for_zero
+
+    later: list[float] = []
+    ran: list[str] = []
+    schedule = next_turn_for_zero(lambda delay, _callback: later.append(delay))  # type: ignore[arg-type,return-value]
+    schedule(0.0, lambda: ran.append("soon"))
+    schedule(0.0, lambda: ran.append("stopped")).stop()
+    schedule(0.15, lambda: ran.append("later"))
+    assert ran == [] and later == [0.15]  # not at once; a delay goes to the timer
+    await asyncio.sleep(0)
+    assert ran == ["soon"]
