@@ -90,7 +90,9 @@ def attach(services: Services, query: Query, match: Match) -> tuple[Candidate, P
             f"the local store could not be opened ({services.store_problem}), so the number "
             "cannot be queued safely"
         )
-    target = NoteTarget(TargetKind.PERSON, match.person.ref)
+    from cx_tui.outbox.labels import person_label
+
+    target = NoteTarget(TargetKind.PERSON, match.person.ref, person_label(match.person))
     progress = services.delivery.queue(line, [target], ItemKind.ADD_PHONE)
     candidate = chosen(match)
     services.remember_pick(query, candidate)  # kept even when the vendor refuses the number

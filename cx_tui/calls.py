@@ -56,20 +56,10 @@ class Call:
     def from_record(cls, record: CallRecord) -> Call:
         """A call of an earlier session, back from the history (to wrap it up now)."""
         return cls(
-            call_id=record.call_id,
-            direction=record.direction,
-            rang_at=record.started,
-            number=record.number,
+            **{mine: getattr(record, stored) for mine, stored in HISTORY_FIELDS},
             lookup_text=record.number,
-            line=record.line,
-            answered_at=record.answered,
-            ended_at=record.ended,
-            person_name=record.person_name,
-            person_key=record.person_key,
             manual=record.call_id.startswith("manual-"),
             wrapped_up=record.disposition is not None,
-            disposition=record.disposition,
-            note=record.note,
         )
 
     @property
@@ -99,6 +89,22 @@ class Call:
         if self.person_name:
             return self.person_name
         return self.number or "withheld number"
+
+
+HISTORY_FIELDS: tuple[tuple[str, str], ...] = (
+    ("call_id", "call_id"),
+    ("direction", "direction"),
+    ("rang_at", "started"),
+    ("number", "number"),
+    ("line", "line"),
+    ("answered_at", "answered"),
+    ("ended_at", "ended"),
+    ("person_name", "person_name"),
+    ("person_key", "person_key"),
+    ("disposition", "disposition"),
+    ("note", "note"),
+)
+"""(`Call` field, `CallRecord` field): what the history keeps of a call as it is, both ways."""
 
 
 def clock_text(delta: timedelta) -> str:
@@ -256,19 +262,9 @@ class CallTracker:
             return
         now = self.clock()
         record = CallRecord(
-            call_id=call.call_id,
-            direction=call.direction,
-            started=call.rang_at,
-            number=call.number,
-            line=call.line,
-            answered=call.answered_at,
-            ended=call.ended_at,
+            **{stored: getattr(call, mine) for mine, stored in HISTORY_FIELDS},
             duration_s=call.duration(now).total_seconds() if call.ended_at else None,
-            person_key=call.person_key,
-            person_name=call.person_name,
             missed=call.missed,
-            disposition=call.disposition,
-            note=call.note,
         )
         try:
             self.store.record_call(record)

@@ -105,6 +105,7 @@ def assignment_of(action: NextAction) -> Assignment | None:
 def queue_hand_off(delivery: Delivery | None, action: NextAction) -> tuple[str, Severity]:
     """Queue the hand-off note of `action` (with its `assign` payload); what to tell the agent."""
     from cx_tui.outbox import OutboxError
+    from cx_tui.outbox.labels import ticket_label
     from cx_tui.store import StoreError
 
     note = action.prefill.get("note")
@@ -112,7 +113,7 @@ def queue_hand_off(delivery: Delivery | None, action: NextAction) -> tuple[str, 
         return "The outbox is not available, so the hand-off note cannot be queued.", "error"
     assign = assignment_of(action)
     payload = {"assign": assign.payload()} if assign is not None else None
-    target = NoteTarget(TargetKind.TICKET, action.target)
+    target = NoteTarget(TargetKind.TICKET, action.target, ticket_label(action.target.record_id))
     try:
         delivery.queue(note, [target], payload=payload).close()
     except (StoreError, OutboxError) as error:

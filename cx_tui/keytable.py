@@ -44,6 +44,18 @@ class Key:
     command: str = ""
 
 
+MASK_KEY = Key(
+    "mask",
+    "x,f2",
+    "toggle_mask",
+    "Mask",
+    "General",
+    show=False,
+    command="Mask personal data (toggle)",
+)
+"""An app key the dialogs that show personal data (outbox, call history) bind too: a modal
+screen hides the app's keys."""
+
 APP_KEYS: tuple[Key, ...] = (
     # Priority, handled by the app before the next key is routed: keys typed right after
     # ctrl+l land in the lookup bar, not in whatever had focus before.
@@ -70,15 +82,7 @@ APP_KEYS: tuple[Key, ...] = (
     ),
     Key("help-question-mark", "question_mark", "help", "Help", "General", show=False),
     Key("quit", "ctrl+q", "quit", "Quit", "General", narrow=True, priority=True),
-    Key(
-        "mask",
-        "x,f2",
-        "toggle_mask",
-        "Mask",
-        "General",
-        show=False,
-        command="Mask personal data (toggle)",
-    ),
+    MASK_KEY,
 )
 
 MAIN_KEYS: tuple[Key, ...] = (
@@ -175,39 +179,34 @@ MAIN_KEYS: tuple[Key, ...] = (
         show=False,
         command="Already tried: every step",
     ),
-    Key(
-        "focus-actions",
-        "1",
-        "focus_panel('actions')",
-        "Actions",
-        "Move",
-        show=False,
-        command="Go to next actions",
-    ),
-    Key(
-        "focus-tickets",
-        "2",
-        "focus_panel('tickets')",
-        "Tickets",
-        "Move",
-        show=False,
-        command="Go to tickets",
-    ),
-    Key(
-        "focus-timeline",
-        "3",
-        "focus_panel('timeline')",
-        "Timeline",
-        "Move",
-        show=False,
-        command="Go to timeline",
+    *(
+        Key(
+            f"focus-{panel}",
+            digit,
+            f"focus_panel('{panel}')",
+            panel.title(),
+            "Move",
+            show=False,
+            command=f"Go to {what}",
+        )
+        for digit, panel, what in (
+            ("1", "actions", "next actions"),
+            ("2", "tickets", "tickets"),
+            ("3", "timeline", "timeline"),
+        )
     ),
 )
 
-NOTE_KEYS: tuple[Key, ...] = (
-    Key("save-note", "ctrl+s", "save", "Save note", "Note editor", priority=True),
-    Key("close-note", "escape", "close", "Close (keeps the draft)", "Note editor"),
-)
+
+def editor_keys(save_id: str, close_id: str, saving: str, group: str) -> tuple[Key, ...]:
+    """A text editor's keys: ctrl+s saves (before the text area sees it), escape keeps the draft."""
+    return (
+        Key(save_id, "ctrl+s", "save", saving, group, priority=True),
+        Key(close_id, "escape", "close", "Close (keeps the draft)", group),
+    )
+
+
+NOTE_KEYS: tuple[Key, ...] = editor_keys("save-note", "close-note", "Save note", "Note editor")
 
 MODAL_KEYS: tuple[Key, ...] = (
     Key("close-modal", "escape", "dismiss_modal", "Close", "Dialogs"),
@@ -225,6 +224,7 @@ OUTBOX_KEYS: tuple[Key, ...] = (
     Key("outbox-retry", "r", "retry", "Retry now", "Outbox"),
     Key("outbox-edit", "e", "edit", "Edit & resend", "Outbox"),
     Key("outbox-discard", "d", "discard", "Discard", "Outbox"),
+    Key("outbox-raw", "i", "toggle_raw", "Raw target", "Outbox"),
 )
 EDIT_NOTE_KEYS: tuple[Key, ...] = (
     Key("edit-resend", "ctrl+s", "save", "Resend (edited note)", "Outbox", priority=True),
@@ -234,9 +234,8 @@ CONFIRM_KEYS: tuple[Key, ...] = (
     Key("confirm-no", "n,escape", "answer(False)", "No", "Outbox"),
 )
 
-WRAP_UP_KEYS: tuple[Key, ...] = (
-    Key("wrap-up-save", "ctrl+s", "save", "Log call", "Call wrap-up", priority=True),
-    Key("wrap-up-close", "escape", "close", "Close (keeps the draft)", "Call wrap-up"),
+WRAP_UP_KEYS: tuple[Key, ...] = editor_keys(
+    "wrap-up-save", "wrap-up-close", "Log call", "Call wrap-up"
 )
 
 CALL_HISTORY_KEYS: tuple[Key, ...] = (

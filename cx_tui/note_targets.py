@@ -12,6 +12,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from cx_tui.models import NoteTarget, ProfileState, TargetKind
+from cx_tui.outbox.labels import for_ticket, person_label
 
 if TYPE_CHECKING:
     from cx_tui.lookup import LookupEngine
@@ -66,19 +67,19 @@ def note_choices(profile: Profile, engine: LookupEngine) -> list[TargetChoice]:
     choices: list[TargetChoice] = []
     persons = [m for m in profile.matches if offered(m.source, Capability.PERSON_NOTES)]
     for index, match in enumerate(persons):
-        target = NoteTarget(TargetKind.PERSON, match.person.ref)
+        target = NoteTarget(TargetKind.PERSON, match.person.ref, person_label(match.person))
         label = f"{target_label(target)}: {match.person.name or 'unnamed'}"
         choices.append(_choice(engine, label, target, default=index == 0))
     for index, ticket in enumerate(profile.open_tickets):
         if not offered(ticket.ref.connector, Capability.TICKET_NOTES):
             continue
-        target = NoteTarget(TargetKind.TICKET, ticket.ref)
+        target = NoteTarget(TargetKind.TICKET, ticket.ref, for_ticket(ticket))
         label = f"{target_label(target)} (internal): {ticket.subject}"
         choices.append(_choice(engine, label, target, default=index == 0))
     for match in profile.matches:
         if not offered(match.source, Capability.CREATE_TICKET):
             continue
-        target = NoteTarget(TargetKind.NEW_TICKET, match.person.ref)
+        target = NoteTarget(TargetKind.NEW_TICKET, match.person.ref, person_label(match.person))
         label = f"New ticket in {match.source}: {match.person.name or 'unnamed'}"
         choices.append(_choice(engine, label, target))
     return choices

@@ -27,10 +27,11 @@ if TYPE_CHECKING:
     from cx_tui.insight.trouble import DeskLookup
     from cx_tui.insight.trouble_watch import TroubleReport, TroubleWatch
     from cx_tui.lookup import LookupEngine
+    from cx_tui.lookup_history import RecentCaller
     from cx_tui.models import Candidate, ConfirmedLink, NoteTarget, Profile
     from cx_tui.softphone.events import CallEvent
     from cx_tui.softphone.service import SoftphoneService
-    from cx_tui.store import LookupRecord, Store, StoreError
+    from cx_tui.store import Store, StoreError
 
 
 def summarise(profile: Profile) -> str:
@@ -293,21 +294,18 @@ class Services:
         except OSError as error:
             self.report(f"The audit log could not be written: {error}")
 
-    def recent(self) -> list[LookupRecord]:
-        """Earlier lookups, newest first, one per query (its latest)."""
+    def recent(self) -> list[RecentCaller]:
+        """Earlier lookups, newest first, one row per caller (`lookup_history.group_recent`)."""
+        from cx_tui.lookup_history import group_recent
         from cx_tui.store import StoreError
 
         if self.store is None:
             return []
         try:
-            records = self.store.lookups()
+            return group_recent(self.store.lookups(), self.region, self.store.confirmed_links())
         except StoreError as error:
             self._failed(error)
             return []
-        latest: dict[str, LookupRecord] = {}
-        for record in records:
-            latest.setdefault(record.query, record)
-        return list(latest.values())
 
     # --- who a number or email belongs to ------------------------------------------------
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from cx_tui.calls import CallState, CallTracker, clock_text
+from cx_tui.calls import Call, CallState, CallTracker, clock_text
 from cx_tui.merge import already_tried
 from cx_tui.models import CallLog
 from cx_tui.outbox import call_note_text
@@ -203,3 +203,36 @@ def test_call_logs_on_a_ticket_are_not_steps_already_tried() -> None:
         internal=["Rebooted the router", log, older_log, "Call\nLeft a voicemail"],
     )
     assert [item.text for item in already_tried([open_ticket], [])] == ["Rebooted the router"]
+
+
+def test_a_call_read_back_from_the_history_is_the_call_that_was_saved() -> None:
+    store = Store()
+    tracker = CallTracker(store, clock=lambda: T0 + timedelta(seconds=90))
+    tracker.handle(ev(CallKind.RING, "c9", "+14155550132"))
+    tracker.handle(ev(CallKind.ANSWER, "c9", at=3))
+    call = tracker.handle(ev(CallKind.HANGUP, "c9", at=60))
+    assert call is not None
+    call.line = "support-queue"
+    tracker.identify(call, "Maria Gonzalez", ("Demo CRM", "1"))
+    tracker.wrap_up(call, "Resolved", "all good")
+    record = store.call("c9")
+    assert record is not None
+    back = Call.from_record(record)
+    assert (back.rang_at, back.answered_at, back.ended_at) == (
+        T0,
+        T0 + timedelta(seconds=3),
+        T0 + timedelta(seconds=60),
+    )
+    assert (back.number, back.lookup_text, back.line) == (
+        "+14155550132",
+        "+14155550132",
+        "support-queue",
+    )
+    assert (back.person_name, back.person_key) == ("Maria Gonzalez", ("Demo CRM", "1"))
+    assert (back.disposition, back.note, back.wrapped_up, back.manual) == (
+        "Resolved",
+        "all good",
+        True,
+        False,
+    )
+    assert (back.call_id, back.direction, back.state) == ("c9", "inbound", CallState.ENDED)

@@ -130,7 +130,12 @@ def test_an_unreachable_source_queues_the_note_then_flush_delivers_it(
     data = json.loads(out)
     assert code == 0 and (data["pending"], data["failed"]) == (1, 0)
     [item] = data["items"]
-    assert item["target"] == {"source": "Demo Helpdesk", "kind": "ticket", "id": "1"}
+    assert item["target"] == {
+        "source": "Demo Helpdesk",
+        "kind": "ticket",
+        "id": "1",
+        "label": None,  # queued by `cx-tui note`, which knows no name
+    }
     assert (item["state"], item["attempts"], item["text"]) == ("pending", 1, TEXT)
     assert "Cannot use the local database" in item["last_error"]
 

@@ -141,6 +141,140 @@ async def _long_profile(pilot: Pilot[Any]) -> None:
     await _steady(pilot)
 
 
+def record_calls(pilot: Pilot[Any]) -> None:
+    """A day of calls: one answered and identified, one placed, a missed call called back, and
+    a missed call nobody could name then (the lookup that follows names it)."""
+    from datetime import timedelta
+
+    from cx_tui.store import CallRecord
+
+    store = pilot.app.services.store
+    assert store is not None
+    store.clock = lambda: FROZEN
+    at = FROZEN - timedelta(hours=3)
+    for call in (
+        CallRecord("m0", "inbound", at, number="+13125550147", missed=True),
+        CallRecord(
+            "c1",
+            "inbound",
+            at + timedelta(minutes=20),
+            number="+14155550132",
+            answered=at + timedelta(minutes=20),
+            ended=at + timedelta(minutes=24),
+            duration_s=245,
+            person_key=("Demo CRM", "1"),
+            person_name="Maria Gonzalez",
+            disposition="Resolved",
+        ),
+        CallRecord(
+            "c2",
+            "outbound",
+            at + timedelta(minutes=90),
+            number="+13125550147",
+            answered=at + timedelta(minutes=90),
+            ended=at + timedelta(minutes=91),
+            duration_s=65,
+            disposition="Callback requested",
+        ),
+        CallRecord(
+            "m1", "inbound", at + timedelta(minutes=150), number="+14155550132", missed=True
+        ),
+        CallRecord(
+            "m2", "inbound", at + timedelta(minutes=170), number="+14155550199", missed=True
+        ),
+    ):
+        store.record_call(call)
+
+
+async def _calls_of_the_day(pilot: Pilot[Any]) -> None:
+    record_calls(pilot)
+    await lookup("+14155550132")(pilot)  # names the missed call from Maria's number
+    await pilot.press("h")
+    await _steady(pilot)
+
+
+async def _wrap_up(pilot: Pilot[Any]) -> None:
+    """A call timed by hand (t, t) for the caller on screen ends in its wrap-up form."""
+    pilot.app.services.calls.clock = lambda: FROZEN  # starts and ends at once: 0:00
+    await lookup("+14155550132")(pilot)
+    await pilot.press("t")
+    await pilot.pause()
+    await pilot.press("t")
+    for _ in range(100):  # the form opens once the call has ended, the note focused
+        area = (
+            pilot.app.screen.query(TextArea).first() if pilot.app.screen.query(TextArea) else None
+        )
+        if area is not None and area.has_focus:
+            break
+        await pilot.pause(0.02)
+    assert area is not None and area.has_focus
+    area.cursor_blink = False  # the cursor drawn, steadily
+    await pilot.pause()
+    await _steady(pilot)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("screen", ["calls-of-the-day", "wrap-up"])
+def test_calls_and_wrap_up(
+    snap_compare: SnapCompare, frozen: None, screen: str, size: tuple[int, int]
+) -> None:
+    """Every column of the call history and the wrap-up's ctrl+s hint fit, down to 80x24."""
+    run = {"calls-of-the-day": _calls_of_the_day, "wrap-up": _wrap_up}[screen]
+    assert snap_compare(make_app(), terminal_size=size, run_before=run)
+
+
+def test_masked_calls_of_the_day(snap_compare: SnapCompare, frozen: None) -> None:
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=masked(_calls_of_the_day))
+
+
+async def _outbox_with_notes(pilot: Pilot[Any]) -> None:
+    """Notes a source refused: one for a person, one for a ticket, one queued before version 9
+    (no label: its raw target)."""
+    from cx_tui.models import NoteTarget, SourceRef, TargetKind
+    from cx_tui.outbox.common import notify
+    from cx_tui.store import ItemState
+
+    delivery = pilot.app.services.delivery
+    assert delivery is not None
+    delivery.outbox.clock = lambda: FROZEN
+    person = SourceRef("HubSpot", "51000000123")
+    for target in (
+        NoteTarget(TargetKind.PERSON, person),
+        NoteTarget(TargetKind.TICKET, SourceRef("Zendesk", "1008"), "Ticket #1008 Login fails"),
+        NoteTarget(TargetKind.PERSON, person, "Maria Gonzalez (+1 415-555-0100)"),
+    ):
+        [item] = delivery.outbox.enqueue("Maria Gonzalez called back about the login.", [target])
+        # Failed at once (no await in between, so the worker never sees it pending): the same
+        # row on every run, whenever the worker wakes.
+        failed = delivery.outbox.store.outbox_update(
+            item.id,
+            states=(ItemState.PENDING,),
+            now=FROZEN,
+            state=ItemState.FAILED,
+            last_error=f"{target.ref.connector} answered 404",
+        )
+        notify(delivery.outbox.on_change, [failed])  # the status line counts it at once
+    await pilot.pause()
+    pilot.app.main.action_outbox()  # as `b` does (the lookup bar has the keys at start)
+    await _steady(pilot)
+
+
+@pytest.mark.parametrize("mask", [False, True], ids=["plain", "masked"])
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_outbox_names_its_items(
+    snap_compare: SnapCompare,
+    frozen: None,
+    monkeypatch: pytest.MonkeyPatch,
+    size: tuple[int, int],
+    mask: bool,
+) -> None:
+    from cx_tui.screens import outbox
+
+    monkeypatch.setattr(outbox, "now_utc", lambda: FROZEN)
+    run = masked(_outbox_with_notes) if mask else _outbox_with_notes
+    assert snap_compare(make_app(), terminal_size=size, run_before=run)
+
+
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_long_ids_a_conflict_and_a_failed_note(
     snap_compare: SnapCompare, frozen: None, size: tuple[int, int]

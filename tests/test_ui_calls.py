@@ -460,3 +460,50 @@ async def test_a_ring_from_an_unallocated_range_pops_the_banner_and_looks_it_up(
         console.print(app.main.query_one("#identity", Static).content)
         assert UNRECOGNISED_RANGE_NOTE in console.export_text()
         assert "c-u" in app.services.calls.calls
+
+
+def history_rows(history: CallHistory) -> list[list[str]]:
+    from textual.widgets import DataTable
+
+    table = history.query_one(DataTable)
+    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+async def test_a_missed_unknown_caller_is_named_once_a_contact_is_created_for_the_number() -> None:
+    from cx_tui.screens.create_contact import CreateContact
+    from cx_tui.widgets.mask_badge import MaskBadge
+
+    app = CxApp(load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        await event(pilot, event="ring", number="+14155550199", call_id="m-9")
+        await event(pilot, event="hangup", call_id="m-9")
+        await pilot.press("h")
+        await pilot.pause()
+        history = app.screen
+        assert isinstance(history, CallHistory)
+        [row] = history_rows(history)
+        assert row[1:4] == ["missed", "+14155550199", "unknown"]
+        await pilot.press("escape", "a")
+        await pilot.pause()
+        assert isinstance(app.screen, CreateContact)
+        await pilot.press(*"Rosa Diaz", "ctrl+s")
+        for _ in range(3):  # the contact is created, then the number looked up again
+            await app.main.workers.wait_for_complete()
+            await pilot.pause()
+        assert app.main.profile is not None and app.main.profile.value("name") == "Rosa Diaz"
+        await pilot.press("h")
+        await pilot.pause()
+        history = app.screen
+        assert isinstance(history, CallHistory)
+        [row] = history_rows(history)
+        assert row[1:4] == ["missed", "+14155550199", "Rosa Diaz"]
+        assert history.calls[0].person_key is not None  # Enter opens her profile
+        await pilot.press("x")  # the mask, from inside the call history
+        await pilot.pause()
+        assert app.services.masked and history.query_one(MaskBadge).has_class("-on")
+        [row] = history_rows(history)
+        assert row[2:4] == ["•••99", "R. D."]
+        await pilot.press("x")
+        await pilot.pause()
+        assert history_rows(history)[0][2:4] == ["+14155550199", "Rosa Diaz"]

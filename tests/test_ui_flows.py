@@ -296,6 +296,31 @@ async def test_recent_lookups_reopen_with_enter() -> None:
         assert screen.profile is not None and screen.profile.value("name") == "Maria Gonzalez"
 
 
+async def test_recent_lookups_show_one_caller_once_however_spelt() -> None:
+    from textual.widgets import OptionList
+
+    app = CxApp(load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        for query in (HERO, "+14155550199", "(415) 555-0132", "maria.gonzalez@example.com"):
+            await look_up(app, pilot, query)
+        await look_up(app, pilot, "415 555 0199")
+        await pilot.press("r")
+        await pilot.pause()
+        recent = app.screen
+        assert isinstance(recent, RecentLookups)
+        options = recent.query_one(OptionList)
+        shown = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert len(shown) == 2, shown
+        assert shown[0].startswith("+14155550199  nobody found  2 lookups")
+        assert shown[1].startswith(
+            "Maria Gonzalez  maria.gonzalez@example.com · +14155550132  3 lookups"
+        )
+        await pilot.press("down", "enter")  # her latest spelling, looked up again
+        await app.main.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.main.bar.value == "maria.gonzalez@example.com"
+
+
 async def test_invalid_query_keeps_focus_and_explains() -> None:
     app = CxApp(load_config())
     async with app.run_test(size=SIZE) as pilot:
@@ -450,7 +475,7 @@ async def test_recent_lookups_and_drafts_survive_a_restart() -> None:
         await pilot.pause()
         assert isinstance(second.screen, RecentLookups)
         [recent] = second.screen.lookups
-        assert (recent.query, recent.person_name) == (HERO, "Maria Gonzalez")
+        assert (recent.query, recent.name) == (HERO, "Maria Gonzalez")
         await pilot.press("enter")
         await second.main.workers.wait_for_complete()
         await pilot.pause()

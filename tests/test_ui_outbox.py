@@ -168,3 +168,42 @@ async def test_a_read_only_store_keeps_the_note_on_screen_with_a_clear_error() -
         await save(app, pilot, editor, editor.query_one(TextArea).text)
         assert list(editor.states.values()) == [("delivered", "")]
         assert source.received == ["customer will send the pcap tonight"]
+
+
+async def test_the_outbox_names_the_person_i_shows_the_raw_target_and_x_masks_it() -> None:
+    from textual.widgets import DataTable
+
+    from cx_tui.widgets.mask_badge import MaskBadge
+
+    source = crm()
+    app = CxApp(load_config(), engine=LookupEngine([source]))
+    async with app.run_test(size=SIZE) as pilot:
+        editor = await open_editor(app, pilot)
+        await save(app, pilot, editor, "a bad note: Ana Silva asked, call 415 555 0111")
+        await pilot.press("escape", "b")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, OutboxScreen)
+        table = screen.query_one(DataTable)
+
+        def row() -> list[str]:
+            return [str(cell) for cell in table.get_row_at(0)]
+
+        assert row()[1] == "Ana Silva (+1 415-555-0111) · Picky CRM note"
+        assert row()[6].startswith("a bad note: Ana Silva")
+        await pilot.press("i")
+        await pilot.pause()
+        assert row()[1] == "Picky CRM/person/1"
+        await pilot.press("i", "x")
+        await pilot.pause()
+        assert app.services.masked and screen.query_one(MaskBadge).has_class("-on")
+        assert row()[1] == "A. S. (•••11) · Picky CRM note"
+        assert "Ana" not in row()[6] and "Silva" not in row()[6]
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, Confirm)
+        assert "A. S. (•••11)" in app.screen.question and "Ana" not in app.screen.question
+        await pilot.press("n", "x")
+        await pilot.pause()
+        assert row()[1] == "Ana Silva (+1 415-555-0111) · Picky CRM note"
+        assert not screen.query_one(MaskBadge).has_class("-on")

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from cx_tui.cli import note
 from cx_tui.cli.common import EXIT_ALL_FAILED, EXIT_FOUND, EXIT_NOBODY, UsageError, say
 from cx_tui.cli.sending import deliver, open_store, outcome, wait_seconds
+from cx_tui.outbox.labels import describe
 
 if TYPE_CHECKING:
     from cx_tui.config import Config
@@ -110,7 +111,7 @@ def _list(*, as_json: bool, everything: bool) -> int:
     for item in items:
         table.add_row(
             str(item.id),
-            item.target_label,
+            describe(item),
             item.state.value,
             _age(item.age(now).total_seconds()),
             str(item.attempts),
@@ -129,6 +130,7 @@ def _item_json(item: OutboxItem, now: datetime) -> dict[str, Any]:
             "source": item.target.ref.connector,
             "kind": item.target.kind.value,
             "id": item.target.ref.record_id,
+            "label": item.target.label,
         },
         "text": item.text,
         "state": item.state.value,
@@ -163,7 +165,7 @@ def _retry(ids: Sequence[int]) -> int:
         say("Nothing to retry: no item is waiting or failed.")
         return 0
     for item in items:
-        say(f"{item.id} {item.target_label}: due now")
+        say(f"{item.id} {describe(item)}: due now")
     say("The app delivers them while it runs; `cx-tui outbox flush` delivers them now.")
     return 0
 
@@ -183,5 +185,5 @@ def _flush(config: Config, wait: float) -> int:
         pending, failed = outbox.counts()
     say(f"Delivered {len(delivered)}; {pending} waiting, {failed} failed.")
     for item in left:
-        say(f"{item.id} {item.target_label}: {outcome(item)}")
+        say(f"{item.id} {describe(item)}: {outcome(item)}")
     return EXIT_FOUND if pending == 0 and failed == 0 else EXIT_NOBODY

@@ -3,7 +3,7 @@ notes cx-tui writes back. Plain data (stdlib dataclasses)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -298,6 +298,9 @@ class NoteTarget:
 
     kind: TargetKind
     ref: SourceRef
+    label: str | None = field(default=None, compare=False)
+    """Who or what it is, for the agent to read (`Maria Gonzalez (+1 415-555-0132)`,
+    `Ticket #1008 Login fails`): kept with the outbox item; not part of the target's identity."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -142,8 +142,13 @@ class CallDesk:
             )
             return
 
+        services = self.services
+
         def load(missed_only: bool) -> list[CallRecord]:
-            return store.calls(100, missed_only=missed_only)
+            from cx_tui.lookup_history import name_calls
+
+            calls = store.calls(100, missed_only=missed_only)
+            return name_calls(calls, store.lookups(), services.region)
 
         def chosen(pick: HistoryPick | None) -> None:
             if pick is None:
@@ -153,7 +158,12 @@ class CallDesk:
             elif pick.call.number:
                 self.lookups.look_up(pick.call.number, move_focus=True)
 
-        history = CallHistory(load, store.mark_returned, missed_only=missed_only)
+        history = CallHistory(
+            load,
+            store.mark_returned,
+            missed_only=missed_only,
+            masked=lambda: services.masked,
+        )
         self.screen.app.push_screen(history, chosen)
 
     def wrap_up_again(self, record: CallRecord) -> None:

@@ -1,7 +1,9 @@
 """Recent calls and the missed-call callback worklist; Enter opens the caller's profile.
 
 A missed call leaves the worklist once it is returned: by a later answered or outbound call
-with its number (the store marks it), or by the agent's key here.
+with its number (the store marks it), or by the agent's key here. A caller nobody knew shows
+"unknown" until a later lookup resolves the number (`lookup_history.name_calls`, the loader's
+job). With the mask on, names and numbers are masked (`x` toggles it here too).
 """
 
 from __future__ import annotations
@@ -13,14 +15,16 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label
 
 from cx_tui.calls import clock_text
-from cx_tui.keys import CALL_HISTORY_KEYS, CLOSE_KEYS, bindings
+from cx_tui.insight.redact import initials, mask_number
+from cx_tui.keys import CALL_HISTORY_KEYS, CLOSE_KEYS, MASK_KEY, bindings
 from cx_tui.phrases import ago
 from cx_tui.store import CallRecord, StoreError
+from cx_tui.widgets.mask_badge import MaskBadge
 
 Loader = Callable[[bool], Sequence[CallRecord]]
 """Returns recent calls, newest first; True: missed calls not yet returned only."""
@@ -43,20 +47,29 @@ class HistoryPick:
 class CallHistory(ModalScreen[HistoryPick | None]):
     """Dismisses with the chosen call, or None."""
 
-    BINDINGS: ClassVar[list[BindingType]] = bindings(CALL_HISTORY_KEYS, CLOSE_KEYS)
+    BINDINGS: ClassVar[list[BindingType]] = bindings(CALL_HISTORY_KEYS, CLOSE_KEYS, (MASK_KEY,))
 
     def __init__(
-        self, load: Loader, mark_returned: MarkReturned, *, missed_only: bool = False
+        self,
+        load: Loader,
+        mark_returned: MarkReturned,
+        *,
+        missed_only: bool = False,
+        masked: Callable[[], bool] = lambda: False,
     ) -> None:
         super().__init__()
         self.load = load
         self.mark_returned = mark_returned
         self.missed_only = missed_only
+        self.masked = masked
+        """Whether the mask is on (read at every repaint)."""
         self.calls: list[CallRecord] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(id="call-history", classes="dialog"):
-            yield Label("", id="calls-title", classes="dialog-title")
+            with Horizontal(id="calls-head"):
+                yield Label("", id="calls-title", classes="dialog-title")
+                yield MaskBadge(id="calls-mask")
             yield DataTable(id="calls-table", cursor_type="row", zebra_stripes=True)
             yield Label(
                 "Enter opens the profile · m missed calls to return · r marks returned · "
@@ -65,30 +78,45 @@ class CallHistory(ModalScreen[HistoryPick | None]):
             )
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns("When", "Number", "Person", "Duration", "Disposition", "")
         self.reload()
-        table.focus()
+        self.query_one(DataTable).focus()
 
     def reload(self) -> None:
         table = self.query_one(DataTable)
         row = table.cursor_row
         self.calls = list(self.load(self.missed_only))
+        masked = self.masked()
+        self.query_one(MaskBadge).show_mask(masked)
+        cut = _cut if self.size.width < NARROW_BELOW else lambda text, _width: text
         title = "Missed calls to return" if self.missed_only else "Recent calls"
         self.query_one("#calls-title", Label).update(f"{title} ({len(self.calls)})")
-        table.clear()
+        table.clear(columns=True)  # columns that fit what is shown now, not what was before
+        table.add_columns("When", "Call", "Number", "Person", "m:ss", "Disposition")
         for call in self.calls:
             duration = "" if call.duration_s is None else clock_text_s(call.duration_s)
+            number, name = call.number, call.person_name
+            if masked:
+                number, name = number and mask_number(number), initials(name)
             table.add_row(
                 ago(call.started),
-                call.number or "withheld",
-                call.person_name or "",
-                duration,
-                call.disposition or "",
                 _status(call),
+                number or "withheld",
+                cut(name, NARROW_PERSON) or (Text("unknown", style="dim") if call.number else ""),
+                duration,
+                cut(call.disposition or "", NARROW_DISPOSITION),
             )
         if self.calls:
             table.move_cursor(row=min(row, len(self.calls) - 1))
+
+    def on_resize(self) -> None:
+        """Narrower or wider than `NARROW_BELOW` columns: names cut to fit, or not."""
+        self.reload()
+
+    async def action_toggle_mask(self) -> None:
+        await self.app.run_action("toggle_mask")  # the app's: every screen, and its badge
+
+    def mask_changed(self) -> None:
+        self.reload()
 
     def _selected(self) -> CallRecord | None:
         table = self.query_one(DataTable)
@@ -129,12 +157,25 @@ class CallHistory(ModalScreen[HistoryPick | None]):
         self.dismiss(None)
 
 
+NARROW_BELOW = 100
+"""Columns below which the terminal is narrow (as the app's `-narrow` breakpoint)."""
+NARROW_PERSON = 14
+NARROW_DISPOSITION = 12
+"""Characters of a name and a disposition shown on a narrow terminal: every column fits 80."""
+
+
+def _cut(text: str | None, width: int) -> str | None:
+    return text if text is None or len(text) <= width else text[: width - 1] + "…"
+
+
 def _status(call: CallRecord) -> Text:
+    """What became of the call, in a word or two that fit 80 columns: `← in`, `→ out`,
+    `missed`, `↩ returned` (a missed call called back)."""
     if call.missed and call.returned is not None:
-        return Text("missed, returned", style="dim")
+        return Text("↩ returned", style="dim")
     if call.missed:
         return Text("missed", style="bold red")
-    return Text(call.direction)
+    return Text("→ out" if call.direction == "outbound" else "← in")
 
 
 def clock_text_s(seconds: float) -> str:

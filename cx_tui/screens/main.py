@@ -126,12 +126,13 @@ class MainScreen(Screen[None]):
     def action_outbox(self) -> None:
         from cx_tui.screens.outbox import OutboxScreen
 
-        if self.services.delivery is None:
+        services = self.services
+        if services.delivery is None:
             self.notify(
                 "The local store could not be opened, so there is no outbox.", severity="error"
             )
             return
-        self.app.push_screen(OutboxScreen(self.services.delivery))
+        self.app.push_screen(OutboxScreen(services.delivery, masked=lambda: services.masked))
 
     def on_resize(self) -> None:
         self._check_size()

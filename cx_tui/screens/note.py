@@ -17,12 +17,12 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Label, SelectionList, Static, TextArea
-from textual.widgets.selection_list import Selection
+from textual.widgets import Label, Static, TextArea
 
 from cx_tui.keys import NOTE_KEYS, bindings
 from cx_tui.models import NoteTarget
 from cx_tui.note_targets import TargetChoice, length_problem, target_label
+from cx_tui.widgets.target_list import TargetList
 
 if TYPE_CHECKING:
     from cx_tui.models import Profile
@@ -90,13 +90,7 @@ class NoteEditor(ModalScreen[None]):
             yield TextArea(self.draft, id="note-text", soft_wrap=True, show_line_numbers=False)
             # Above the targets, so problems and delivery states show however many targets.
             yield Static("", id="note-message")
-            yield SelectionList[int](
-                *(
-                    Selection(choice.label, index, choice.default)
-                    for index, choice in enumerate(self.choices)
-                ),
-                id="note-targets",
-            )
+            yield TargetList(self.choices, id="note-targets")
             yield Label(
                 "ctrl+s save · Tab: targets, space toggles · Esc closes, keeps draft",
                 classes="dialog-hint",
@@ -122,8 +116,7 @@ class NoteEditor(ModalScreen[None]):
         said.scroll_visible(animate=False)  # when the editor scrolls (a short terminal)
 
     def selected(self) -> list[TargetChoice]:
-        picked = self.query_one("#note-targets", SelectionList).selected
-        return [self.choices[index] for index in picked]
+        return self.query_one("#note-targets", TargetList).picked(self.choices)
 
     def action_save(self) -> None:
         text = self.query_one("#note-text", TextArea).text.strip()

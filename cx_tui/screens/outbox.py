@@ -1,4 +1,9 @@
-"""What waits to be delivered, what was delivered, what failed: retry, edit, discard."""
+"""What waits to be delivered, what was delivered, what failed: retry, edit, discard.
+
+Each item is named by who or what it is for (`Maria Gonzalez (+1 415-555-0132) · Demo CRM
+note`, `cx_tui.outbox.labels`); `i` shows the raw targets instead. With the mask on, the names,
+numbers and note previews are masked as on the main screen (`cx_tui.insight.redact`).
+"""
 
 from __future__ import annotations
 
@@ -13,9 +18,20 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Label, Static, TextArea
 
-from cx_tui.keys import CLOSE_KEYS, CONFIRM_KEYS, EDIT_NOTE_KEYS, OUTBOX_KEYS, bindings
+from cx_tui.insight.redact import DOT, Mask, initials, mask_number
+from cx_tui.keys import (
+    CLOSE_KEYS,
+    CONFIRM_KEYS,
+    EDIT_NOTE_KEYS,
+    MASK_KEY,
+    OUTBOX_KEYS,
+    bindings,
+)
+from cx_tui.models import TargetKind
+from cx_tui.outbox.labels import TICKET_PREFIX, describe, person_name
 from cx_tui.phrases import now_utc, span
 from cx_tui.store import ItemState, OutboxItem, StoreError
+from cx_tui.widgets.mask_badge import MaskBadge
 
 if TYPE_CHECKING:
     from cx_tui.delivery import Delivery
@@ -58,13 +74,14 @@ class EditNote(ModalScreen[str | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = bindings(EDIT_NOTE_KEYS, CLOSE_KEYS)
 
-    def __init__(self, item: OutboxItem) -> None:
+    def __init__(self, item: OutboxItem, target: str) -> None:
         super().__init__()
         self.item = item
+        self.target = target
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="edit-note"):
-            yield Label(f"Edit and resend to {self.item.target_label}", classes="dialog-title")
+            yield Label(f"Edit and resend to {self.target}", classes="dialog-title")
             yield TextArea(self.item.text, id="edit-text", soft_wrap=True)
             yield Static("", id="edit-message")
             yield Label("ctrl+s resends · Escape cancels", classes="dialog-hint")
@@ -83,28 +100,35 @@ class EditNote(ModalScreen[str | None]):
 class OutboxScreen(ModalScreen[None]):
     """Every note item with its target, age, attempts and last error."""
 
-    BINDINGS: ClassVar[list[BindingType]] = bindings(OUTBOX_KEYS, CLOSE_KEYS)
+    BINDINGS: ClassVar[list[BindingType]] = bindings(OUTBOX_KEYS, CLOSE_KEYS, (MASK_KEY,))
 
-    def __init__(self, delivery: Delivery) -> None:
+    def __init__(self, delivery: Delivery, *, masked: Callable[[], bool] = lambda: False) -> None:
         super().__init__()
         self.delivery = delivery
+        self.masked = masked
+        """Whether the mask is on (read at every repaint: `x` toggles it here too)."""
+        self.raw = False
+        """Show the raw targets (`Demo CRM/person/51000000123`) instead of their names."""
         self.items: list[OutboxItem] = []
+        self._mask = Mask()
         self._unsubscribe: Callable[[], None] = lambda: None
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="outbox"):
-            yield Label(
-                "Outbox: notes wait here until their source has them", classes="dialog-title"
-            )
+            with Horizontal(id="outbox-head"):
+                yield Label(
+                    "Outbox: notes wait here until their source has them", classes="dialog-title"
+                )
+                yield MaskBadge(id="outbox-mask")
             yield DataTable(id="outbox-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="outbox-message")
             yield Label(
-                "r retry now · e edit & resend · d discard · Escape closes", classes="dialog-hint"
+                "r retry now · e edit & resend · d discard · i raw target · Escape closes",
+                classes="dialog-hint",
             )
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("#", "Target", "State", "Age", "Tries", "Last error", "Note")
         self._unsubscribe = self.delivery.subscribe(lambda _item: self.reload())
         self.reload()
         table.focus()
@@ -121,13 +145,18 @@ class OutboxScreen(ModalScreen[None]):
             self.query_one("#outbox-message", Static).update(str(error))
             return
         self.items.sort(key=lambda i: (i.state is ItemState.DELIVERED, -i.id))
+        masked = self.masked()
+        self.query_one(MaskBadge).show_mask(masked)
+        self._mask = Mask(person_name(item) for item in self.items)
         now = now_utc()
-        table.clear()
+        table.clear(columns=True)  # columns as wide as what is shown now (raw, masked or not)
+        target = "Target (raw)" if self.raw else "Target"
+        table.add_columns("#", target, "State", "Age", "Tries", "Last error", "Note")
         for item in self.items:
-            preview = " ".join(item.text.split())
+            preview = self._mask.body(item.text) if masked else " ".join(item.text.split())
             table.add_row(
                 str(item.id),
-                item.target_label,
+                item.target_label if self.raw else self.shown_target(item),
                 Text(item.state.value, style=_STATE_STYLE.get(item.state, "")),
                 span(item.age(now)),
                 str(item.attempts),
@@ -141,6 +170,30 @@ class OutboxScreen(ModalScreen[None]):
         self.query_one("#outbox-message", Static).update(
             f"{pending} pending · {failed} failed" if self.items else "Nothing in the outbox."
         )
+
+    def shown_target(self, item: OutboxItem) -> str:
+        """Who or what the item is for, masked while the mask is on."""
+        label = item.target.label
+        if label is None or not self.masked():
+            return describe(item)
+        if item.target.kind is TargetKind.TICKET and label.startswith(TICKET_PREFIX):
+            number, _, subject = label.partition(" ")  # the ticket number is not personal
+            return describe(item, f"{number} {self._mask.text(subject)}".rstrip())
+        name = person_name(item) or ""
+        number = label.removeprefix(name).strip(" ()")
+        shown = initials(name) or DOT
+        return describe(item, f"{shown} ({mask_number(number)})" if number else shown)
+
+    async def action_toggle_mask(self) -> None:
+        await self.app.run_action("toggle_mask")  # the app's: every screen, and its badge
+
+    def mask_changed(self) -> None:
+        """The mask was toggled (`x`): paint the names and previews again."""
+        self.reload()
+
+    def action_toggle_raw(self) -> None:
+        self.raw = not self.raw
+        self.reload()
 
     def current(self) -> OutboxItem | None:
         table = self.query_one(DataTable)
@@ -175,7 +228,7 @@ class OutboxScreen(ModalScreen[None]):
             if text is not None:
                 self._act("resend", lambda it: self.delivery.outbox.edit_and_resend(it.id, text))
 
-        self.app.push_screen(EditNote(item), edited)
+        self.app.push_screen(EditNote(item, self.shown_target(item)), edited)
 
     def action_discard(self) -> None:
         item = self.current()
@@ -187,7 +240,8 @@ class OutboxScreen(ModalScreen[None]):
                 self._act("discard", lambda it: self.delivery.outbox.discard(it.id))
 
         self.app.push_screen(
-            Confirm(f"Discard the note to {item.target_label}? It will never be sent."), answered
+            Confirm(f"Discard the note to {self.shown_target(item)}? It will never be sent."),
+            answered,
         )
 
     def action_dismiss_modal(self) -> None:

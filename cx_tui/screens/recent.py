@@ -1,4 +1,6 @@
-"""Earlier lookups, newest first (kept locally across runs); Enter looks one up again."""
+"""Earlier lookups, one row per caller, newest first (kept locally across runs): the person (or
+the number) once, with every spelling looked up, how many times and when last. Enter looks the
+latest spelling up again."""
 
 from __future__ import annotations
 
@@ -17,14 +19,14 @@ from cx_tui.keys import CLOSE_KEYS, bindings
 from cx_tui.phrases import ago
 
 if TYPE_CHECKING:
-    from cx_tui.store import LookupRecord
+    from cx_tui.lookup_history import RecentCaller
 
 
 class RecentLookups(ModalScreen[str | None]):
     BINDINGS: ClassVar[list[BindingType]] = bindings(CLOSE_KEYS)
 
     def __init__(
-        self, lookups: Sequence[LookupRecord], *, shown: Callable[[str], str] | None = None
+        self, lookups: Sequence[RecentCaller], *, shown: Callable[[str], str] | None = None
     ) -> None:
         super().__init__()
         self.lookups = list(lookups)
@@ -35,21 +37,31 @@ class RecentLookups(ModalScreen[str | None]):
         with Vertical(id="recent", classes="dialog"):
             yield Label("Recent lookups", classes="dialog-title")
             if self.lookups:
-                options = []
-                for index, item in enumerate(self.lookups):
-                    name = item.person_name or ""
-                    if self._shown is not None:
-                        resolved = item.state == "resolved" and name
-                        name = self._shown(name) if resolved else name
-                    query = self._shown(item.query) if self._shown else item.query
-                    prompt = Text(query, style="bold")
-                    prompt.append(f"  {name}")
-                    prompt.append(f"  {ago(item.at)}", style="dim")
-                    options.append(Option(prompt, id=f"recent-{index}"))
+                options = [
+                    Option(self._prompt(item), id=f"recent-{index}")
+                    for index, item in enumerate(self.lookups)
+                ]
                 yield OptionList(*options, id="recent-list")
             else:
                 yield Label("No lookups yet.")
             yield Label("Enter looks it up again · Escape closes", classes="dialog-hint")
+
+    def _prompt(self, item: RecentCaller) -> Text:
+        """`Maria Gonzalez  +14155550132 · maria@example.com  3 lookups  2 min ago`; a caller nobody
+        knows is named by the number, then what the lookup found."""
+        show = self._shown
+        points = [show(p) if show else p for p in item.points]
+        name = item.name or ""
+        if show is not None and item.resolved:
+            name = show(name)
+        head, rest = (name, points) if item.resolved else (points[0], [name, *points[1:]])
+        prompt = Text(head, style="bold")
+        if any(rest):
+            prompt.append("  " + " · ".join(part for part in rest if part))
+        if item.count > 1:
+            prompt.append(f"  {item.count} lookups", style="dim")
+        prompt.append(f"  {ago(item.latest)}", style="dim")
+        return prompt
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

@@ -14,10 +14,9 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Select, SelectionList, Static, TextArea
-from textual.widgets.selection_list import Selection
+from textual.widgets import Input, Label, Select, Static, TextArea
 
 from cx_tui.call_flow import WrapUpResult
 from cx_tui.calls import Call, clock_text
@@ -26,6 +25,7 @@ from cx_tui.note_targets import TargetChoice
 from cx_tui.outbox import OutboxError
 from cx_tui.phrases import now_utc
 from cx_tui.store import StoreError
+from cx_tui.widgets.target_list import TargetList
 
 LogCall = Callable[["WrapUpResult"], None]
 """Commits the call log (queues it in the outbox, records the disposition).
@@ -74,20 +74,18 @@ class WrapUp(ModalScreen[WrapUpResult | None]):
         with Vertical(id="wrap-up", classes="dialog"):
             yield Label(f"Wrap up the call with {self.call.who()}", classes="dialog-title")
             yield TextArea(self.draft, id="wrap-note", soft_wrap=True)
-            yield Select(
-                [(d, d) for d in self.dispositions],
-                prompt="Disposition",
-                id="wrap-disposition",
-            )
-            yield Input(
-                clock_text(self.call.duration(now_utc())),
-                id="wrap-duration",
-                placeholder="Duration m:ss",
-            )
-            yield SelectionList[int](
-                *(Selection(c.label, i, c.default) for i, c in enumerate(self.choices)),
-                id="wrap-targets",
-            )
+            with Horizontal(id="wrap-row"):  # side by side: ctrl+s stays on screen at 80x24
+                yield Select(
+                    [(d, d) for d in self.dispositions],
+                    prompt="Disposition",
+                    id="wrap-disposition",
+                )
+                yield Input(
+                    clock_text(self.call.duration(now_utc())),
+                    id="wrap-duration",
+                    placeholder="Duration m:ss",
+                )
+            yield TargetList(self.choices, id="wrap-targets")
             yield Static("", id="wrap-message")
             yield Label(
                 "ctrl+s logs the call · Escape closes (the note stays as a draft)",
@@ -99,7 +97,7 @@ class WrapUp(ModalScreen[WrapUpResult | None]):
         area.focus()
         area.move_cursor(area.document.end)
         if not self.choices:
-            self.query_one("#wrap-targets", SelectionList).display = False
+            self.query_one("#wrap-targets", TargetList).display = False
             self._say(
                 "The caller was not identified, so no CRM or ticket takes this call: ctrl+s "
                 "keeps it in the local call history only.",
@@ -117,7 +115,7 @@ class WrapUp(ModalScreen[WrapUpResult | None]):
         note = self.query_one("#wrap-note", TextArea).text.strip()
         disposition = self.query_one("#wrap-disposition", Select).value
         duration = parse_duration(self.query_one("#wrap-duration", Input).value)
-        picked = [self.choices[i] for i in self.query_one("#wrap-targets", SelectionList).selected]
+        picked = self.query_one("#wrap-targets", TargetList).picked(self.choices)
         if not note:
             self._say("Write what happened on the call first.")
         elif disposition is Select.NULL:

@@ -228,11 +228,15 @@ def add_commands(commands: Any, common: argparse.ArgumentParser, **parser_option
 
     `parser_options` go to every `add_parser` (the fast path passes its `formatter_class`).
     """
-    ring = commands.add_parser(
-        "ring",
-        parents=[common],
-        **parser_options,
-        help="tell the running app a call is ringing (for a softphone's incoming-call hook)",
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        parser: argparse.ArgumentParser = commands.add_parser(
+            name, parents=[common], help=help_text, **parser_options
+        )
+        return parser
+
+    ring = command(
+        "ring", "tell the running app a call is ringing (for a softphone's incoming-call hook)"
     )
     ring.add_argument("number", metavar="NUMBER", help="the caller's number, a tel: or sip: URI")
     ring.add_argument(
@@ -242,9 +246,7 @@ def add_commands(commands: Any, common: argparse.ArgumentParser, **parser_option
         help="inbound (default): NUMBER is calling; outbound: the agent is calling NUMBER",
     )
     for name, words in (("answer", "was answered"), ("hangup", "ended")):
-        sub = commands.add_parser(
-            name, parents=[common], help=f"tell the running app the call {words}", **parser_options
-        )
+        sub = command(name, f"tell the running app the call {words}")
         sub.add_argument(
             "number", metavar="NUMBER", nargs="?", help="the other party's number (optional)"
         )
@@ -254,18 +256,12 @@ def add_commands(commands: Any, common: argparse.ArgumentParser, **parser_option
     commands.choices["hangup"].add_argument(
         "--cause", metavar="TEXT", help="why the call ended (e.g. normalClearing, busy)"
     )
-    open_uri = commands.add_parser(
-        "open-uri",
-        parents=[common],
-        **parser_options,
-        help="look up the number of a tel: or callto: link in the running app",
+    open_uri = command(
+        "open-uri", "look up the number of a tel: or callto: link in the running app"
     )
     open_uri.add_argument("uri", metavar="URI", help="e.g. tel:+14155550132")
-    commands.add_parser(
-        "install-handler",
-        parents=[common],
-        **parser_options,
-        help="make cx-tui the desktop's handler for tel: and callto: links (xdg-mime)",
+    command(
+        "install-handler", "make cx-tui the desktop's handler for tel: and callto: links (xdg-mime)"
     )
 
 

@@ -40,7 +40,15 @@ from typing import TYPE_CHECKING, Any
 
 from cx_tui.softphone import MAX_LINE_BYTES
 from cx_tui.softphone.events import CallEvent, EventError, event_from_message
-from cx_tui.softphone.gate import ACCEPT_BATCH, SHED_MESSAGE, Gate, Seat, listen, unix_peer
+from cx_tui.softphone.gate import (
+    ACCEPT_BATCH,
+    SHED_MESSAGE,
+    Gate,
+    Seat,
+    cannot_listen,
+    open_door,
+    unix_peer,
+)
 from cx_tui.softphone.runtime import (
     LOCK_NAME,
     RuntimeDirError,
@@ -276,15 +284,12 @@ class ControlServer:
             info = os.stat(self.path)
             self._inode = (info.st_dev, info.st_ino)
             # Passing a bound socket keeps asyncio from unlinking an existing path itself.
-            self._server = await asyncio.start_unix_server(
-                self._serve, sock=sock, limit=MAX_LINE_BYTES, backlog=ACCEPT_BATCH
+            self._server = await open_door(
+                asyncio.start_unix_server, self._serve, sock, MAX_LINE_BYTES
             )
-            listen(sock)
         except OSError as exc:
             self._release()
-            raise ControlError(
-                f"cannot listen on {self.path} ({exc.strerror or type(exc).__name__})"
-            ) from None
+            raise ControlError(cannot_listen(self.path, exc)) from None
         except BaseException:
             self._release()
             raise
@@ -292,12 +297,7 @@ class ControlServer:
     async def stop(self) -> None:
         """Stop serving, close open connections and remove the socket file (if still ours)."""
         server, self._server = self._server, None
-        if server is not None:
-            server.close()
-        await self._gate.close_all()
-        if server is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(server.wait_closed(), 1.0)
+        await self._gate.close_door(server)
         self._release()
 
     def _release(self) -> None:

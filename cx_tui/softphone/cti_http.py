@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from cx_tui.softphone.events import CallEvent, EventError, event_from_cti
-from cx_tui.softphone.gate import ACCEPT_BATCH, SHED_MESSAGE, Gate, Seat, listen
+from cx_tui.softphone.gate import SHED_MESSAGE, Gate, Seat, cannot_listen, open_door
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -161,15 +161,14 @@ class CtiHttpServer:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind((LOOPBACK, self.port))
             sock.setblocking(False)
-            self._server = await asyncio.start_server(
-                self.handle_connection, sock=sock, limit=MAX_HEADER_BYTES, backlog=ACCEPT_BATCH
+            self._server = await open_door(
+                asyncio.start_server, self.handle_connection, sock, MAX_HEADER_BYTES
             )
-            listen(sock)
         except OSError as exc:
             sock.close()
+            where = f"{LOOPBACK}:{self.port}"
             raise CtiHttpError(
-                f"cannot listen on {LOOPBACK}:{self.port} ({exc.strerror or type(exc).__name__}); "
-                "choose another [softphone] http_port"
+                f"{cannot_listen(where, exc)}; choose another [softphone] http_port"
             ) from None
         sockets = self._server.sockets
         if sockets:
@@ -177,12 +176,7 @@ class CtiHttpServer:
 
     async def stop(self) -> None:
         server, self._server = self._server, None
-        if server is not None:
-            server.close()
-        await self._gate.close_all()
-        if server is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(server.wait_closed(), 1.0)
+        await self._gate.close_door(server)
 
     # --- one connection ------------------------------------------------------------------------
 

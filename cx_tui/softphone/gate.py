@@ -35,6 +35,7 @@ import socket
 import struct
 import time
 from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
 
 ACCEPT_BATCH = 32
 """How many connections asyncio accepts per loop pass (its `backlog`); see `listen`."""
@@ -43,24 +44,16 @@ QUEUE = 128
 SHED_MESSAGE = "closed to make room for newer connections (this one sent no request); retry"
 
 
+@dataclass(eq=False, slots=True)  # eq=False: a seat is itself (hashed by identity)
 class Seat:
     """One connection being served: its task, its writer, its peer and since when it waits."""
 
-    __slots__ = ("gate", "idle_since", "peer", "shed", "task", "writer")
-
-    def __init__(
-        self,
-        gate: Gate,
-        task: asyncio.Task[None],
-        writer: asyncio.StreamWriter,
-        peer: Hashable | None,
-    ) -> None:
-        self.gate = gate
-        self.task = task
-        self.writer = writer
-        self.peer = peer
-        self.idle_since: float | None = None
-        self.shed = False
+    gate: Gate
+    task: asyncio.Task[None]
+    writer: asyncio.StreamWriter
+    peer: Hashable | None
+    idle_since: float | None = None
+    shed: bool = False
 
     def waiting(self) -> None:
         """It is waiting for a request (sheddable, once it has waited `grace`)."""
@@ -141,6 +134,16 @@ class Gate:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(writer.wait_closed(), 1.0)
 
+    async def close_door(self, server: asyncio.AbstractServer | None) -> None:
+        """Stop a door: `server` accepts no more, every connection is cancelled, then the
+        server is given a second to finish closing."""
+        if server is not None:
+            server.close()
+        await self.close_all()
+        if server is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(server.wait_closed(), 1.0)
+
     async def close_all(self) -> None:
         """Cancel every connection (the door is closing) and wait for them to end."""
         self._closing = True
@@ -212,6 +215,24 @@ class Gate:
             idle.pop(seat, None)
             if not idle:
                 del self._idle_by_peer[seat.peer]
+
+
+async def open_door(
+    start: Callable[..., Awaitable[asyncio.Server]],
+    handler: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]],
+    sock: socket.socket,
+    limit: int,
+) -> asyncio.Server:
+    """Serve the bound `sock` with `start` (`asyncio.start_server` or `start_unix_server`):
+    `ACCEPT_BATCH` connections accepted per pass, `QUEUE` waiting in the kernel (`listen`)."""
+    server = await start(handler, sock=sock, limit=limit, backlog=ACCEPT_BATCH)
+    listen(sock)
+    return server
+
+
+def cannot_listen(where: str, error: OSError) -> str:
+    """Why a door could not open, for its error: where, and the system's reason."""
+    return f"cannot listen on {where} ({error.strerror or type(error).__name__})"
 
 
 def listen(sock: socket.socket) -> None:

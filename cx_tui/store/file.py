@@ -54,34 +54,26 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+_REFUSALS: Final = {
+    FileProblem.DIRECTORY: "{reason}; nothing was saved. Make it writable by you or set "
+    "CX_TUI_DATA_DIR.",
+    FileProblem.CREATE: "cannot create the store ({reason}); nothing was saved. Make its "
+    "directory writable by you or set CX_TUI_DATA_DIR.",
+    FileProblem.IS_DIRECTORY: f"it is a directory, not a store file. {_MOVE_ASIDE}",
+    FileProblem.NOT_SQLITE: "not a cx-tui store (not a SQLite database); the file was left "
+    f"untouched. {_MOVE_ASIDE}",
+    FileProblem.PERMISSION: "cannot read it ({reason}); the file was left untouched.",
+    FileProblem.NETWORK: "{reason}. Nothing was saved: keep the store on this machine's own disk "
+    "(set CX_TUI_DATA_DIR to a local directory); a team shares through its team outbox, never a "
+    "shared file.",
+}
+"""The store's words for each kind of refusal (`{reason}`: the file check's own words)."""
+
+
 def _refusal(error: SQLiteFileError) -> StoreError:
     """The store's words for a file `sqlite_files` refused."""
-    reason = error.reason
-    if error.problem is FileProblem.DIRECTORY:
-        problem = f"{reason}; nothing was saved. Make it writable by you or set CX_TUI_DATA_DIR."
-    elif error.problem is FileProblem.CREATE:
-        problem = (
-            f"cannot create the store ({reason}); nothing was saved. "
-            "Make its directory writable by you or set CX_TUI_DATA_DIR."
-        )
-    elif error.problem is FileProblem.IS_DIRECTORY:
-        problem = f"it is a directory, not a store file. {_MOVE_ASIDE}"
-    elif error.problem is FileProblem.NOT_SQLITE:
-        problem = (
-            "not a cx-tui store (not a SQLite database); the file was left untouched. "
-            f"{_MOVE_ASIDE}"
-        )
-    elif error.problem is FileProblem.PERMISSION:
-        problem = f"cannot read it ({reason}); the file was left untouched."
-    elif error.problem is FileProblem.NETWORK:
-        problem = (
-            f"{reason}. Nothing was saved: keep the store on this machine's own disk (set "
-            "CX_TUI_DATA_DIR to a local directory); a team shares through its team outbox, "
-            "never a shared file."
-        )
-    else:
-        problem = f"{reason}; the file was left untouched."
-    return StoreError(error.path, problem)
+    words = _REFUSALS.get(error.problem, "{reason}; the file was left untouched.")
+    return StoreError(error.path, words.format(reason=error.reason))
 
 
 class StoreFile:

@@ -99,7 +99,7 @@ class Lookups(StoreFile):
 
 
 def _json_list(value: Any) -> list[Any]:
-    """A stored JSON list; anything else (NULL from before version 9, damage) is empty."""
+    """A stored JSON list; anything else (NULL from before version 10, damage) is empty."""
     try:
         loaded = json.loads(value) if value else []
     except (TypeError, ValueError):

@@ -68,6 +68,7 @@ def _item(row: sqlite3.Row) -> OutboxItem:
         target=NoteTarget(
             TargetKind(row["target_kind"]),
             SourceRef(str(row["connector"]), str(row["record_id"]), url=row["target_url"]),
+            label=row["target_label"],
         ),
         idempotency_key=str(row["idempotency_key"]),
         state=ItemState(row["state"]),
@@ -111,8 +112,9 @@ class OutboxRows(StoreFile):
             for target, key in targets:
                 cursor = conn.execute(
                     """INSERT INTO outbox (batch, kind, text, payload, connector, target_kind,
-                        record_id, target_url, idempotency_key, state, created, updated, due)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)""",
+                        record_id, target_url, target_label, idempotency_key, state, created,
+                        updated, due)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)""",
                     (
                         batch,
                         kind.value,
@@ -122,6 +124,7 @@ class OutboxRows(StoreFile):
                         target.kind.value,
                         target.ref.record_id,
                         target.ref.url,
+                        target.label,
                         key,
                         stamp,
                         stamp,

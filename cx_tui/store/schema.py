@@ -250,6 +250,13 @@ def _v10_lookup_themes(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE lookup_history ADD COLUMN records TEXT")
 
 
+def _v11_outbox_labels(conn: sqlite3.Connection) -> None:
+    """Version 11: an outbox item keeps who or what its target is, as the agent saw it when it
+    was queued (`Maria Gonzalez (+1 415-555-0132)`), so any process can list it by name
+    offline; NULL for the items queued before (they show the raw target)."""
+    conn.execute("ALTER TABLE outbox ADD COLUMN target_label TEXT")
+
+
 MIGRATIONS: Final[tuple[Callable[[sqlite3.Connection], None], ...]] = (
     _v1_outbox_drafts_links,
     _v2_history_and_cache,
@@ -261,6 +268,7 @@ MIGRATIONS: Final[tuple[Callable[[sqlite3.Connection], None], ...]] = (
     _v8_added_phones,
     _v9_lookup_cache,
     _v10_lookup_themes,
+    _v11_outbox_labels,
 )
 """`MIGRATIONS[n]` takes a store from version n to n + 1. Append only; never edit a released
 one. The first schema was written as two steps so the upgrade path is exercised (and tested)

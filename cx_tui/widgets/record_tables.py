@@ -6,9 +6,10 @@ without freezing; rows are keyed by record so Enter can open the record's detail
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Generic, TypeVar
 
 from rich.text import Text
 from textual import events
@@ -34,6 +35,7 @@ TIMELINE_COLUMNS = ("When", "Channel", "", "Source", "Summary")
 """The summary last, cut to the room the other columns leave."""
 SUMMARY = TIMELINE_COLUMNS.index("Summary")
 MIN_SUMMARY = 12
+R = TypeVar("R")
 
 
 def _cut(text: str, width: int) -> Text:
@@ -88,7 +90,31 @@ def room_left(
     return max(room, least)
 
 
-class TicketTable(DataTable[Text | str]):
+class RecordTable(DataTable[Text | str], Generic[R]):
+    """Rows keyed by record: the record under the cursor, and `chosen(record)` posted when a
+    row is picked (Enter or a click)."""
+
+    @property
+    def records(self) -> Mapping[str, R]:
+        raise NotImplementedError
+
+    def chosen(self, record: R) -> Message:
+        raise NotImplementedError
+
+    def current(self) -> R | None:
+        if not self.records or self.cursor_row < 0:
+            return None
+        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        return self.records.get(key or "")
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        record = self.records.get(event.row_key.value or "")
+        if record is not None:
+            self.post_message(self.chosen(record))
+
+
+class TicketTable(RecordTable[Ticket]):
     """The tickets, open first, PAGE rows at a time as the timeline (reaching the last row adds
     the next page): a caller with 500 tickets paints 50 rows, not 500 (issue 16). The columns
     are measured over every ticket, so they keep their width page to page."""
@@ -184,20 +210,15 @@ class TicketTable(DataTable[Text | str]):
             Text(ticket.ref.connector),
         ]
 
-    def current(self) -> Ticket | None:
-        if not self.tickets or self.cursor_row < 0:
-            return None
-        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        return self.tickets.get(key or "")
+    @property
+    def records(self) -> Mapping[str, Ticket]:
+        return self.tickets
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        event.stop()
-        ticket = self.tickets.get(event.row_key.value or "")
-        if ticket is not None:
-            self.post_message(self.TicketChosen(ticket))
+    def chosen(self, record: Ticket) -> Message:
+        return self.TicketChosen(record)
 
 
-class TimelineTable(DataTable[Text | str]):
+class TimelineTable(RecordTable[Interaction]):
     """The timeline, newest first, PAGE rows at a time: reaching the last row adds the next
     page, so a customer with thousands of interactions paints at once."""
 
@@ -299,14 +320,9 @@ class TimelineTable(DataTable[Text | str]):
         if event.cursor_row >= self.row_count - 1 and self._next < len(self._all):
             self._add_page()
 
-    def current(self) -> Interaction | None:
-        if not self.items or self.cursor_row < 0:
-            return None
-        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        return self.items.get(key or "")
+    @property
+    def records(self) -> Mapping[str, Interaction]:
+        return self.items
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        event.stop()
-        item = self.items.get(event.row_key.value or "")
-        if item is not None:
-            self.post_message(self.ItemChosen(item))
+    def chosen(self, record: Interaction) -> Message:
+        return self.ItemChosen(record)

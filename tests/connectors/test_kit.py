@@ -421,3 +421,15 @@ def test_html_bodies_become_lines_and_markers_disappear() -> None:
     assert kit.text_to_html("a < b\nnext") == "a &lt; b<br>next"
     with pytest.raises(ValueError):
         kit.marker("</p><script>")
+
+
+def test_tags_custom_fields_and_the_vip_tag_read_from_untrusted_json() -> None:
+    assert kit.texts(["vip", 7, None, "beta"]) == ("vip", "beta")
+    assert kit.texts("vip") == ()  # a string is not a list of tags
+    assert kit.texts(None) == ()
+    assert kit.text_in({"plan": " Enterprise "}, "plan") == "Enterprise"
+    assert kit.text_in({"plan": ""}, "plan") is None
+    assert kit.text_in(["plan"], "plan") is None  # custom fields sent as a list: nothing
+    assert kit.vip_tagged(("beta", "VIP")) is True
+    assert kit.vip_tagged(("vip-lounge",)) is None  # only the whole tag counts
+    assert kit.vip_tagged(()) is None  # no tag: not known, never "not a VIP"

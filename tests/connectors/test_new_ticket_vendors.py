@@ -236,7 +236,7 @@ def test_cx_tui_note_opens_a_zendesk_ticket_and_hubspot_is_refused_up_front(
         code, out, _ = run(capsys, "outbox", "list", "--all", "--json")
     assert code == 0
     [item] = json.loads(out)["items"]
-    assert item["target"] == {"source": ZENDESK, "kind": "new-ticket", "id": "501"}
+    assert item["target"] == {"source": ZENDESK, "kind": "new-ticket", "id": "501", "label": None}
     assert item["receipt"]["url"].endswith(f"/agent/tickets/{ticket_id}")
     with Store() as store:
         [stored] = store.outbox_items(ItemState)

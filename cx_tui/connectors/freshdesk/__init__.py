@@ -32,13 +32,6 @@ if TYPE_CHECKING:
     CONNECTOR = FreshdeskConnector
 
 # Loaded on first use: validating a config file reads `options` alone (see kit/exports.py).
-__getattr__, __dir__ = lazy_exports(
-    __name__,
-    {
-        "CONNECTOR": "connector.FreshdeskConnector",
-        "FreshdeskConnector": "connector.FreshdeskConnector",
-    },
-)
-"""`CONNECTOR` is what the registry finds: the connector class this package provides."""
+__getattr__, __dir__ = lazy_exports(__name__, "connector.FreshdeskConnector")
 
 __all__ = ["CONNECTOR", "FreshdeskConnector"]

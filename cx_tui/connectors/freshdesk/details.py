@@ -179,13 +179,7 @@ class FreshdeskDetails(FreshdeskOwners):
             if read is not None:
                 made.append(read[0])
                 timeline += read[1]
-        timeline.sort(key=lambda i: i.at, reverse=True)
-        return Details(
-            companies=(company,) if company is not None else (),
-            tickets=tuple(made),
-            interactions=tuple(timeline),
-            failed_parts=parts.failures,
-        )
+        return parts.details((company,) if company is not None else (), made, timeline)
 
     def _ticket(
         self, parts: Parts, item: Mapping[str, Any], found: list[dict[str, Any]], now: datetime

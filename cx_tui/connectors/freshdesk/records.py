@@ -23,7 +23,10 @@ from cx_tui.connectors.kit import (
     record_id,
     shorten,
     strip_marker,
+    text_in,
     text_or_none,
+    texts,
+    vip_tagged,
 )
 from cx_tui.models import (
     Channel,
@@ -138,19 +141,16 @@ def person(site: Site, contact: Mapping[str, Any], now: datetime) -> Person:
         if raw:
             point = phone_point(raw, site.region, label=label)
             points.setdefault(point.key, point)
-    tags = contact.get("tags")
-    tag_list = tuple(t for t in tags if isinstance(t, str)) if isinstance(tags, list) else ()
-    custom = contact.get("custom_fields")
-    plan = text_or_none(custom.get(site.plan_field)) if isinstance(custom, Mapping) else None
+    tags = texts(contact.get("tags"))
     return Person(
         ref=site.ref(contact_id, site.contact_url(contact_id), now),
         name=text_or_none(contact.get("name")),
         contact_points=tuple(points.values()),
         title=text_or_none(contact.get("job_title")),
-        plan=plan,
+        plan=text_in(contact.get("custom_fields"), site.plan_field),
         language=text_or_none(contact.get("language")),
-        vip=True if "vip" in (t.casefold() for t in tag_list) else None,
-        tags=tag_list,
+        vip=vip_tagged(tags),
+        tags=tags,
     )
 
 
@@ -162,14 +162,12 @@ def company(site: Site, data: Mapping[str, Any], now: datetime) -> Company:
         if isinstance(domains, list)
         else None
     )
-    custom = data.get("custom_fields")
-    plan = text_or_none(custom.get(site.plan_field)) if isinstance(custom, Mapping) else None
     tier = text_or_none(data.get("account_tier"))
     return Company(
         ref=site.ref(f"company-{company_id}", site.company_url(company_id), now),
         name=text_or_none(data.get("name")) or f"Company {company_id}",
         domain=domain,
-        plan=plan or tier,
+        plan=text_in(data.get("custom_fields"), site.plan_field) or tier,
     )
 
 
@@ -208,7 +206,6 @@ def ticket(
     ticket_id = record_id(item.get("id"), VENDOR, "a ticket")
     url = site.ticket_url(ticket_id)
     created = time_of(item.get("created_at"), f"ticket {ticket_id}")
-    tags = item.get("tags")
     return Ticket(
         ref=site.ref(ticket_id, url, now),
         subject=text_or_none(item.get("subject")) or f"Ticket {ticket_id}",
@@ -216,7 +213,7 @@ def ticket(
         created=created,
         updated=parse_time(item.get("updated_at")) or created,
         priority=priority(item.get("priority")),
-        tags=tuple(t for t in tags if isinstance(t, str)) if isinstance(tags, list) else (),
+        tags=texts(item.get("tags")),
         sla_due=sla_due(item, now),
         comments=tuple(comment(site, c, url, now) for c in convs),
     )

@@ -177,14 +177,7 @@ class FreshdeskWrites(FreshdeskAccount):
             InvalidInput: an empty or too long subject or description, a bad key.
         """
         ref = requester.ref if isinstance(requester, Person) else requester
-        title = " ".join(subject.split())
-        if not title or len(title) > MAX_SUBJECT:
-            raise InvalidInput(f"A ticket needs a subject of 1 to {MAX_SUBJECT} characters.")
-        text = body.strip()
-        if not text or len(text) > self.note_limit:
-            raise InvalidInput(
-                f"A ticket needs a description of 1 to {self.note_limit:,} characters."
-            )
+        title, text = self.ticket_text(subject, body, MAX_SUBJECT)
         if idempotency_key is None:
             return await self._open(ref, title, text_to_html(text), priority)
         description = html_with_marker(text, checked_marker(idempotency_key))

@@ -27,16 +27,14 @@ if TYPE_CHECKING:
 # Loaded on first use: validating a config file reads `options` alone (see kit/exports.py).
 __getattr__, __dir__ = lazy_exports(
     __name__,
+    "connector.HubSpotConnector",
     {
-        "CONNECTOR": "connector.HubSpotConnector",
-        "HubSpotConnector": "connector.HubSpotConnector",
         "CONTACT_PROPERTIES": "records.CONTACT_PROPERTIES",
         "pipeline_statuses": "records.pipeline_statuses",
         "check_search_limits": "search.check_search_limits",
         "search_request": "search.search_request",
     },
 )
-"""`CONNECTOR` is what the registry finds: the connector class this package provides."""
 
 __all__ = [
     "CONNECTOR",

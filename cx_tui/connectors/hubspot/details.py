@@ -102,15 +102,13 @@ class HubSpotDetails(HubSpotAccount):
             *parts.each("calls", calls, lambda c: read.call(c, contact_url)),
             *parts.each("e-mails", emails, lambda e: read.email(e, contact_url)),
         ]
-        interactions.sort(key=lambda i: i.at, reverse=True)
-        return Details(
-            companies=tuple(parts.each("companies", companies, read.company)),
-            tickets=tuple(
+        return parts.details(
+            parts.each("companies", companies, read.company),
+            (
                 replace(t, comments=comments[t.ref.record_id]) if t.ref.record_id in comments else t
                 for t in tickets
             ),
-            interactions=tuple(interactions),
-            failed_parts=parts.failures,
+            interactions,
         )
 
     async def _contact_links(self, contact_id: str, parts: Parts) -> dict[str, list[str]]:

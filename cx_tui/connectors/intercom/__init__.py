@@ -28,13 +28,6 @@ if TYPE_CHECKING:
     CONNECTOR = IntercomConnector
 
 # Loaded on first use: validating a config file reads `options` alone (see kit/exports.py).
-__getattr__, __dir__ = lazy_exports(
-    __name__,
-    {
-        "CONNECTOR": "connector.IntercomConnector",
-        "IntercomConnector": "connector.IntercomConnector",
-    },
-)
-"""`CONNECTOR` is what the registry finds: the connector class this package provides."""
+__getattr__, __dir__ = lazy_exports(__name__, "connector.IntercomConnector")
 
 __all__ = ["CONNECTOR", "IntercomConnector"]

@@ -24,7 +24,9 @@ from cx_tui.connectors.kit import (
     phone_point,
     shorten,
     strip_marker,
+    text_in,
     text_or_none,
+    vip_tagged,
 )
 from cx_tui.models import (
     Channel,
@@ -122,8 +124,6 @@ def person(
     if phone:
         points.append(phone_point(phone, region, label="phone"))
     role = text_or_none(contact.get("role"))
-    custom = contact.get("custom_attributes")
-    plan = text_or_none(custom.get("plan")) if isinstance(custom, Mapping) else None
     seen = [
         t
         for t in (unix(contact.get(k)) for k in ("last_replied_at", "last_contacted_at"))
@@ -134,10 +134,10 @@ def person(
         ref=SourceRef(account, contact_id, links.contact(contact_id), now),
         name=text_or_none(contact.get("name")),
         contact_points=tuple(points),
-        plan=plan,
+        plan=text_in(contact.get("custom_attributes"), "plan"),
         language=text_or_none(contact.get("language_override"))
         or text_or_none(contact.get("browser_language")),
-        vip=True if "vip" in (t.casefold() for t in all_tags) else None,
+        vip=vip_tagged(all_tags),
         tags=all_tags,
         last_contact=max(seen) if seen else None,
     )

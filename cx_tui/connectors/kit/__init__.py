@@ -104,8 +104,11 @@ if TYPE_CHECKING:
         parse_time,
         record_id,
         shorten,
+        text_in,
         text_or_none,
         text_to_html,
+        texts,
+        vip_tagged,
     )
     from cx_tui.connectors.kit.retry import (
         BACKGROUND,
@@ -203,10 +206,13 @@ _HOMES: dict[str, str] = {
     "shared_limiter": "limiter",
     "shorten": "readers",
     "strip_marker": "markers",
+    "text_in": "readers",
     "text_or_none": "readers",
     "text_to_html": "readers",
+    "texts": "readers",
     "unique_points": "matching",
     "use_limiters": "limiter",
+    "vip_tagged": "readers",
 }
 """Where each public name lives."""
 
@@ -303,8 +309,11 @@ __all__ = [
     "shared_limiter",
     "shorten",
     "strip_marker",
+    "text_in",
     "text_or_none",
     "text_to_html",
+    "texts",
     "unique_points",
     "use_limiters",
+    "vip_tagged",
 ]

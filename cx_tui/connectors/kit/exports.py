@@ -4,9 +4,13 @@ The registry reads a built-in package's `options` module to validate a config fi
 first frame; that imports the package itself, so the package must not import its connector (and
 with it the kit, httpx and the vendor's parts) at once. It declares where each name lives:
 
-    __getattr__, __dir__ = lazy_exports(__name__, {"CONNECTOR": "connector.HubSpotConnector"})
+    __getattr__, __dir__ = lazy_exports(__name__, "connector.HubSpotConnector", {
+        "search_request": "search.search_request",
+    })
 
 `"module.attribute"`, relative to the package; the name is bound in the package on first use.
+The connector class is exported twice: as `CONNECTOR`, what the registry finds, and by its own
+name.
 """
 
 from __future__ import annotations
@@ -18,9 +22,11 @@ from typing import Any
 
 
 def lazy_exports(
-    package: str, homes: Mapping[str, str]
+    package: str, connector: str, more: Mapping[str, str] | None = None
 ) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
-    """The package's `__getattr__` and `__dir__` for `homes` (name -> "module.attribute")."""
+    """The package's `__getattr__` and `__dir__`: `CONNECTOR` and the class named by `connector`
+    ("module.Class"), and the names of `more` (name -> "module.attribute")."""
+    homes = {"CONNECTOR": connector, connector.rpartition(".")[2]: connector, **(more or {})}
 
     def __getattr__(name: str) -> Any:
         home = homes.get(name)

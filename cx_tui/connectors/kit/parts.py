@@ -21,7 +21,7 @@ from typing import TypeVar
 
 from cx_tui.connectors import base
 from cx_tui.connectors.base import ConnectorError
-from cx_tui.models import PartFailure
+from cx_tui.models import Company, Details, Interaction, PartFailure, Ticket
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -75,6 +75,20 @@ class Parts:
         except ConnectorError as error:
             self._fail(part, self.reason(error))
             return []
+
+    def details(
+        self,
+        companies: Iterable[Company],
+        tickets: Iterable[Ticket],
+        interactions: Iterable[Interaction],
+    ) -> Details:
+        """The details read, the timeline newest first, with the parts that failed."""
+        return Details(
+            companies=tuple(companies),
+            tickets=tuple(tickets),
+            interactions=tuple(sorted(interactions, key=lambda i: i.at, reverse=True)),
+            failed_parts=self.failures,
+        )
 
     def reason(self, error: ConnectorError) -> str:
         """Why one part failed, in a few words."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import unicodedata
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
@@ -43,6 +44,21 @@ def text_or_none(value: Any) -> str | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
     return None
+
+
+def text_in(value: Any, key: str) -> str | None:
+    """`text_or_none` of `value[key]` when `value` is a JSON object (custom fields), else None."""
+    return text_or_none(value.get(key)) if isinstance(value, Mapping) else None
+
+
+def texts(value: Any) -> tuple[str, ...]:
+    """The strings of a JSON array (tags); anything else, in it or instead of it, is left out."""
+    return tuple(item for item in value if isinstance(item, str)) if isinstance(value, list) else ()
+
+
+def vip_tagged(tags: Iterable[str]) -> bool | None:
+    """True when a tag is `vip` (any case); else None: no tag says the caller is not one."""
+    return True if "vip" in (tag.casefold() for tag in tags) else None
 
 
 def parse_time(value: Any) -> datetime | None:

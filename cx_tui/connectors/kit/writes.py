@@ -87,6 +87,19 @@ class MarkerWrites(Connector):
         checked_marker(idempotency_key)  # refused before anything is sent
         return self.format_note(target, body, idempotency_key)
 
+    def ticket_text(self, subject: str, body: str, max_subject: int) -> tuple[str, str]:
+        """A new ticket's subject (runs of spaces made one) and description (stripped), or the
+        refusal (`InvalidInput`) when either is empty or too long, before any request."""
+        title = " ".join(subject.split())
+        if not title or len(title) > max_subject:
+            raise InvalidInput(f"A ticket needs a subject of 1 to {max_subject} characters.")
+        text = body.strip()
+        if not text or len(text) > self.note_limit:
+            raise InvalidInput(
+                f"A ticket needs a description of 1 to {self.note_limit:,} characters."
+            )
+        return title, text
+
     def formatted_length(self, target: NoteTarget, text: str) -> int:
         """Characters the note takes as the vendor stores it (a sample marker), for the
         length shown while typing; `format_note`'s own refusal is raised as is."""

@@ -47,9 +47,8 @@ if TYPE_CHECKING:
 # Loaded on first use: validating a config file reads `options` alone (see kit/exports.py).
 __getattr__, __dir__ = lazy_exports(
     __name__,
+    "connector.LocalConnector",
     {
-        "CONNECTOR": "connector.LocalConnector",
-        "LocalConnector": "connector.LocalConnector",
         "BUSY_WAIT": "database.BUSY_WAIT",
         "DatabaseBusy": "database.DatabaseBusy",
         "MAX_INTERACTIONS": "details.MAX_INTERACTIONS",
@@ -66,7 +65,6 @@ __getattr__, __dir__ = lazy_exports(
         "MAX_SUBJECT": "writes.MAX_SUBJECT",
     },
 )
-"""`CONNECTOR` is what the registry finds: the connector class this package provides."""
 
 __all__ = [
     "BUSY_WAIT",

@@ -125,10 +125,7 @@ async def get_details(api: Api, reader: Reader, match: Match) -> Details:
         "cases", rows.get("cases", []), lambda r: reader.ticket(r, children(r, "CaseComments"))
     )
     interactions = parts.each("tasks", rows.get("tasks", []), reader.interaction)
-    interactions.sort(key=lambda i: i.at, reverse=True)
-    return Details(
-        tuple(companies), tuple(tickets), tuple(interactions), failed_parts=parts.failures
-    )
+    return parts.details(companies, tickets, interactions)
 
 
 def _q(soql: str) -> str:

@@ -27,16 +27,14 @@ if TYPE_CHECKING:
 # Loaded on first use: validating a config file reads `options` alone (see kit/exports.py).
 __getattr__, __dir__ = lazy_exports(
     __name__,
+    "connector.ZendeskConnector",
     {
-        "CONNECTOR": "connector.ZendeskConnector",
-        "ZendeskConnector": "connector.ZendeskConnector",
         "HOOKS": "hooks.HOOKS",
         "ZendeskHooks": "hooks.ZendeskHooks",
         "user_search_query": "search.user_search_query",
         "MAX_SUBJECT": "writes.MAX_SUBJECT",
     },
 )
-"""`CONNECTOR` is what the registry finds: the connector class this package provides."""
 
 __all__ = [
     "CONNECTOR",

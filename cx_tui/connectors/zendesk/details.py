@@ -111,13 +111,7 @@ class ZendeskDetails(ZendeskLookup):
             ticket = read.ticket(item, found, users, names)
             tickets.append(ticket)
             interactions += read.activity(item, ticket, found)
-        interactions.sort(key=lambda i: i.at, reverse=True)
-        return Details(
-            companies=(company,) if company is not None else (),
-            tickets=tuple(tickets),
-            interactions=tuple(interactions),
-            failed_parts=parts.failures,
-        )
+        return parts.details((company,) if company is not None else (), tickets, interactions)
 
     async def _tickets(
         self,

@@ -22,7 +22,10 @@ from cx_tui.connectors.kit import (
     record_id,
     shorten,
     strip_marker,
+    text_in,
     text_or_none,
+    texts,
+    vip_tagged,
 )
 from cx_tui.connectors.kit.fields import NO_FIELDS, FieldMap, read_fields
 from cx_tui.models import (
@@ -80,10 +83,6 @@ def _priority(value: Any) -> Priority | None:
         return None if value is None else Priority(str(value))
     except ValueError:
         return None
-
-
-def _tags(value: Any) -> tuple[str, ...]:
-    return tuple(str(t) for t in value if isinstance(t, str)) if isinstance(value, list) else ()
 
 
 def _channel(via: Any) -> Channel:
@@ -154,20 +153,15 @@ class Reader:
             if known is None or (point.shared and not known.shared):
                 unique[point.key] = point
         user_fields = user.get("user_fields")
-        plan = (
-            text_or_none(user_fields.get(self.plan_field))
-            if isinstance(user_fields, Mapping)
-            else None
-        )
-        tags = _tags(user.get("tags"))
+        tags = texts(user.get("tags"))
         return Person(
             ref=self.ref(user_id, f"{self.agent_url}/agent/users/{user_id}"),
             name=text_or_none(user.get("name")),
             contact_points=tuple(unique.values()),
-            plan=plan,
+            plan=text_in(user_fields, self.plan_field),
             timezone=text_or_none(user.get("iana_time_zone")),
             language=text_or_none(user.get("locale")),
-            vip=True if "vip" in (t.casefold() for t in tags) else None,
+            vip=vip_tagged(tags),
             tags=tags,
             custom=read_fields(
                 self.fields, user_fields if isinstance(user_fields, Mapping) else None
@@ -178,14 +172,14 @@ class Reader:
         listed = expect_list(org.get("domain_names"), "Zendesk", "organization domains")
         domains = [d for d in listed if isinstance(d, str)]
         fields = org.get("organization_fields")
-        tags = _tags(org.get("tags"))
+        tags = texts(org.get("tags"))
         return Company(
             ref=self.ref(
                 f"org-{organization_id}", f"{self.agent_url}/agent/organizations/{organization_id}"
             ),
             name=text_or_none(org.get("name")) or f"Organization {organization_id}",
             domain=domains[0] if domains else None,
-            plan=text_or_none(fields.get(self.plan_field)) if isinstance(fields, Mapping) else None,
+            plan=text_in(fields, self.plan_field),
             vip="vip" in (t.casefold() for t in tags),
             custom=read_fields(
                 self.fields, fields if isinstance(fields, Mapping) else None, "organization"
@@ -209,7 +203,7 @@ class Reader:
             created=created,
             updated=parse_time(item.get("updated_at")) or created,
             priority=_priority(item.get("priority")),
-            tags=_tags(item.get("tags")),
+            tags=texts(item.get("tags")),
             sla_due=sla_due(item.get("slas")),
             comments=tuple(self.comment(c, users or {}, url) for c in comments),
             owners=self.ticket_owners(item, ticket_id, url, names or {}),

@@ -208,14 +208,7 @@ class ZendeskWrites(ZendeskDetails):
         if ref.connector != self.name:
             raise InvalidInput(f"That person belongs to {ref.connector}, not {self.name}.")
         requester_id = digits_id(ref.record_id, "user", self.name)
-        title = " ".join(subject.split())
-        if not title or len(title) > MAX_SUBJECT:
-            raise InvalidInput(f"A ticket needs a subject of 1 to {MAX_SUBJECT} characters.")
-        text = body.strip()
-        if not text or len(text) > self.note_limit:
-            raise InvalidInput(
-                f"A ticket needs a description of 1 to {self.note_limit:,} characters."
-            )
+        title, text = self.ticket_text(subject, body, MAX_SUBJECT)
         ticket: dict[str, Any] = {
             "subject": title,
             "comment": {"body": text, "public": public},
