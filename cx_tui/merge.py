@@ -7,7 +7,7 @@ Pure functions over the models; `profile.ProfileBuilder` calls them once identit
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from cx_tui.identity import phone_e164, region_of
 from cx_tui.insight.tried import already_tried as already_tried
@@ -17,6 +17,7 @@ from cx_tui.models import (
     Conflict,
     ContactKind,
     ContactPoint,
+    Details,
     FieldValue,
     Interaction,
     Person,
@@ -24,6 +25,7 @@ from cx_tui.models import (
     SourcedContact,
     SourceRef,
     Ticket,
+    TriedItem,
 )
 
 MERGED_FIELDS = ("name", "company", "title", "plan", "timezone", "language", "vip")
@@ -167,3 +169,47 @@ def order_tickets(tickets: Iterable[Ticket]) -> tuple[Ticket, ...]:
 def merge_timeline(interactions: Iterable[Interaction]) -> tuple[Interaction, ...]:
     unique = {i.ref.key: i for i in interactions}
     return tuple(sorted(unique.values(), key=lambda i: i.at, reverse=True))
+
+
+@dataclass(frozen=True, slots=True)
+class Records:
+    """A person's tickets (open first), timeline (newest first) and steps already tried."""
+
+    tickets: tuple[Ticket, ...] = ()
+    timeline: tuple[Interaction, ...] = ()
+    already_tried: tuple[TriedItem, ...] = ()
+
+
+class RecordMerger:
+    """Merges a person's records once per change, for a profile rebuilt on every update.
+
+    The same details merge to the same objects: the screen then knows by identity that a
+    panel has nothing new (issue 16: 8 sources answering repainted every panel each time).
+    Details that changed are merged again, and a part that comes out equal to the last one
+    (another source's tickets changed, not the timeline) keeps the last one's object.
+    """
+
+    def __init__(self) -> None:
+        self._found: tuple[Details, ...] = ()
+        self._interactions: tuple[Interaction, ...] = ()
+        self._records = Records()
+        self.merges = 0
+        """How many times the records were merged afresh (tests count them)."""
+
+    def merge(self, found: Sequence[Details]) -> Records:
+        last = self._records
+        if len(found) == len(self._found) and all(
+            a is b for a, b in zip(found, self._found, strict=True)
+        ):
+            return last
+        self.merges += 1
+        tickets = order_tickets(t for d in found for t in d.tickets)
+        interactions = tuple(i for d in found for i in d.interactions)
+        timeline = merge_timeline(interactions)
+        tickets = last.tickets if tickets == last.tickets else tickets
+        timeline = last.timeline if timeline == last.timeline else timeline
+        same = tickets is last.tickets and interactions == self._interactions
+        tried = last.already_tried if same and found else already_tried(tickets, interactions)
+        self._found, self._interactions = tuple(found), interactions
+        self._records = Records(tickets, timeline, tried)
+        return self._records

@@ -17,13 +17,11 @@ from datetime import datetime
 from cx_tui.identity import region_of
 from cx_tui.insight.tried import tried_steps as tried_steps  # re-exported: the parsing rule
 from cx_tui.merge import (
-    already_tried,
+    RecordMerger,
     canonical_person,
     merge_companies,
     merge_contacts,
     merge_fields,
-    merge_timeline,
-    order_tickets,
 )
 from cx_tui.models import (
     Candidate,
@@ -327,6 +325,8 @@ class ProfileBuilder:
         self.details: dict[RecordKey, Details] = {}
         self._selected: str | None = None
         self.link = link
+        self.records = RecordMerger()
+        """The resolved person's tickets, timeline and steps tried, merged once per change."""
         self.trouble: tuple[TroubleSpot, ...] = ()
         """Trouble spots found after the lookup (`insight.trouble_watch`): on the profile."""
 
@@ -418,8 +418,7 @@ class ProfileBuilder:
             self.details[m.person.ref.key] for m in cluster if m.person.ref.key in self.details
         ]
         companies = [c for d in found for c in d.companies]
-        tickets = order_tickets(t for d in found for t in d.tickets)
-        interactions = [i for d in found for i in d.interactions]
+        records = self.records.merge(found)
         fields, conflicts = merge_fields(persons, companies)
         if "company" not in fields and companies:
             fields["company"] = (FieldValue(companies[0].name, (companies[0].ref,)),)
@@ -431,9 +430,9 @@ class ProfileBuilder:
             conflicts=conflicts,
             contacts=merge_contacts(persons),
             companies=merge_companies(companies),
-            tickets=tickets,
-            timeline=merge_timeline(interactions),
-            already_tried=already_tried(tickets, interactions),
+            tickets=records.tickets,
+            timeline=records.timeline,
+            already_tried=records.already_tried,
             matches=tuple(cluster),
             link=self.link,
             link_use=use,

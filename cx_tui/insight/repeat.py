@@ -65,8 +65,9 @@ def repeat_themes(
         group = groups.setdefault(id(theme) if theme else key, (theme, []))
         group[1].append((item.ref, item.channel.value, key))
         contacted.add(key)
+    by_key = {t.ref.key: t for t in tickets}  # not a search of the theme per ticket
     for key, theme in by_ticket.items():
-        ticket = next(t for t in theme.tickets if t.ref.key == key)
+        ticket = by_key.get(key) or next(t for t in theme.tickets if t.ref.key == key)
         if key not in contacted and ticket.created >= since:
             groups.setdefault(id(theme), (theme, []))[1].append((ticket.ref, "ticket", key))
     out = []

@@ -119,7 +119,25 @@ def _tag_of(ticket: Ticket, counts: dict[str, int]) -> str | None:
     return min(shared, key=lambda t: (-counts[t], t)) if shared else None
 
 
+_last_grouped: tuple[Sequence[Ticket], list[_Group]] | None = None
+"""The last tickets grouped and their groups: one paint asks three times (the theme list, the
+repeat-contact rule, already tried), and a profile keeps its tickets object while they do not
+change (`merge.RecordMerger`), so the grouping runs once per change of tickets."""
+
+
 def group_tickets(tickets: Sequence[Ticket]) -> list[_Group]:
+    """The tickets in groups of one theme each (`_group_tickets`), remembered for the last
+    tickets object asked about. The groups are read, never changed, by their users."""
+    global _last_grouped  # a one-entry memo
+    last = _last_grouped
+    if last is not None and last[0] is tickets:
+        return last[1]
+    groups = _group_tickets(tickets)
+    _last_grouped = (tickets, groups)
+    return groups
+
+
+def _group_tickets(tickets: Sequence[Ticket]) -> list[_Group]:
     counts: dict[str, int] = {}
     for ticket in tickets:
         for name in {t.casefold() for t in ticket.tags} - GENERIC_TAGS:

@@ -70,9 +70,10 @@ class MainScreen(Screen[None]):
 
     @cached_property
     def pacer(self) -> PaintPacer:
-        from cx_tui.pacing import PaintPacer
+        from cx_tui.pacing import PaintPacer, next_turn_for_zero
 
-        return PaintPacer(self._paint, self.set_timer, lambda: self.session.builder)
+        schedule = next_turn_for_zero(self.set_timer)
+        return PaintPacer(self._paint, schedule, lambda: self.session.builder)
 
     @cached_property
     def desk(self) -> CallDesk:

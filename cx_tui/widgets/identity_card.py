@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from textual.widgets import Static
 
 from cx_tui.themes import theme_palette
+from cx_tui.widgets.repaint import update_static
 
 if TYPE_CHECKING:
     from textual.theme import Theme
@@ -41,4 +42,4 @@ class IdentityCard(Static):
         self._profile = profile
         if self._palette is None:
             self._palette = theme_palette(self.app)
-        self.update(identity_card(profile, palette=self._palette))
+        update_static(self, identity_card(profile, palette=self._palette))

@@ -7,6 +7,7 @@ from textual.widgets import Static
 
 from cx_tui.insight.owners import owners
 from cx_tui.models import Profile
+from cx_tui.widgets.repaint import update_static
 
 
 class OwnerList(Static):
@@ -26,5 +27,5 @@ class OwnerList(Static):
         if len(found) > self.SHOWN:
             text.append(f"+{len(found) - self.SHOWN} more (lookup --json lists all)", style="dim")
         text.rstrip()
-        self.update(text)
+        update_static(self, text)
         return bool(found)

@@ -23,6 +23,7 @@ from cx_tui.widgets.action_list import ActionList
 from cx_tui.widgets.identity_card import IdentityCard
 from cx_tui.widgets.owner_list import OwnerList
 from cx_tui.widgets.record_tables import TicketTable, TimelineTable
+from cx_tui.widgets.repaint import update_static
 from cx_tui.widgets.theme_list import ThemeList
 from cx_tui.widgets.tried_list import TriedList
 
@@ -130,7 +131,7 @@ class ProfileView(Horizontal):
         if left.has_class("-alone") == resolved:  # the whole width while it is alone
             left.set_class(not resolved, "-alone")
         if profile.state is ProfileState.SEARCHING:
-            status.update(Text(f"Looking up {profile.query}…", style="italic"))
+            update_static(status, Text(f"Looking up {profile.query}…", style="italic"))
         elif profile.state is ProfileState.UNKNOWN:
             # "Nobody" only from sources that answered: one that could not be searched may
             # know the caller, so the hint is to retry, not to create a duplicate contact.
@@ -139,13 +140,14 @@ class ProfileView(Horizontal):
                 if profile.unsearched
                 else " Press a to create a contact."
             )
-            status.update(Text(nobody_summary(profile) + hint, style="bold"))
+            update_static(status, Text(nobody_summary(profile) + hint, style="bold"))
         elif profile.state is ProfileState.AMBIGUOUS:
-            status.update(
-                Text(f"{candidates_headline(profile)}, then press p to pick.", style="bold")
+            update_static(
+                status,
+                Text(f"{candidates_headline(profile)}, then press p to pick.", style="bold"),
             )
         else:
-            status.update("")
+            update_static(status, "")
         self.query_one("#identity", IdentityCard).show_profile(profile)
         self.query_one(TroubleBanner).show_spots(profile.trouble if resolved else ())
         owned = resolved and self.query_one("#owners", OwnerList).show_owners(profile)

@@ -115,9 +115,15 @@ class RecordTable(DataTable[Text | str], Generic[R]):
 
 
 class TicketTable(RecordTable[Ticket]):
+    """The tickets, open first, PAGE rows at a time as the timeline (reaching the last row adds
+    the next page): a caller with 500 tickets paints 50 rows, not 500 (issue 16). The columns
+    are measured over every ticket, so they keep their width page to page."""
+
     DEFAULT_CSS = """
     TicketTable { height: auto; max-height: 14; }
     """
+
+    PAGE = 50
 
     @dataclass
     class TicketChosen(Message):
@@ -126,9 +132,17 @@ class TicketTable(RecordTable[Ticket]):
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.tickets: dict[str, Ticket] = {}
+        """Every ticket by row key (rows are added a page at a time)."""
+        self._given: Sequence[Ticket] | None = None
         self._filled_size = Size(-1, -1)
+        self._cells: list[list[Text]] = []
+        self._room = MIN_SUBJECT
+        self._next = 0
 
     def show_tickets(self, tickets: Sequence[Ticket]) -> None:
+        if tickets is self._given:
+            return  # the same merge (`merge.RecordMerger`): nothing new
+        self._given = tickets
         keys = [f"{t.ref.connector}/{t.ref.record_id}" for t in tickets]
         if keys == list(self.tickets) and all(
             self.tickets[k] == t for k, t in zip(keys, tickets, strict=True)
@@ -137,26 +151,45 @@ class TicketTable(RecordTable[Ticket]):
         self.tickets = dict(zip(keys, tickets, strict=True))
         self._fill()
 
+    @property
+    def total(self) -> int:
+        return len(self.tickets)
+
     def on_resize(self, event: events.Resize) -> None:
         if event.size != self._filled_size:
             row = self.cursor_row
-            self._fill()
+            self._fill(self._next)
             if self.row_count:
                 self.move_cursor(row=min(row, self.row_count - 1), animate=False)
 
-    def _fill(self) -> None:
-        """Rows for the tickets, the subject cut to the width left by the other columns."""
+    def _fill(self, upto: int = 0) -> None:
+        """Rows for the tickets (a page, or `upto` rows), the subject cut to the width left by
+        the other columns."""
         self._filled_size = self.size
         now = phrases.now_utc()
-        rows = [self._short_cells(ticket, now) for ticket in self.tickets.values()]
+        self._cells = [self._short_cells(ticket, now) for ticket in self.tickets.values()]
         fixed = [title for title in TICKET_COLUMNS if title != "Subject"]
-        room = room_left(self, fixed, rows, MIN_SUBJECT)
+        self._room = room = room_left(self, fixed, self._cells, MIN_SUBJECT)
         self.clear(columns=True)
         for title in TICKET_COLUMNS:
             self.add_column(_cut(title, room) if title == "Subject" else title)
-        for (key, ticket), cells in zip(self.tickets.items(), rows, strict=True):
-            cells.insert(SUBJECT, _cut(ticket.subject, room))
-            self.add_row(*cells, key=key)
+        self._next = 0
+        self._add_page()
+        while self._next < min(upto, self.total):
+            self._add_page()
+
+    def _add_page(self) -> None:
+        start, tickets = self._next, list(self.tickets.items())
+        page = tickets[start : start + self.PAGE]
+        for (key, ticket), cells in zip(page, self._cells[start:], strict=False):
+            self.add_row(
+                *cells[:SUBJECT], _cut(ticket.subject, self._room), *cells[SUBJECT:], key=key
+            )
+        self._next = start + len(page)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.cursor_row >= self.row_count - 1 and self._next < self.total:
+            self._add_page()
 
     @staticmethod
     def _short_cells(ticket: Ticket, now: datetime) -> list[Text]:
@@ -209,7 +242,8 @@ class TimelineTable(RecordTable[Interaction]):
         self.items: dict[str, Interaction] = {}
         self._all: Sequence[Interaction] = ()
         self._next = 0
-        self._shown: list[tuple[str, str]] = []
+        self.refills = 0
+        """How many times the rows were made afresh from new items (tests count them)."""
         self._room = MIN_SUMMARY
         self._filled_width = -1
 
@@ -221,11 +255,13 @@ class TimelineTable(RecordTable[Interaction]):
         return len(self._all)
 
     def show_items(self, items: Sequence[Interaction]) -> None:
-        shown = [i.ref.key for i in items]
-        if shown == self._shown:
+        """Show `items`, unless they are the ones shown (the same merge, or equal items: an
+        update that changed only tickets repaints no row)."""
+        if items is self._all or tuple(items) == tuple(self._all):
+            self._all = items
             return
-        self._shown = shown
         self._all = items
+        self.refills += 1
         self._refill(0)
 
     def on_resize(self, event: events.Resize) -> None:

@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from cx_tui.models import SourceState, SourceStatus
+from cx_tui.widgets.repaint import update_static
 
 _ICON = {
     SourceState.SEARCHING: "…",
@@ -56,4 +57,4 @@ class SourceBar(Static):
             if status.failed_parts:
                 missing = "; ".join(str(f) for f in status.failed_parts)
                 text.append(f" (left out: {missing})", style="red")
-        self.update(text)
+        update_static(self, text)

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.widgets import Static
 
+from cx_tui.widgets.repaint import update_static
+
 if TYPE_CHECKING:
     from cx_tui.models import TriedItem
 
@@ -42,5 +44,5 @@ class TriedList(Static):
     def show_tried(self, items: Sequence[TriedItem]) -> bool:
         """Paint `items` (capped); whether there is anything to show."""
         self.more = max(0, len(items) - MAX_SHOWN)
-        self.update(tried_text(items, MAX_SHOWN, self.key))
+        update_static(self, tried_text(items, MAX_SHOWN, self.key))
         return bool(items)
