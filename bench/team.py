@@ -40,26 +40,22 @@ NAMESPACE = "bench-floor"
 
 
 async def _agent(config_path: Path, redis_url: str, lookups: int, callers: int, seed: int) -> None:
+    from dataclasses import replace
+
     from bench.harness import query_for
     from bench.scenarios import _timed_lookup
     from cx_tui.config import load_config
-    from cx_tui.lookup import LookupEngine
     from cx_tui.sources import build_engine
     from cx_tui.team import wiring
     from cx_tui.team.settings import TeamSettings
 
-    team = None
-    if redis_url != "none":
-        team = wiring.install(TeamSettings(redis_url, NAMESPACE))  # before connectors exist
+    # As the app does it: `[team]` in the config, which `build_engine` installs before any
+    # connector exists (installing it by hand first was undone there: `install(None)`).
     config = load_config(config_path)
+    if redis_url != "none":
+        config = replace(config, team=TeamSettings(redis_url, NAMESPACE))
     engine = build_engine(config)
-    connectors, cache = wiring.engine_parts(engine.connectors, engine.cache)
-    engine = LookupEngine(
-        connectors,
-        deadline=config.lookup_deadline,
-        details_deadline=config.details_deadline,
-        cache=cache,
-    )
+    team = wiring.current()
     rng = random.Random(seed)
     picks = [rng.randrange(callers) for _ in range(lookups)]
     sys.stdout.write("ready\n")
