@@ -8,7 +8,6 @@ means, the screen and its `CallDesk` show it.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, ClassVar
 
@@ -24,7 +23,6 @@ from textual.worker import Worker, WorkerState
 
 from cx_tui.keys import MAIN_KEYS, bindings
 from cx_tui.keytable import help_key, key_of
-from cx_tui.models import ProfileState
 from cx_tui.session import RETRY_RATE_LIMITED_UP_TO, LookupSession, retry_wait
 from cx_tui.widgets.action_list import ActionList
 from cx_tui.widgets.call_banner import CallBanner
@@ -43,11 +41,11 @@ if TYPE_CHECKING:
     from cx_tui.actions import NextAction
     from cx_tui.calls import Call
     from cx_tui.identity import Query
-    from cx_tui.models import Candidate, NoteTarget, Profile
+    from cx_tui.models import Candidate, Profile
     from cx_tui.pacing import PaintPacer
     from cx_tui.profile import ProfileBuilder
     from cx_tui.screens.call_desk import CallDesk
-    from cx_tui.screens.create_contact import ContactDraft
+    from cx_tui.screens.write_desk import WriteDesk
     from cx_tui.services import Services
     from cx_tui.softphone.events import CallKind
 
@@ -81,6 +79,13 @@ class MainScreen(Screen[None]):
         from cx_tui.screens.call_desk import CallDesk
 
         return CallDesk(self, self, self.services, self.banner)
+
+    @cached_property
+    def writes(self) -> WriteDesk:
+        """Writes: the quick note and a new contact."""
+        from cx_tui.screens.write_desk import WriteDesk
+
+        return WriteDesk(self, self, self.services)
 
     def shown(self) -> tuple[Query | None, Profile | None]:
         """The lookup on screen: its query and the profile painted (None before the first)."""
@@ -394,64 +399,15 @@ class MainScreen(Screen[None]):
     # --- writing --------------------------------------------------------------------------
 
     def action_note(self) -> None:
-        from cx_tui.screens.note import NoteEditor
-
-        profile = self.profile
-        if profile is None or profile.state is not ProfileState.RESOLVED:
-            self.notify(
-                "Look the caller up first (and pick them if several match).", severity="warning"
-            )
-            return
-        editor = NoteEditor.for_profile(profile, self.services, self._deliver_note)
-        self.app.push_screen(editor)
-
-    async def _deliver_note(
-        self, text: str, targets: Sequence[NoteTarget]
-    ) -> AsyncIterator[tuple[NoteTarget, str, str]]:
-        async for update in self.services.deliver_note(text, targets):
-            yield update
-        self.refresh_profile()  # the note shows in the timeline
+        self.writes.note()
 
     def action_create_contact(self) -> None:
-        from cx_tui.new_person import create_refusal
-        from cx_tui.screens.create_contact import CreateContact
-
-        refusal = create_refusal(self.profile)
-        if refusal is not None:  # a known caller is never created twice
-            self.notify(refusal, title="Create contact", severity="warning", timeout=12)
-            return
-
-        def created(draft: ContactDraft | None) -> None:
-            if draft is not None:
-                self._create(draft)
-
-        services = self.services
-        form = CreateContact.for_query(self.session.query, services.engine, services.region)
-        self.app.push_screen(form, created)
+        self.writes.create_contact()
 
     def action_attach_number(self) -> None:
         from cx_tui.screens.attach_number import open_attach
 
         open_attach(self, self._load_candidate)
-
-    @work(group="write", exit_on_error=False)
-    async def _create(self, draft: ContactDraft) -> None:
-        from cx_tui.new_person import DuplicatePersonError
-
-        engine = self.services.engine
-        try:
-            person = await engine.create_person(draft.source, draft.name, draft.points)
-        except DuplicatePersonError as error:
-            self.notify(str(error), title=error.title, severity="warning", timeout=15)
-            return
-        except Exception as error:
-            self.notify(
-                f"{draft.source} did not create the contact: {error}", severity="error", timeout=10
-            )
-            return
-        self.notify(f"Created {person.name or 'the contact'} in {draft.source}.")
-        if self.session.query is not None:
-            self.look_up(self.session.query.text)
 
     # --- calls (see call_desk.py) ---------------------------------------------------------
 
