@@ -135,3 +135,15 @@ def test_cx_tui_outbox_list_names_the_items(
 
     items = json.loads(capsys.readouterr().out)["items"]
     assert [i["target"]["label"] for i in items] == [MARIA_LABEL, None]
+
+
+def test_a_long_target_is_cut_in_its_who_part_and_keeps_its_destination() -> None:
+    from cx_tui.screens.outbox import MIN_TARGET, fitted
+
+    shown = "Ticket #2 Desk phones drop calls after about 30 seconds · Demo Helpdesk comment"
+    assert fitted(shown, len(shown)) == shown
+    cut = fitted(shown, 50)
+    assert len(cut) <= 50 and cut == "Ticket #2 Desk phones dro… · Demo Helpdesk comment"
+    # No room for the destination: the whole text is cut.
+    assert fitted(shown, MIN_TARGET) == shown[: MIN_TARGET - 1] + "…"
+    assert fitted("hubspot/person/51000000123", 24) == "hubspot/person/51000000…"

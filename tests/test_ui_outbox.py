@@ -190,7 +190,8 @@ async def test_the_outbox_names_the_person_i_shows_the_raw_target_and_x_masks_it
             return [str(cell) for cell in table.get_row_at(0)]
 
         assert row()[1] == "Ana Silva (+1 415-555-0111) · Picky CRM note"
-        assert row()[6].startswith("a bad note: Ana Silva")
+        # At 120 columns the error and the note share what the name leaves: both cut, in view.
+        assert row()[6].startswith("a bad note") and row()[6].endswith("…")
         await pilot.press("i")
         await pilot.pause()
         assert row()[1] == "Picky CRM/person/1"

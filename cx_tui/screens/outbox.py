@@ -97,6 +97,23 @@ class EditNote(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+MIN_TARGET = 24
+"""The narrowest a shortened Target gets (the raw target, `i`, is never shortened)."""
+MAX_NOTE, MAX_ERROR = 41, 60
+"""The widest the Note preview and the Last error get."""
+
+
+def fitted(shown: str, room: int) -> str:
+    """`shown` (`who · destination`) in `room` columns: the who part is cut with "…", the
+    destination stays whole while it fits."""
+    if len(shown) <= room or room < 2:
+        return shown
+    who, dot, where = shown.rpartition(" · ")
+    if not dot or len(where) + 4 > room:
+        return shown[: room - 1] + "…"
+    return who[: room - len(where) - 4].rstrip() + "… · " + where
+
+
 class OutboxScreen(ModalScreen[None]):
     """Every note item with its target, age, attempts and last error."""
 
@@ -150,18 +167,27 @@ class OutboxScreen(ModalScreen[None]):
         self._mask = Mask(person_name(item) for item in self.items)
         now = now_utc()
         table.clear(columns=True)  # columns as wide as what is shown now (raw, masked or not)
-        target = "Target (raw)" if self.raw else "Target"
-        table.add_columns("#", target, "State", "Age", "Tries", "Last error", "Note")
+        heading = "Target (raw)" if self.raw else "Target"
+        table.add_columns("#", heading, "State", "Age", "Tries", "Last error", "Note")
+        previews = {
+            item.id: self._mask.body(item.text) if masked else " ".join(item.text.split())
+            for item in self.items
+        }
+        shown = {i.id: i.target_label if self.raw else self.shown_target(i) for i in self.items}
+        target_room, note_room, error_room = self._rooms(
+            max((len(t) for t in shown.values()), default=0),
+            max((len(p) for p in previews.values()), default=0),
+            max((len(i.last_error or "") for i in self.items), default=0),
+        )
         for item in self.items:
-            preview = self._mask.body(item.text) if masked else " ".join(item.text.split())
             table.add_row(
                 str(item.id),
-                item.target_label if self.raw else self.shown_target(item),
+                shown[item.id] if self.raw else fitted(shown[item.id], target_room),
                 Text(item.state.value, style=_STATE_STYLE.get(item.state, "")),
                 span(item.age(now)),
                 str(item.attempts),
-                (item.last_error or "")[:60],
-                preview[:40] + ("…" if len(preview) > 40 else ""),
+                fitted(item.last_error or "", error_room),
+                fitted(previews[item.id], note_room),
                 key=str(item.id),
             )
         if self.items:
@@ -170,6 +196,28 @@ class OutboxScreen(ModalScreen[None]):
         self.query_one("#outbox-message", Static).update(
             f"{pending} pending · {failed} failed" if self.items else "Nothing in the outbox."
         )
+
+    def _rooms(self, target: int, note: int, error: int) -> tuple[int, int, int]:
+        """Columns for the Target, the Note preview and the Last error, so that State, Age and
+        Tries stay in view: the dialog's width (`.dialog`: 90 % of the screen, at most 110, less
+        border and padding) less the fixed columns and 2 cells of padding per column. The
+        Target comes first (down to `MIN_TARGET`); the error and the note share the rest (at
+        least 12 each); `e` shows a note whole."""
+        inner = min(self.app.size.width * 9 // 10, 110) - 4
+        now = now_utc()
+        fixed = (  # the #, State, Age and Tries columns as wide as their widest cell
+            max((len(str(i.id)) for i in self.items), default=1)
+            + max((len(i.state.value) for i in self.items), default=5)
+            + max([3, *(len(span(i.age(now))) for i in self.items)])
+            + 5
+        )
+        left = inner - fixed - 2 * 7
+        error, note = min(error, MAX_ERROR), min(note, MAX_NOTE)
+        target = max(MIN_TARGET, min(target, left - min(note, 12) - min(error, 12)))
+        share = left - target  # the rest, split between the error and the note
+        error = min(error, max(12, share - min(note, share // 2)))
+        note = min(note, max(12, share - error))
+        return target, note, error
 
     def shown_target(self, item: OutboxItem) -> str:
         """Who or what the item is for, masked while the mask is on."""
