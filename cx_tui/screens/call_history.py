@@ -25,6 +25,7 @@ from cx_tui.keys import CALL_HISTORY_KEYS, CLOSE_KEYS, MASK_KEY, bindings
 from cx_tui.phrases import ago
 from cx_tui.store import CallRecord, StoreError
 from cx_tui.widgets.mask_badge import MaskBadge
+from cx_tui.widgets.record_tables import row_under_cursor
 
 Loader = Callable[[bool], Sequence[CallRecord]]
 """Returns recent calls, newest first; True: missed calls not yet returned only."""
@@ -119,10 +120,7 @@ class CallHistory(ModalScreen[HistoryPick | None]):
         self.reload()
 
     def _selected(self) -> CallRecord | None:
-        table = self.query_one(DataTable)
-        if not self.calls or not 0 <= table.cursor_row < len(self.calls):
-            return None
-        return self.calls[table.cursor_row]
+        return row_under_cursor(self.query_one(DataTable), self.calls)
 
     def action_toggle_missed(self) -> None:
         self.missed_only = not self.missed_only

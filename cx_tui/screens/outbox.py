@@ -32,6 +32,7 @@ from cx_tui.outbox.labels import TICKET_PREFIX, describe, person_name
 from cx_tui.phrases import now_utc, span
 from cx_tui.store import ItemState, OutboxItem, StoreError
 from cx_tui.widgets.mask_badge import MaskBadge
+from cx_tui.widgets.record_tables import row_under_cursor
 
 if TYPE_CHECKING:
     from cx_tui.delivery import Delivery
@@ -244,10 +245,7 @@ class OutboxScreen(ModalScreen[None]):
         self.reload()
 
     def current(self) -> OutboxItem | None:
-        table = self.query_one(DataTable)
-        if not self.items or not 0 <= table.cursor_row < len(self.items):
-            return None
-        return self.items[table.cursor_row]
+        return row_under_cursor(self.query_one(DataTable), self.items)
 
     def _act(self, verb: str, fn: Callable[[OutboxItem], object]) -> None:
         item = self.current()

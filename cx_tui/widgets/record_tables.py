@@ -38,6 +38,14 @@ MIN_SUMMARY = 12
 R = TypeVar("R")
 
 
+def row_under_cursor(table: DataTable[object], rows: Sequence[R]) -> R | None:
+    """The item of `rows` (painted in order, one row each) the table's cursor is on, or None
+    when the table is empty or the cursor is off it."""
+    if not rows or not 0 <= table.cursor_row < len(rows):
+        return None
+    return rows[table.cursor_row]
+
+
 def _cut(text: str, width: int) -> Text:
     cut = Text(text, no_wrap=True)
     cut.truncate(width, overflow="ellipsis")
