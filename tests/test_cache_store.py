@@ -4,6 +4,7 @@ a damaged row is a miss, two processes share it, and no token ever reaches it.""
 from __future__ import annotations
 
 import asyncio
+import secrets
 import sqlite3
 import subprocess
 import sys
@@ -325,7 +326,8 @@ def test_two_processes_writing_the_cache_at_once_leave_a_sound_store(tmp_path: P
             assert all(e.value.tickets[0].ref.key == (who, f"T{n}") for n, e in kept.items())
 
 
-TOKEN = "pat-na1-7f3c9a1e-5b2d-4e8f-a6c1-0d9e8b7a6f5c"
+TOKEN = "pat-na1-" + secrets.token_hex(16)
+"""A HubSpot-shaped token made per run, so the file cannot hold it by coincidence."""
 
 
 async def test_no_token_reaches_the_cache_rows_or_the_file(tmp_path: Path) -> None:
