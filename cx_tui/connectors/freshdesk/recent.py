@@ -6,7 +6,8 @@ a checked tag (`kit.query.checked_tag`, so no quote can reach the query):
 `"type:'Problem' AND tag:'<tag>'"` (Problem is one of Freshdesk's default ticket types), an
 unresolved one preferred. Freshdesk compares `created_at` by day (`:>` is "on or after"), in
 the account's time zone; asking from the day before `since` covers any zone, and the tickets
-created before `since` are dropped here: that makes the day granularity exact.
+created before `since` are dropped here: that makes the day granularity exact. The search
+index lags (API-NOTES.md), so the newest tickets may be missing.
 """
 
 from __future__ import annotations
