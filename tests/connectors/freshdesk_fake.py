@@ -39,6 +39,13 @@ Contacts
   contact); `phone`/`mobile`/`email` are not analysed (exact compare). 30 results a page,
   `page` 1..10, answer `{"results": [...], "total": N}`. A bad query is 400 with the
   "Given query is invalid..." message on field `query`. New contacts take a while to be indexed.
+- `GET /api/v2/search/tickets?query="..."` (helpkit ApiSearchConstants TICKET_FIELDS; API-NOTES.md):
+  the same grammar, rules and answer over tickets, fields `agent_id group_id priority status tag
+  type due_by fr_due_by created_at updated_at` (`requester_id` is not searchable). Dates are
+  `'yyyy-mm-dd'`, compared by day: `created_at:>'2026-12-06'` is "on or after" that day (UTC
+  here); `type:'Problem'` compares the ticket type exactly; `status:2` the status number.
+  Results come in id order (Freshdesk documents no order), as the list shows them (no
+  description).
 
 Tickets
 - `GET /api/v2/tickets?email=` for an email no contact has is 400 `{"field": "email", "message":
@@ -106,6 +113,9 @@ QUERY_FORMAT_INVALID = (
 SEARCH_FIELDS = frozenset(
     "active company_id twitter_id tag email mobile phone language time_zone created_at "
     "updated_at".split()
+)
+TICKET_SEARCH_FIELDS = frozenset(
+    "agent_id group_id priority status tag type due_by fr_due_by created_at updated_at".split()
 )
 TICKET_INCLUDES = frozenset({"requester", "stats", "description", "company"})
 ORDER_BY = frozenset({"created_at", "due_by", "updated_at", "status"})
@@ -194,6 +204,7 @@ class FreshdeskFake(FakeApi):
         r("GET", r"/api/v2/contacts/(\d+)", self._contact)
         r("POST", r"/api/v2/contacts", self._create_contact)
         r("GET", r"/api/v2/search/contacts", self._search_contacts)
+        r("GET", r"/api/v2/search/tickets", self._search_tickets)
         r("GET", r"/api/v2/companies/(\d+)", self._company)
         r("GET", r"/api/v2/tickets", self._list_tickets)
         r("GET", r"/api/v2/tickets/(\d+)", self._ticket)
@@ -351,6 +362,8 @@ class FreshdeskFake(FakeApi):
         updated: str | None = None,
         due_by: str | None = None,
         fr_due_by: str | None = None,
+        tags: Iterable[str] = (),
+        ticket_type: str | None = None,
     ) -> int:
         company_id = (self.contacts.get(requester_id) or {}).get("company_id")
         self.tickets[ticket_id] = {
@@ -373,14 +386,14 @@ class FreshdeskFake(FakeApi):
             "to_emails": None,
             "product_id": None,
             "id": ticket_id,
-            "type": None,
+            "type": ticket_type,
             "due_by": due_by or ago(hours=-20),
             "fr_due_by": fr_due_by or ago(hours=-4),
             "is_escalated": False,
             "custom_fields": {},
             "created_at": created or ago(days=3),
             "updated_at": updated or ago(hours=2),
-            "tags": [],
+            "tags": list(tags),
             "description": f"<div>{description}</div>",
             "description_text": description,
         }
@@ -578,6 +591,29 @@ class FreshdeskFake(FakeApi):
         )
 
     def _search_contacts(self, call: Call, _: re.Match[str]) -> Resp:
+        tree = self._search_tree(call, SEARCH_FIELDS)
+        if isinstance(tree, Resp):
+            return tree
+        found = [
+            _listed(c)
+            for c in sorted(self.contacts.values(), key=lambda c: c["id"])
+            if not c["deleted"] and c["id"] not in self.unindexed and _matches(tree, c)
+        ]
+        return _search_page(call, found)
+
+    def _search_tickets(self, call: Call, _: re.Match[str]) -> Resp:
+        tree = self._search_tree(call, TICKET_SEARCH_FIELDS)
+        if isinstance(tree, Resp):
+            return tree
+        found = [
+            self._listed_ticket(t, set())
+            for t in sorted(self.tickets.values(), key=lambda t: t["id"])
+            if _ticket_matches(tree, t)
+        ]
+        return _search_page(call, found)
+
+    def _search_tree(self, call: Call, fields: frozenset[str]) -> Any:
+        """The parsed query of a search, or the 400 (403) Freshdesk answers instead."""
         if denied := self._denied("search"):
             return denied
         if unknown := sorted(set(call.params) - {"query", "page"}):
@@ -612,7 +648,7 @@ class FreshdeskFake(FakeApi):
                 ),
             )
         try:
-            tree = _Parser(inner).parse()
+            return _Parser(inner, fields).parse()
         except _BadField as exc:
             return _bad_field(str(exc))
         except _BadEmail:
@@ -624,13 +660,6 @@ class FreshdeskFake(FakeApi):
             )
         except ValueError:
             return Resp(400, fd_validation(("query", QUERY_FORMAT_INVALID, "invalid_value")))
-        found = [
-            _listed(c)
-            for c in sorted(self.contacts.values(), key=lambda c: c["id"])
-            if not c["deleted"] and c["id"] not in self.unindexed and _matches(tree, c)
-        ]
-        start = (int(page) - 1) * 30
-        return Resp(200, {"results": found[start : start + 30], "total": len(found)})
 
     def _company(self, call: Call, match: re.Match[str]) -> Resp:
         if denied := self._denied("companies"):
@@ -912,6 +941,11 @@ class FreshdeskFake(FakeApi):
 # --- helpers ---------------------------------------------------------------------------------
 
 
+def _search_page(call: Call, found: list[dict[str, Any]]) -> Resp:
+    start = (int(call.params.get("page", "1")) - 1) * 30
+    return Resp(200, {"results": found[start : start + 30], "total": len(found)})
+
+
 def _emails(contact: Mapping[str, Any]) -> list[str]:
     return [e.lower() for e in [contact.get("email"), *contact.get("other_emails", [])] if e]
 
@@ -960,7 +994,7 @@ class _Parser:
     """Freshdesk's filter grammar: terms, AND/OR, parentheses. Any stray character is a format
     error, as in Freshquery (a quote or backslash inside a value ends or breaks the string)."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, fields: frozenset[str] = SEARCH_FIELDS) -> None:
         self.tokens: list[tuple[str, Any]] = []
         pos = 0
         text = text.rstrip()
@@ -977,7 +1011,7 @@ class _Parser:
                 self.tokens.append(("op", m.group("op").upper()))
             else:
                 name = m.group("field")
-                if name not in SEARCH_FIELDS:
+                if name not in fields:
                     raise _BadField(name)
                 value = m.group("value")
                 if name == "email" and value.startswith("'") and not EMAIL_RE.match(value[1:-1]):
@@ -1043,12 +1077,39 @@ def _matches(tree: Any, contact: Mapping[str, Any]) -> bool:
         return str(contact.get("active")).lower() == value
     if name == "tag":
         return value in contact.get("tags", [])
-    stamp = str(contact.get(name, ""))[:10]
+    return _day_matches(contact.get(name), cmp, value)
+
+
+def _day_matches(stored: Any, cmp: str | None, value: str) -> bool:
+    """A date compared by day, `:>` and `:<` including the day itself."""
+    stamp = str(stored or "")[:10]
     if cmp == ">":
         return stamp >= value
     if cmp == "<":
         return stamp <= value
     return stamp == value
+
+
+def _ticket_matches(tree: Any, ticket: Mapping[str, Any]) -> bool:
+    if tree[0] in ("OR", "AND"):
+        left, right = _ticket_matches(tree[1], ticket), _ticket_matches(tree[2], ticket)
+        return (left or right) if tree[0] == "OR" else (left and right)
+    name, cmp, raw = tree[1]
+    value: Any = raw[1:-1] if raw.startswith("'") else raw
+    if name == "tag":
+        return value in ticket.get("tags", [])
+    if name == "type":
+        return ticket.get("type") is None if value == "null" else ticket.get("type") == value
+    if name in ("created_at", "updated_at", "due_by", "fr_due_by"):
+        return _day_matches(ticket.get(name), cmp, value)
+    stored = ticket.get({"agent_id": "responder_id"}.get(name, name))
+    if value == "null":
+        return stored is None
+    if cmp == ">":
+        return stored is not None and int(stored) >= int(value)
+    if cmp == "<":
+        return stored is not None and int(stored) <= int(value)
+    return str(stored) == value
 
 
 def when(moment: datetime) -> str:

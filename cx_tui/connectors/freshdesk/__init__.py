@@ -19,6 +19,7 @@ sources.
 | `owners` | the tickets' agents and groups, named from the account's directory |
 | `writes` | private notes and new tickets with a delivery marker; new contacts; hand-offs |
 | `admin` | `cx-tui connectors`: the agent, its ticket scope, the budget |
+| `recent` | `count_recent`: tickets with a tag created lately, the problem ticket (trouble spots) |
 | `connector` | `FreshdeskConnector`, the parts put together |
 """
 

@@ -1,4 +1,4 @@
-"""`FreshdeskConnector`: the lookup, details, writes and admin parts over one account."""
+"""`FreshdeskConnector`: the lookup, details, writes, admin and recent-count parts."""
 
 from __future__ import annotations
 
@@ -8,12 +8,15 @@ from cx_tui.connectors.base import Capability, Option
 from cx_tui.connectors.freshdesk.admin import TICKET_WORK, FreshdeskAdmin
 from cx_tui.connectors.freshdesk.details import FreshdeskDetails
 from cx_tui.connectors.freshdesk.options import NOTE_LIMIT, OPTIONS
+from cx_tui.connectors.freshdesk.recent import FreshdeskRecent
 from cx_tui.connectors.freshdesk.search import FreshdeskLookup
 from cx_tui.connectors.freshdesk.writes import NO_PERSON_NOTES, FreshdeskWrites
 from cx_tui.models import TargetKind
 
 
-class FreshdeskConnector(FreshdeskLookup, FreshdeskDetails, FreshdeskWrites, FreshdeskAdmin):
+class FreshdeskConnector(
+    FreshdeskLookup, FreshdeskDetails, FreshdeskWrites, FreshdeskAdmin, FreshdeskRecent
+):
     """One Freshdesk account, as the agent whose API key is the secret.
 
     Args:
@@ -41,10 +44,7 @@ class FreshdeskConnector(FreshdeskLookup, FreshdeskDetails, FreshdeskWrites, Fre
         | Capability.CREATE_CONTACT
         | Capability.ASSIGN
         | TICKET_WORK
+        | Capability.RECENT_TICKETS
     )
     options: ClassVar[tuple[Option, ...]] = OPTIONS
-    no_recent_count: ClassVar[str] = (
-        "its ticket search compares created_at by day only (created_at:>'YYYY-MM-DD'), so a "
-        "last-hour count would read a whole day of tickets per tag"
-    )
     unsupported_targets: ClassVar[dict[TargetKind, str]] = {TargetKind.PERSON: NO_PERSON_NOTES}
