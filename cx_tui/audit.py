@@ -95,16 +95,19 @@ class AuditLog:
             index += 1
 
     def append(self, entry: AuditEntry) -> Path:
-        """Write one entry (one line, appended) and drop files past the retention."""
+        """Write one entry (one line, appended); starting a new file (a new day, a roll-over)
+        also drops the files past the retention, so a lookup does not list the directory."""
         ensure_private_dir(self.directory)
         path = self._current(self.clock().date())
+        starts_a_file = not path.exists()
         line = json.dumps(asdict(entry), ensure_ascii=False) + "\n"
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             os.write(fd, line.encode())
         finally:
             os.close(fd)
-        self.prune()
+        if starts_a_file:
+            self.prune()
         return path
 
     def prune(self) -> list[Path]:
