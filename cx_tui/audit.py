@@ -9,7 +9,6 @@ written. Nothing here sends anything anywhere; `cx-tui audit` lists the entries.
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
 import re
@@ -20,6 +19,7 @@ from pathlib import Path
 
 from cx_tui.models import Profile, ProfileState
 from cx_tui.paths import data_dir, ensure_private_dir
+from cx_tui.phrases import current_user
 
 DEFAULT_RETENTION_DAYS = 90
 DEFAULT_MAX_BYTES = 5_000_000
@@ -42,13 +42,6 @@ class AuditEntry:
     """What was shown, in a line (masked when the screen was)."""
     records: tuple[str, ...] = ()
     """The records shown, `source:id`."""
-
-
-def os_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no name for this uid (a container)
-        return str(os.getuid()) if hasattr(os, "getuid") else "unknown"
 
 
 class AuditLog:
@@ -149,13 +142,24 @@ def summary(profile: Profile) -> str:
     return "nobody found"
 
 
+def record(retention_days: int, query: str, shown: Profile, *, where: str, masked: bool) -> None:
+    """Add the entry of a lookup whose `shown` profile (already masked when `masked`) was on
+    screen or printed, to the log at its default place.
+
+    Raises:
+        OSError: the log could not be written (callers say so; a lookup never fails on it).
+    """
+    log = AuditLog(retention_days=retention_days)
+    log.append(entry_for(query, shown, where=where, masked=masked))
+
+
 def entry_for(
     query: str, profile: Profile, *, where: str, masked: bool, clock: datetime | None = None
 ) -> AuditEntry:
     """The audit entry of a lookup whose (possibly masked) `profile` was shown."""
     return AuditEntry(
         at=(clock or datetime.now(UTC)).isoformat(),
-        user=os_user(),
+        user=current_user(),
         query=query,
         where=where,
         masked=masked,

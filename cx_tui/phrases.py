@@ -50,10 +50,12 @@ def confirmer(by: str, me: str | None) -> str:
 
 
 def current_user() -> str:
-    """The operating-system user: who confirms a link (never fails: `someone`)."""
+    """The operating-system user: who confirms a link, who looked a caller up (the audit log).
+    Never fails: the uid when the account has no name (a container), else `someone`."""
     import getpass
+    import os
 
     try:
         return getpass.getuser() or "someone"
-    except Exception:  # no login name, no USER variable: still record the pick
-        return "someone"
+    except Exception:  # no login name, no USER variable: still record who it was
+        return str(os.getuid()) if hasattr(os, "getuid") else "someone"

@@ -282,15 +282,15 @@ class Services:
 
     def _audit(self, query: Query, profile: Profile) -> None:
         """Into the audit log: who looked whom up, and what the screen showed."""
-        from cx_tui.audit import AuditLog, entry_for
+        from cx_tui.audit import record
 
         if self.masked:
             from cx_tui.insight.redact import redact
 
             profile = redact(profile)
-        log = AuditLog(retention_days=self.config.insight.audit_retention_days)
+        retention = self.config.insight.audit_retention_days
         try:
-            log.append(entry_for(query.text, profile, where="screen", masked=self.masked))
+            record(retention, query.text, profile, where="screen", masked=self.masked)
         except OSError as error:
             self.report(f"The audit log could not be written: {error}")
 

@@ -19,17 +19,13 @@ def audit_log(config: Config) -> AuditLog:
     return AuditLog(retention_days=config.insight.audit_retention_days)
 
 
-def audit_lookup(config: Config, query: str, profile: Profile, *, shown: str, masked: bool) -> None:
-    """Record a lookup; a log that cannot be written is said on stderr, never fatal."""
-    from cx_tui.audit import entry_for
+def audit_lookup(config: Config, query: str, shown: Profile, *, where: str, masked: bool) -> None:
+    """Record a lookup whose `shown` profile (masked when `masked`) was printed; a log that
+    cannot be written is said on stderr, never fatal."""
+    from cx_tui.audit import record
 
-    shown_profile = profile
-    if masked:
-        from cx_tui.insight.redact import redact
-
-        shown_profile = redact(profile)
     try:
-        audit_log(config).append(entry_for(query, shown_profile, where=shown, masked=masked))
+        record(config.insight.audit_retention_days, query, shown, where=where, masked=masked)
     except OSError as error:
         sys.stderr.write(f"cx-tui: the audit log could not be written: {error}\n")
 

@@ -109,11 +109,11 @@ def run(
     finally:
         if store is not None:
             store.close()
-    audit_lookup(config, query.text, profile, shown="json" if as_json else "text", masked=redact)
     if redact:
         from cx_tui.insight.redact import redact as mask
 
         profile = mask(profile)
+    audit_lookup(config, query.text, profile, where="json" if as_json else "text", masked=redact)
     actions = suggest(profile)
     if as_json:
         from cx_tui.export import profile_json
