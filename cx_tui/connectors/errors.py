@@ -22,6 +22,9 @@ class ConnectorError(Exception):
         """Set on a failed write the vendor may nevertheless have saved (a timeout or a lost
         connection after the body went out, a 5xx, a garbled success): the outbox waits the
         connector's `settle_seconds` and looks for the note before sending it again."""
+        self.unreachable = False
+        """Set when the host itself could not be reached (not one request failing): every other
+        part of the same source would fail too, so details stop asking (`kit.parts`)."""
         if title is not None:
             self.title = title
 

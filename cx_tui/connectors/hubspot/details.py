@@ -148,9 +148,8 @@ class HubSpotDetails(HubSpotReadAhead):
             part("notes", MAX_ACTIVITIES, NOTE_PROPERTIES),
             part("calls", MAX_ACTIVITIES, CALL_PROPERTIES),
             part("emails", MAX_ACTIVITIES, EMAIL_PROPERTIES),
-            parts.read("notes", self._links("tickets", tickets, "notes"), no_links)
-            if tickets
-            else _done(no_links),
+            # no tickets: `_links` sends nothing and answers {}
+            parts.read("notes", self._links("tickets", tickets, "notes"), no_links),
         )
 
     async def _read_part(
@@ -204,7 +203,3 @@ class HubSpotDetails(HubSpotReadAhead):
             except ConnectorError:
                 pass  # try again next time; the default stages serve meanwhile
         return self._stages
-
-
-async def _done(value: T) -> T:
-    return value

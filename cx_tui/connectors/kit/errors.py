@@ -300,7 +300,7 @@ def error_for_exception(vendor: Vendor, exc: httpx.HTTPError) -> ConnectorError:
         error: ConnectorError = Timeout(
             f"{vendor.host} did not accept a connection in time: {vendor.reach_hint}"
         )
-        error.unreachable = True  # type: ignore[attr-defined]  # the host, not one request
+        error.unreachable = True  # the host, not one request
     elif isinstance(exc, httpx.TimeoutException):
         error = Timeout(f"{vendor.name} did not answer in time ({type(exc).__name__})")
     elif isinstance(exc, httpx.ConnectError) and is_dns_failure(exc):

@@ -109,6 +109,6 @@ def whole_source(error: ConnectorError) -> bool:
     """Whether `error` means no part of this source can be read now."""
     if isinstance(error, base.AuthError):
         return error.status != 403
-    if isinstance(error, base.RateLimited) or getattr(error, "unreachable", False):
+    if isinstance(error, base.RateLimited) or error.unreachable:
         return True
     return isinstance(error, base.Unavailable) and error.status is None
