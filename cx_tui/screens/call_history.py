@@ -65,6 +65,8 @@ class CallHistory(ModalScreen[HistoryPick | None]):
         self.masked = masked
         """Whether the mask is on (read at every repaint)."""
         self.calls: list[CallRecord] = []
+        self._narrow: bool | None = None
+        """Whether the last draw was cut to fit (None before the first)."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="call-history", classes="dialog"):
@@ -83,12 +85,18 @@ class CallHistory(ModalScreen[HistoryPick | None]):
         self.query_one(DataTable).focus()
 
     def reload(self) -> None:
+        """Read the calls again (the store) and draw them."""
+        self.calls = list(self.load(self.missed_only))
+        self.draw()
+
+    def draw(self) -> None:
+        """Draw the calls read last, cut to fit when narrow, masked when the mask is on."""
         table = self.query_one(DataTable)
         row = table.cursor_row
-        self.calls = list(self.load(self.missed_only))
+        self._narrow = self.size.width < NARROW_BELOW
         masked = self.masked()
         self.query_one(MaskBadge).show_mask(masked)
-        cut = _cut if self.size.width < NARROW_BELOW else lambda text, _width: text
+        cut = _cut if self._narrow else lambda text, _width: text
         title = "Missed calls to return" if self.missed_only else "Recent calls"
         self.query_one("#calls-title", Label).update(f"{title} ({len(self.calls)})")
         table.clear(columns=True)  # columns that fit what is shown now, not what was before
@@ -110,14 +118,16 @@ class CallHistory(ModalScreen[HistoryPick | None]):
             table.move_cursor(row=min(row, len(self.calls) - 1))
 
     def on_resize(self) -> None:
-        """Narrower or wider than `NARROW_BELOW` columns: names cut to fit, or not."""
-        self.reload()
+        """Narrower or wider than `NARROW_BELOW` columns: names cut to fit, or not (a redraw of
+        what was read, only when that changes)."""
+        if (self.size.width < NARROW_BELOW) != self._narrow:
+            self.draw()
 
     async def action_toggle_mask(self) -> None:
         await self.app.run_action("toggle_mask")  # the app's: every screen, and its badge
 
     def mask_changed(self) -> None:
-        self.reload()
+        self.draw()
 
     def _selected(self) -> CallRecord | None:
         return row_under_cursor(self.query_one(DataTable), self.calls)
