@@ -12,7 +12,7 @@ import pytest
 
 from cx_tui import models as m
 from cx_tui.audit import AuditEntry, AuditLog
-from cx_tui.insight.redact import initials, mask_email, mask_number, redact
+from cx_tui.insight.redact import RedactMemo, initials, mask_email, mask_number, redact
 from cx_tui.paths import data_dir
 from cx_tui.profile import ProfileBuilder
 from tests.fakes import email, person, phone, ticket
@@ -60,6 +60,25 @@ def test_redact_masks_every_personal_value_of_a_profile() -> None:
     assert masked.matches[0].detail == "stored as '•••32'"
     # Record ids and states are not personal: they stay, so the profile still works.
     assert masked.tickets[0].ref == t.ref and masked.state is builder.build().state
+
+
+def test_a_memo_hands_back_the_same_masked_records_while_they_do_not_change() -> None:
+    builder = ProfileBuilder("+14155550132", ["Desk"])
+    p = person("Desk", "1", "Maria Gonzalez", phone("+14155550132"))
+    builder.add_matches("Desk", [m.Match(p, m.MatchReason.EXACT_E164, 1.0, "")])
+    builder.set_status(m.SourceStatus("Desk", m.SourceState.FOUND, matches=1))
+    builder.add_details(("Desk", "1"), m.Details(tickets=(ticket("Desk", "42", "Maria's line"),)))
+    memo = RedactMemo()
+    first = redact(builder.build(), memo)
+    again = redact(builder.build(), memo)
+    # The same records: the same masked tuple, so the screen's tables skip their repaint.
+    assert again.tickets is first.tickets and first.tickets[0].subject == "M.'s line"
+    builder.add_details(("Desk", "1"), m.Details(tickets=(ticket("Desk", "43", "Maria again"),)))
+    changed = redact(builder.build(), memo)
+    assert changed.tickets is not first.tickets
+    assert [t.subject for t in changed.tickets] == ["M. again"]
+    # Without a memo every call masks afresh.
+    assert redact(builder.build()).tickets is not redact(builder.build()).tickets
 
 
 def test_lookup_json_redact_masks_the_whole_output_and_is_audited(

@@ -11,8 +11,9 @@ and stay, so every renderer (screen, `lookup`, `--json`) shows the masked profil
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
+from typing import TypeVar, cast
 
 from cx_tui.models import (
     Candidate,
@@ -68,6 +69,8 @@ class Mask:
 
     def __init__(self, names: Iterable[str | None] = ()) -> None:
         words = {w for name in names if name for w in re.findall(r"\w{2,}", name)}
+        self.key = frozenset(words)
+        """What this mask hides beyond emails and numbers (two masks with one key mask alike)."""
         self._names = (
             re.compile(
                 r"\b(" + "|".join(sorted(map(re.escape, words), key=len, reverse=True)) + r")\b",
@@ -183,9 +186,40 @@ def mask_for(profile: Profile) -> Mask:
     return Mask(names)
 
 
-def redact(profile: Profile) -> Profile:
-    """`profile` with its personal data masked (see the module's docstring)."""
+T = TypeVar("T")
+
+
+class RedactMemo:
+    """The masked tickets, timeline and steps of the last profile `redact` was given: a paint
+    whose records did not change gets the same masked tuples back, so the tables (which skip a
+    repaint for the same tuple) and the themes (grouped once per tickets tuple) do no work."""
+
+    def __init__(self) -> None:
+        self._kept: dict[str, tuple[frozenset[str], object, tuple[object, ...]]] = {}
+
+    def kept(
+        self, part: str, key: frozenset[str], values: tuple[T, ...], mask: Callable[[T], T]
+    ) -> tuple[T, ...]:
+        """`values` masked: the tuple of the last call when `values` is that call's very tuple
+        and the mask hides the same names."""
+        last = self._kept.get(part)
+        if last is not None and last[0] == key and last[1] is values:
+            return cast("tuple[T, ...]", last[2])
+        masked = tuple(mask(v) for v in values)
+        self._kept[part] = (key, values, masked)
+        return masked
+
+
+def redact(profile: Profile, memo: RedactMemo | None = None) -> Profile:
+    """`profile` with its personal data masked (see the module's docstring); `memo` keeps the
+    masked records of the last call for the next (the screen's paints)."""
     mask = mask_for(profile)
+
+    def each(part: str, values: tuple[T, ...], masked: Callable[[T], T]) -> tuple[T, ...]:
+        if memo is None:
+            return tuple(masked(v) for v in values)
+        return memo.kept(part, mask.key, values, masked)
+
     return replace(
         profile,
         query=mask.query(profile.query),
@@ -194,9 +228,9 @@ def redact(profile: Profile) -> Profile:
             Conflict(c.field, mask.field(c.field, c.values)) for c in profile.conflicts
         ),
         contacts=tuple(SourcedContact(mask.point(c.point), c.sources) for c in profile.contacts),
-        tickets=tuple(mask.ticket(t) for t in profile.tickets),
-        timeline=tuple(mask.interaction(i) for i in profile.timeline),
-        already_tried=tuple(mask.tried(i) for i in profile.already_tried),
+        tickets=each("tickets", profile.tickets, mask.ticket),
+        timeline=each("timeline", profile.timeline, mask.interaction),
+        already_tried=each("tried", profile.already_tried, mask.tried),
         sources={k: mask.status(s) for k, s in profile.sources.items()},
         matches=tuple(mask.match(m) for m in profile.matches),
         candidates=tuple(mask.candidate(c) for c in profile.candidates),

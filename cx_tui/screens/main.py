@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from cx_tui.actions import NextAction
     from cx_tui.calls import Call
     from cx_tui.identity import Query
+    from cx_tui.insight.redact import RedactMemo
     from cx_tui.models import Candidate, Profile
     from cx_tui.pacing import PaintPacer
     from cx_tui.profile import ProfileBuilder
@@ -65,6 +66,8 @@ class MainScreen(Screen[None]):
         self.session = LookupSession(lambda: services.engine, lambda: services.region)
         self._retry_timer: Timer | None = None
         self._focus_before_small: Widget | None = None
+        self._redact_memo: RedactMemo | None = None
+        """The masked records of the last paint (made on the first masked paint)."""
 
     @cached_property
     def pacer(self) -> PaintPacer:
@@ -270,9 +273,11 @@ class MainScreen(Screen[None]):
         """What the screen shows of `profile`: masked while the mask is on."""
         if not self.services.masked:
             return profile
-        from cx_tui.insight.redact import redact
+        from cx_tui.insight.redact import RedactMemo, redact
 
-        return redact(profile)
+        if self._redact_memo is None:
+            self._redact_memo = RedactMemo()
+        return redact(profile, self._redact_memo)
 
     def mask_changed(self) -> None:
         """The mask was toggled: the badge, and the profile painted again."""
