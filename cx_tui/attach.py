@@ -11,10 +11,9 @@ the caller even before the vendor has the number, and still after a vendor refus
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING
 
-from cx_tui.connectors.base import Capability, ConnectorError, InvalidInput
+from cx_tui.connectors.base import Capability, InvalidInput
 from cx_tui.identity import QueryError, parse_query
 from cx_tui.models import Candidate, Match, MatchReason, NoteTarget, TargetKind
 from cx_tui.profile import cluster_key
@@ -54,13 +53,9 @@ async def people(engine: LookupEngine, source: str, text: str, region: str | Non
     query = parse_query(text, region)
     if query.phone is not None:
         raise QueryError("Search by the person's name or email: the number is what is added.")
-    connector = next((c for c in engine.connectors if c.name == source), None)
-    if connector is None or not connector.supports(Capability.UPDATE_PERSON):
+    if Capability.UPDATE_PERSON not in engine.capabilities(source):
         raise InvalidInput(f"{source} cannot add a number to a person.")
-    try:
-        found = await asyncio.wait_for(connector.find_people(query), engine.deadline)
-    except TimeoutError:
-        raise ConnectorError(f"{source} did not answer within {engine.deadline:g} s.") from None
+    found = await engine.search_one(source, query)
     return [m for m in found if isinstance(m, Match) and m.source == source]
 
 

@@ -14,7 +14,7 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from cx_tui.connectors.kit.explain import Explanation, explaining
-from cx_tui.lookup import failure_state
+from cx_tui.lookup import failure_state, search_deadline
 
 if TYPE_CHECKING:
     from cx_tui.connectors.base import Connector
@@ -35,10 +35,7 @@ async def explain_source(
     connector: Connector, query: Query, default_deadline: float
 ) -> Explanation:
     """What `connector` searched for `query`, what came back and why each was kept or not."""
-    setting = connector.settings.get("deadline")
-    deadline = (
-        float(setting) if isinstance(setting, int | float) and setting > 0 else default_deadline
-    )
+    deadline = search_deadline(connector, default_deadline)
     explanation = Explanation(connector.name)
     with explaining(explanation):
         try:

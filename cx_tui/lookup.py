@@ -133,6 +133,12 @@ class _Lookup:
         self.queue.put_nowait(LookupCancelled())
 
 
+def search_deadline(connector: Connector, default: float) -> float:
+    """Seconds `connector`'s search may take: its own `deadline` setting, else `default`."""
+    value = connector.settings.get("deadline")
+    return float(value) if isinstance(value, int | float) and value > 0 else default
+
+
 class LookupEngine:
     """Runs lookups over a fixed set of connectors.
 
@@ -321,8 +327,21 @@ class LookupEngine:
             self._start_details(lookup, match)
 
     def _deadline(self, connector: Connector) -> float:
-        value = connector.settings.get("deadline")
-        return float(value) if isinstance(value, int | float) and value > 0 else self.deadline
+        return search_deadline(connector, self.deadline)
+
+    async def search_one(self, source: str, query: Query) -> Sequence[Match]:
+        """What `source` alone finds for `query`, within its search deadline (no cache, no
+        second hop: the attach dialog's search for the person a number goes to).
+
+        Raises:
+            ConnectorError: no such source, it failed, or it did not answer in time.
+        """
+        connector = self._connector(source)
+        deadline = self._deadline(connector)
+        try:
+            return await asyncio.wait_for(connector.find_people(query), deadline)
+        except TimeoutError:
+            raise ConnectorError(f"{source} did not answer within {deadline:g} s.") from None
 
     async def _search(self, lookup: _Lookup, connector: Connector, query: Query) -> None:
         put = lookup.queue.put_nowait
