@@ -117,7 +117,7 @@ class MainScreen(Screen[None]):
         yield ProfileView(
             help_key=help_key(keymap),
             tried_key=key_of("all-tried", keymap),
-            keymap=keymap,
+            trouble_key=key_of("trouble-spots", keymap),
             id="columns",
         )
         yield Static(f"Enlarge the terminal to at least {MIN_WIDTH}x{MIN_HEIGHT}.", id="too-small")

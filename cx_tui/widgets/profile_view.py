@@ -51,13 +51,13 @@ class ProfileView(Horizontal):
         *,
         help_key: str = "F1",
         tried_key: str = "d",
-        keymap: dict[str, str] | None = None,
+        trouble_key: str = "s",
         id: str | None = None,  # noqa: A002 - Textual's name
     ) -> None:
         super().__init__(id=id)
         self.help_key = help_key
         self.tried_key = tried_key
-        self.keymap = keymap or {}
+        self.trouble_key = trouble_key
         self.profile: Profile | None = None
         """The profile painted last (None before the first lookup)."""
         self.actions: list[NextAction] = []
@@ -94,7 +94,7 @@ class ProfileView(Horizontal):
             return
         await self.mount(
             Vertical(
-                TroubleBanner(keymap=self.keymap, id="trouble"),
+                TroubleBanner(key=self.trouble_key, id="trouble"),
                 Label("Themes (newest first)", classes="section", id="themes-title"),
                 ThemeList(id="themes"),
                 Label("Tickets (open first)", classes="section"),

@@ -9,7 +9,6 @@ from rich.text import Text
 from textual.widgets import Static
 
 from cx_tui.insight.trouble import banner_text
-from cx_tui.keytable import shown_keys
 from cx_tui.models import TroubleSpot
 
 
@@ -27,13 +26,12 @@ class TroubleBanner(Static):
     def __init__(
         self,
         *,
-        keymap: dict[str, str] | None = None,
+        key: str = "s",
         id: str | None = None,  # noqa: A002 - Textual's name
     ) -> None:
         super().__init__("", id=id)
-        keys = (keymap or {}).get("trouble-spots", "s")
-        self.key = shown_keys(keys.split(",")[0])
-        """The key that lists the tickets (as `[keymap]` sets it), named on the line."""
+        self.key = key
+        """The key that lists the tickets (`keytable.key_of`), named on the line."""
 
     def show_spots(self, spots: Sequence[TroubleSpot]) -> None:
         if not spots:
