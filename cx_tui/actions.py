@@ -8,7 +8,7 @@ function decorated with `@rule`, plus one test.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -25,7 +25,7 @@ from cx_tui.models import (
     SourceRef,
     SourceStatus,
 )
-from cx_tui.phrases import ago, now_utc, people, span
+from cx_tui.phrases import ago, listing, now_utc, people, span
 from cx_tui.profile import weak_only
 
 REPEAT_WINDOW = timedelta(days=7)
@@ -105,13 +105,6 @@ def _sources(refs: Iterable[SourceRef]) -> str:
     return ", ".join(dict.fromkeys(ref.connector for ref in refs))
 
 
-def _listing(items: Sequence[str], word: str = "and") -> str:
-    """`A`, `A and B`, `A, B and C`."""
-    if len(items) <= 1:
-        return "".join(items)
-    return f"{', '.join(items[:-1])} {word} {items[-1]}"
-
-
 def _failure(status: SourceStatus) -> str:
     """`Desk: unreachable (connection refused), retry in 30 s`."""
     why = f"{status.source}: {status.state.value}"
@@ -129,13 +122,13 @@ def nobody_summary(profile: Profile) -> str:
     if not failed:
         return f"No one found for {profile.query}."
     if not profile.answered:
-        gaps = _listing([f"{s.source} ({s.state.value})" for s in failed])
+        gaps = listing([f"{s.source} ({s.state.value})" for s in failed])
         return f"No source could be searched for {profile.query}: {gaps}."
-    searched = _listing([s.source for s in profile.answered], "or")
+    searched = listing([s.source for s in profile.answered], "or")
     if len(failed) == 1:
         gaps = f"{failed[0].source} could not be searched ({failed[0].state.value})"
     else:
-        gaps = _listing([f"{s.source} ({s.state.value})" for s in failed]) + (
+        gaps = listing([f"{s.source} ({s.state.value})" for s in failed]) + (
             " could not be searched"
         )
     return f"No one found for {profile.query} in {searched}; {gaps}."
@@ -155,7 +148,7 @@ def unknown_caller(profile: Profile, context: Context) -> Iterable[NextAction]:
     # and a contact created now would duplicate that record (see retry_lookup).
     if profile.state is not ProfileState.UNKNOWN or profile.unsearched:
         return
-    names = _listing([s.source for s in profile.answered])
+    names = listing([s.source for s in profile.answered])
     why = "No source knows this caller" + (f" (searched {names})." if names else ".")
     yield NextAction(
         "unknown_caller",
@@ -179,7 +172,7 @@ def attach_number(profile: Profile, context: Context) -> Iterable[NextAction]:
         "attach_number",
         ActionKind.ATTACH_NUMBER,
         "Add this number to an existing person",
-        f"If the caller is someone {_listing(list(profile.attach_to), 'or')} knows on a new "
+        f"If the caller is someone {listing(list(profile.attach_to), 'or')} knows on a new "
         "number, find them by name or email and add the number: no duplicate contact.",
         88,
         prefill=prefill,
@@ -200,7 +193,7 @@ def retry_lookup(profile: Profile, context: Context) -> Iterable[NextAction]:
     failed = profile.unsearched
     if profile.state is not ProfileState.UNKNOWN or not failed:
         return
-    names = _listing([s.source for s in failed])
+    names = listing([s.source for s in failed])
     reasons = "; ".join(_failure(s) for s in failed)
     if profile.answered:
         why = (

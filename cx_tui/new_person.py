@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from cx_tui.connectors.base import ConnectorError
 from cx_tui.identity import QueryError, parse_query
 from cx_tui.models import ContactKind, MatchReason, ProfileState
+from cx_tui.phrases import listing
 
 if TYPE_CHECKING:
     from cx_tui.connectors.base import Connector
@@ -43,10 +44,6 @@ class DuplicatePersonError(ConnectorError):
     title = "Not created"
 
 
-def _listing(names: Sequence[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" and {names[-1]}"
-
-
 def create_refusal(profile: Profile | None) -> str | None:
     """Why a contact must not be created for the caller on screen (None: it may).
 
@@ -60,7 +57,7 @@ def create_refusal(profile: Profile | None) -> str | None:
         return "Wait for every source to answer: one of them may know this caller."
     if profile.state is ProfileState.RESOLVED:
         name = profile.value("name") or "This caller"
-        where = _listing(sorted({match.source for match in profile.matches}))
+        where = listing(sorted({match.source for match in profile.matches}))
         return (
             f"Not created: {name} is already known in {where}. To keep a new number or email "
             f"with them, {ATTACH_INSTEAD} (in their record, `o` opens it) instead of creating "
@@ -74,7 +71,7 @@ def create_refusal(profile: Profile | None) -> str | None:
     unsearched = [status.source for status in profile.unsearched]
     if unsearched:
         return (
-            f"Not created yet: {_listing(unsearched)} could not be searched and may know this "
+            f"Not created yet: {listing(unsearched)} could not be searched and may know this "
             "caller. Retry the lookup first."
         )
     return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 
@@ -30,6 +31,13 @@ def ago(when: datetime, now: datetime | None = None) -> str:
     """`3 days ago`, or `in 40 min` for a time in the future."""
     delta = (now or now_utc()) - when
     return f"{span(delta)} ago" if delta >= timedelta(0) else f"in {span(delta)}"
+
+
+def listing(items: Sequence[str], word: str = "and") -> str:
+    """`A`, `A and B`, `A, B and C` (or `word`: `A, B or C`)."""
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {word} {items[-1]}"
 
 
 def people(count: int) -> str:
