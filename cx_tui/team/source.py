@@ -140,11 +140,12 @@ class TeamResultCache(ResultCache):
     Args:
         health: The team's Redis health.
         shared: Names of the sources behind the team cache.
-        ttl: As `ResultCache`.
+        local: The engine's own cache it takes the place of: its TTL, clock, store rows and
+            age limit carry over (a restart offline still paints from the store).
     """
 
-    def __init__(self, health: TeamHealth, shared: Iterable[str], ttl: float) -> None:
-        super().__init__(ttl)
+    def __init__(self, health: TeamHealth, shared: Iterable[str], local: ResultCache) -> None:
+        super().__init__(local.ttl, local.clock, rows=local.rows, max_age=local.max_age)
         self.health = health
         self.shared = frozenset(shared)
 

@@ -5,7 +5,7 @@ Hook points (everything else in `cx_tui.team` is reached through these):
 1. `install(settings)` before any connector is built (config loading or `sources.build_engine`):
    the kit's account limiters come from Redis from then on (`kit.limiter.use_limiters`).
    `install(None)` puts the in-process limiters back: without `[team]` nothing changes.
-2. `engine_parts(connectors, ttl)` where the engine is built: vendor connectors behind the team
+2. `engine_parts(connectors, cache)` where the engine is built: vendor connectors behind the team
    cache, and the engine's local cache that defers to it while Redis answers.
 3. `status()` for the status line ("team cache offline (...)", or None), or pass `notify=` to
    `install` to be told once when it changes.
@@ -57,11 +57,11 @@ class Team:
         return found
 
     def engine_parts(
-        self, connectors: Sequence[Connector], ttl: float
+        self, connectors: Sequence[Connector], local: ResultCache
     ) -> tuple[list[Connector], ResultCache]:
         wrapped = [shared(c, self.cache) for c in connectors]
         names = [w.name for w, c in zip(wrapped, connectors, strict=True) if w is not c]
-        return wrapped, TeamResultCache(self.health, names, ttl)
+        return wrapped, TeamResultCache(self.health, names, local)
 
     async def budgets(self) -> list[Budget]:
         return [await limiter.budget() for limiter in self.limiters.values()]
@@ -116,9 +116,7 @@ def engine_parts(
     """The engine's connectors and cache: unchanged without a team, else shared."""
     if _team is None:
         return list(connectors), cache
-    wrapped, deferring = _team.engine_parts(connectors, cache.ttl)
-    deferring.rows = cache.rows  # the store stays behind it: a restart offline paints at once
-    return wrapped, deferring
+    return _team.engine_parts(connectors, cache)
 
 
 def status() -> str | None:

@@ -72,7 +72,7 @@ def agent(
     connector = HubSpotConnector(
         NAME, {"default_region": "US"}, HUBSPOT_TOKEN, transport=SlowTransport(fake, delay)
     )
-    connectors, cache = team.engine_parts([connector], ResultCache().ttl)
+    connectors, cache = team.engine_parts([connector], ResultCache())
     return Agent(team, LookupEngine(connectors, cache=cache), notices)
 
 
