@@ -39,6 +39,8 @@ PLAN: dict[str, tuple[list[str], list[str], float]] = {
     "coldstart": (["--runs", "12"], ["--runs", "5"], 90),
     "fanout": (["--runs", "12"], ["--runs", "4"], 120),
     "cache": (["--runs", "10"], ["--runs", "3"], 90),
+    # ~5 s: in-process sources; the locked runs each wait out the busy timeout before the change.
+    "cachewrites": (["--runs", "40"], ["--runs", "8"], 60),
     "render": (["--runs", "5"], ["--runs", "2"], 120),
     "burst": ([], ["--lookups", "40"], 90),
     "keys": (["--runs", "3"], ["--runs", "1"], 90),
