@@ -198,8 +198,9 @@ class ResultCache:
 
     def forget_delivered(self, source: str, record_id: str, *, searches: bool = False) -> None:
         """The outbox delivered a write to this record: its transaction already forgot the
-        store's rows (and the answers queued for it), so only memory forgets here, as
-        `invalidate_record` (and, with `searches`, `invalidate_source`) would."""
+        store's rows (and logged it, voiding answers about it still queued), so only memory
+        forgets here, as `invalidate_record` (and, with `searches`, `invalidate_source`)
+        would."""
         self._drop_record(source, record_id)
         if searches:
             self._drop_searches(source)

@@ -124,9 +124,11 @@ class CacheQueue:
         return iter(list(self._ops.values()))
 
     def add(self, op: Op) -> None:
-        """Queue `op` after the others, dropping the waiting answers it voids."""
-        for slot in [s for s, queued in self._ops.items() if _voided(op, queued)]:
-            del self._ops[slot]
+        """Queue `op` after the others, dropping the waiting answers it voids (an op on one
+        key voids only what waits in its own slot)."""
+        if isinstance(op, ForgetRecord | ForgetSearches):
+            for slot in [s for s, queued in self._ops.items() if _voided(op, queued)]:
+                del self._ops[slot]
         self._ops.pop(_slot(op), None)
         self._ops[_slot(op)] = op
         if len(self._ops) > self.limit:

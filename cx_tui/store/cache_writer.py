@@ -2,11 +2,11 @@
 cache writes (`cache_queue`), so a lookup never waits for the disk or for another process
 holding the store's write lock.
 
-The event loop only queues (microseconds); the thread takes everything waiting as one batch and
-applies it in one transaction. The store's own connection is shared with the event loop under
-a lock (`StoreFile`), so the thread never uses it: a write waiting out another process's lock
-there would hold up every read the screen makes. SQLite in WAL mode lets the store's reads go
-on while this connection writes.
+The event loop only queues (tens of microseconds an answer); the thread takes everything
+waiting as one batch and applies it in one transaction. The store's own connection is shared
+with the event loop under a lock (`StoreFile`), so the thread never uses it: a write waiting out
+another process's lock there would hold up every read the screen makes. SQLite in WAL mode lets
+the store's reads go on while this connection writes.
 
 A batch that finds the store busy for `CACHE_BUSY_TIMEOUT` goes back to the queue and is tried
 again (the thread waits, nobody else does). Any other failure (a full disk, a damaged file)
