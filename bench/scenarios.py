@@ -2,8 +2,8 @@
 
     python -m bench.scenarios NAME [--out FILE] [options]
 
-NAME is one of coldstart, fanout, cache, render, burst, keys, ring, trips, memory (and
-render-one, keys-one, ring-one, the single runs that render, keys and ring run in fresh
+NAME is one of coldstart, fanout, cache, render, burst, keys, ring, trips, memory, cachewrites
+(and render-one, keys-one, ring-one, the single runs that render, keys and ring run in fresh
 processes; memory-app, by hand: `--lookups N` typed into the real app). `bench.run` runs them
 all; run one by hand to look closer at it. Every loop is bounded (runs, presses, timeouts) and
 every server listens on 127.0.0.1 only and stops by itself.
@@ -1487,7 +1487,14 @@ SCENARIOS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
     "trips": lambda args: _trips(args),
     "memory": lambda args: _memory(args),
     "memory-app": lambda args: _memory_app(args),
+    "cachewrites": lambda args: _cachewrites(args),
 }
+
+
+def _cachewrites(args: argparse.Namespace) -> dict[str, Any]:
+    from bench.cachewrites import cachewrites  # its own module; it imports `figure` from here
+
+    return cachewrites(args)
 
 
 def _memory(args: argparse.Namespace) -> dict[str, Any]:

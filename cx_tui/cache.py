@@ -12,8 +12,10 @@ details with a part missing are not kept as answers.
 
 The store is optional (`rows`): without one (it could not be opened, or a test) the cache is
 memory only. Memory is the front: a hit there is checked against the store's row (a stamp
-read), so an entry another process forgot or refreshed is not shown from memory. A store that
-fails is a miss, never an error: a lookup always goes on.
+read), so an entry another process forgot or refreshed is not shown from memory. Writing to
+the store never holds up a lookup: the store queues the row, its reads see it at once, and its
+writer thread lands it (`store.cache_writer`). A store that fails is a miss, never an error: a
+lookup always goes on.
 """
 
 from __future__ import annotations
@@ -56,7 +58,9 @@ class Rows(Protocol):
         key: str,
         row: tuple[str, str, float, float],
         records: Iterable[str] = (),
-    ) -> bool: ...
+    ) -> bool:
+        """Keep an answer (without waiting for the disk: reads see it at once). False: it is
+        not kept."""
 
     def forget_cached(self, kind: str, source: str, key: str) -> None: ...
 
@@ -80,7 +84,8 @@ class _Held:
     stored_at: float
     value: Any
     in_rows: bool
-    """The store holds this answer too (so its row going means another process forgot it)."""
+    """The store holds this answer too, or has it queued (so its row going means another
+    process forgot it, or a delivery voided it before it landed)."""
 
 
 def query_key(query: Query) -> str:
@@ -181,21 +186,36 @@ class ResultCache:
 
     def invalidate_record(self, source: str, record_id: str) -> None:
         """Forget a person record (and any person whose tickets include `record_id`)."""
-        details = self._memory[DETAILS]
-        details.pop((source, record_id), None)
-        for key, held in list(details.items()):
-            if key[0] == source and any(t.ref.record_id == record_id for t in held.value.tickets):
-                del details[key]
+        self._drop_record(source, record_id)
         if self.rows is not None:
             self._quietly(self.rows.forget_cached_record, source, record_id)
 
     def invalidate_source(self, source: str) -> None:
         """Forget every search answer of a source (a person was added there)."""
+        self._drop_searches(source)
+        if self.rows is not None:
+            self._quietly(self.rows.forget_cached_searches, source)
+
+    def forget_delivered(self, source: str, record_id: str, *, searches: bool = False) -> None:
+        """The outbox delivered a write to this record: its transaction already forgot the
+        store's rows (and logged it, voiding answers about it still queued), so only memory
+        forgets here, as `invalidate_record` (and, with `searches`, `invalidate_source`)
+        would."""
+        self._drop_record(source, record_id)
+        if searches:
+            self._drop_searches(source)
+
+    def _drop_record(self, source: str, record_id: str) -> None:
+        details = self._memory[DETAILS]
+        details.pop((source, record_id), None)
+        for key, held in list(details.items()):
+            if key[0] == source and any(t.ref.record_id == record_id for t in held.value.tickets):
+                del details[key]
+
+    def _drop_searches(self, source: str) -> None:
         matches = self._memory[MATCHES]
         for key in [k for k in matches if k[0] == source]:
             del matches[key]
-        if self.rows is not None:
-            self._quietly(self.rows.forget_cached_searches, source)
 
     def _forget(self, kind: str, source: str, key: str) -> None:
         self._memory[kind].pop((source, key), None)

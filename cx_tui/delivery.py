@@ -33,10 +33,16 @@ class Delivery:
     Args:
         store: The open local store.
         engine: Its connectors deliver; its cache is told when a record changed.
+
+    A delivered item's record is forgotten once in each place that knew it: the store's cache
+    rows in the delivery's own transaction (`Store.outbox_update`, whichever process
+    delivers), the engine's memory here (`ResultCache.forget_delivered`), and the team's
+    Redis entries by the shared source that wrote (`team.source.SharedSource`).
     """
 
     def __init__(self, store: Store, engine: LookupEngine) -> None:
         self.engine = engine
+        self.store = store
         self.outbox = Outbox(store, on_change=self._changed)
         self.worker = OutboxWorker(
             store, {c.name: c for c in engine.connectors}, on_change=self._changed
@@ -51,9 +57,14 @@ class Delivery:
 
     def _changed(self, item: OutboxItem) -> None:
         if item.state is ItemState.DELIVERED:
-            self.engine.invalidate(item.target.ref)
-            if item.kind is ItemKind.ADD_PHONE:  # the number now finds this person there
-                self.engine.cache.invalidate_source(item.target.ref.connector)
+            ref, cache = item.target.ref, self.engine.cache
+            searches = item.kind is ItemKind.ADD_PHONE  # the number now finds them there
+            if cache.rows is None or cache.rows is self.store:
+                cache.forget_delivered(ref.connector, ref.record_id, searches=searches)
+            else:  # a cache kept in another store than the one that recorded the delivery
+                cache.invalidate_record(ref.connector, ref.record_id)
+                if searches:
+                    cache.invalidate_source(ref.connector)
         for listener in list(self._listeners):
             listener(item)
 

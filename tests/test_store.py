@@ -191,6 +191,42 @@ def test_migrating_from_version_4_drops_the_old_unused_lookup_cache(tmp_path: Pa
     assert {"outbox", "drafts", "person_links", "call_history", "lookup_history"} <= tables
 
 
+def test_migrating_from_version_11_indexes_the_cache_expiry_and_logs_forgets(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "state.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    assert migrate(conn, target=11) == 0
+    conn.execute(
+        "INSERT INTO lookup_cache VALUES ('details', 'CRM', '1', 'f', 'v', 100.0, 200.0), "
+        "('details', 'CRM', '2', 'f', 'v', 100.0, 9e9)"
+    )
+    conn.execute("INSERT INTO lookup_cache_records VALUES ('details', 'CRM', '2', '2')")
+    conn.close()
+    with Store(path, clock=lambda: NOW) as store:
+        assert store.schema_version == SCHEMA_VERSION >= 13
+        raw = store._connection()
+        indexes = {
+            row[0]: row[1]
+            for row in raw.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                "AND tbl_name = 'lookup_cache'"
+            )
+        }
+        assert (
+            "lookup_cache_expires" in indexes and "(expires_at)" in indexes["lookup_cache_expires"]
+        )
+        assert store.cached_rows() == 2  # the rows the file had are kept
+        row = store.cached("details", "CRM", "2")
+        assert row is not None and row.expires_at == 9e9
+        # Version 13's log: a delivery records what it forgot.
+        with store._writing("deliver") as conn:
+            store._forget_delivered(conn, "CRM", "2", searches=True)
+        logged = raw.execute("SELECT source, record_id, searches FROM lookup_cache_forgotten")
+        assert [tuple(r) for r in logged] == [("CRM", "2", 1)]
+        assert store.cached("details", "CRM", "2") is None
+
+
 def test_two_processes_opening_a_new_store_migrate_it_once(tmp_path: Path) -> None:
     path = tmp_path / "state.db"
     code = (

@@ -26,6 +26,7 @@ Where things are:
 | `schema` | the migrations, `SCHEMA_VERSION`, `migrate` |
 | `file` | opening the file (via `cx_tui.sqlite_files`), its connection and transactions |
 | `outbox`, `drafts`, `links`, `calls`, `lookups`, `lookup_cache` | one table family each |
+| `cache_queue`, `cache_writer` | the lookup cache's writes, queued and landed off the loop |
 
 `Store` is all of them in one object. This package is persistence only; the delivery policy
 (claims, retries, backoff) lives in `cx_tui.outbox`.

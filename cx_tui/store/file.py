@@ -1,7 +1,8 @@
 """The store's file: opening (create, identify, migrate), the connection, and its transactions.
 
-Each table family (`outbox`, `drafts`, `links`, `calls`, `lookups`) adds its methods on top of
-`StoreFile`; `cx_tui.store.Store` puts them together. The file-safety rules themselves (private
+Each table family (`outbox`, `drafts`, `links`, `calls`, `lookups`, `lookup_cache`) adds its
+methods on top of `StoreFile` (the lookup cache writes through a connection of its own,
+`cache_writer`); `cx_tui.store.Store` puts them together. The file-safety rules themselves (private
 directory and file, header check, busy detection) are `cx_tui.sqlite_files`, shared with the
 local connector.
 """

@@ -13,8 +13,7 @@ from enum import StrEnum
 from typing import Any, Final
 
 from cx_tui.models import NoteTarget, SourceRef, TargetKind
-from cx_tui.store.file import StoreFile
-from cx_tui.store.lookup_cache import forget_written
+from cx_tui.store.lookup_cache import LookupCache
 from cx_tui.store.records import ItemKind, ItemState, OutboxItem
 from cx_tui.utc import from_iso, from_iso_or_none, to_iso
 
@@ -87,8 +86,9 @@ def _item(row: sqlite3.Row) -> OutboxItem:
     )
 
 
-class OutboxRows(StoreFile):
-    """The outbox table's methods of `Store`."""
+class OutboxRows(LookupCache):
+    """The outbox table's methods of `Store` (on the lookup cache's: a delivery forgets what
+    the cache knew of the record it changed, in its own transaction)."""
 
     def outbox_insert(
         self,
@@ -307,7 +307,7 @@ class OutboxRows(StoreFile):
                 # The record changed: whichever process delivered, the cache forgets it (a
                 # number added to a person also changes who that source's searches find).
                 ref = item.target.ref
-                forget_written(
+                self._forget_delivered(
                     conn, ref.connector, ref.record_id, searches=item.kind is ItemKind.ADD_PHONE
                 )
             return item

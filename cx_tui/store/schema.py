@@ -257,6 +257,27 @@ def _v11_outbox_labels(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE outbox ADD COLUMN target_label TEXT")
 
 
+def _v12_lookup_cache_expiry(conn: sqlite3.Connection) -> None:
+    """Version 12: an index on when a cached answer expires, so dropping the expired rows reads
+    only those (it scanned the whole table)."""
+    conn.execute("CREATE INDEX lookup_cache_expires ON lookup_cache (expires_at)")
+
+
+def _v13_lookup_cache_forgotten(conn: sqlite3.Connection) -> None:
+    """Version 13: the lookup cache's writes land from a queue (`store.cache_writer`), so a
+    delivery logs what it forgot (the record, and whether the source's searches went too):
+    an answer naming that record still queued in any process is then void, never landing
+    after the write. The last thousand entries are kept."""
+    conn.execute(
+        """CREATE TABLE lookup_cache_forgotten (
+            seq INTEGER PRIMARY KEY,
+            source TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            searches INTEGER NOT NULL CHECK (searches IN (0, 1))
+        )"""
+    )
+
+
 MIGRATIONS: Final[tuple[Callable[[sqlite3.Connection], None], ...]] = (
     _v1_outbox_drafts_links,
     _v2_history_and_cache,
@@ -269,6 +290,8 @@ MIGRATIONS: Final[tuple[Callable[[sqlite3.Connection], None], ...]] = (
     _v9_lookup_cache,
     _v10_lookup_themes,
     _v11_outbox_labels,
+    _v12_lookup_cache_expiry,
+    _v13_lookup_cache_forgotten,
 )
 """`MIGRATIONS[n]` takes a store from version n to n + 1. Append only; never edit a released
 one. The first schema was written as two steps so the upgrade path is exercised (and tested)

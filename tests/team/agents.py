@@ -62,9 +62,11 @@ def agent(
     password: str | None = None,
     retry_every: float = 5.0,
     timeout: float = 1.0,
+    local: ResultCache | None = None,
 ) -> Agent:
     """One agent; `timeout` is generous by default (a loaded CI box can take longer than the
-    real 100 ms to schedule an answer); the outage tests pass the real one."""
+    real 100 ms to schedule an answer); the outage tests pass the real one. `local`: the
+    engine's own cache (default: in memory only)."""
     notices: list[str] = []
     settings = TeamSettings(url, "acme-support", socket_timeout=timeout)
     redis = TeamRedis(settings, password, TeamHealth(notices.append, retry_every=retry_every))
@@ -72,7 +74,7 @@ def agent(
     connector = HubSpotConnector(
         NAME, {"default_region": "US"}, HUBSPOT_TOKEN, transport=SlowTransport(fake, delay)
     )
-    connectors, cache = team.engine_parts([connector], ResultCache())
+    connectors, cache = team.engine_parts([connector], local or ResultCache())
     return Agent(team, LookupEngine(connectors, cache=cache), notices)
 
 
