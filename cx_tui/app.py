@@ -25,6 +25,7 @@ from cx_tui.keys import APP_KEYS, MAIN_KEYS, bindings, shown_keys
 from cx_tui.screens.main import MainScreen
 from cx_tui.services import Services
 from cx_tui.themes import ThemeCommands, apply_theme, default_variables, load_themes
+from cx_tui.widgets.breakpoints import NARROW_BELOW
 
 if TYPE_CHECKING:
     from cx_tui.config import Config
@@ -53,7 +54,7 @@ class CxApp(App[None]):
     CSS_PATH = "app.tcss"
     BINDINGS: ClassVar[list[BindingType]] = bindings(APP_KEYS)
     COMMANDS = App.COMMANDS | {ThemeCommands}
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]  # noqa: RUF012 - Textual API
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_BELOW, "-wide")]  # noqa: RUF012 - Textual API
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]  # noqa: RUF012 - Textual API
 
     def __init__(self, config: Config, *, engine: LookupEngine | None = None) -> None:

@@ -143,11 +143,14 @@ class MainScreen(Screen[None]):
         self.app.push_screen(OutboxScreen(services.delivery, masked=lambda: services.masked))
 
     def on_resize(self) -> None:
-        self._check_size()
-        self.query_one(OutboxStatus).show_counts()  # short on a narrow terminal
+        self._fit()
 
     def on_screen_resume(self) -> None:
-        self._check_size()  # the terminal may have been resized while a dialog was open
+        self._fit()  # the terminal may have been resized while a dialog was open
+
+    def _fit(self) -> None:
+        self._check_size()
+        self.query_one(OutboxStatus).fit(self.app.size.width)  # short on a narrow terminal
 
     def _check_size(self) -> None:
         width, height = self.app.size
