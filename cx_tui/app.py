@@ -173,11 +173,14 @@ class CxApp(App[None]):
             self.screen.action_focus_lookup()
 
     def action_toggle_mask(self) -> None:
-        """Mask personal data on every screen (or show it again); stays until toggled."""
+        """Mask personal data on every screen (or show it again); stays until toggled. The one
+        action of the mask key, on every screen that binds it (`keytable.MASK_KEY`)."""
+        from cx_tui.widgets.mask_badge import MaskFollower
+
         self.services.masked = not self.services.masked
-        self.main.mask_changed()
-        if self.screen is not self.main and hasattr(self.screen, "mask_changed"):
-            self.screen.mask_changed()
+        for screen in self.screen_stack:  # the main screen first, the dialog on top last
+            if isinstance(screen, MaskFollower):
+                screen.mask_changed()
 
     def action_help(self) -> None:
         from cx_tui.screens.help import HelpScreen

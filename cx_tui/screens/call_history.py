@@ -124,9 +124,6 @@ class CallHistory(ModalScreen[HistoryPick | None]):
         if is_narrow(self.size.width) != self._narrow:
             self.draw()
 
-    async def action_toggle_mask(self) -> None:
-        await self.app.run_action("toggle_mask")  # the app's: every screen, and its badge
-
     def mask_changed(self) -> None:
         self.draw()
 

@@ -233,9 +233,6 @@ class OutboxScreen(ModalScreen[None]):
         shown = initials(name) or DOT
         return describe(item, f"{shown} ({mask_number(number)})" if number else shown)
 
-    async def action_toggle_mask(self) -> None:
-        await self.app.run_action("toggle_mask")  # the app's: every screen, and its badge
-
     def mask_changed(self) -> None:
         """The mask was toggled (`x`): paint the names and previews again."""
         self.reload()
