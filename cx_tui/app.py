@@ -23,6 +23,7 @@ from cx_tui.config import DEFAULT_THEME
 from cx_tui.key_gate import KeyGate, KeyHandled
 from cx_tui.keys import APP_KEYS, MAIN_KEYS, bindings, shown_keys
 from cx_tui.screens.main import MainScreen
+from cx_tui.screens.size_guard import TOO_SMALL
 from cx_tui.services import Services
 from cx_tui.themes import ThemeCommands, apply_theme, default_variables, load_themes
 from cx_tui.widgets.breakpoints import NARROW_BELOW
@@ -164,7 +165,7 @@ class CxApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:  # noqa: ARG002
         """While the main screen is too small to use, only help and quit act."""
-        if isinstance(self.screen, MainScreen) and self.screen.has_class("-too-small"):
+        if isinstance(self.screen, MainScreen) and self.screen.has_class(TOO_SMALL):
             return action in ("help", "quit", "help_quit")
         return True
 
