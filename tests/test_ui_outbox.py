@@ -208,3 +208,48 @@ async def test_the_outbox_names_the_person_i_shows_the_raw_target_and_x_masks_it
         await pilot.pause()
         assert row()[1] == "Ana Silva (+1 415-555-0111) · Picky CRM note"
         assert not screen.query_one(MaskBadge).has_class("-on")
+
+
+async def test_at_80_columns_the_target_takes_the_room_of_the_tries_and_the_note() -> None:
+    """A narrow terminal leaves out the Tries and the Note preview (`e` shows the note), so the
+    Target is not cut to 24 characters; every column stays in view. Wider again, they are
+    back, drawn from the items read before: a resize reads no store."""
+    from textual.widgets import DataTable
+
+    from cx_tui.screens.outbox import MIN_TARGET
+
+    source = crm()
+    app = CxApp(load_config(), engine=LookupEngine([source]))
+    async with app.run_test(size=(80, 24)) as pilot:
+        editor = await open_editor(app, pilot)
+        await save(app, pilot, editor, "a bad note for the narrow outbox")
+        await pilot.press("escape", "b")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, OutboxScreen)
+        table = screen.query_one(DataTable)
+
+        def columns() -> list[str]:
+            return [str(c.label) for c in table.columns.values()]
+
+        assert columns() == ["#", "Target", "State", "Age", "Last error"]
+        target = str(table.get_row_at(0)[1])
+        assert target == "Ana Silva (+1 415-555-0111) · Picky CRM note"
+        assert len(target) > MIN_TARGET  # whole: it was cut to 24 characters before
+        assert table.virtual_size.width <= table.size.width  # nothing runs off to the right
+
+        reads: list[object] = []
+        outbox = screen.delivery.outbox
+        items = outbox.items
+        outbox.items = lambda *a: reads.append(a) or items(*a)  # type: ignore[method-assign]
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        assert columns() == ["#", "Target", "State", "Age", "Tries", "Last error", "Note"]
+        assert str(table.get_row_at(0)[6]).startswith("a bad note")
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert columns() == ["#", "Target", "State", "Age", "Last error"]
+        assert reads == []
+        await pilot.press("r")  # the spy sees a read: retry reloads
+        await pilot.pause()
+        assert reads
