@@ -69,6 +69,19 @@ async def save(app: CxApp, pilot: object, editor: NoteEditor, text: str) -> None
     await pilot.pause()
 
 
+async def refused_into_the_outbox(app: CxApp, pilot: object, text: str) -> OutboxScreen:
+    """A note the CRM refuses (`text` has "bad"), then the outbox dialog (`b`) showing it."""
+    from textual.pilot import Pilot
+
+    assert isinstance(pilot, Pilot)
+    editor = await open_editor(app, pilot)
+    await save(app, pilot, editor, text)
+    await pilot.press("escape", "b")
+    await pilot.pause()
+    assert isinstance(app.screen, OutboxScreen)
+    return app.screen
+
+
 async def test_note_is_delivered_through_the_outbox() -> None:
     source = crm()
     app = CxApp(load_config(), engine=LookupEngine([source]))
@@ -178,12 +191,9 @@ async def test_the_outbox_names_the_person_i_shows_the_raw_target_and_x_masks_it
     source = crm()
     app = CxApp(load_config(), engine=LookupEngine([source]))
     async with app.run_test(size=SIZE) as pilot:
-        editor = await open_editor(app, pilot)
-        await save(app, pilot, editor, "a bad note: Ana Silva asked, call 415 555 0111")
-        await pilot.press("escape", "b")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, OutboxScreen)
+        screen = await refused_into_the_outbox(
+            app, pilot, "a bad note: Ana Silva asked, call 415 555 0111"
+        )
         table = screen.query_one(DataTable)
 
         def row() -> list[str]:
@@ -221,12 +231,7 @@ async def test_at_80_columns_the_target_takes_the_room_of_the_tries_and_the_note
     source = crm()
     app = CxApp(load_config(), engine=LookupEngine([source]))
     async with app.run_test(size=(80, 24)) as pilot:
-        editor = await open_editor(app, pilot)
-        await save(app, pilot, editor, "a bad note for the narrow outbox")
-        await pilot.press("escape", "b")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, OutboxScreen)
+        screen = await refused_into_the_outbox(app, pilot, "a bad note for the narrow outbox")
         table = screen.query_one(DataTable)
 
         def columns() -> list[str]:
