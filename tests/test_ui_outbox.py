@@ -258,3 +258,22 @@ async def test_at_80_columns_the_target_takes_the_room_of_the_tries_and_the_note
         await pilot.press("r")  # the spy sees a read: retry reloads
         await pilot.pause()
         assert reads
+
+
+async def test_at_80_columns_delivered_notes_leave_the_last_error_column_in_view() -> None:
+    """No item has an error, yet the Last error column keeps its title's width: the Target
+    does not push it off the dialog (seen in tmux at 80x24 after a note was delivered)."""
+    from textual.widgets import DataTable
+
+    source = crm()
+    app = CxApp(load_config(), engine=LookupEngine([source]))
+    async with app.run_test(size=(80, 24)) as pilot:
+        editor = await open_editor(app, pilot)
+        await save(app, pilot, editor, "Told Ana about the outage; she will call back " * 2)
+        assert source.received
+        await pilot.press("escape", "b")
+        await pilot.pause()
+        assert isinstance(app.screen, OutboxScreen)
+        table = app.screen.query_one(DataTable)
+        assert [str(c.label) for c in table.columns.values()][-1] == "Last error"
+        assert table.virtual_size.width <= table.size.width  # nothing runs off to the right

@@ -247,7 +247,9 @@ class OutboxScreen(ModalScreen[None]):
         )
         left = inner - fixed - 2 * (7 - len(NARROW_DROPS) if narrow else 7)
         error, note = min(error, MAX_ERROR), min(note, MAX_NOTE)
-        target = max(MIN_TARGET, min(target, left - min(note, 12) - min(error, 12)))
+        # The error's and the note's columns are at least as wide as their titles, errors or not.
+        kept = max(min(error, 12), len("Last error")) + (max(min(note, 12), 4) if note else 0)
+        target = max(MIN_TARGET, min(target, left - kept))
         share = left - target  # the rest, split between the error and the note
         error = min(error, max(12, share - min(note, share // 2)))
         note = min(note, max(12, share - error)) if note else 0
