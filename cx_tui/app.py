@@ -23,8 +23,10 @@ from cx_tui.config import DEFAULT_THEME
 from cx_tui.key_gate import KeyGate, KeyHandled
 from cx_tui.keys import APP_KEYS, MAIN_KEYS, bindings, shown_keys
 from cx_tui.screens.main import MainScreen
+from cx_tui.screens.size_guard import TOO_SMALL
 from cx_tui.services import Services
 from cx_tui.themes import ThemeCommands, apply_theme, default_variables, load_themes
+from cx_tui.widgets.breakpoints import NARROW_BELOW
 
 if TYPE_CHECKING:
     from cx_tui.config import Config
@@ -53,7 +55,7 @@ class CxApp(App[None]):
     CSS_PATH = "app.tcss"
     BINDINGS: ClassVar[list[BindingType]] = bindings(APP_KEYS)
     COMMANDS = App.COMMANDS | {ThemeCommands}
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]  # noqa: RUF012 - Textual API
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_BELOW, "-wide")]  # noqa: RUF012 - Textual API
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]  # noqa: RUF012 - Textual API
 
     def __init__(self, config: Config, *, engine: LookupEngine | None = None) -> None:
@@ -163,7 +165,7 @@ class CxApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:  # noqa: ARG002
         """While the main screen is too small to use, only help and quit act."""
-        if isinstance(self.screen, MainScreen) and self.screen.has_class("-too-small"):
+        if isinstance(self.screen, MainScreen) and self.screen.has_class(TOO_SMALL):
             return action in ("help", "quit", "help_quit")
         return True
 
@@ -172,11 +174,14 @@ class CxApp(App[None]):
             self.screen.action_focus_lookup()
 
     def action_toggle_mask(self) -> None:
-        """Mask personal data on every screen (or show it again); stays until toggled."""
+        """Mask personal data on every screen (or show it again); stays until toggled. The one
+        action of the mask key, on every screen that binds it (`keytable.MASK_KEY`)."""
+        from cx_tui.widgets.mask_badge import MaskFollower
+
         self.services.masked = not self.services.masked
-        self.main.mask_changed()
-        if self.screen is not self.main and hasattr(self.screen, "mask_changed"):
-            self.screen.mask_changed()
+        for screen in self.screen_stack:  # the main screen first, the dialog on top last
+            if isinstance(screen, MaskFollower):
+                screen.mask_changed()
 
     def action_help(self) -> None:
         from cx_tui.screens.help import HelpScreen

@@ -24,8 +24,8 @@ class Key:
         description: A word or two, for the footer and the help.
         group: The help screen's heading it is listed under.
         show: Shown in the footer.
-        narrow: Still shown in the footer of a narrow terminal (< 100 columns), where there is
-            room for a few keys only; `?` lists the rest.
+        narrow: Still shown in the footer of a narrow terminal (`widgets/breakpoints.py`),
+            where there is room for a few keys only; `?` lists the rest.
         priority: Handled before the focused widget sees the key.
         key_display: How the footer shows the key, when not its name.
         command: The command palette's title for it (main-screen and app keys); empty: not
@@ -47,14 +47,15 @@ class Key:
 MASK_KEY = Key(
     "mask",
     "x,f2",
-    "toggle_mask",
+    "app.toggle_mask",
     "Mask",
     "General",
     show=False,
     command="Mask personal data (toggle)",
 )
 """An app key the dialogs that show personal data (outbox, call history) bind too: a modal
-screen hides the app's keys."""
+screen hides the app's keys. Its action is the app's wherever it is bound (`app.`), so no
+screen forwards it: the app toggles the mask and tells every screen (`CxApp.action_toggle_mask`)."""
 
 APP_KEYS: tuple[Key, ...] = (
     # Priority, handled by the app before the next key is routed: keys typed right after

@@ -345,3 +345,8 @@ TROUBLE = "+16175550148"
 def test_trouble_spot(snap_compare: SnapCompare, frozen: None, keys: tuple[str, ...]) -> None:
     run = then(lookup(TROUBLE), *keys) if keys else lookup(TROUBLE)
     assert snap_compare(make_app(), terminal_size=(120, 40), run_before=run)
+
+
+def test_trouble_spot_at_80x24(snap_compare: SnapCompare, frozen: None) -> None:
+    """The banner in view on the first screen of a small terminal, under the sources."""
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=lookup(TROUBLE))

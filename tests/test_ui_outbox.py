@@ -69,6 +69,19 @@ async def save(app: CxApp, pilot: object, editor: NoteEditor, text: str) -> None
     await pilot.pause()
 
 
+async def refused_into_the_outbox(app: CxApp, pilot: object, text: str) -> OutboxScreen:
+    """A note the CRM refuses (`text` has "bad"), then the outbox dialog (`b`) showing it."""
+    from textual.pilot import Pilot
+
+    assert isinstance(pilot, Pilot)
+    editor = await open_editor(app, pilot)
+    await save(app, pilot, editor, text)
+    await pilot.press("escape", "b")
+    await pilot.pause()
+    assert isinstance(app.screen, OutboxScreen)
+    return app.screen
+
+
 async def test_note_is_delivered_through_the_outbox() -> None:
     source = crm()
     app = CxApp(load_config(), engine=LookupEngine([source]))
@@ -178,12 +191,9 @@ async def test_the_outbox_names_the_person_i_shows_the_raw_target_and_x_masks_it
     source = crm()
     app = CxApp(load_config(), engine=LookupEngine([source]))
     async with app.run_test(size=SIZE) as pilot:
-        editor = await open_editor(app, pilot)
-        await save(app, pilot, editor, "a bad note: Ana Silva asked, call 415 555 0111")
-        await pilot.press("escape", "b")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, OutboxScreen)
+        screen = await refused_into_the_outbox(
+            app, pilot, "a bad note: Ana Silva asked, call 415 555 0111"
+        )
         table = screen.query_one(DataTable)
 
         def row() -> list[str]:
@@ -208,3 +218,62 @@ async def test_the_outbox_names_the_person_i_shows_the_raw_target_and_x_masks_it
         await pilot.pause()
         assert row()[1] == "Ana Silva (+1 415-555-0111) · Picky CRM note"
         assert not screen.query_one(MaskBadge).has_class("-on")
+
+
+async def test_at_80_columns_the_target_takes_the_room_of_the_tries_and_the_note() -> None:
+    """A narrow terminal leaves out the Tries and the Note preview (`e` shows the note), so the
+    Target is not cut to 24 characters; every column stays in view. Wider again, they are
+    back, drawn from the items read before: a resize reads no store."""
+    from textual.widgets import DataTable
+
+    from cx_tui.screens.outbox import MIN_TARGET
+
+    source = crm()
+    app = CxApp(load_config(), engine=LookupEngine([source]))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await refused_into_the_outbox(app, pilot, "a bad note for the narrow outbox")
+        table = screen.query_one(DataTable)
+
+        def columns() -> list[str]:
+            return [str(c.label) for c in table.columns.values()]
+
+        assert columns() == ["#", "Target", "State", "Age", "Last error"]
+        target = str(table.get_row_at(0)[1])
+        assert target == "Ana Silva (+1 415-555-0111) · Picky CRM note"
+        assert len(target) > MIN_TARGET  # whole: it was cut to 24 characters before
+        assert table.virtual_size.width <= table.size.width  # nothing runs off to the right
+
+        reads: list[object] = []
+        outbox = screen.delivery.outbox
+        items = outbox.items
+        outbox.items = lambda *a: reads.append(a) or items(*a)  # type: ignore[method-assign]
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        assert columns() == ["#", "Target", "State", "Age", "Tries", "Last error", "Note"]
+        assert str(table.get_row_at(0)[6]).startswith("a bad note")
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert columns() == ["#", "Target", "State", "Age", "Last error"]
+        assert reads == []
+        await pilot.press("r")  # the spy sees a read: retry reloads
+        await pilot.pause()
+        assert reads
+
+
+async def test_at_80_columns_delivered_notes_leave_the_last_error_column_in_view() -> None:
+    """No item has an error, yet the Last error column keeps its title's width: the Target
+    does not push it off the dialog (seen in tmux at 80x24 after a note was delivered)."""
+    from textual.widgets import DataTable
+
+    source = crm()
+    app = CxApp(load_config(), engine=LookupEngine([source]))
+    async with app.run_test(size=(80, 24)) as pilot:
+        editor = await open_editor(app, pilot)
+        await save(app, pilot, editor, "Told Ana about the outage; she will call back " * 2)
+        assert source.received
+        await pilot.press("escape", "b")
+        await pilot.pause()
+        assert isinstance(app.screen, OutboxScreen)
+        table = app.screen.query_one(DataTable)
+        assert [str(c.label) for c in table.columns.values()][-1] == "Last error"
+        assert table.virtual_size.width <= table.size.width  # nothing runs off to the right

@@ -86,3 +86,19 @@ async def test_the_list_shows_the_masked_profile() -> None:
         await pilot.pause()
         assert isinstance(app.screen, TroubleTickets)
         assert app.screen.spots == list(screen.profile.trouble)  # the masked profile's
+
+
+async def test_the_banner_is_in_view_without_scrolling_at_80x24_and_120x40() -> None:
+    """A strip under the sources, above the profile's columns: however tall the identity card
+    and the next actions are, the agent sees it on the first screen."""
+    for size in [(80, 24), (120, 40)]:
+        app = CxApp(load_config())
+        async with app.run_test(size=size) as pilot:
+            screen = await _settled(app, pilot, DANIEL)
+            banner = screen.query_one(TroubleBanner)
+            assert banner.display and banner.region.height == 1
+            footer = screen.query_one("CxFooter").region
+            assert 0 < banner.region.y < footer.y, f"at {size}: {banner.region}"
+            assert banner.region.y < screen.query_one("#identity").region.y  # above the card
+            text = str(banner.content)
+            assert banner.region.width >= len(text), f"cut at {size}"

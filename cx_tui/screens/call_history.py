@@ -24,6 +24,7 @@ from cx_tui.insight.redact import initials, mask_number
 from cx_tui.keys import CALL_HISTORY_KEYS, CLOSE_KEYS, MASK_KEY, bindings
 from cx_tui.phrases import ago
 from cx_tui.store import CallRecord, StoreError
+from cx_tui.widgets.breakpoints import is_narrow
 from cx_tui.widgets.mask_badge import MaskBadge
 from cx_tui.widgets.record_tables import row_under_cursor
 
@@ -93,7 +94,7 @@ class CallHistory(ModalScreen[HistoryPick | None]):
         """Draw the calls read last, cut to fit when narrow, masked when the mask is on."""
         table = self.query_one(DataTable)
         row = table.cursor_row
-        self._narrow = self.size.width < NARROW_BELOW
+        self._narrow = is_narrow(self.size.width)
         masked = self.masked()
         self.query_one(MaskBadge).show_mask(masked)
         cut = _cut if self._narrow else lambda text, _width: text
@@ -118,13 +119,10 @@ class CallHistory(ModalScreen[HistoryPick | None]):
             table.move_cursor(row=min(row, len(self.calls) - 1))
 
     def on_resize(self) -> None:
-        """Narrower or wider than `NARROW_BELOW` columns: names cut to fit, or not (a redraw of
-        what was read, only when that changes)."""
-        if (self.size.width < NARROW_BELOW) != self._narrow:
+        """Narrow or not (`is_narrow`): names cut to fit, or not (a redraw of what was read,
+        only when that changes)."""
+        if is_narrow(self.size.width) != self._narrow:
             self.draw()
-
-    async def action_toggle_mask(self) -> None:
-        await self.app.run_action("toggle_mask")  # the app's: every screen, and its badge
 
     def mask_changed(self) -> None:
         self.draw()
@@ -165,8 +163,6 @@ class CallHistory(ModalScreen[HistoryPick | None]):
         self.dismiss(None)
 
 
-NARROW_BELOW = 100
-"""Columns below which the terminal is narrow (as the app's `-narrow` breakpoint)."""
 NARROW_PERSON = 14
 NARROW_DISPOSITION = 12
 """Characters of a name and a disposition shown on a narrow terminal: every column fits 80."""

@@ -1,9 +1,11 @@
 """The main screen: the lookup bar, each source's state, and the caller's profile as it arrives.
 
-Data flows one way: the screen asks its `LookupSession` for the engine's stream and paints what
-streams back, when `PaintPacer` says so; it never calls a connector itself. What it works with
-comes from the app through its constructor (`Services`). Calls: `CallFlow` decides what a call
-means, the screen and its `CallDesk` show it.
+Data flows one way: the screen asks its `LookupSession` for the engine's stream (run by its
+`LookupRunner`) and paints what streams back, when `PaintPacer` says so, as its `Painter` says;
+it never calls a connector itself. What it works with comes from the app through its
+constructor (`Services`). Calls: `CallFlow` decides what a call means, the screen and its
+`CallDesk` show it; writes go through its `WriteDesk`; a chosen next action is carried out by
+`next_action.take`; `SizeGuard` keeps keys from acting behind "enlarge the terminal".
 """
 
 from __future__ import annotations
@@ -12,18 +14,20 @@ from functools import cached_property
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import getters, on, work
+from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widget import Widget
 from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
 from cx_tui.keys import MAIN_KEYS, bindings
 from cx_tui.keytable import help_key, key_of
-from cx_tui.session import RETRY_RATE_LIMITED_UP_TO, LookupSession, retry_wait
+from cx_tui.screens.lookup_runner import GROUP as LOOKUP_GROUP
+from cx_tui.screens.lookup_runner import LookupRunner
+from cx_tui.screens.size_guard import MIN_HEIGHT, MIN_WIDTH, TOO_SMALL, SizeGuard
+from cx_tui.session import LookupSession
 from cx_tui.widgets.action_list import ActionList
 from cx_tui.widgets.call_banner import CallBanner
 from cx_tui.widgets.footer import CxFooter
@@ -31,26 +35,22 @@ from cx_tui.widgets.mask_badge import MaskBadge
 from cx_tui.widgets.outbox_status import OutboxStatus
 from cx_tui.widgets.profile_view import ProfileView
 from cx_tui.widgets.source_bar import SourceBar
+from cx_tui.widgets.trouble_banner import TroubleBanner
 
 # Only what the first frame needs is imported above: the engine, the dialogs and the call
 # desk are imported where they are first used, after the lookup bar is on screen (issue 7's
 # cold-start budget; `python -X importtime` shows what each one costs).
 if TYPE_CHECKING:
-    from textual.timer import Timer
-
     from cx_tui.actions import NextAction
     from cx_tui.calls import Call
     from cx_tui.identity import Query
-    from cx_tui.insight.redact import RedactMemo
     from cx_tui.models import Candidate, Profile
     from cx_tui.pacing import PaintPacer
-    from cx_tui.profile import ProfileBuilder
     from cx_tui.screens.call_desk import CallDesk
+    from cx_tui.screens.painter import Painter
     from cx_tui.screens.write_desk import WriteDesk
     from cx_tui.services import Services
     from cx_tui.softphone.events import CallKind
-
-MIN_WIDTH, MIN_HEIGHT = 60, 18
 
 
 class MainScreen(Screen[None]):
@@ -64,17 +64,29 @@ class MainScreen(Screen[None]):
         super().__init__()
         self.services = services
         self.session = LookupSession(lambda: services.engine, lambda: services.region)
-        self._retry_timer: Timer | None = None
-        self._focus_before_small: Widget | None = None
-        self._redact_memo: RedactMemo | None = None
-        """The masked records of the last paint (made on the first masked paint)."""
 
     @cached_property
     def pacer(self) -> PaintPacer:
         from cx_tui.pacing import PaintPacer, next_turn_for_zero
 
         schedule = next_turn_for_zero(self.set_timer)
-        return PaintPacer(self._paint, schedule, lambda: self.session.builder)
+        return PaintPacer(self.painter.paint, schedule, lambda: self.session.builder)
+
+    @cached_property
+    def painter(self) -> Painter:
+        """What a paint shows: the profile (masked or not), the sources, the trouble strip."""
+        from cx_tui.screens.painter import Painter
+
+        return Painter(self, lambda: self.services.masked)
+
+    @cached_property
+    def runner(self) -> LookupRunner:
+        """Runs the lookup on screen: its stream into the pacer, what a finished one does."""
+        return LookupRunner(self)
+
+    @cached_property
+    def size_guard(self) -> SizeGuard:
+        return SizeGuard(self, self.bar)
 
     @cached_property
     def desk(self) -> CallDesk:
@@ -114,18 +126,17 @@ class MainScreen(Screen[None]):
             yield OutboxStatus(id="outbox-status")
             yield MaskBadge(id="mask-badge")
         keymap = self.services.keymap
+        # Above the columns, not in them: in view at 80x24 however long the identity card is.
+        yield TroubleBanner(key=key_of("trouble-spots", keymap), id="trouble-banner")
         yield ProfileView(
-            help_key=help_key(keymap),
-            tried_key=key_of("all-tried", keymap),
-            trouble_key=key_of("trouble-spots", keymap),
-            id="columns",
+            help_key=help_key(keymap), tried_key=key_of("all-tried", keymap), id="columns"
         )
         yield Static(f"Enlarge the terminal to at least {MIN_WIDTH}x{MIN_HEIGHT}.", id="too-small")
         yield CxFooter()
 
     def on_mount(self) -> None:
         self.bar.focus()
-        self._check_size()
+        self.size_guard.check()
 
     def services_started(self) -> None:
         """The app opened the store and the outbox (right after the first frame)."""
@@ -143,34 +154,19 @@ class MainScreen(Screen[None]):
         self.app.push_screen(OutboxScreen(services.delivery, masked=lambda: services.masked))
 
     def on_resize(self) -> None:
-        self._check_size()
-        self.query_one(OutboxStatus).show_counts()  # short on a narrow terminal
+        self._fit()
 
     def on_screen_resume(self) -> None:
-        self._check_size()  # the terminal may have been resized while a dialog was open
+        self._fit()  # the terminal may have been resized while a dialog was open
 
-    def _check_size(self) -> None:
-        width, height = self.app.size
-        small = width < MIN_WIDTH or height < MIN_HEIGHT
-        if small == self.has_class("-too-small"):
-            return
-        self.set_class(small, "-too-small")
-        # Behind "enlarge the terminal" no key may act unseen (check_action): nothing has
-        # focus, so typing reaches no widget either; focus comes back once it fits.
-        if small:
-            self._focus_before_small = self.focused
-            self.set_focus(None)
-        else:
-            before = self._focus_before_small
-            self.set_focus(before if before is not None and before.is_attached else None)
-            if self.focused is None:
-                self.set_focus(self.bar)
-        self.refresh_bindings()
+    def _fit(self) -> None:
+        self.size_guard.check()
+        self.query_one(OutboxStatus).fit(self.app.size.width)  # short on a narrow terminal
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:  # noqa: ARG002
         """No action of this screen runs while it is too small to show its effect (the app's
         help and quit still do)."""
-        return not self.has_class("-too-small")
+        return not self.has_class(TOO_SMALL)
 
     # --- lookup ---------------------------------------------------------------------------
 
@@ -198,7 +194,7 @@ class MainScreen(Screen[None]):
         message.update("")
         if self.bar.value != text:
             self.bar.value = text
-        self._lookup(self.session.begin(query))
+        self.runner.run(self.session.begin(query))
         if move_focus:
             self.set_focus(self.query_one("#actions", ActionList))
         return True
@@ -207,59 +203,10 @@ class MainScreen(Screen[None]):
         """Look the current caller up again (after a write), keeping the picked person."""
         builder = self.session.refresh()
         if builder is not None:
-            self._lookup(builder)
-
-    @work(exclusive=True, group="lookup", exit_on_error=False)
-    async def _lookup(self, builder: ProfileBuilder) -> None:
-        from cx_tui.lookup import LookupCancelled
-        from cx_tui.pacing import SEARCHING_PAINT_DELAY
-
-        if self._retry_timer is not None:
-            self._retry_timer.stop()
-            self._retry_timer = None
-        # "Looking up…" paints a moment later, so a caller the cache knows paints once, as
-        # the profile, instead of twice (a frame costs tens of ms on a small machine).
-        self.pacer.soon(builder, delay=SEARCHING_PAINT_DELAY)
-        async for update in self.session.lookup(builder):
-            if isinstance(update, LookupCancelled):
-                return
-            self.pacer.soon(builder, update)
-        profile = self.pacer.now(builder)
-        self._finished(profile)
-        wait = retry_wait(profile)
-        if wait is not None:  # only what was rate limited goes back to the network
-            self._retry_timer = self.set_timer(wait, self.refresh_profile)
-        if self.session.offer_picker(profile):
-            self.action_pick()
-
-    @work(exclusive=True, group="lookup", exit_on_error=False)
-    async def _load_candidate(self, candidate: Candidate) -> None:
-        from cx_tui.lookup import LookupCancelled
-
-        builder = self.session.builder
-        if builder is None:
-            return
-        stream = self.session.pick(builder, candidate)
-        self.pacer.now(builder)
-        async for update in stream:
-            if isinstance(update, LookupCancelled):
-                return
-            self.pacer.soon(builder, update)
-        self._finished(self.pacer.now(builder))
-
-    def _finished(self, profile: Profile) -> None:
-        """A lookup ended: into the history, and the calls from this number know their caller."""
-        query = self.session.query
-        if query is None:
-            return
-        self.services.record_lookup(query, profile)
-        self.desk.identify(query.text, profile)
-        from cx_tui.screens.trouble import count_trouble
-
-        count_trouble(self, profile)  # in the background: a banner when others write in too
+            self.runner.run(builder)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state is WorkerState.ERROR and event.worker.group == "lookup":
+        if event.state is WorkerState.ERROR and event.worker.group == LOOKUP_GROUP:
             error = event.worker.error
             self.notify(
                 f"The lookup stopped: {type(error).__name__}: {error}. The sources that "
@@ -269,32 +216,12 @@ class MainScreen(Screen[None]):
                 timeout=10,
             )
 
-    def shown_profile(self, profile: Profile) -> Profile:
-        """What the screen shows of `profile`: masked while the mask is on."""
-        if not self.services.masked:
-            return profile
-        from cx_tui.insight.redact import RedactMemo, redact
-
-        if self._redact_memo is None:
-            self._redact_memo = RedactMemo()
-        return redact(profile, self._redact_memo)
-
     def mask_changed(self) -> None:
         """The mask was toggled: the badge, and the profile painted again."""
-        self.query_one(MaskBadge).show_mask(self.services.masked)
-        self.banner.show_mask(self.services.masked)
-        self.bar.password = self.services.masked  # the typed number or email too
+        self.painter.show_mask()
         builder = self.session.builder
         if builder is not None and self.profile is not None:
             self.pacer.now(builder)
-
-    def _paint(self, profile: Profile) -> None:
-        profile = self.shown_profile(profile)
-        with self.app.batch_update():  # one screen update for every widget changed below
-            self.query_one("#sources", SourceBar).show_statuses(
-                profile.sources.values(), retrying_up_to=RETRY_RATE_LIMITED_UP_TO
-            )
-            self.view.show(profile)
 
     # --- candidates and records -----------------------------------------------------------
 
@@ -310,7 +237,7 @@ class MainScreen(Screen[None]):
             if candidate is not None:
                 if self.session.query is not None:  # the next call from here knows them
                     self.services.remember_pick(self.session.query, candidate)
-                self._load_candidate(candidate)
+                self.runner.load(candidate)
 
         picker = CandidatePicker(profile.query, profile.candidates, profile.preselected)
         self.app.push_screen(picker, picked)
@@ -325,7 +252,7 @@ class MainScreen(Screen[None]):
             self.notify(f"Nothing is remembered for {query.display()}.")
             return
         self.notify(f"Forgot who {query.display()} belongs to.")
-        self._lookup(self.session.restart())
+        self.runner.run(self.session.restart())
 
     def action_explain(self) -> None:
         """Why nobody (or whom) the last lookup matched: every source asked again, explained."""
@@ -371,35 +298,9 @@ class MainScreen(Screen[None]):
 
     def take(self, action: NextAction) -> None:
         """Do what a next action says: open the ticket, pick the person, write the note..."""
-        from cx_tui.actions import ActionKind
+        from cx_tui.screens.next_action import take
 
-        kind = action.kind
-        if kind is ActionKind.CREATE_CONTACT:
-            self.action_create_contact()
-        elif kind is ActionKind.ATTACH_NUMBER:
-            self.action_attach_number()
-        elif kind is ActionKind.RETRY_LOOKUP:
-            if self.session.query is not None:
-                self.look_up(self.session.query.text)
-        elif kind is ActionKind.CONFIRM_PERSON:
-            self.action_pick()
-        elif kind is ActionKind.LOG_NOTE:
-            self.action_note()
-        elif kind is ActionKind.TROUBLE_SPOT:
-            self.action_trouble_spots()
-        elif kind is ActionKind.HAND_OFF:
-            from cx_tui.handoff import queue_hand_off
-
-            said, severity = queue_hand_off(self.services.delivery, action)
-            self.notify(said, title=action.title, severity=severity)
-        elif action.target is not None and (
-            ticket := self.view.ticket(action.target.connector, action.target.record_id)
-        ):
-            self.view.open_ticket(ticket)
-        elif kind is ActionKind.DONT_REPEAT:  # every step: the panel shows the newest few
-            self.action_all_tried()
-        else:
-            self.notify(action.why, title=action.title)
+        take(self, action)
 
     # --- writing --------------------------------------------------------------------------
 
@@ -412,7 +313,7 @@ class MainScreen(Screen[None]):
     def action_attach_number(self) -> None:
         from cx_tui.screens.attach_number import open_attach
 
-        open_attach(self, self._load_candidate)
+        open_attach(self, self.runner.load)
 
     # --- calls (see call_desk.py) ---------------------------------------------------------
 

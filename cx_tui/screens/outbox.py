@@ -31,6 +31,7 @@ from cx_tui.models import TargetKind
 from cx_tui.outbox.labels import TICKET_PREFIX, describe, person_name
 from cx_tui.phrases import now_utc, span
 from cx_tui.store import ItemState, OutboxItem, StoreError
+from cx_tui.widgets.breakpoints import is_narrow
 from cx_tui.widgets.mask_badge import MaskBadge
 from cx_tui.widgets.record_tables import row_under_cursor
 
@@ -102,6 +103,10 @@ MIN_TARGET = 24
 """The narrowest a shortened Target gets (the raw target, `i`, is never shortened)."""
 MAX_NOTE, MAX_ERROR = 41, 60
 """The widest the Note preview and the Last error get."""
+OTHER_COLUMNS = ("State", "Age", "Tries", "Last error", "Note")
+"""The columns after the # and the Target."""
+NARROW_DROPS = ("Tries", "Note")
+"""What a narrow terminal (`is_narrow`) leaves out, for the Target's sake."""
 
 
 def fitted(shown: str, room: int) -> str:
@@ -128,6 +133,9 @@ class OutboxScreen(ModalScreen[None]):
         self.raw = False
         """Show the raw targets (`Demo CRM/person/51000000123`) instead of their names."""
         self.items: list[OutboxItem] = []
+        """The items read last (`reload`), drawn again without reading (`draw`)."""
+        self._counts = (0, 0)
+        self._drawn_width = -1
         self._mask = Mask()
         self._unsubscribe: Callable[[], None] = lambda: None
 
@@ -155,69 +163,96 @@ class OutboxScreen(ModalScreen[None]):
         self._unsubscribe()
 
     def reload(self) -> None:
-        table = self.query_one(DataTable)
-        row = table.cursor_row
+        """Read the items and the counts again (the store), then draw them."""
         try:
-            self.items = self.delivery.outbox.items(SHOWN)
+            items = self.delivery.outbox.items(SHOWN)
+            self._counts = self.delivery.counts()
         except StoreError as error:
             self.query_one("#outbox-message", Static).update(str(error))
             return
-        self.items.sort(key=lambda i: (i.state is ItemState.DELIVERED, -i.id))
+        items.sort(key=lambda i: (i.state is ItemState.DELIVERED, -i.id))
+        self.items = items
+        self._mask = Mask(person_name(item) for item in items)
+        self.draw()
+
+    def on_resize(self) -> None:
+        """Columns that fit the new width, from the items read last (the store is not read)."""
+        if self.app.size.width != self._drawn_width:
+            self.draw()
+
+    def draw(self) -> None:
+        """The items read last: named or raw (`i`), masked or not, in columns that fit the
+        width. A narrow terminal drops the Tries and the Note preview (`e` shows the note
+        whole), so the Target, what the agent reads first, takes their room."""
+        table = self.query_one(DataTable)
+        row = table.cursor_row
+        self._drawn_width = width = self.app.size.width
+        narrow = is_narrow(width)
         masked = self.masked()
         self.query_one(MaskBadge).show_mask(masked)
-        self._mask = Mask(person_name(item) for item in self.items)
         now = now_utc()
         table.clear(columns=True)  # columns as wide as what is shown now (raw, masked or not)
         heading = "Target (raw)" if self.raw else "Target"
-        table.add_columns("#", heading, "State", "Age", "Tries", "Last error", "Note")
+        dropped = NARROW_DROPS if narrow else ()
+        columns = [c for c in ("#", heading, *OTHER_COLUMNS) if c not in dropped]
+        table.add_columns(*columns)
         previews = {
             item.id: self._mask.body(item.text) if masked else " ".join(item.text.split())
             for item in self.items
         }
         shown = {i.id: i.target_label if self.raw else self.shown_target(i) for i in self.items}
         target_room, note_room, error_room = self._rooms(
+            width,
             max((len(t) for t in shown.values()), default=0),
-            max((len(p) for p in previews.values()), default=0),
+            0 if narrow else max((len(p) for p in previews.values()), default=0),
             max((len(i.last_error or "") for i in self.items), default=0),
         )
         for item in self.items:
+            cells = {
+                "State": Text(item.state.value, style=_STATE_STYLE.get(item.state, "")),
+                "Age": span(item.age(now)),
+                "Tries": str(item.attempts),
+                "Last error": fitted(item.last_error or "", error_room),
+                "Note": fitted(previews[item.id], note_room),
+            }
             table.add_row(
                 str(item.id),
                 shown[item.id] if self.raw else fitted(shown[item.id], target_room),
-                Text(item.state.value, style=_STATE_STYLE.get(item.state, "")),
-                span(item.age(now)),
-                str(item.attempts),
-                fitted(item.last_error or "", error_room),
-                fitted(previews[item.id], note_room),
+                *(cells[c] for c in OTHER_COLUMNS if c not in dropped),
                 key=str(item.id),
             )
         if self.items:
             table.move_cursor(row=min(max(row, 0), len(self.items) - 1))
-        pending, failed = self.delivery.counts()
+        pending, failed = self._counts
         self.query_one("#outbox-message", Static).update(
             f"{pending} pending · {failed} failed" if self.items else "Nothing in the outbox."
         )
 
-    def _rooms(self, target: int, note: int, error: int) -> tuple[int, int, int]:
+    def _rooms(self, width: int, target: int, note: int, error: int) -> tuple[int, int, int]:
         """Columns for the Target, the Note preview and the Last error, so that State, Age and
-        Tries stay in view: the dialog's width (`.dialog`: 90 % of the screen, at most 110, less
-        border and padding) less the fixed columns and 2 cells of padding per column. The
-        Target comes first (down to `MIN_TARGET`); the error and the note share the rest (at
-        least 12 each); `e` shows a note whole."""
-        inner = min(self.app.size.width * 9 // 10, 110) - 4
+        Tries stay in view: the dialog's width (`.dialog`: 90 % of a `width`-column screen, at
+        most 110; the whole width when narrow, `app.tcss`), less border and padding, less the
+        fixed columns and 2 cells of padding per column. The Target comes first (down to
+        `MIN_TARGET`); the error and the note share the rest (at least 12 each); `e` shows a
+        note whole. A narrow terminal shows no Tries and no note (`note` 0), so the Target has
+        their room too."""
+        narrow = is_narrow(width)
+        inner = (width if narrow else min(width * 9 // 10, 110)) - 4
         now = now_utc()
         fixed = (  # the #, State, Age and Tries columns as wide as their widest cell
             max((len(str(i.id)) for i in self.items), default=1)
             + max((len(i.state.value) for i in self.items), default=5)
             + max([3, *(len(span(i.age(now))) for i in self.items)])
-            + 5
+            + (0 if narrow else 5)
         )
-        left = inner - fixed - 2 * 7
+        left = inner - fixed - 2 * (7 - len(NARROW_DROPS) if narrow else 7)
         error, note = min(error, MAX_ERROR), min(note, MAX_NOTE)
-        target = max(MIN_TARGET, min(target, left - min(note, 12) - min(error, 12)))
+        # The error's and the note's columns are at least as wide as their titles, errors or not.
+        kept = max(min(error, 12), len("Last error")) + (max(min(note, 12), 4) if note else 0)
+        target = max(MIN_TARGET, min(target, left - kept))
         share = left - target  # the rest, split between the error and the note
         error = min(error, max(12, share - min(note, share // 2)))
-        note = min(note, max(12, share - error))
+        note = min(note, max(12, share - error)) if note else 0
         return target, note, error
 
     def shown_target(self, item: OutboxItem) -> str:
@@ -233,16 +268,13 @@ class OutboxScreen(ModalScreen[None]):
         shown = initials(name) or DOT
         return describe(item, f"{shown} ({mask_number(number)})" if number else shown)
 
-    async def action_toggle_mask(self) -> None:
-        await self.app.run_action("toggle_mask")  # the app's: every screen, and its badge
-
     def mask_changed(self) -> None:
         """The mask was toggled (`x`): paint the names and previews again."""
-        self.reload()
+        self.draw()
 
     def action_toggle_raw(self) -> None:
         self.raw = not self.raw
-        self.reload()
+        self.draw()
 
     def current(self) -> OutboxItem | None:
         return row_under_cursor(self.query_one(DataTable), self.items)

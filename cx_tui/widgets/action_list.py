@@ -50,6 +50,16 @@ class ActionList(OptionList):
         if self.actions:
             self.highlighted = min(highlighted or 0, len(self.actions) - 1)
 
+    def watch_show_vertical_scrollbar(self) -> None:
+        """The scrollbar came or went, and with it two columns of room: wrap the actions again.
+
+        Textual's OptionList measures each option's lines once per width it was resized to,
+        but its own scrollbar narrows the options without a resize, so a why that now wraps to
+        one line more lost its last line (seen at 80x24: a trouble spot's action, the list
+        taller than its 16 rows). Clearing its caches, as its own resize does, measures again.
+        """
+        self._clear_caches()
+
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         self.post_message(self.ActionChosen(self.actions[event.option_index]))

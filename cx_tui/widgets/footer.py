@@ -17,14 +17,11 @@ from textual.widgets import Footer
 from textual.widgets._footer import FooterKey, KeyGroup
 
 from cx_tui.keys import NARROW_HIDDEN
+from cx_tui.widgets.breakpoints import is_narrow
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
     from textual.screen import Screen
-
-NARROW_WIDTH = 100
-"""Below this many columns (where the app's layout turns narrow too) the footer shows only the
-keys the key table marks `narrow`; help (`?`) lists the rest."""
 
 KeyId = tuple[str, str, str, str, bool, str]
 """What a footer key shows: key, its display, description, action, disabled, tooltip."""
@@ -109,7 +106,7 @@ class CxFooter(Footer):
         self._recompose_asked = screen.app.app_focus and self.is_attached and screen is self.screen
 
     def on_resize(self, event: events.Resize) -> None:
-        self.narrow = event.size.width < NARROW_WIDTH
+        self.narrow = is_narrow(event.size.width)  # only the keys marked `narrow`; `?` the rest
 
     async def recompose(self) -> None:
         """Recompose, then let go of the keys it removed.

@@ -1,8 +1,19 @@
-""" "MASKED" in the top row while the mask is on (`x`): the screen can be shared."""
+""" "MASKED" in the top row while the mask is on (`x`): the screen can be shared; and what a
+screen showing personal data offers the app's mask toggle (`MaskFollower`)."""
 
 from __future__ import annotations
 
+from typing import Protocol, runtime_checkable
+
 from textual.widgets import Static
+
+
+@runtime_checkable
+class MaskFollower(Protocol):
+    """A screen that paints itself again when the mask is toggled. The mask key runs the app's
+    action wherever it is bound (`app.toggle_mask`), which tells every such screen open."""
+
+    def mask_changed(self) -> None: ...
 
 
 class MaskBadge(Static):

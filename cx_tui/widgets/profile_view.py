@@ -51,13 +51,11 @@ class ProfileView(Horizontal):
         *,
         help_key: str = "F1",
         tried_key: str = "d",
-        trouble_key: str = "s",
         id: str | None = None,  # noqa: A002 - Textual's name
     ) -> None:
         super().__init__(id=id)
         self.help_key = help_key
         self.tried_key = tried_key
-        self.trouble_key = trouble_key
         self.profile: Profile | None = None
         """The profile painted last (None before the first lookup)."""
         self.actions: list[NextAction] = []
@@ -75,8 +73,6 @@ class ProfileView(Horizontal):
 
     async def _build(self) -> None:
         """Mount what the first frame does not show, then paint a profile that came first."""
-        from cx_tui.widgets.trouble_banner import TroubleBanner
-
         if self.built or not self.is_attached:
             return  # built, or the app is closing
         await self.query_one("#left", VerticalScroll).mount_all(
@@ -94,7 +90,6 @@ class ProfileView(Horizontal):
             return
         await self.mount(
             Vertical(
-                TroubleBanner(key=self.trouble_key, id="trouble"),
                 Label("Themes (newest first)", classes="section", id="themes-title"),
                 ThemeList(id="themes"),
                 Label("Tickets (open first)", classes="section"),
@@ -115,10 +110,10 @@ class ProfileView(Horizontal):
             self.query_one(selector).display = shown
 
     def show(self, profile: Profile) -> None:
-        """Paint `profile` (call inside `App.batch_update`, with the source bar)."""
+        """Paint `profile` (call inside `App.batch_update`, with the source bar and the trouble
+        strip: `screens/painter.py`)."""
         from cx_tui.actions import nobody_summary, suggest
         from cx_tui.render import candidates_headline
-        from cx_tui.widgets.trouble_banner import TroubleBanner
 
         self.profile = profile
         if not self.built:
@@ -149,7 +144,6 @@ class ProfileView(Horizontal):
         else:
             update_static(status, "")
         self.query_one("#identity", IdentityCard).show_profile(profile)
-        self.query_one(TroubleBanner).show_spots(profile.trouble if resolved else ())
         owned = resolved and self.query_one("#owners", OwnerList).show_owners(profile)
         self._show(owned, "#owners-title", "#owners")
         self.actions = [] if profile.pending and not resolved else suggest(profile)

@@ -13,7 +13,6 @@ from typing import Generic, TypeVar
 
 from rich.text import Text
 from textual import events
-from textual.geometry import Size
 from textual.message import Message
 from textual.widgets import DataTable
 
@@ -73,27 +72,32 @@ def short_span(delta: timedelta) -> str:
     )
 
 
+def fixed_width(titles: Sequence[str], rows: Sequence[Sequence[Text]], pad: int) -> int:
+    """The width the fixed columns `titles` take: each as wide as its title or its widest cell
+    in `rows`, plus `pad`. Measured when the rows change, never on a resize."""
+    return sum(
+        max([len(title), *(row[index].cell_len for row in rows)]) + pad
+        for index, title in enumerate(titles)
+    )
+
+
 def room_left(
     table: DataTable[Text | str],
-    titles: Sequence[str],
-    rows: Sequence[Sequence[Text]],
+    fixed: int,
+    rows: int,
     least: int,
     *,
     scrollbar: bool | None = None,
 ) -> int:
-    """The width left for the one flexible column after `titles` (the fixed columns) and their
-    cells, inside `table` (less its vertical scrollbar when the rows will not fit)."""
-    pad = 2 * table.cell_padding
-    fixed = sum(
-        max([len(title), *(row[index].cell_len for row in rows)]) + pad
-        for index, title in enumerate(titles)
-    )
-    room = table.size.width - fixed - pad
+    """The width left for the one flexible column inside `table` once the fixed columns
+    (`fixed_width`) have theirs, less its vertical scrollbar when `rows` rows will not fit.
+    Arithmetic only: a resize asks it for the new cut."""
+    room = table.size.width - fixed - 2 * table.cell_padding
     # More rows than fit: a vertical scrollbar shows. A table of `height: auto` grows up to
     # its max-height first (before it has rows, its height says nothing).
     most = table.styles.max_height
     fits = int(most.value) if most is not None and most.is_cells else table.size.height
-    if scrollbar if scrollbar is not None else len(rows) + 1 > fits:
+    if scrollbar if scrollbar is not None else rows + 1 > fits:
         room -= table.styles.scrollbar_size_vertical
     return max(room, least)
 
@@ -125,7 +129,8 @@ class RecordTable(DataTable[Text | str], Generic[R]):
 class TicketTable(RecordTable[Ticket]):
     """The tickets, open first, PAGE rows at a time as the timeline (reaching the last row adds
     the next page): a caller with 500 tickets paints 50 rows, not 500 (issue 16). The columns
-    are measured over every ticket, so they keep their width page to page."""
+    are measured over every ticket when the tickets change, so they keep their width page to
+    page; a resize only works out the subject's new cut, and refills the rows when it moved."""
 
     DEFAULT_CSS = """
     TicketTable { height: auto; max-height: 14; }
@@ -142,10 +147,14 @@ class TicketTable(RecordTable[Ticket]):
         self.tickets: dict[str, Ticket] = {}
         """Every ticket by row key (rows are added a page at a time)."""
         self._given: Sequence[Ticket] | None = None
-        self._filled_size = Size(-1, -1)
         self._cells: list[list[Text]] = []
+        self._fixed = 0
+        """The width of every column but the subject (`fixed_width`), measured per tickets."""
         self._room = MIN_SUBJECT
         self._next = 0
+        self.refills = 0
+        """How many times the rows were made afresh (tests count them)."""
+        self._measure()  # the titles alone, until there are tickets
 
     def show_tickets(self, tickets: Sequence[Ticket]) -> None:
         if tickets is self._given:
@@ -157,27 +166,35 @@ class TicketTable(RecordTable[Ticket]):
         ):
             return
         self.tickets = dict(zip(keys, tickets, strict=True))
+        self._measure()
         self._fill()
 
     @property
     def total(self) -> int:
         return len(self.tickets)
 
-    def on_resize(self, event: events.Resize) -> None:
-        if event.size != self._filled_size:
+    def on_resize(self) -> None:
+        if self._subject_room() != self._room:  # a new cut: the rows again, cursor kept
             row = self.cursor_row
             self._fill(self._next)
             if self.row_count:
                 self.move_cursor(row=min(row, self.row_count - 1), animate=False)
 
-    def _fill(self, upto: int = 0) -> None:
-        """Rows for the tickets (a page, or `upto` rows), the subject cut to the width left by
-        the other columns."""
-        self._filled_size = self.size
+    def _measure(self) -> None:
+        """Every cell but the subject, and the width those columns take."""
         now = phrases.now_utc()
         self._cells = [self._short_cells(ticket, now) for ticket in self.tickets.values()]
         fixed = [title for title in TICKET_COLUMNS if title != "Subject"]
-        self._room = room = room_left(self, fixed, self._cells, MIN_SUBJECT)
+        self._fixed = fixed_width(fixed, self._cells, 2 * self.cell_padding)
+
+    def _subject_room(self) -> int:
+        return room_left(self, self._fixed, len(self._cells), MIN_SUBJECT)
+
+    def _fill(self, upto: int = 0) -> None:
+        """Rows for the tickets (a page, or `upto` rows), the subject cut to the width left by
+        the other columns."""
+        self.refills += 1
+        self._room = room = self._subject_room()
         self.clear(columns=True)
         for title in TICKET_COLUMNS:
             self.add_column(_cut(title, room) if title == "Subject" else title)
@@ -253,6 +270,8 @@ class TimelineTable(RecordTable[Interaction]):
         self.refills = 0
         """How many times the rows were made afresh from new items (tests count them)."""
         self._room = MIN_SUMMARY
+        self._fixed = 0
+        """The width of every column but the summary (`fixed_width`), measured per items."""
         self._filled_width = -1
 
     def on_mount(self) -> None:
@@ -270,6 +289,7 @@ class TimelineTable(RecordTable[Interaction]):
             return
         self._all = items
         self.refills += 1
+        self._measure()
         self._refill(0)
 
     def on_resize(self, event: events.Resize) -> None:
@@ -294,16 +314,20 @@ class TimelineTable(RecordTable[Interaction]):
         while self._next < upto:
             self._add_page()
 
-    def _summary_room(self) -> int:
-        # Measured over every item, not the page: the room stays the same page to page.
+    def _measure(self) -> None:
+        """The width of the columns before the summary, over every item, not the page: the
+        room stays the same page to page, and a resize does not measure again."""
         now = phrases.now_utc()
         when = max((len(ago(item.at, now)) for item in self._all), default=0)
         channel = max((len(item.channel.value) for item in self._all), default=0)
         source = max((len(item.ref.connector) for item in self._all), default=0)
         widest = [Text("x" * when), Text("x" * channel), Text("←"), Text("x" * source)]
+        self._fixed = fixed_width(TIMELINE_COLUMNS[:SUMMARY], [widest], 2 * self.cell_padding)
+
+    def _summary_room(self) -> int:
         # Room for a scrollbar always: whether one shows depends on the height, which is not
         # settled when the rows first arrive, and a row one cell too wide scrolls sideways.
-        return room_left(self, TIMELINE_COLUMNS[:SUMMARY], [widest], MIN_SUMMARY, scrollbar=True)
+        return room_left(self, self._fixed, 1, MIN_SUMMARY, scrollbar=True)
 
     def _add_page(self) -> None:
         start = self._next

@@ -1,15 +1,18 @@
-"""One line above the profile while the caller sits in a trouble spot: "Trouble spot: 6
-customers about login-failure in the last hour". Hidden when there is none."""
+"""One line across the top of the main screen, under the sources, while the caller sits in a
+trouble spot: "Trouble spot: 6 customers about login-failure in the last hour". Hidden when
+there is none. At the top, not beside the tickets: an agent at 80x24 sees it without scrolling.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.widgets import Static
 
-from cx_tui.insight.trouble import banner_text
-from cx_tui.models import TroubleSpot
+if TYPE_CHECKING:
+    from cx_tui.models import TroubleSpot
 
 
 class TroubleBanner(Static):
@@ -34,6 +37,9 @@ class TroubleBanner(Static):
         """The key that lists the tickets (`keytable.key_of`), named on the line."""
 
     def show_spots(self, spots: Sequence[TroubleSpot]) -> None:
+        # Imported at the first banner: the strip is composed with the first frame, empty.
+        from cx_tui.insight.trouble import banner_text
+
         if not spots:
             self.set_class(False, "-on")
             return
