@@ -26,7 +26,7 @@ from cx_tui.models import (
     SourceStatus,
 )
 from cx_tui.phrases import ago, listing, now_utc, people, span
-from cx_tui.profile import weak_only
+from cx_tui.resolution import weak_only
 
 REPEAT_WINDOW = timedelta(days=7)
 REPEAT_THRESHOLD = 2

@@ -18,7 +18,7 @@ from cx_tui.softphone.events import CallEvent, CallKind
 from cx_tui.store import CallRecord, StoreError
 
 if TYPE_CHECKING:
-    from cx_tui.profile import RecordKey
+    from cx_tui.resolution import RecordKey
     from cx_tui.store import Store
 
 MAX_CALLS = 100

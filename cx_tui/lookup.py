@@ -38,7 +38,8 @@ from cx_tui.models import (
     SourceState,
 )
 from cx_tui.new_person import DuplicatePersonError, duplicate_message, existing_person
-from cx_tui.profile import ProfileBuilder, RecordKey
+from cx_tui.profile import ProfileBuilder
+from cx_tui.resolution import RecordKey
 from cx_tui.updates import (
     DetailsFailed,
     DetailsLoaded,

@@ -9,9 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from cx_tui.identity import phone_e164, region_of
-from cx_tui.insight.tried import already_tried as already_tried
-from cx_tui.insight.tried import tried_steps as tried_steps
+from cx_tui.insight.tried import already_tried
 from cx_tui.models import (
     Company,
     Conflict,
@@ -27,6 +25,7 @@ from cx_tui.models import (
     Ticket,
     TriedItem,
 )
+from cx_tui.stored_values import phone_e164, region_of
 
 MERGED_FIELDS = ("name", "company", "title", "plan", "timezone", "language", "vip")
 

@@ -29,7 +29,7 @@ from cx_tui.models import (
     TroubleSpot,
 )
 from cx_tui.phrases import ago, now_utc, people
-from cx_tui.profile import STRONG_MATCH, is_weak, weak_only
+from cx_tui.resolution import STRONG_MATCH, is_weak, weak_only
 
 TIMELINE_ROWS = 12
 

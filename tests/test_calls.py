@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from cx_tui.calls import Call, CallState, CallTracker, clock_text
-from cx_tui.merge import already_tried
+from cx_tui.insight.tried import already_tried
 from cx_tui.models import CallLog
 from cx_tui.outbox import call_note_text
 from cx_tui.softphone.events import CallEvent, CallKind, Direction

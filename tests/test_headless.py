@@ -11,11 +11,13 @@ import pytest
 HEADLESS = [
     "cx_tui.models",
     "cx_tui.identity",
+    "cx_tui.stored_values",
     "cx_tui.connectors.base",
     "cx_tui.connectors.registry",
     "cx_tui.connectors.local",
     "cx_tui.lookup",
     "cx_tui.profile",
+    "cx_tui.resolution",
     "cx_tui.merge",
     "cx_tui.hop",
     "cx_tui.updates",
