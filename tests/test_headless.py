@@ -16,6 +16,7 @@ HEADLESS = [
     "cx_tui.connectors.registry",
     "cx_tui.connectors.local",
     "cx_tui.lookup",
+    "cx_tui.source_desk",
     "cx_tui.profile",
     "cx_tui.resolution",
     "cx_tui.merge",
