@@ -275,7 +275,7 @@ def repeat_contact(profile: Profile, context: Context) -> Iterable[NextAction]:
     per ticket): "3rd contact in 7 days about login-failure (#1008, #1007, #1006)"."""
     since = context.now - REPEAT_WINDOW
     recent = _customer_contacts(profile.timeline, since)
-    for group in repeat_themes(profile.tickets, recent, since):
+    for group in repeat_themes(profile.themes, profile.tickets, recent, since):
         count, channels = len(group.contacts), ", ".join(group.channels)
         subject = f": {group.subject}" if group.subject else ""
         about = f"ticket #{group.ids[0]}{subject}" if len(group.ids) == 1 else group.label

@@ -190,6 +190,7 @@ class ProfileBuilder:
             tickets=records.tickets,
             timeline=records.timeline,
             already_tried=records.already_tried,
+            themes=records.themes,
             matches=tuple(cluster),
             link=self.link,
             link_use=use,
