@@ -115,25 +115,6 @@ def _failure(status: SourceStatus) -> str:
     return why
 
 
-def nobody_summary(profile: Profile) -> str:
-    """What an unknown caller means, honestly: nobody in the sources that answered, and which
-    sources could not be searched and why (they may know the caller)."""
-    failed = profile.unsearched
-    if not failed:
-        return f"No one found for {profile.query}."
-    if not profile.answered:
-        gaps = listing([f"{s.source} ({s.state.value})" for s in failed])
-        return f"No source could be searched for {profile.query}: {gaps}."
-    searched = listing([s.source for s in profile.answered], "or")
-    if len(failed) == 1:
-        gaps = f"{failed[0].source} could not be searched ({failed[0].state.value})"
-    else:
-        gaps = listing([f"{s.source} ({s.state.value})" for s in failed]) + (
-            " could not be searched"
-        )
-    return f"No one found for {profile.query} in {searched}; {gaps}."
-
-
 def _why_matched(match: Match) -> str:
     detail = f", {match.detail}" if match.detail else ""
     return f"{match.person.name or 'unnamed'} in {match.source}: {match.reason.value}{detail}"

@@ -116,8 +116,8 @@ class ProfileView(Horizontal):
 
     def show(self, profile: Profile) -> None:
         """Paint `profile` (call inside `App.batch_update`, with the source bar)."""
-        from cx_tui.actions import nobody_summary, suggest
-        from cx_tui.render import candidates_headline
+        from cx_tui.actions import suggest
+        from cx_tui.render import candidates_headline, nobody_summary
         from cx_tui.widgets.trouble_banner import TroubleBanner
 
         self.profile = profile
