@@ -51,9 +51,9 @@ class ProfileBuilder:
         query: What the agent looked up (shown on the profile).
         sources: Every source taking part, in config order (that order breaks ties).
         links: Record groups the agent confirmed are one person.
-        line: (E.164, extension) of a phone query (see `resolve`).
+        line: (E.164, extension) of a phone query (see `resolution.resolve`).
         notes: Remarks about the query itself (a number outside the known ranges).
-        link: Who the agent said this number or email belongs to (see `apply_link`).
+        link: Who the agent said this number or email belongs to (see `resolution.apply_link`).
         attach_to: Sources that can add the queried number to a person (`Profile.attach_to`).
     """
 
