@@ -8,7 +8,7 @@ refused: letters, an unknown country code, a length no number of that country ha
 all. The extension stays apart.
 Everything a vendor search language will ever see is built from the validated values here, so
 bad input is refused before a request is made, with a message an agent can act on. How a value
-a source stores compares with a query is `stored_values.py`.
+a source stores compares with a query is `source_values.py`.
 """
 
 from __future__ import annotations

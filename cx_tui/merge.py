@@ -27,7 +27,7 @@ from cx_tui.models import (
     Ticket,
     TriedItem,
 )
-from cx_tui.stored_values import phone_e164, region_of
+from cx_tui.source_values import phone_e164, region_of
 
 MERGED_FIELDS = ("name", "company", "title", "plan", "timezone", "language", "vip")
 

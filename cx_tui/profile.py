@@ -33,7 +33,7 @@ from cx_tui.models import (
 )
 from cx_tui.phrases import confirmer, current_user, day
 from cx_tui.resolution import RecordKey, Resolution, apply_link, cluster_key, resolve
-from cx_tui.stored_values import region_of
+from cx_tui.source_values import region_of
 
 
 def _last_contact(

@@ -11,7 +11,7 @@ import pytest
 HEADLESS = [
     "cx_tui.models",
     "cx_tui.identity",
-    "cx_tui.stored_values",
+    "cx_tui.source_values",
     "cx_tui.connectors.base",
     "cx_tui.connectors.registry",
     "cx_tui.connectors.local",

@@ -18,7 +18,7 @@ from cx_tui.identity import (
     parse_query,
 )
 from cx_tui.models import MatchReason
-from cx_tui.stored_values import compare_phone
+from cx_tui.source_values import compare_phone
 
 
 @pytest.mark.parametrize(

@@ -47,7 +47,7 @@ from cx_tui.connectors.kit.query import checked_email
 from cx_tui.connectors.kit.writes import MarkerWrites
 from cx_tui.models import ContactKind, SourceRef
 from cx_tui.secrets import secret_set_command
-from cx_tui.stored_values import phone_e164
+from cx_tui.source_values import phone_e164
 
 if TYPE_CHECKING:
     import httpx

@@ -13,7 +13,7 @@ from typing import Any
 
 from cx_tui.connectors.kit.readers import fold_text
 from cx_tui.models import Channel, ContactKind, Direction, OwnerRole, Priority, TicketStatus
-from cx_tui.stored_values import fold_email, phone_e164
+from cx_tui.source_values import fold_email, phone_e164
 
 SCHEMA_VERSION = 1
 """Bumped whenever the tables change; a file with another version is refused, not migrated."""

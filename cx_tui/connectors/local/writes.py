@@ -23,8 +23,8 @@ from cx_tui.models import (
     TargetKind,
     TicketStatus,
 )
+from cx_tui.source_values import phone_e164
 from cx_tui.sqlite_files import transaction
-from cx_tui.stored_values import phone_e164
 from cx_tui.utc import from_iso, to_iso
 
 MAX_SUBJECT = 150

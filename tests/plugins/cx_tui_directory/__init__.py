@@ -26,7 +26,7 @@ from cx_tui.models import (
     Person,
     SourceRef,
 )
-from cx_tui.stored_values import compare_phone, fold_email, phone_e164
+from cx_tui.source_values import compare_phone, fold_email, phone_e164
 
 _CONFIDENCE = {
     MatchReason.EXACT_E164: 1.0,
