@@ -26,7 +26,7 @@ from cx_tui.models import (
     SourceStatus,
 )
 from cx_tui.phrases import ago, listing, now_utc, people, span
-from cx_tui.profile import weak_only
+from cx_tui.resolution import weak_only
 
 REPEAT_WINDOW = timedelta(days=7)
 REPEAT_THRESHOLD = 2
@@ -113,25 +113,6 @@ def _failure(status: SourceStatus) -> str:
     if status.retry_after:
         why += f", retry in {status.retry_after:g} s"
     return why
-
-
-def nobody_summary(profile: Profile) -> str:
-    """What an unknown caller means, honestly: nobody in the sources that answered, and which
-    sources could not be searched and why (they may know the caller)."""
-    failed = profile.unsearched
-    if not failed:
-        return f"No one found for {profile.query}."
-    if not profile.answered:
-        gaps = listing([f"{s.source} ({s.state.value})" for s in failed])
-        return f"No source could be searched for {profile.query}: {gaps}."
-    searched = listing([s.source for s in profile.answered], "or")
-    if len(failed) == 1:
-        gaps = f"{failed[0].source} could not be searched ({failed[0].state.value})"
-    else:
-        gaps = listing([f"{s.source} ({s.state.value})" for s in failed]) + (
-            " could not be searched"
-        )
-    return f"No one found for {profile.query} in {searched}; {gaps}."
 
 
 def _why_matched(match: Match) -> str:
@@ -275,7 +256,7 @@ def repeat_contact(profile: Profile, context: Context) -> Iterable[NextAction]:
     per ticket): "3rd contact in 7 days about login-failure (#1008, #1007, #1006)"."""
     since = context.now - REPEAT_WINDOW
     recent = _customer_contacts(profile.timeline, since)
-    for group in repeat_themes(profile.tickets, recent, since):
+    for group in repeat_themes(profile.themes, profile.tickets, recent, since):
         count, channels = len(group.contacts), ", ".join(group.channels)
         subject = f": {group.subject}" if group.subject else ""
         about = f"ticket #{group.ids[0]}{subject}" if len(group.ids) == 1 else group.label

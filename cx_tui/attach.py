@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from cx_tui.connectors.base import Capability, InvalidInput
 from cx_tui.identity import QueryError, parse_query
 from cx_tui.models import Candidate, Match, MatchReason, NoteTarget, TargetKind
-from cx_tui.profile import cluster_key
+from cx_tui.resolution import cluster_key
 from cx_tui.store import ItemKind
 
 if TYPE_CHECKING:

@@ -18,7 +18,7 @@ from cx_tui.softphone.events import CallEvent, CallKind
 from cx_tui.store import CallRecord, StoreError
 
 if TYPE_CHECKING:
-    from cx_tui.profile import RecordKey
+    from cx_tui.resolution import RecordKey
     from cx_tui.store import Store
 
 MAX_CALLS = 100
@@ -54,12 +54,42 @@ class Call:
 
     @classmethod
     def from_record(cls, record: CallRecord) -> Call:
-        """A call of an earlier session, back from the history (to wrap it up now)."""
+        """A call of an earlier session, back from the history (to wrap it up now): what
+        `to_record` kept, field by field."""
         return cls(
-            **{mine: getattr(record, stored) for mine, stored in HISTORY_FIELDS},
+            call_id=record.call_id,
+            direction=record.direction,
+            rang_at=record.started,
+            number=record.number,
             lookup_text=record.number,
+            line=record.line,
+            answered_at=record.answered,
+            ended_at=record.ended,
+            person_name=record.person_name,
+            person_key=record.person_key,
             manual=record.call_id.startswith("manual-"),
             wrapped_up=record.disposition is not None,
+            disposition=record.disposition,
+            note=record.note,
+        )
+
+    def to_record(self, now: datetime) -> CallRecord:
+        """What the history keeps of the call as it is at `now` (`from_record` reads it back;
+        `returned` is the store's own)."""
+        return CallRecord(
+            call_id=self.call_id,
+            direction=self.direction,
+            started=self.rang_at,
+            number=self.number,
+            line=self.line,
+            answered=self.answered_at,
+            ended=self.ended_at,
+            duration_s=self.duration(now).total_seconds() if self.ended_at else None,
+            person_key=self.person_key,
+            person_name=self.person_name,
+            disposition=self.disposition,
+            missed=self.missed,
+            note=self.note,
         )
 
     @property
@@ -89,22 +119,6 @@ class Call:
         if self.person_name:
             return self.person_name
         return self.number or "withheld number"
-
-
-HISTORY_FIELDS: tuple[tuple[str, str], ...] = (
-    ("call_id", "call_id"),
-    ("direction", "direction"),
-    ("rang_at", "started"),
-    ("number", "number"),
-    ("line", "line"),
-    ("answered_at", "answered"),
-    ("ended_at", "ended"),
-    ("person_name", "person_name"),
-    ("person_key", "person_key"),
-    ("disposition", "disposition"),
-    ("note", "note"),
-)
-"""(`Call` field, `CallRecord` field): what the history keeps of a call as it is, both ways."""
 
 
 def clock_text(delta: timedelta) -> str:
@@ -260,14 +274,8 @@ class CallTracker:
     def _save(self, call: Call, *, strict: bool = False) -> None:
         if self.store is None:
             return
-        now = self.clock()
-        record = CallRecord(
-            **{stored: getattr(call, mine) for mine, stored in HISTORY_FIELDS},
-            duration_s=call.duration(now).total_seconds() if call.ended_at else None,
-            missed=call.missed,
-        )
         try:
-            self.store.record_call(record)
+            self.store.record_call(call.to_record(self.clock()))
             self.problem = None
         except StoreError as error:
             self.problem = str(error)

@@ -14,7 +14,7 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from cx_tui.connectors.kit.explain import Explanation, explaining
-from cx_tui.lookup import failure_state, search_deadline
+from cx_tui.source_desk import failure_state, search_deadline
 
 if TYPE_CHECKING:
     from cx_tui.connectors.base import Connector

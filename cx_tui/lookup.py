@@ -5,40 +5,24 @@ source answers (or fails, or runs out of time) an update is yielded at once, so 
 paint progressively. Stage two fetches the details of the resolved person from each source that
 knows them; when a source returns exactly one person its details are fetched right away,
 overlapping the slower sources' identity stage. A new lookup cancels the one in flight, and one
-source failing never stops the others.
+source failing never stops the others. What one source offers, its deadline, its own search and
+the writes the UI asks for are the engine's base, `source_desk.SourceDesk`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from cx_tui.cache import ResultCache, query_key
-from cx_tui.connectors.base import (
-    AuthError,
-    BadResponse,
-    Capability,
-    ConnectorError,
-    RateLimited,
-    Unavailable,
-)
-from cx_tui.connectors.base import Timeout as SourceTimeout
-from cx_tui.models import (
-    ConfirmedLink,
-    ContactPoint,
-    Details,
-    Match,
-    Person,
-    Profile,
-    SourceRef,
-    SourceState,
-)
-from cx_tui.new_person import DuplicatePersonError, duplicate_message, existing_person
-from cx_tui.profile import ProfileBuilder, RecordKey
+from cx_tui.connectors.base import BadResponse, Capability
+from cx_tui.models import ConfirmedLink, Details, Match, Profile, SourceState
+from cx_tui.profile import ProfileBuilder
+from cx_tui.resolution import RecordKey
+from cx_tui.source_desk import DEFAULT_DEADLINE, SourceDesk, check_matches, failure_state
 from cx_tui.updates import (
     DetailsFailed,
     DetailsLoaded,
@@ -55,7 +39,6 @@ from cx_tui.updates import (
 if TYPE_CHECKING:
     from cx_tui.connectors.base import Connector
     from cx_tui.identity import Query
-    from cx_tui.models import NoteTarget
 
 __all__ = [  # the updates live in `cx_tui.updates`; importing them from here still works
     "DetailsFailed",
@@ -69,43 +52,9 @@ __all__ = [  # the updates live in `cx_tui.updates`; importing them from here st
     "SourceStarted",
     "Update",
     "apply_update",
-    "failure_state",
 ]
 
-DEFAULT_DEADLINE = 3.0
 DEFAULT_DETAILS_DEADLINE = 5.0
-
-
-# --- Error mapping ---------------------------------------------------------------------------
-
-
-def failure_state(error: BaseException) -> tuple[SourceState, str, float | None]:
-    """Map whatever a connector raised to a source state and a message an agent can read."""
-    if isinstance(error, RateLimited):
-        return SourceState.RATE_LIMITED, error.message, error.retry_after
-    if isinstance(error, AuthError):
-        return SourceState.AUTH_FAILED, error.message, None
-    if isinstance(error, SourceTimeout):
-        return SourceState.TIMED_OUT, error.message, None
-    if isinstance(error, Unavailable):
-        return SourceState.UNREACHABLE, error.message, None
-    if isinstance(error, ConnectorError):
-        return SourceState.FAILED, error.message, None
-    # A bug in a connector: name the kind of error, never its text (it may echo a request).
-    return SourceState.FAILED, f"internal error in the connector ({type(error).__name__})", None
-
-
-def _check_matches(source: str, result: object) -> tuple[Match, ...]:
-    """Refuse junk: a connector must return Matches for records of its own source."""
-    if not isinstance(result, list | tuple):
-        raise BadResponse(f"{source} returned data cx-tui cannot use ({type(result).__name__})")
-    for item in result:
-        if not isinstance(item, Match) or item.person.ref.connector != source:
-            raise BadResponse(f"{source} returned data cx-tui cannot use ({type(item).__name__})")
-    return tuple(result)
-
-
-# --- The engine -------------------------------------------------------------------------------
 
 
 @dataclass
@@ -133,14 +82,9 @@ class _Lookup:
         self.queue.put_nowait(LookupCancelled())
 
 
-def search_deadline(connector: Connector, default: float) -> float:
-    """Seconds `connector`'s search may take: its own `deadline` setting, else `default`."""
-    value = connector.settings.get("deadline")
-    return float(value) if isinstance(value, int | float) and value > 0 else default
-
-
-class LookupEngine:
-    """Runs lookups over a fixed set of connectors.
+class LookupEngine(SourceDesk):
+    """Runs lookups over a fixed set of connectors (and, as a `SourceDesk`, answers about
+    one source at a time and writes to it).
 
     Args:
         connectors: The configured sources, in config order.
@@ -164,18 +108,11 @@ class LookupEngine:
         remembered: Callable[[str], ConfirmedLink | None] | None = None,
         cache: ResultCache | None = None,
     ) -> None:
-        self.connectors = list(connectors)
-        self.cache = cache if cache is not None else ResultCache()
-        self.deadline = deadline
+        super().__init__(connectors, deadline=deadline, cache=cache)
         self.details_deadline = details_deadline
-        self._by_name = {c.name: c for c in self.connectors}
         self._links = links or (lambda: ())
         self.remembered = remembered
         self._current: _Lookup | None = None
-
-    @property
-    def source_names(self) -> list[str]:
-        return [c.name for c in self.connectors]
 
     def new_builder(self, query: Query, *, selected: str | None = None) -> ProfileBuilder:
         """An empty profile for `query`; `selected`: the candidate the agent already picked."""
@@ -313,7 +250,7 @@ class LookupEngine:
         started = time.perf_counter()
         try:
             result = await asyncio.wait_for(connector.find_people(query), self._deadline(connector))
-            matches = _check_matches(connector.name, result)
+            matches = check_matches(connector.name, result)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -325,23 +262,6 @@ class LookupEngine:
         """All sources have answered: fetch details for the resolved person's records."""
         for match in builder.resolution().resolved:
             self._start_details(lookup, match)
-
-    def _deadline(self, connector: Connector) -> float:
-        return search_deadline(connector, self.deadline)
-
-    async def search_one(self, source: str, query: Query) -> Sequence[Match]:
-        """What `source` alone finds for `query`, within its search deadline (no cache, no
-        second hop: the attach dialog's search for the person a number goes to).
-
-        Raises:
-            ConnectorError: no such source, it failed, or it did not answer in time.
-        """
-        connector = self._connector(source)
-        deadline = self._deadline(connector)
-        try:
-            return await asyncio.wait_for(connector.find_people(query), deadline)
-        except TimeoutError:
-            raise ConnectorError(f"{source} did not answer within {deadline:g} s.") from None
 
     async def _search(self, lookup: _Lookup, connector: Connector, query: Query) -> None:
         put = lookup.queue.put_nowait
@@ -359,7 +279,7 @@ class LookupEngine:
         deadline = self._deadline(connector)
         try:
             result = await asyncio.wait_for(connector.find_people(query), deadline)
-            matches = _check_matches(connector.name, result)
+            matches = check_matches(connector.name, result)
         except asyncio.CancelledError:
             raise
         except TimeoutError:
@@ -426,53 +346,7 @@ class LookupEngine:
         self.cache.put_details(key, details)
         put(DetailsLoaded(connector.name, key, details, (time.perf_counter() - started) * 1000))
 
-    # --- what the UI may ask about a source, and the writes it may request ----------------
-
-    def capabilities(self, source: str) -> Capability:
-        """What `source` offers (nothing, for a name no connector has)."""
-        connector = self._by_name.get(source)
-        return connector.offered if connector is not None else Capability.NONE
-
-    def note_limit(self, source: str) -> int:
-        connector = self._by_name.get(source)
-        return connector.note_limit if connector is not None else 0
-
-    def note_too_long(self, target: NoteTarget, text: str) -> str | None:
-        """Why `text` is too long for `target`'s source once formatted (`Connector.too_long`)."""
-        connector = self._by_name.get(target.ref.connector)
-        return connector.too_long(target, text) if connector is not None else None
-
-    def _connector(self, source: str) -> Connector:
-        connector = self._by_name.get(source)
-        if connector is None:
-            raise ConnectorError(f"no source named {source!r} is configured")
-        return connector
-
-    def invalidate(self, ref: SourceRef) -> None:
-        """A record changed (a note was written): forget what the cache knows about it."""
-        self.cache.invalidate_record(ref.connector, ref.record_id)
-
-    async def create_person(
-        self, source: str, name: str | None, contact_points: Sequence[ContactPoint]
-    ) -> Person:
-        """Create a contact in `source` (for an unknown caller).
-
-        Raises:
-            DuplicatePersonError: `source` already has a person with one of these phones or
-                emails (named in the message); nothing was created.
-            ConnectorError: `source` could not be searched or did not create the contact.
-        """
-        connector = self._connector(source)
-        existing = await existing_person(connector, contact_points)
-        if existing is not None:
-            raise DuplicatePersonError(duplicate_message(source, existing))
-        person = await connector.create_person(name, contact_points)
-        self.cache.invalidate_source(source)
-        return person
-
     async def aclose(self) -> None:
         """Cancel any lookup and close every connector."""
         self.cancel()
-        for connector in self.connectors:
-            with contextlib.suppress(Exception):
-                await connector.aclose()
+        await super().aclose()

@@ -1,5 +1,5 @@
 """Merging one person's records: fields with provenance and conflicts, contact points, companies,
-tickets, the timeline and what was already tried.
+tickets, their themes, the timeline and what was already tried.
 
 Pure functions over the models; `profile.ProfileBuilder` calls them once identity is resolved.
 """
@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from cx_tui.identity import phone_e164, region_of
-from cx_tui.insight.tried import already_tried as already_tried
-from cx_tui.insight.tried import tried_steps as tried_steps
+from cx_tui.insight.themes import themes
+from cx_tui.insight.tried import already_tried
 from cx_tui.models import (
     Company,
     Conflict,
@@ -24,9 +23,11 @@ from cx_tui.models import (
     SourcedCompany,
     SourcedContact,
     SourceRef,
+    Theme,
     Ticket,
     TriedItem,
 )
+from cx_tui.source_values import phone_e164, region_of
 
 MERGED_FIELDS = ("name", "company", "title", "plan", "timezone", "language", "vip")
 
@@ -173,15 +174,18 @@ def merge_timeline(interactions: Iterable[Interaction]) -> tuple[Interaction, ..
 
 @dataclass(frozen=True, slots=True)
 class Records:
-    """A person's tickets (open first), timeline (newest first) and steps already tried."""
+    """A person's tickets (open first), timeline (newest first), their themes (the latest
+    contact first) and steps already tried."""
 
     tickets: tuple[Ticket, ...] = ()
     timeline: tuple[Interaction, ...] = ()
     already_tried: tuple[TriedItem, ...] = ()
+    themes: tuple[Theme, ...] = ()
 
 
 class RecordMerger:
-    """Merges a person's records once per change, for a profile rebuilt on every update.
+    """Merges a person's records once per change, for a profile rebuilt on every update: the
+    tickets' themes are grouped here too, once per change of the tickets or timeline.
 
     The same details merge to the same objects: the screen then knows by identity that a
     panel has nothing new (issue 16: 8 sources answering repainted every panel each time).
@@ -208,8 +212,14 @@ class RecordMerger:
         timeline = merge_timeline(interactions)
         tickets = last.tickets if tickets == last.tickets else tickets
         timeline = last.timeline if timeline == last.timeline else timeline
+        unchanged = tickets is last.tickets and timeline is last.timeline
+        grouped = last.themes if unchanged else themes(tickets, timeline)
         same = tickets is last.tickets and interactions == self._interactions
-        tried = last.already_tried if same and found else already_tried(tickets, interactions)
+        tried = (
+            last.already_tried
+            if same and found
+            else already_tried(tickets, interactions, grouped=grouped)
+        )
         self._found, self._interactions = tuple(found), interactions
-        self._records = Records(tickets, timeline, tried)
+        self._records = Records(tickets, timeline, tried, grouped)
         return self._records

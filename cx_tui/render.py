@@ -1,7 +1,8 @@
 """The profile as rich renderables, for `cx-tui lookup` (and the minimal screen).
 
 Plain rich, no Textual: the CLI prints these to the terminal. The screen passes a `Palette`
-resolved from the theme's colours (`cx_tui.themes.theme_palette`).
+resolved from the theme's colours (`cx_tui.themes.theme_palette`), and shares the headlines
+that say what a profile without one caller means (`candidates_headline`, `nobody_summary`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from rich.style import StyleType
 from rich.table import Table
 from rich.text import Text
 
-from cx_tui.actions import NextAction, nobody_summary
+from cx_tui.actions import NextAction
 from cx_tui.insight.trouble import banner_text
 from cx_tui.models import (
     FieldValue,
@@ -28,8 +29,8 @@ from cx_tui.models import (
     SourceState,
     TroubleSpot,
 )
-from cx_tui.phrases import ago, now_utc, people
-from cx_tui.profile import STRONG_MATCH, is_weak, weak_only
+from cx_tui.phrases import ago, listing, now_utc, people
+from cx_tui.resolution import STRONG_MATCH, is_weak, weak_only
 
 TIMELINE_ROWS = 12
 
@@ -89,6 +90,25 @@ def candidates_headline(profile: Profile) -> str:
     count = len(profile.candidates)
     verb = "matches" if count == 1 else "match"
     return f"{people(count)} {verb} {profile.query}: ask who is calling"
+
+
+def nobody_summary(profile: Profile) -> str:
+    """What an unknown caller means, honestly: nobody in the sources that answered, and which
+    sources could not be searched and why (they may know the caller)."""
+    failed = profile.unsearched
+    if not failed:
+        return f"No one found for {profile.query}."
+    if not profile.answered:
+        gaps = listing([f"{s.source} ({s.state.value})" for s in failed])
+        return f"No source could be searched for {profile.query}: {gaps}."
+    searched = listing([s.source for s in profile.answered], "or")
+    if len(failed) == 1:
+        gaps = f"{failed[0].source} could not be searched ({failed[0].state.value})"
+    else:
+        gaps = listing([f"{s.source} ({s.state.value})" for s in failed]) + (
+            " could not be searched"
+        )
+    return f"No one found for {profile.query} in {searched}; {gaps}."
 
 
 def local_time(zone: str, now: datetime | None = None) -> str | None:

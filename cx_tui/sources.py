@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from cx_tui.config import Config, ConnectorConfig
     from cx_tui.identity import Query
     from cx_tui.models import ConfirmedLink, Details, Match, NoteReceipt, NoteTarget
-    from cx_tui.profile import RecordKey
+    from cx_tui.resolution import RecordKey
 
 
 class BrokenSource(Connector):

@@ -8,7 +8,8 @@ from datetime import timedelta
 
 from cx_tui.models import Details, Match, SourceState, SourceStatus
 from cx_tui.phrases import span
-from cx_tui.profile import ProfileBuilder, RecordKey
+from cx_tui.profile import ProfileBuilder
+from cx_tui.resolution import RecordKey
 
 
 @dataclass(frozen=True, slots=True)

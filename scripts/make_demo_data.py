@@ -28,7 +28,7 @@ from typing import Any
 
 import phonenumbers
 
-from cx_tui.identity import phone_e164
+from cx_tui.source_values import phone_e164
 
 SEED = 20_250_611
 OUTPUT = Path(__file__).resolve().parents[1] / "cx_tui" / "data" / "demo.json"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from cx_tui.actions import ActionKind, NextAction, nobody_summary, suggest
+from cx_tui.actions import ActionKind, NextAction, suggest
 from cx_tui.models import (
     Candidate,
     Channel,
@@ -25,6 +25,7 @@ from cx_tui.models import (
     TriedItem,
 )
 from cx_tui.profile import ProfileBuilder
+from cx_tui.render import nobody_summary
 from tests.fakes import NOW, email, person, phone, ticket
 
 

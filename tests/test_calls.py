@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from cx_tui.calls import Call, CallState, CallTracker, clock_text
-from cx_tui.merge import already_tried
+from cx_tui.insight.tried import already_tried
 from cx_tui.models import CallLog
 from cx_tui.outbox import call_note_text
 from cx_tui.softphone.events import CallEvent, CallKind, Direction
@@ -236,3 +237,30 @@ def test_a_call_read_back_from_the_history_is_the_call_that_was_saved() -> None:
         False,
     )
     assert (back.call_id, back.direction, back.state) == ("c9", "inbound", CallState.ENDED)
+
+
+def test_every_field_the_history_keeps_goes_there_and_comes_back() -> None:
+    call = Call(
+        call_id="c7",
+        direction="inbound",
+        rang_at=T0,
+        number="+14155550132",
+        lookup_text="+14155550132",
+        line="support-queue",
+        answered_at=T0 + timedelta(seconds=4),
+        ended_at=T0 + timedelta(seconds=94),
+        person_name="Maria Gonzalez",
+        person_key=("Demo CRM", "1"),
+        wrapped_up=True,
+        disposition="Resolved",
+        note="all good",
+    )
+    record = call.to_record(T0 + timedelta(minutes=5))
+    assert Call.from_record(record) == call
+    assert record.duration_s == 90.0 and record.missed is False
+    unset = {
+        f.name
+        for f in dataclasses.fields(record)
+        if getattr(record, f.name) == f.default and f.name != "missed"
+    }
+    assert unset == {"returned"}  # the store's own: set when a missed call is returned

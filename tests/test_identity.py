@@ -13,12 +13,12 @@ from cx_tui.identity import (
     QueryError,
     QueryKind,
     QueryTooLongError,
-    compare_phone,
     contact_prefill,
     normalize_phone,
     parse_query,
 )
 from cx_tui.models import MatchReason
+from cx_tui.source_values import compare_phone
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from cx_tui.actions import suggest
+from cx_tui.insight.redact import redact
 from cx_tui.insight.themes import similarity, themes, words
 from cx_tui.insight.tried import already_tried, came_back, describe
 from cx_tui.models import (
@@ -15,6 +16,8 @@ from cx_tui.models import (
     Interaction,
     Match,
     MatchReason,
+    Profile,
+    ProfileState,
     SourceRef,
     SourceState,
     SourceStatus,
@@ -205,3 +208,47 @@ def test_the_same_step_in_a_130_comment_thread_is_listed_once_with_its_count() -
     latest = max(c.created for c in comments if not c.public and "cache" in c.body)
     assert next(i for i in tried if i.text == "cleared cache").at == latest
     assert describe(tried[0], NOW).startswith("70 times, last ")
+
+
+def test_the_profile_carries_its_themes_grouped_once_per_change_of_the_records() -> None:
+    builder = ProfileBuilder("+14155550132", [DESK, CRM])
+    maria = person(DESK, "1", "Maria", phone("+14155550132"), email("m@example.com"))
+    builder.add_matches(DESK, [Match(maria, MatchReason.EXACT_E164, 1.0)])
+    builder.set_status(SourceStatus(DESK, SourceState.FOUND, matches=1))
+    builder.add_details((DESK, "1"), Details(tickets=tuple(_repeat_caller())))
+    first = builder.build()
+    assert first.themes == themes(first.tickets, first.timeline)
+    assert "login-failure" in [t.label for t in first.themes]
+
+    builder.set_status(SourceStatus(CRM, SourceState.NOBODY))
+    again = builder.build()
+    assert again.themes is first.themes  # nothing merged changed: not grouped again
+
+    crm = person(CRM, "9", "Maria", email("m@example.com"))
+    builder.add_matches(CRM, [Match(crm, MatchReason.PRIMARY_EMAIL, 1.0)])
+    extra = ticket(CRM, "55", "Invoice shows the wrong amount", tags=("billing",))
+    builder.add_details((CRM, "9"), Details(tickets=(extra,)))
+    later = builder.build()
+    assert later.themes is not first.themes
+    assert [t.label for t in later.themes if extra in t.tickets] == ["invoice shows wrong amount"]
+
+
+def test_the_mask_hides_the_caller_in_theme_labels_and_shows_the_masked_tickets() -> None:
+    tickets = (
+        ticket(DESK, "1", "Maria Gonzalez locked out of portal", age=timedelta(days=3)),
+        ticket(DESK, "2", "Maria Gonzalez locked out of portal again", age=timedelta(days=1)),
+    )
+    caller = person(DESK, "7", "Maria Gonzalez", phone("+14155550132"))
+    profile = Profile(
+        "+14155550132",
+        ProfileState.RESOLVED,
+        tickets=tickets,
+        themes=themes(tickets),
+        matches=(Match(caller, MatchReason.EXACT_E164, 1.0),),
+    )
+    assert "maria" in profile.themes[0].label
+    masked = redact(profile)
+    [theme] = masked.themes
+    assert "maria" not in theme.label.casefold() and "gonzalez" not in theme.label.casefold()
+    assert "locked" in theme.label
+    assert all(any(t is m for m in masked.tickets) for t in theme.tickets)

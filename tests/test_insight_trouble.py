@@ -14,6 +14,7 @@ from cx_tui.actions import ActionKind, suggest
 from cx_tui.connectors.base import Capability, RateLimited, Unavailable
 from cx_tui.export import profile_json
 from cx_tui.insight.redact import redact
+from cx_tui.insight.themes import themes
 from cx_tui.insight.trouble import (
     MAX_TAGS,
     DeskLookup,
@@ -68,6 +69,7 @@ def caller_profile(*tags: str) -> Profile:
         "+14155550132",
         ProfileState.RESOLVED,
         tickets=tickets,
+        themes=themes(tickets),  # as the profile builder groups them
         matches=(Match(caller, MatchReason.EXACT_E164, 1.0),),
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from cx_tui.merge import tried_steps
+from cx_tui.insight.tried import tried_steps
 from cx_tui.models import (
     Channel,
     Company,
@@ -19,7 +19,8 @@ from cx_tui.models import (
     SourceStatus,
     TicketStatus,
 )
-from cx_tui.profile import ProfileBuilder, cluster_key, resolve, weak_only
+from cx_tui.profile import ProfileBuilder
+from cx_tui.resolution import cluster_key, resolve, weak_only
 from tests.fakes import NOW, email, person, phone, ticket
 
 CRM, DESK = "CRM", "Desk"

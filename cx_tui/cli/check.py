@@ -44,7 +44,7 @@ async def _check_all(config: Config) -> tuple[list[_Checked], list[str]]:
                 except TimeoutError:
                     result = CheckResult(ok=False, summary="no answer: check the address")
                 except Exception as error:
-                    from cx_tui.lookup import failure_state
+                    from cx_tui.source_desk import failure_state
 
                     result = CheckResult(ok=False, summary=failure_state(error)[1])
         finally:

@@ -67,7 +67,7 @@ def run(config: Config, raw_targets: Sequence[str], text: str, wait: float) -> i
     if not text.strip():
         raise UsageError("The note is empty.")
     targets = [_target(config, raw) for raw in raw_targets]
-    for target in targets:
+    for target in targets:  # the one length check; formatting's own refusal comes next
         limit = _connector_class(config, target.ref.connector).note_limit
         if len(text) > limit:
             raise UsageError(

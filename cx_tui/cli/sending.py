@@ -90,13 +90,17 @@ async def _deliver(
 
 
 def formatted_too_long(config: Config, targets: Sequence[NoteTarget], text: str) -> str | None:
-    """Why `text` is too long for one of `targets` once formatted for its source (HubSpot's
-    HTML), checked before anything is saved (`Connector.too_long`); None when it fits."""
+    """Why `text` does not fit one of `targets` once formatted for its source (HubSpot's HTML:
+    the source's own refusal from `Connector.formatted_length`), checked before anything is
+    saved; None when it fits. The plain length is the caller's check (`cx-tui note`)."""
+    from cx_tui.connectors.base import InvalidInput
+
     connectors = _connectors(config, {t.ref.connector for t in targets})
     for target in targets:
-        problem = connectors[target.ref.connector].too_long(target, text)
-        if problem:
-            return problem
+        try:
+            connectors[target.ref.connector].formatted_length(target, text.strip())
+        except InvalidInput as refused:
+            return refused.message
     return None
 
 

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from cx_tui.insight.themes import Theme, themes
 from cx_tui.insight.tried import came_back
-from cx_tui.models import Profile, RecentTicket, TriedItem
+from cx_tui.models import Profile, RecentTicket, Theme, TriedItem
 
 Json = dict[str, Any]
 
@@ -28,7 +27,7 @@ def theme_json(theme: Theme) -> Json:
 
 def themes_json(profile: Profile) -> list[Json]:
     """The caller's themes, the latest contact first."""
-    return [theme_json(t) for t in themes(profile.tickets, profile.timeline)]
+    return [theme_json(t) for t in profile.themes]
 
 
 def tried_extra(item: TriedItem) -> Json:

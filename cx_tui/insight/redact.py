@@ -3,15 +3,16 @@
 `redact(profile)` returns the same profile with names as initials (`Maria Gonzalez` -> `M. G.`),
 numbers as their last 2 digits (`+14155550132` -> `•••32`), emails as their first letter and
 domain (`m•••@example.com`), and note, comment and timeline bodies as their first words. Ticket
-subjects, steps and match details keep their words, with the same masks applied to any number,
-email or the caller's name inside them. Record ids, sources, states and dates are not personal
-and stay, so every renderer (screen, `lookup`, `--json`) shows the masked profile unchanged.
+subjects, theme labels, steps and match details keep their words, with the same masks applied to
+any number, email or the caller's name inside them. Record ids, sources, states and dates are not
+personal and stay, so every renderer (screen, `lookup`, `--json`) shows the masked profile
+unchanged.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import TypeVar, cast
 
@@ -30,6 +31,7 @@ from cx_tui.models import (
     RecentTicket,
     SourcedContact,
     SourceStatus,
+    Theme,
     Ticket,
     TriedItem,
     TroubleSpot,
@@ -141,6 +143,13 @@ class Mask:
             owners=tuple(self.owner(o) for o in ticket.owners),
         )
 
+    def theme(self, theme: Theme, masked: Mapping[tuple[str, str], Ticket]) -> Theme:
+        """A theme's label as a tag or subject words are masked; its tickets the masked ones
+        (`masked`, by key)."""
+        label = self.tag(theme.label) if theme.kind == "tag" else self.text(theme.label)
+        tickets = tuple(masked.get(t.ref.key) or self.ticket(t) for t in theme.tickets)
+        return replace(theme, label=label, tickets=tickets)
+
     def comment(self, comment: Comment) -> Comment:
         return replace(comment, body=self.body(comment.body), author=self.name(comment.author))
 
@@ -190,9 +199,9 @@ T = TypeVar("T")
 
 
 class RedactMemo:
-    """The masked tickets, timeline and steps of the last profile `redact` was given: a paint
-    whose records did not change gets the same masked tuples back, so the tables (which skip a
-    repaint for the same tuple) and the themes (grouped once per tickets tuple) do no work."""
+    """The masked tickets, timeline, steps and themes of the last profile `redact` was given:
+    a paint whose records did not change gets the same masked tuples back, so the tables and
+    the theme list (which skip a repaint for the same tuple) do no work."""
 
     def __init__(self) -> None:
         self._kept: dict[str, tuple[frozenset[str], object, tuple[object, ...]]] = {}
@@ -220,6 +229,8 @@ def redact(profile: Profile, memo: RedactMemo | None = None) -> Profile:
             return tuple(masked(v) for v in values)
         return memo.kept(part, mask.key, values, masked)
 
+    tickets = each("tickets", profile.tickets, mask.ticket)
+    by_key = {t.ref.key: t for t in tickets}
     return replace(
         profile,
         query=mask.query(profile.query),
@@ -228,9 +239,10 @@ def redact(profile: Profile, memo: RedactMemo | None = None) -> Profile:
             Conflict(c.field, mask.field(c.field, c.values)) for c in profile.conflicts
         ),
         contacts=tuple(SourcedContact(mask.point(c.point), c.sources) for c in profile.contacts),
-        tickets=each("tickets", profile.tickets, mask.ticket),
+        tickets=tickets,
         timeline=each("timeline", profile.timeline, mask.interaction),
         already_tried=each("tried", profile.already_tried, mask.tried),
+        themes=each("themes", profile.themes, lambda theme: mask.theme(theme, by_key)),
         sources={k: mask.status(s) for k, s in profile.sources.items()},
         matches=tuple(mask.match(m) for m in profile.matches),
         candidates=tuple(mask.candidate(c) for c in profile.candidates),

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from cx_tui.insight.themes import Theme, theme_of, themes
-from cx_tui.models import Interaction, SourceRef, Ticket
+from cx_tui.insight.themes import theme_of
+from cx_tui.models import Interaction, SourceRef, Theme, Ticket
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +40,7 @@ def ordinal(n: int) -> str:
 
 
 def repeat_themes(
+    grouped: Sequence[Theme],
     tickets: Sequence[Ticket],
     recent: Sequence[Interaction],
     since: datetime,
@@ -48,12 +49,13 @@ def repeat_themes(
     """Themes with at least `threshold` contacts since `since`, the most contacted first.
 
     Args:
+        grouped: The caller's themes (`Profile.themes`).
         tickets: The caller's tickets, every source.
         recent: Their inbound customer contacts since `since`.
         since: The start of the window.
         threshold: Fewest contacts that make a repeat.
     """
-    by_ticket = theme_of(themes(tickets))
+    by_ticket = theme_of(grouped)
     # group key -> (theme or None, contacts as (ref, channel, ticket key, when))
     groups: dict[object, tuple[Theme | None, list[tuple[SourceRef, str, tuple[str, str]]]]] = {}
     contacted: set[tuple[str, str]] = set()

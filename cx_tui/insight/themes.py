@@ -5,16 +5,18 @@ are near-duplicates: the Jaccard similarity of their normalised words (lower cas
 out, a crude stem) reaches `SIMILAR`. Deterministic, no model, and linear in the number of
 tickets: each ticket is compared only with the themes that share one of its words, at most
 `MAX_CANDIDATES` of them (500 tickets take a few milliseconds, `bench/themes.py`).
+
+The grouping runs once per change of a caller's tickets or timeline, where the profile is built
+(`merge.RecordMerger`); the profile carries the result (`Profile.themes`) for every reader.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
-from cx_tui.models import Channel, Direction, Interaction, Ticket
+from cx_tui.models import Channel, Direction, Interaction, Theme, Ticket
 
 SIMILAR = 0.5
 """Jaccard similarity of two subjects' word sets at or above which they are one theme."""
@@ -33,44 +35,6 @@ _STOP = frozenset(
     "them this to up us we what when why will with you your after about again".split()
 )
 _WORD = re.compile(r"[a-z0-9]+")
-
-
-@dataclass(frozen=True, slots=True)
-class Theme:
-    """What several contacts were about."""
-
-    label: str
-    """The shared tag, or the words the subjects share."""
-    kind: str
-    """`tag` or `subject`."""
-    tickets: tuple[Ticket, ...]
-    """Newest first."""
-    first: datetime
-    """The first contact (the oldest ticket's creation, or an earlier call about it)."""
-    last: datetime
-    """The latest contact."""
-    times: tuple[datetime, ...]
-    """When the customer got in touch about it, newest first: inbound calls, emails, chats...
-    on its tickets; a ticket with none counts as one contact, when it was opened."""
-
-    @property
-    def contacts(self) -> int:
-        return len(self.times)
-
-    def contacts_since(self, since: datetime) -> int:
-        return sum(1 for at in self.times if at >= since)
-
-    @property
-    def ids(self) -> tuple[str, ...]:
-        return tuple(t.ref.record_id for t in self.tickets)
-
-    @property
-    def is_open(self) -> bool:
-        return any(t.is_open for t in self.tickets)
-
-    def refs(self) -> str:
-        """`#1008, #1007, #1006`."""
-        return ", ".join(f"#{i}" for i in self.ids)
 
 
 def words(subject: str) -> frozenset[str]:
@@ -119,25 +83,9 @@ def _tag_of(ticket: Ticket, counts: dict[str, int]) -> str | None:
     return min(shared, key=lambda t: (-counts[t], t)) if shared else None
 
 
-_last_grouped: tuple[Sequence[Ticket], list[_Group]] | None = None
-"""The last tickets grouped and their groups: one paint asks three times (the theme list, the
-repeat-contact rule, already tried), and a profile keeps its tickets object while they do not
-change (`merge.RecordMerger`), so the grouping runs once per change of tickets."""
-
-
-def group_tickets(tickets: Sequence[Ticket]) -> list[_Group]:
-    """The tickets in groups of one theme each (`_group_tickets`), remembered for the last
-    tickets object asked about. The groups are read, never changed, by their users."""
-    global _last_grouped  # a one-entry memo
-    last = _last_grouped
-    if last is not None and last[0] is tickets:
-        return last[1]
-    groups = _group_tickets(tickets)
-    _last_grouped = (tickets, groups)
-    return groups
-
-
 def _group_tickets(tickets: Sequence[Ticket]) -> list[_Group]:
+    """The tickets in groups of one theme each: a shared tag first, then near-duplicate
+    subjects."""
     counts: dict[str, int] = {}
     for ticket in tickets:
         for name in {t.casefold() for t in ticket.tags} - GENERIC_TAGS:
@@ -212,7 +160,7 @@ def themes(
         ):
             contacts.setdefault((item.ref.connector, item.ticket_id), []).append(item.at)
     out = []
-    for group in group_tickets(tickets):
+    for group in _group_tickets(tickets):
         times = [at for t in group.members for at in (contacts.get(t.ref.key) or [t.created])]
         ordered = tuple(sorted(group.members, key=lambda t: (t.created, t.ref.key), reverse=True))
         out.append(

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from cx_tui.insight.themes import themes
-from cx_tui.models import Interaction, SourceRef, Ticket, TriedItem
+from cx_tui.models import Interaction, SourceRef, Theme, Ticket, TriedItem
 from cx_tui.phrases import ago, now_utc
 
 SOLVED_WINDOW = timedelta(days=30)
@@ -54,12 +54,15 @@ class _Note:
 
 
 def _notes(
-    tickets: Sequence[Ticket], interactions: Sequence[Interaction], now: datetime
+    tickets: Sequence[Ticket],
+    interactions: Sequence[Interaction],
+    now: datetime,
+    grouped: Sequence[Theme],
 ) -> list[_Note]:
     """Internal notes that may record steps: open tickets', and recently solved ones' of a
     theme that is still open."""
     wanted = {t.ref.key: t for t in tickets if t.is_open}
-    for theme in themes(tickets, ()):
+    for theme in grouped:
         if theme.is_open:
             for t in theme.tickets:
                 if not t.is_open and now - t.updated <= SOLVED_WINDOW:
@@ -82,12 +85,18 @@ def already_tried(
     tickets: Sequence[Ticket],
     interactions: Sequence[Interaction],
     now: datetime | None = None,
+    grouped: Sequence[Theme] | None = None,
 ) -> tuple[TriedItem, ...]:
-    """Every step tried on the caller's open problems, once each, newest first."""
+    """Every step tried on the caller's open problems, once each, newest first.
+
+    `grouped`: the tickets' themes when the caller has them already (the profile's, grouped
+    once per change); grouped here otherwise."""
     now = now or now_utc()
+    if grouped is None:
+        grouped = themes(tickets, ())
     items: dict[str, TriedItem] = {}
     seen: set[tuple[str, str, str]] = set()  # one note quoted in a comment and a note counts once
-    for note in _notes(tickets, interactions, now):
+    for note in _notes(tickets, interactions, now, grouped):
         if CALL_LOG.match(note.body):
             continue
         for step in tried_steps(note.body):

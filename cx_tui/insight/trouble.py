@@ -16,8 +16,8 @@ from datetime import timedelta
 from typing import Final
 
 from cx_tui.connectors.kit.query import TAG_CHARS
-from cx_tui.insight.themes import GENERIC_TAGS, Theme, themes
-from cx_tui.models import Profile, RecentTicket, RecentTickets, TroubleSpot
+from cx_tui.insight.themes import GENERIC_TAGS
+from cx_tui.models import Profile, RecentTicket, RecentTickets, Theme, TroubleSpot
 
 WINDOW: Final = timedelta(hours=1)
 """How far back other customers' tickets count."""
@@ -56,7 +56,7 @@ def theme_tag(theme: Theme) -> str | None:
 def tags_to_count(profile: Profile, limit: int = MAX_TAGS) -> tuple[str, ...]:
     """The caller's theme tags worth counting, latest theme first, at most `limit`."""
     found: list[str] = []
-    for theme in themes(profile.tickets, profile.timeline):
+    for theme in profile.themes:
         tag = theme_tag(theme)
         if tag is not None and tag not in found:
             found.append(tag)

@@ -41,6 +41,9 @@ from cx_tui.models.merged import (
     SourceStatus as SourceStatus,
 )
 from cx_tui.models.merged import (
+    Theme as Theme,
+)
+from cx_tui.models.merged import (
     TriedItem as TriedItem,
 )
 from cx_tui.models.records import (

@@ -99,6 +99,45 @@ class TriedItem:
 
 
 @dataclass(frozen=True, slots=True)
+class Theme:
+    """What several of the caller's contacts were about (`insight/themes.py` groups them once
+    per change of the records; the profile carries the result)."""
+
+    label: str
+    """The shared tag, or the words the subjects share."""
+    kind: str
+    """`tag` or `subject`."""
+    tickets: tuple[Ticket, ...]
+    """Newest first."""
+    first: datetime
+    """The first contact (the oldest ticket's creation, or an earlier call about it)."""
+    last: datetime
+    """The latest contact."""
+    times: tuple[datetime, ...]
+    """When the customer got in touch about it, newest first: inbound calls, emails, chats...
+    on its tickets; a ticket with none counts as one contact, when it was opened."""
+
+    @property
+    def contacts(self) -> int:
+        return len(self.times)
+
+    def contacts_since(self, since: datetime) -> int:
+        return sum(1 for at in self.times if at >= since)
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(t.ref.record_id for t in self.tickets)
+
+    @property
+    def is_open(self) -> bool:
+        return any(t.is_open for t in self.tickets)
+
+    def refs(self) -> str:
+        """`#1008, #1007, #1006`."""
+        return ", ".join(f"#{i}" for i in self.ids)
+
+
+@dataclass(frozen=True, slots=True)
 class Candidate:
     """One of several people the query could mean; the agent picks."""
 
@@ -165,6 +204,10 @@ class Profile:
     timeline: tuple[Interaction, ...] = ()
     """Every source's interactions, newest first."""
     already_tried: tuple[TriedItem, ...] = ()
+    themes: tuple[Theme, ...] = ()
+    """The tickets grouped by what they are about, the latest contact first (every ticket in
+    exactly one): grouped once per change of the tickets or timeline, read by every panel,
+    rule and the JSON."""
     sources: dict[str, SourceStatus] = field(default_factory=dict)
     matches: tuple[Match, ...] = ()
     """The matches merged into this person (one per source record)."""

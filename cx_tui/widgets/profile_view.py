@@ -112,8 +112,8 @@ class ProfileView(Horizontal):
     def show(self, profile: Profile) -> None:
         """Paint `profile` (call inside `App.batch_update`, with the source bar and the trouble
         strip: `screens/painter.py`)."""
-        from cx_tui.actions import nobody_summary, suggest
-        from cx_tui.render import candidates_headline
+        from cx_tui.actions import suggest
+        from cx_tui.render import candidates_headline, nobody_summary
 
         self.profile = profile
         if not self.built:

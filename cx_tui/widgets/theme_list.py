@@ -31,13 +31,12 @@ class ThemeList(Static):
     def show_themes(self, profile: Profile) -> bool:
         """Paint the themes; False when there is none worth a line (the caller hides it).
         The same tickets and timeline objects (merged once per change) paint nothing."""
-        from cx_tui.insight.themes import themes
         from cx_tui.phrases import ago
 
         shown = self._shown
         if shown is not None and shown[0] is profile.tickets and shown[1] is profile.timeline:
             return shown[2]
-        found = [t for t in themes(profile.tickets, profile.timeline) if t.contacts >= 2]
+        found = [t for t in profile.themes if t.contacts >= 2]
         text = Text()
         for theme in found[:MAX_SHOWN]:
             text.append(theme.label, style="bold")

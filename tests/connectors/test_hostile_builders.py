@@ -28,10 +28,10 @@ from cx_tui.identity import (
     Query,
     QueryError,
     QueryKind,
-    fold_email,
     normalize_name,
     parse_query,
 )
+from cx_tui.source_values import fold_email
 from tests.connectors.hostile import ALL
 from tests.connectors.vendor_fakes import (
     HUBSPOT_TOKEN,

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 from cx_tui.connectors.base import InvalidInput
 from cx_tui.connectors.kit.explain import considered
 from cx_tui.connectors.kit.readers import fold_text
-from cx_tui.identity import SUFFIX_DIGITS, PhoneQuery, compare_phone, fold_email, phone_e164
+from cx_tui.identity import SUFFIX_DIGITS, PhoneQuery
 from cx_tui.models import ContactKind, ContactPoint, Evidence, Match, MatchReason
+from cx_tui.source_values import compare_phone, fold_email, phone_e164
 
 if TYPE_CHECKING:
     from cx_tui.identity import Query

@@ -45,9 +45,9 @@ from cx_tui.connectors.kit.limiter import Limiter, fingerprint, shared_limiter
 from cx_tui.connectors.kit.matching import accepted_why, why_not
 from cx_tui.connectors.kit.query import checked_email
 from cx_tui.connectors.kit.writes import MarkerWrites
-from cx_tui.identity import phone_e164
 from cx_tui.models import ContactKind, SourceRef
 from cx_tui.secrets import secret_set_command
+from cx_tui.source_values import phone_e164
 
 if TYPE_CHECKING:
     import httpx

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from cx_tui.connectors.kit.readers import fold_text
-from cx_tui.identity import fold_email, phone_e164
 from cx_tui.models import Channel, ContactKind, Direction, OwnerRole, Priority, TicketStatus
+from cx_tui.source_values import fold_email, phone_e164
 
 SCHEMA_VERSION = 1
 """Bumped whenever the tables change; a file with another version is refused, not migrated."""

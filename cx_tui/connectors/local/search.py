@@ -17,8 +17,8 @@ from cx_tui.connectors.local.connection import LocalBase
 from cx_tui.connectors.local.explain import explain_search
 from cx_tui.connectors.local.owners import read_owners
 from cx_tui.connectors.local.schema import tags_of, text_or_none
-from cx_tui.identity import compare_phone, fold_email
 from cx_tui.models import ContactKind, ContactPoint, Evidence, Match, MatchReason, Person
+from cx_tui.source_values import compare_phone, fold_email
 from cx_tui.utc import from_iso_or_none
 
 if TYPE_CHECKING:

@@ -13,7 +13,6 @@ from cx_tui.connectors.kit.matching import phone_to_add
 from cx_tui.connectors.local.connection import row_id
 from cx_tui.connectors.local.schema import insert, insert_contact
 from cx_tui.connectors.local.search import Search
-from cx_tui.identity import phone_e164
 from cx_tui.models import (
     ContactKind,
     ContactPoint,
@@ -24,6 +23,7 @@ from cx_tui.models import (
     TargetKind,
     TicketStatus,
 )
+from cx_tui.source_values import phone_e164
 from cx_tui.sqlite_files import transaction
 from cx_tui.utc import from_iso, to_iso
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from cx_tui.connectors.base import Capability, Connector, Option
-from cx_tui.identity import Query, QueryKind, compare_phone, fold_email, phone_e164
+from cx_tui.identity import Query, QueryKind
 from cx_tui.models import (
     ContactKind,
     ContactPoint,
@@ -26,6 +26,7 @@ from cx_tui.models import (
     Person,
     SourceRef,
 )
+from cx_tui.source_values import compare_phone, fold_email, phone_e164
 
 _CONFIDENCE = {
     MatchReason.EXACT_E164: 1.0,
