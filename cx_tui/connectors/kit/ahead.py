@@ -33,8 +33,9 @@ MAX_AHEAD: Final = 32
 """Answers kept at most (the oldest are dropped)."""
 
 
-def _settle(task: asyncio.Task[Any]) -> None:
-    """Retrieve a finished task's outcome so an unused failure is not reported as lost."""
+def settle(task: asyncio.Task[Any]) -> None:
+    """Retrieve a finished task's outcome so an unused failure is not reported as lost (a
+    done callback of tasks nobody may await)."""
     if not task.cancelled():
         task.exception()
 
@@ -62,7 +63,7 @@ class ReadAhead(Generic[T]):
     def start(self, key: str, request: Coroutine[Any, Any, T]) -> None:
         """Run `request` now; one started earlier under `key` is cancelled and replaced."""
         task = asyncio.ensure_future(request)
-        task.add_done_callback(_settle)
+        task.add_done_callback(settle)
         old = self._kept.pop(key, None)
         if old is not None:
             old[1].cancel()
