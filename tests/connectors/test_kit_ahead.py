@@ -77,3 +77,48 @@ async def test_a_cancelled_caller_leaves_the_request_running() -> None:
         await caller
     gate.set()
     assert await ahead.get("k") == "A"
+
+
+async def test_take_hands_the_answer_out_once() -> None:
+    clock = Clock()
+    ahead: ReadAhead[str] = ReadAhead(seconds=120, clock=clock)
+    ahead.start("101", answer("details of 101"))
+    ahead.start("102", answer("details of 102"))
+    assert await ahead.take("101") == "details of 101"
+    assert await ahead.take("101") is None  # taken: the next details read their own
+    assert len(ahead) == 1
+    clock.now += 121
+    assert await ahead.take("102") is None  # too old
+    assert len(ahead) == 0
+
+
+async def test_a_taker_cancelled_cancels_the_request_it_took() -> None:
+    ahead: ReadAhead[str] = ReadAhead()
+    gate = asyncio.Event()
+    request = asyncio.ensure_future(answer("A", gate))
+    ahead.start("k", request)
+    taker = asyncio.ensure_future(ahead.take("k"))
+    await asyncio.sleep(0)
+    taker.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await taker
+    assert request.cancelled()  # nobody else could have asked for it
+
+
+async def test_a_take_whose_request_is_cancelled_falls_back_and_failures_reach_the_taker() -> None:
+    ahead: ReadAhead[str] = ReadAhead()
+    request = asyncio.ensure_future(answer("A", asyncio.Event()))
+    ahead.start("k", request)
+    taker = asyncio.ensure_future(ahead.take("k"))
+    await asyncio.sleep(0)
+    request.cancel()  # as the client's own shutdown would
+    assert await taker is None
+    ahead.start("k", answer("B"))
+    assert await ahead.take("k") == "B"
+
+    async def broken() -> str:
+        raise LookupError("the vendor said no")
+
+    ahead.start("bad", broken())
+    with pytest.raises(LookupError):
+        await ahead.take("bad")

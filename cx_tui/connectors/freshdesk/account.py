@@ -6,7 +6,6 @@ nothing but plumbing.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -33,7 +32,7 @@ if TYPE_CHECKING:
     import httpx
 
     from cx_tui.connectors.kit import Limiter
-    from cx_tui.models import Details, SourceRef
+    from cx_tui.models import SourceRef
 
 Page = tuple[list[dict[str, Any]], int | None]
 """One page of a list: its items and the next page's number (None on the last)."""
@@ -73,8 +72,6 @@ class FreshdeskAccount(VendorConnector[dict[str, Any]]):
         )
         self.budget = Budget()
         self._limiter = self.account_limiter(LIMIT_PER_MINUTE, 60.0, label="Freshdesk")
-        self._warming: dict[str, tuple[asyncio.Task[Details], float]] = {}
-        """Details a lookup started, by contact id, with when (`details.py`)."""
 
     def auth(self) -> httpx.Auth:
         # The API key is the user name; the password is ignored ("X" by convention).

@@ -22,8 +22,6 @@ cached match) costs two round trips: its record beside its tickets, then the res
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -40,6 +38,7 @@ from cx_tui.connectors.freshdesk.options import (
 )
 from cx_tui.connectors.freshdesk.owners import FreshdeskOwners
 from cx_tui.connectors.kit import LOOKUP, expect_dict, gather_all, record_id
+from cx_tui.connectors.kit.ahead import ReadAhead
 from cx_tui.connectors.kit.parts import Parts, whole_source
 from cx_tui.models import Details, Interaction, Ticket
 
@@ -48,7 +47,7 @@ if TYPE_CHECKING:
     from cx_tui.models import Company, Match
 
 WARM_SECONDS: Final = 120.0
-"""How long details started by a lookup stay good for `get_details`."""
+"""How long details started by a lookup stay good for `get_details` (`kit.ahead`)."""
 MAX_WARM: Final = 20
 """Details started and not yet taken, at most (the oldest are dropped)."""
 
@@ -64,37 +63,24 @@ def _ticket_id(ticket: Mapping[str, Any]) -> str | None:
     return str(value) if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _settle(task: asyncio.Task[Details]) -> None:
-    """Retrieve a started task's outcome so an unused failure is not reported as lost."""
-    if not task.cancelled():
-        task.exception()
-
-
 class FreshdeskDetails(FreshdeskOwners):
     """`get_details`, and the details a lookup starts early."""
 
+    def configure(self) -> None:
+        super().configure()
+        self._ahead: ReadAhead[Details] = ReadAhead(WARM_SECONDS, MAX_WARM)
+        """Details a lookup started, by contact id; each is taken once (`kit.ahead`)."""
+
     def _prefetch(self, contact: Mapping[str, Any], tickets: Page | None) -> None:
         contact_id = record_id(contact.get("id"), "Freshdesk", "a contact")
-        warming = self._warming
-        old = warming.pop(contact_id, None)
-        if old is not None:
-            old[0].cancel()
-        task = asyncio.ensure_future(self._assemble(contact_id, _company_id(contact), tickets))
-        task.add_done_callback(_settle)
-        warming[contact_id] = (task, time.monotonic())
-        while len(warming) > MAX_WARM:
-            oldest = next(iter(warming))
-            warming.pop(oldest)[0].cancel()
+        self._ahead.start(contact_id, self._assemble(contact_id, _company_id(contact), tickets))
 
     async def get_details(self, match: Match) -> Details:
         """The company, the tickets (open first) with their notes, and ticket activity."""
         contact_id = self.own_record(match.person.ref, "contact")
-        started = self._warming.pop(contact_id, None)
+        started = await self._ahead.take(contact_id)
         if started is not None:
-            task, at = started
-            if time.monotonic() - at < WARM_SECONDS and not task.cancelled():
-                return await task
-            task.cancel()
+            return started
         contact, first = await gather_all(
             self._get_or_none(f"/api/v2/contacts/{contact_id}"),
             self._first_tickets(contact_id),
@@ -121,9 +107,7 @@ class FreshdeskDetails(FreshdeskOwners):
             return None
 
     async def aclose(self) -> None:
-        warming, self._warming = self._warming, {}
-        for task, _ in warming.values():
-            task.cancel()
+        self._ahead.close()
         await super().aclose()
 
     async def _assemble(

@@ -9,8 +9,10 @@ deep links; fetched once from `GET /account-info/v3/details` when `portal_id` is
 The parts, one job each: `options` declares the options; `hooks` reads HubSpot's rate-limit
 headers, 429 bodies and missing scopes for the kit; `account` is the plumbing (client, the
 search limiter of 5/s and the burst one of 100/10 s, links); `search` builds the search within
-HubSpot's limits and confirms contacts; `records` turns JSON into models; `details`, `writes`
-and `admin` are what their names say; `connector` puts them together.
+HubSpot's limits and confirms contacts; `owners` names their owners (the listing read in the
+background); `ahead` reads an email's contact with its associations beside the search;
+`records` turns JSON into models; `details`, `writes` and `admin` are what their names say;
+`connector` puts them together.
 """
 
 from typing import TYPE_CHECKING

@@ -117,9 +117,6 @@ class HubSpotAccount(VendorConnector[dict[str, Any]]):
             else None
         )
         self._portal_unknowable = False
-        self._owners: dict[str, str | None] = {}
-        self._owners_denied = False
-        self._owners_listed = False
         self._stages: dict[tuple[str, str], TicketStatus] | None = None
         self._stages_tried = False
         self._ahead: ReadAhead[tuple[str, dict[str, list[str]]] | None] = ReadAhead()

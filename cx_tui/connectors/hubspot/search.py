@@ -11,16 +11,14 @@ the documented 10/25, in case an account is on the older limits), `limit` at mos
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Final
 
-from cx_tui.connectors.base import AuthError, ConnectorError, InvalidInput, NotFound
+from cx_tui.connectors.base import InvalidInput
 from cx_tui.connectors.hubspot.account import next_after
 from cx_tui.connectors.hubspot.ahead import HubSpotReadAhead
-from cx_tui.connectors.hubspot.records import CONTACT_PROPERTIES, properties
+from cx_tui.connectors.hubspot.owners import HubSpotOwners
+from cx_tui.connectors.hubspot.records import CONTACT_PROPERTIES
 from cx_tui.connectors.kit import (
     LOOKUP,
     checked_email,
@@ -31,10 +29,8 @@ from cx_tui.connectors.kit import (
     expect_dicts,
     gather_all,
     phone_forms,
-    text_or_none,
 )
 from cx_tui.connectors.kit.explain import searched
-from cx_tui.models import Owner, OwnerRole
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -50,9 +46,6 @@ SEARCH_PAGE: Final = 100
 MAX_SEARCH_PAGES: Final = 3
 MAX_MATCHES: Final = 50
 """Contacts considered per lookup (a switchboard number can have many)."""
-OWNER_LOOKUP_TIMEOUT: Final = 1.0
-OWNER_PAGE: Final = 500
-"""Owners read in one request (HubSpot's largest page)."""
 
 
 def search_request(
@@ -132,8 +125,8 @@ def explain_body(body: Mapping[str, Any]) -> None:
         searched("default searchable properties (names, email, phone)", [body["query"]])
 
 
-class HubSpotLookup(HubSpotReadAhead):
-    """`find_people`: search, confirm each contact, add owner names."""
+class HubSpotLookup(HubSpotReadAhead, HubSpotOwners):
+    """`find_people`: search, confirm each contact, add owner names (`owners.py`)."""
 
     @property
     def contact_properties(self) -> tuple[str, ...]:
@@ -142,8 +135,9 @@ class HubSpotLookup(HubSpotReadAhead):
 
     async def search(self, query: Query) -> list[dict[str, Any]]:
         """Contacts HubSpot finds for the query (values re-validated before anything is sent);
-        the portal is asked alongside, for links, and for an email the contact with that
-        primary email is read with its associations, for the details (`ahead.py`)."""
+        the portal is asked alongside, for links; the owners' listing is started, not awaited
+        (`owners.py`), and for an email the contact with that primary email is read with its
+        associations, for the details (`ahead.py`)."""
         body = search_request(query, self.contact_properties)
         explain_body(body)
 
@@ -159,90 +153,13 @@ class HubSpotLookup(HubSpotReadAhead):
         found: list[dict[str, Any]]
         if query.email is not None:
             self._read_ahead(checked_email(query.email))
-        found, _, _ = await gather_all(
+        self._start_owner_listing()
+        found, _ = await gather_all(
             collect(fetch, next_after, contacts, max_pages=MAX_SEARCH_PAGES, limit=MAX_MATCHES),
             self._portal_info(LOOKUP),
-            self._owner_directory(),
         )
         return found
 
     def confirm(self, candidate: dict[str, Any], query: Query, now: datetime) -> Match | None:
         person = self._reader(now).person(candidate)
         return confirm_person(person, query, self.region, secondary="an additional email")
-
-    async def enrich(self, confirmed: list[tuple[Match, dict[str, Any]]]) -> list[Match]:
-        """Add each contact's owner as a tag ("owner: Jane Doe"), when the token may read it.
-
-        Owner names are cached; an owner that takes too long is left out of this lookup.
-        """
-        found = [
-            (match, text_or_none(properties(record).get("hubspot_owner_id")))
-            for match, record in confirmed
-        ]
-        if not self._owners_denied:
-            wanted = [
-                owner
-                for owner in dict.fromkeys(o for _, o in found if o and o.isdigit())
-                if owner not in self._owners
-            ][:5]
-            if wanted:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(
-                        gather_all(*(self._owner(o) for o in wanted)), OWNER_LOOKUP_TIMEOUT
-                    )
-        result = []
-        for match, owner in found:
-            owner_name = self._owners.get(owner) if owner else None
-            if owner_name:
-                owned = Owner(OwnerRole.CONTACT_OWNER, owner_name, match.person.ref, owner)
-                person = replace(
-                    match.person,
-                    tags=(*match.person.tags, f"owner: {owner_name}"),
-                    owners=(*match.person.owners, owned),
-                )
-                match = replace(match, person=person)
-            result.append(match)
-        return result
-
-    async def _owner_directory(self) -> None:
-        """The account's owners (one page of `OWNER_PAGE`), read once beside the first search so
-        that a contact's owner costs no round trip of its own; an owner it lacks (archived, or
-        beyond the page) is asked for alone in `enrich`."""
-        if self._owners_listed or self._owners_denied:
-            return
-        try:
-            data = await asyncio.wait_for(
-                self._get("/crm/v3/owners", LOOKUP, limit=OWNER_PAGE), OWNER_LOOKUP_TIMEOUT
-            )
-        except AuthError:
-            self._owners_denied = True
-            return
-        except (ConnectorError, TimeoutError):
-            return  # asked again beside the next search
-        for owner in expect_dicts(data.get("results"), "HubSpot", "owners", "an owner"):
-            owner_id = text_or_none(owner.get("id"))
-            if owner_id and owner_id.isdigit():
-                self._owners[owner_id] = _owner_name(owner)
-        self._owners_listed = True
-
-    async def _owner(self, owner_id: str) -> None:
-        if not owner_id.isdigit():
-            return
-        try:
-            data = await self._get(f"/crm/v3/owners/{owner_id}", LOOKUP)
-        except AuthError:
-            self._owners_denied = True
-            return
-        except NotFound:
-            self._owners[owner_id] = None
-            return
-        except ConnectorError:
-            return
-        self._owners[owner_id] = _owner_name(data)
-
-
-def _owner_name(data: Mapping[str, Any]) -> str | None:
-    name = " ".join(
-        p for p in (text_or_none(data.get("firstName")), text_or_none(data.get("lastName"))) if p
-    )
-    return name or text_or_none(data.get("email"))

@@ -34,6 +34,7 @@ from cx_tui.connectors.kit import (
     expect_dicts,
     text_or_none,
 )
+from cx_tui.connectors.kit.ahead import ReadAhead
 from cx_tui.secrets import secret_set_command
 
 if TYPE_CHECKING:
@@ -44,6 +45,8 @@ if TYPE_CHECKING:
 
 NAME: Final = "Intercom"
 VERSION_HEADER: Final = {"Intercom-Version": API_VERSION}
+MAX_PREFETCHED: Final = 8
+"""Round-one conversation searches kept for details that have not asked for them yet."""
 
 
 def checked_id(value: str, what: str) -> str:
@@ -107,8 +110,11 @@ class Memory:
     tag_names: dict[str, str] = field(default_factory=dict)
     tags_read_at: float = float("-inf")
     tags_denied: bool = False
-    started: dict[str, asyncio.Task[list[dict[str, Any]]]] = field(default_factory=dict)
-    """Round one's searches of the open conversations an email started, by email."""
+    ahead: ReadAhead[list[dict[str, Any]]] = field(
+        default_factory=lambda: ReadAhead(limit=MAX_PREFETCHED)
+    )
+    """Round one's searches of the open conversations an email started, by email; each is
+    taken once by the details (`kit.ahead`)."""
 
 
 class IntercomAccount(VendorConnector[dict[str, Any]]):
@@ -240,15 +246,9 @@ class IntercomAccount(VendorConnector[dict[str, Any]]):
                 self.memory.app_id = None
         return Links(INBOX_HOSTS[self.hosting], self.memory.app_id)
 
-    def take_started(self, emails: list[str]) -> list[asyncio.Task[list[dict[str, Any]]]]:
-        """Round one's searches of the open conversations these addresses started (once)."""
-        started = self.memory.started
-        return [task for e in emails if (task := started.pop(e, None)) is not None]
-
     async def aclose(self) -> None:
         memory = self.memory
-        for task in (memory.admin, *memory.started.values()):
-            if task is not None and not task.done():
-                task.cancel()
-        memory.started.clear()
+        if memory.admin is not None and not memory.admin.done():
+            memory.admin.cancel()
+        memory.ahead.close()
         await super().aclose()

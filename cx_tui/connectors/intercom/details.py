@@ -11,7 +11,6 @@ and a phone lookup three.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Mapping
 from typing import Any, Final, TypeVar
 
@@ -73,7 +72,6 @@ class IntercomDetails(IntercomAccount):
         """
         contact_id = self.own_record(match.person.ref, "contact")
         emails = [p.value for p in match.person.contact_points if p.kind is ContactKind.EMAIL]
-        started = self.take_started(emails)
         mine = _contact_filter(contact_id)
         open_query = {"operator": "AND", "value": [mine, OPEN_STATES]}
         closed_query = {
@@ -112,7 +110,7 @@ class IntercomDetails(IntercomAccount):
                     ),
                     [],
                 ),
-                parts.read("conversation parts", self._early_parts(started, contact_id), {}),
+                parts.read("conversation parts", self._early_parts(emails, contact_id), {}),
             ),
         )
         open_ones.sort(key=lambda c: c.get("updated_at") or 0, reverse=True)
@@ -165,14 +163,13 @@ class IntercomDetails(IntercomAccount):
             parts.fail("conversations", parts.reason(error))
             return None
 
-    async def _early_parts(
-        self, started: list[asyncio.Task[list[dict[str, Any]]]], contact_id: str
-    ) -> dict[str, dict[str, Any]]:
-        """The whole open conversations (with parts) of this contact that round one found."""
+    async def _early_parts(self, emails: list[str], contact_id: str) -> dict[str, dict[str, Any]]:
+        """The whole open conversations (with parts) of this contact that round one found
+        (the searches by its `emails` a lookup started, each taken once)."""
         found: list[dict[str, Any]] = []
-        for task in started:
+        for email in emails:
             try:
-                found += await asyncio.shield(task)
+                found += await self.memory.ahead.take(email) or []
             except ConnectorError:
                 continue  # the contact_ids search beside this one is the authority
         mine = [c for c in found if _involves(c, contact_id)]

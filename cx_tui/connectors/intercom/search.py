@@ -18,7 +18,6 @@ ids); and, for an email, the open conversations that address started
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
 from collections.abc import Mapping
@@ -54,8 +53,6 @@ TAG_TTL: Final = 300.0
 """Seconds the workspace's tag names are reused before GET /tags is asked again."""
 OPEN_PAGE: Final = 20
 """Open (and snoozed) conversations read per lookup."""
-MAX_PREFETCHED: Final = 8
-"""Round-one conversation searches kept for details that have not asked for them yet."""
 OPEN_STATES: Final = {"field": "state", "operator": "IN", "value": ["open", "snoozed"]}
 
 
@@ -114,8 +111,12 @@ class IntercomLookup(IntercomAccount):
 
     async def search(self, query: Query) -> list[dict[str, Any]]:
         body = contact_query(query)  # InvalidInput before any request
-        if query.email is not None:
-            self._prefetch_started(query.email)
+        if query.email is not None:  # for the details, which take it (`kit.ahead`)
+            started = started_by(query.email)
+            self.memory.ahead.start(
+                query.email,
+                self._search("/conversations/search", started, "conversations", per_page=OPEN_PAGE),
+            )
         contacts: list[dict[str, Any]]
         contacts, self._links, _ = await gather_all(
             self._search(
@@ -163,21 +164,6 @@ class IntercomLookup(IntercomAccount):
         if query.email is not None:
             return any(p.kind is ContactKind.EMAIL and p.value == query.email for p in points)
         return False
-
-    # --- round-one prefetches ------------------------------------------------------------
-
-    def _prefetch_started(self, email: str) -> None:
-        old = self.memory.started.pop(email, None)
-        while old is not None or len(self.memory.started) >= MAX_PREFETCHED:
-            (old or self.memory.started.pop(next(iter(self.memory.started)))).cancel()
-            old = None
-        task = asyncio.ensure_future(
-            self._search("/conversations/search", started_by(email), "conversations",
-                         per_page=OPEN_PAGE)
-        )  # fmt: skip
-        # Its error, if any, is details' to report; never "exception was never retrieved".
-        task.add_done_callback(lambda done: done.cancelled() or done.exception())
-        self.memory.started[email] = task
 
     async def _refresh_tags(self) -> None:
         if self.memory.tags_denied or time.monotonic() - self.memory.tags_read_at < TAG_TTL:
