@@ -15,8 +15,9 @@ from cx_tui.models import NoteTarget, ProfileState, TargetKind
 from cx_tui.outbox.labels import for_ticket, person_label
 
 if TYPE_CHECKING:
+    from cx_tui.insight.redact import Mask
     from cx_tui.lookup import LookupEngine
-    from cx_tui.models import Profile
+    from cx_tui.models import Match, Profile
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,13 @@ class TargetChoice:
     default: bool = False
     too_long: Callable[[str], str | None] | None = field(default=None, compare=False)
     """Why a text is too long for this target once formatted for its source, or None."""
+    masked_label: str | None = None
+    """`label` with the caller's name, numbers and emails masked: shown while the mask is on.
+    The target itself (and the outbox label it carries) always names the real caller."""
+
+    def shown(self, masked: bool) -> str:
+        """The label as a dialog may show it."""
+        return self.masked_label if masked and self.masked_label is not None else self.label
 
 
 def length_problem(choices: Sequence[TargetChoice], text: str) -> str | None:
@@ -60,6 +68,9 @@ def note_choices(profile: Profile, engine: LookupEngine) -> list[TargetChoice]:
     opening one is the agent's decision.
     """
     from cx_tui.connectors.base import Capability
+    from cx_tui.insight.redact import mask_for
+
+    mask = mask_for(profile)
 
     def offered(source: str, capability: Capability) -> bool:
         return bool(engine.capabilities(source) & capability)
@@ -68,28 +79,41 @@ def note_choices(profile: Profile, engine: LookupEngine) -> list[TargetChoice]:
     persons = [m for m in profile.matches if offered(m.source, Capability.PERSON_NOTES)]
     for index, match in enumerate(persons):
         target = NoteTarget(TargetKind.PERSON, match.person.ref, person_label(match.person))
-        label = f"{target_label(target)}: {match.person.name or 'unnamed'}"
+        head = f"{target_label(target)}: "
+        label = (head + (match.person.name or "unnamed"), head + _initials(mask, match))
         choices.append(_choice(engine, label, target, default=index == 0))
     for index, ticket in enumerate(profile.open_tickets):
         if not offered(ticket.ref.connector, Capability.TICKET_NOTES):
             continue
         target = NoteTarget(TargetKind.TICKET, ticket.ref, for_ticket(ticket))
-        label = f"{target_label(target)} (internal): {ticket.subject}"
+        head = f"{target_label(target)} (internal): "
+        label = (head + ticket.subject, head + mask.text(ticket.subject))
         choices.append(_choice(engine, label, target, default=index == 0))
     for match in profile.matches:
         if not offered(match.source, Capability.CREATE_TICKET):
             continue
         target = NoteTarget(TargetKind.NEW_TICKET, match.person.ref, person_label(match.person))
-        label = f"New ticket in {match.source}: {match.person.name or 'unnamed'}"
+        head = f"New ticket in {match.source}: "
+        label = (head + (match.person.name or "unnamed"), head + _initials(mask, match))
         choices.append(_choice(engine, label, target))
     return choices
 
 
+def _initials(mask: Mask, match: Match) -> str:
+    return mask.name(match.person.name) or "unnamed"
+
+
 def _choice(
-    engine: LookupEngine, label: str, target: NoteTarget, *, default: bool = False
+    engine: LookupEngine,
+    label: tuple[str, str],
+    target: NoteTarget,
+    *,
+    default: bool = False,
 ) -> TargetChoice:
+    """A choice `label` says (as is, and masked) for `target`."""
     limit = engine.note_limit(target.ref.connector)
-    return TargetChoice(label, target, limit, default, partial(engine.note_too_long, target))
+    too_long = partial(engine.note_too_long, target)
+    return TargetChoice(label[0], target, limit, default, too_long, masked_label=label[1])
 
 
 def draft_keys(profile: Profile) -> list[str]:

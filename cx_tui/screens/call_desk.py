@@ -183,7 +183,7 @@ class CallDesk:
         def closed(result: WrapUpResult | None) -> None:
             if result is None and services.draft(key).strip():
                 self.screen.notify(
-                    f"The wrap-up of the call with {call.who()} is kept as a draft: h, then w "
+                    f"The wrap-up of the call with {self._who(call)} is kept as a draft: h, then w "
                     "on the call, reopens it.",
                     timeout=8,
                 )
@@ -195,6 +195,7 @@ class CallDesk:
             log=lambda result: self._log(call, result),
             draft=services.draft(key),
             on_draft=lambda text: services.keep_draft(key, text),
+            masked=services.masked,
         )
         self.screen.app.push_screen(screen, closed)
 

@@ -103,12 +103,14 @@ class MainScreen(Screen[None]):
         return WriteDesk(self, self, self.services)
 
     def shown(self) -> tuple[Query | None, Profile | None]:
-        """The lookup on screen: its query and the profile painted (None before the first)."""
-        return self.session.query, self.profile
+        """The lookup on screen: its query and the profile painted (None before the first),
+        unmasked: what writes are made from (a dialog masks what it shows itself)."""
+        return self.session.query, self.painter.profile
 
     @property
     def profile(self) -> Profile | None:
-        """The profile painted last (None before the first lookup)."""
+        """The profile painted last as the screen shows it, masked while the mask is on (None
+        before the first lookup)."""
         return self.view.profile
 
     @property
@@ -234,6 +236,7 @@ class MainScreen(Screen[None]):
             return
 
         def picked(candidate: Candidate | None) -> None:
+            candidate = self._unmasked(candidate) if candidate is not None else None
             if candidate is not None:
                 if self.session.query is not None:  # the next call from here knows them
                     self.services.remember_pick(self.session.query, candidate)
@@ -295,6 +298,16 @@ class MainScreen(Screen[None]):
     @on(ActionList.ActionChosen)
     def _action_chosen(self, event: ActionList.ActionChosen) -> None:
         self.take(event.action)
+
+    def _unmasked(self, candidate: Candidate) -> Candidate | None:
+        """The candidate as the sources gave it (the picker lists the painted, maybe masked,
+        ones), so its details are read with the real emails and numbers (None: gone)."""
+        real = self.painter.profile
+        found = (c for c in real.candidates if c.key == candidate.key) if real else iter(())
+        unmasked = next(found, None)
+        if unmasked is None:
+            self.notify("That person is no longer among the matches: look them up again.")
+        return unmasked
 
     def take(self, action: NextAction) -> None:
         """Do what a next action says: open the ticket, pick the person, write the note..."""

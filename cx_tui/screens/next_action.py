@@ -33,7 +33,11 @@ def take(screen: MainScreen, action: NextAction) -> None:
     elif kind is ActionKind.HAND_OFF:
         from cx_tui.handoff import queue_hand_off
 
-        said, severity = queue_hand_off(screen.services.delivery, action)
+        unmasked = _unmasked(screen, action)
+        if unmasked is None:
+            screen.notify("The profile changed: choose the hand-off again.", title=action.title)
+            return
+        said, severity = queue_hand_off(screen.services.delivery, unmasked)
         screen.notify(said, title=action.title, severity=severity)
     elif action.target is not None and (
         ticket := screen.view.ticket(action.target.connector, action.target.record_id)
@@ -43,3 +47,17 @@ def take(screen: MainScreen, action: NextAction) -> None:
         screen.action_all_tried()
     else:
         screen.notify(action.why, title=action.title)
+
+
+def _unmasked(screen: MainScreen, action: NextAction) -> NextAction | None:
+    """`action` as made from the profile the sources gave (the list shows the painted one,
+    masked while the mask is on): what is written to a source never carries the mask's
+    initials and dots. None: the unmasked profile no longer suggests it."""
+    from cx_tui.actions import suggest
+
+    if not screen.services.masked:
+        return action
+    profile = screen.shown()[1]
+    same = (action.rule, action.kind, action.target)
+    real = suggest(profile) if profile is not None else []
+    return next((a for a in real if (a.rule, a.kind, a.target) == same), None)

@@ -48,10 +48,15 @@ class NoteEditor(ModalScreen[None]):
         *,
         draft: str = "",
         on_draft: Callable[[str], None] | None = None,
+        masked: bool = False,
     ) -> None:
         super().__init__()
         self.caller = caller
+        """Who the note is about, as the title shows it (masked while the mask is on)."""
         self.choices = list(choices)
+        self.masked = masked
+        """The mask was on when the editor opened: the targets show their masked labels (the
+        note and its outbox labels still name the real caller)."""
         self.deliver = deliver
         self.draft = draft
         self.on_draft = on_draft or (lambda _text: None)
@@ -76,12 +81,18 @@ class NoteEditor(ModalScreen[None]):
             if found != keys[0]:
                 services.keep_draft(found, "")
 
+        caller = profile.value("name") or profile.query
+        if services.masked:
+            from cx_tui.insight.redact import mask_for
+
+            caller = mask_for(profile).query(caller)
         return cls(
-            profile.value("name") or profile.query,
+            caller,
             note_choices(profile, services.engine),
             deliver,
             draft=services.draft(found),
             on_draft=keep,
+            masked=services.masked,
         )
 
     def compose(self) -> ComposeResult:
@@ -90,7 +101,7 @@ class NoteEditor(ModalScreen[None]):
             yield TextArea(self.draft, id="note-text", soft_wrap=True, show_line_numbers=False)
             # Above the targets, so problems and delivery states show however many targets.
             yield Static("", id="note-message")
-            yield TargetList(self.choices, id="note-targets")
+            yield TargetList(self.choices, id="note-targets", masked=self.masked)
             yield Label(
                 "ctrl+s save · Tab: targets, space toggles · Esc closes, keeps draft",
                 classes="dialog-hint",

@@ -37,6 +37,9 @@ class Painter:
         self.masked = masked
         self._memo: RedactMemo | None = None
         """The masked records of the last paint (made on the first masked paint)."""
+        self.profile: Profile | None = None
+        """The profile painted last, as the sources gave it (never masked): what a write about
+        the caller (a note, a call log, a hand-off, a pick kept) is made from."""
 
     def shown(self, profile: Profile) -> Profile:
         """What the screen shows of `profile`: masked while the mask is on."""
@@ -49,6 +52,7 @@ class Painter:
         return redact(profile, self._memo)
 
     def paint(self, profile: Profile) -> None:
+        self.profile = profile
         shown = self.shown(profile)
         screen = self.screen
         resolved = shown.state is ProfileState.RESOLVED

@@ -25,6 +25,7 @@ from cx_tui.note_targets import TargetChoice
 from cx_tui.outbox import OutboxError
 from cx_tui.phrases import now_utc
 from cx_tui.store import StoreError
+from cx_tui.widgets.call_banner import shown_call
 from cx_tui.widgets.target_list import TargetList
 
 LogCall = Callable[["WrapUpResult"], None]
@@ -60,9 +61,13 @@ class WrapUp(ModalScreen[WrapUpResult | None]):
         log: LogCall,
         draft: str = "",
         on_draft: Callable[[str], None] | None = None,
+        masked: bool = False,
     ) -> None:
         super().__init__()
         self.call = call
+        self.masked = masked
+        """The mask was on when the wrap-up opened: the caller and the targets show masked (the
+        call log and its outbox labels still name the real caller)."""
         self.dispositions = list(dispositions)
         self.choices = list(choices)
         self.log_call = log
@@ -72,7 +77,8 @@ class WrapUp(ModalScreen[WrapUpResult | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="wrap-up", classes="dialog"):
-            yield Label(f"Wrap up the call with {self.call.who()}", classes="dialog-title")
+            who = shown_call(self.call, self.masked).who()
+            yield Label(f"Wrap up the call with {who}", classes="dialog-title")
             yield TextArea(self.draft, id="wrap-note", soft_wrap=True)
             with Horizontal(id="wrap-row"):  # side by side: ctrl+s stays on screen at 80x24
                 yield Select(
@@ -85,7 +91,7 @@ class WrapUp(ModalScreen[WrapUpResult | None]):
                     id="wrap-duration",
                     placeholder="Duration m:ss",
                 )
-            yield TargetList(self.choices, id="wrap-targets")
+            yield TargetList(self.choices, id="wrap-targets", masked=self.masked)
             yield Static("", id="wrap-message")
             yield Label(
                 "ctrl+s logs the call · Escape closes (the note stays as a draft)",

@@ -62,6 +62,10 @@ class WriteDesk:
         from cx_tui.screens.create_contact import CreateContact
 
         query, profile = self.lookups.shown()
+        if profile is not None and self.services.masked:  # the refusal names the caller
+            from cx_tui.insight.redact import redact
+
+            profile = redact(profile)
         refusal = create_refusal(profile)
         if refusal is not None:  # a known caller is never created twice
             self.screen.notify(refusal, title="Create contact", severity="warning", timeout=12)

@@ -11,12 +11,19 @@ from cx_tui.note_targets import TargetChoice
 
 
 class TargetList(SelectionList[int]):
-    """One row per target choice (its index), ticked when the choice is a default."""
+    """One row per target choice (its index), ticked when the choice is a default; `masked`:
+    each choice's masked label (the mask was on when the dialog opened)."""
 
-    def __init__(self, choices: Sequence[TargetChoice], *, id: str) -> None:  # noqa: A002
+    def __init__(
+        self,
+        choices: Sequence[TargetChoice],
+        *,
+        id: str,  # noqa: A002
+        masked: bool = False,
+    ) -> None:
         super().__init__(
             *(
-                Selection(choice.label, index, choice.default)
+                Selection(choice.shown(masked), index, choice.default)
                 for index, choice in enumerate(choices)
             ),
             id=id,

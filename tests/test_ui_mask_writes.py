@@ -1,0 +1,89 @@
+"""The mask hides what the screen shows, never what is written: a note, a hand-off or a pick
+made while the mask is on names the real caller in the outbox and in the sources, and the
+dialogs that write still show the masked labels."""
+
+from __future__ import annotations
+
+from textual.widgets import Label
+
+from cx_tui.actions import ActionKind
+from cx_tui.app import CxApp
+from cx_tui.config import load_config
+from cx_tui.models import TargetKind
+from cx_tui.screens.note import NoteEditor
+from cx_tui.widgets.target_list import TargetList
+from tests.test_ui_flows import HERO, SIZE, look_up
+
+
+async def test_a_note_written_under_the_mask_is_labelled_with_the_real_caller() -> None:
+    app = CxApp(load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await look_up(app, pilot, HERO)
+        await pilot.press("x")
+        await pilot.pause()
+        assert app.services.masked and screen.profile is not None
+        assert screen.profile.value("name") == "M. G."
+        await pilot.press("n")
+        await pilot.pause()
+        editor = app.screen
+        assert isinstance(editor, NoteEditor)
+        title = str(editor.query_one(".dialog-title", Label).content)
+        assert title == "Note about M. G."
+        targets = editor.query_one(TargetList)
+        shown = [str(targets.get_option_at_index(i).prompt) for i in range(targets.option_count)]
+        assert shown and not any("Maria" in s or "Gonzalez" in s for s in shown), shown
+        assert any("M. G." in s for s in shown), shown
+        await pilot.press(*"Masked while typing", "ctrl+s")
+        await editor.workers.wait_for_complete()
+        await pilot.pause()
+        assert {state for state, _ in editor.states.values()} == {"delivered"}, editor.states
+        store = app.services.store
+        assert store is not None
+        items = store.outbox_items()
+    person = [i for i in items if i.target.kind is TargetKind.PERSON]
+    assert person and person[0].target.label is not None
+    assert "Maria Gonzalez" in person[0].target.label
+    assert all("•" not in (i.target.label or "") for i in items)
+
+
+async def test_a_hand_off_taken_under_the_mask_writes_the_real_names() -> None:
+    app = CxApp(load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await look_up(app, pilot, HERO)
+        unmasked = [a for a in screen.actions if a.kind is ActionKind.HAND_OFF]
+        assert unmasked, [a.kind for a in screen.actions]
+        note = unmasked[0].prefill["note"]
+        await pilot.press("x")
+        await pilot.pause()
+        [masked] = [a for a in screen.actions if a.kind is ActionKind.HAND_OFF]
+        assert masked.prefill["note"] != note  # the list shows the owners' initials
+        screen.take(masked)
+        await pilot.pause()
+        store = app.services.store
+        assert store is not None
+        items = store.outbox_items()
+    assert [i.text for i in items] == [note]
+    assert unmasked[0].target is not None
+    assert [i.target.ref.key for i in items] == [unmasked[0].target.key]
+
+
+async def test_a_call_timed_under_the_mask_keeps_the_real_caller() -> None:
+    from cx_tui.screens.wrap_up import WrapUp
+
+    app = CxApp(load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        await look_up(app, pilot, HERO)
+        await pilot.press("x", "t")  # the mask, then a call timer by hand for the caller
+        await pilot.pause()
+        [call] = app.services.calls.calls.values()
+        assert call.person_name == "Maria Gonzalez"  # the history names them
+        await pilot.press("t")
+        await pilot.pause()
+        wrap_up = app.screen
+        assert isinstance(wrap_up, WrapUp)
+        title = str(wrap_up.query_one(".dialog-title", Label).content)
+        assert title == "Wrap up the call with M. G."
+        targets = wrap_up.query_one(TargetList)
+        shown = [str(targets.get_option_at_index(i).prompt) for i in range(targets.option_count)]
+        assert shown and not any("Maria" in s for s in shown), shown
+        assert any("Maria Gonzalez" in (c.target.label or "") for c in wrap_up.choices)
