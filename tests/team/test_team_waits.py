@@ -4,11 +4,13 @@ the agent is told when to come back. A real redis-server, as every team test."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 
 import pytest
 
 from cx_tui.connectors.base import RateLimited
+from cx_tui.connectors.kit import retry
 from cx_tui.connectors.kit.retry import LOOKUP, in_context, patient
 from cx_tui.team.client import TeamRedis
 from cx_tui.team.limiter import TeamLimiter
@@ -53,3 +55,46 @@ async def test_background_work_never_reports_a_wait(redis_server: RedisServer) -
         with pytest.raises(RateLimited):
             await worker.acquire(in_context(quick))
     assert reported == []
+
+
+async def test_agents_polling_for_a_leaders_answer_see_its_wait(
+    redis_server: RedisServer,
+) -> None:
+    from cx_tui.models import Details
+    from cx_tui.team.cache import TeamCache
+
+    def cache() -> TeamCache:
+        return TeamCache(TeamRedis(TeamSettings(redis_server.url, "t", socket_timeout=1.0), None))
+
+    leader, follower = cache(), cache()
+    go = asyncio.Event()
+    led: list[tuple[str, float]] = []
+    followed: list[tuple[str, float]] = []
+
+    async def waiting_fetch() -> Details:
+        retry.report_wait("HubSpot", 5.0)  # what the leader's limiter says before it waits
+        await go.wait()
+        return Details()
+
+    async def never() -> Details:
+        raise AssertionError("the follower asked the vendor too")
+
+    async def lead() -> Details:
+        with patient(lambda label, seconds: led.append((label, seconds))):
+            return await leader.details("acct", "Acme HubSpot", "101", waiting_fetch)
+
+    async def follow() -> Details:
+        while not led:  # the leader holds the lock and has said it waits
+            await asyncio.sleep(0.01)
+        with patient(lambda label, seconds: followed.append((label, seconds))):
+            return await follower.details("acct", "Acme HubSpot", "101", never)
+
+    leading, following = asyncio.ensure_future(lead()), asyncio.ensure_future(follow())
+    deadline = asyncio.get_running_loop().time() + 5.0
+    while not followed and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.01)
+    go.set()
+    assert await leading == await following == Details()
+    assert led == [("HubSpot", 5.0)]
+    [(label, seconds)] = followed
+    assert label == "HubSpot" and 3.0 < seconds <= 5.0

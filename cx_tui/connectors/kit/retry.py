@@ -137,6 +137,11 @@ def patient(report: WaitReport) -> Iterator[None]:
         _WAIT_REPORT.reset(token)
 
 
+def wait_report() -> WaitReport | None:
+    """Who is told of waits here (None: outside `patient`)."""
+    return _WAIT_REPORT.get()
+
+
 def report_wait(label: str, seconds: float) -> None:
     """A limiter is about to hold an interactive request `seconds` (no-op outside `patient`)."""
     report = _WAIT_REPORT.get()
@@ -146,8 +151,8 @@ def report_wait(label: str, seconds: float) -> None:
 
 def in_context(policy: RetryPolicy) -> RetryPolicy:
     """`policy`, or `BACKGROUND` when it is interactive but runs inside `background_work`; an
-    interactive one inside `patient` waits a rate limit out for up to `WAIT_UP_TO` (one more
-    try, for a second `Retry-After`)."""
+    interactive one inside `patient` waits a rate limit out for up to `WAIT_UP_TO` (as many
+    tries as the policy gives: a source that keeps answering 429 still fails, saying when)."""
     if not policy.interactive:
         return policy
     if _BACKGROUND_WORK.get():
@@ -155,7 +160,6 @@ def in_context(policy: RetryPolicy) -> RetryPolicy:
     if _WAIT_REPORT.get() is not None:
         return replace(
             policy,
-            attempts=max(policy.attempts, 3),
             max_retry_after=max(policy.max_retry_after, WAIT_UP_TO),
             max_queue=max(policy.max_queue, WAIT_UP_TO),
         )
