@@ -81,6 +81,7 @@ def test_patience_stretches_interactive_policies_only() -> None:
         stretched = in_context(LOOKUP)
         assert stretched.interactive
         assert stretched.max_retry_after == WAIT_UP_TO and stretched.max_queue == WAIT_UP_TO
+        assert stretched.attempts == retry.PATIENT_TRIES > LOOKUP.attempts
         assert in_context(retry.GLANCE) is retry.GLANCE  # nobody waits on a glance
         with retry.background_work():
             assert in_context(LOOKUP) is retry.BACKGROUND

@@ -117,6 +117,10 @@ WAIT_UP_TO: Final = 30.0
 `patient`): a `Retry-After`, a vendor pause or our own queue. Beyond it the request fails with
 `RateLimited(retry_after)`, as before, so the agent is told when to come back."""
 
+PATIENT_TRIES: Final = 3
+"""Tries of an interactive request inside `patient`: a second 429 on a busy account is
+waited out once more (each wait within `WAIT_UP_TO`); a third fails, saying when to retry."""
+
 WaitReport = Callable[[str, float], None]
 """Told `(limiter label, seconds)` before a request waits that long on its rate limit."""
 
@@ -160,6 +164,7 @@ def in_context(policy: RetryPolicy) -> RetryPolicy:
     if _WAIT_REPORT.get() is not None:
         return replace(
             policy,
+            attempts=max(policy.attempts, PATIENT_TRIES),
             max_retry_after=max(policy.max_retry_after, WAIT_UP_TO),
             max_queue=max(policy.max_queue, WAIT_UP_TO),
         )
