@@ -5,8 +5,9 @@ A lookup gives each source a few seconds (`deadline`). When the account's limite
 request because the vendor's budget is spent (a full window, a `Retry-After`), it says how long
 (`kit.retry.patient`); `Waits` then moves the deadline past that wait, so the work is not cut
 while the limiter knows when it goes, and tells the engine to show "waiting for the HubSpot
-rate limit, about 4 s" until the answer fills in. The move is bounded: at most `WAIT_UP_TO`
-seconds of waiting in all, beyond which the source fails as before and says when to retry.
+rate limit, about 4 s" until the answer fills in. The move is bounded: a wait that would end
+more than `WAIT_UP_TO` seconds after the work started is refused, and the source fails as
+before, rate limited, saying when to retry (never "timed out" for a wait it was told of).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Final, TypeVar
 
+from cx_tui.connectors.base import RateLimited
+from cx_tui.connectors.kit.errors import seconds_text
 from cx_tui.connectors.kit.retry import WAIT_UP_TO, patient
 
 T = TypeVar("T")
@@ -39,7 +42,7 @@ class Waits:
         self._show = show
         self._timeout: asyncio.Timeout | None = None
         self._shown_until = 0.0
-        self._latest = 0.0
+        self._waits_end_by = 0.0
 
     async def run(self, work: Awaitable[T]) -> T:
         """Await `work` within the deadline (moved by its waits).
@@ -48,7 +51,7 @@ class Waits:
             TimeoutError: the work took longer than the deadline plus what it waited.
         """
         loop = asyncio.get_running_loop()
-        self._latest = loop.time() + self.deadline + WAIT_UP_TO
+        self._waits_end_by = loop.time() + WAIT_UP_TO
         try:
             with patient(self._report):
                 async with asyncio.timeout(self.deadline) as timeout:
@@ -63,9 +66,15 @@ class Waits:
         if timeout is None or timeout.expired():
             return
         now = asyncio.get_running_loop().time()
+        if now + seconds > self._waits_end_by:
+            raise RateLimited(
+                f"{label} asked cx-tui to slow down; try again in {seconds_text(seconds)}",
+                retry_after=seconds,
+                status=None,
+            )
         when = timeout.when()
         # After its wait the request (and what depends on it) gets the whole deadline again.
-        wanted = min(now + seconds + self.deadline, self._latest)
+        wanted = now + seconds + self.deadline
         if when is not None and wanted > when:
             timeout.reschedule(wanted)
             self.waited = True

@@ -237,3 +237,16 @@ def test_a_details_wait_is_one_pending_line_that_goes_when_they_fill_in() -> Non
     assert status.state is SourceState.FOUND and not status.state.is_failure
     apply_update(builder, DetailsLoaded("Busy CRM", record, Details(), 1.0))
     assert builder.status["Busy CRM"].message == "through Zendesk"
+
+
+def test_waits_adding_up_past_the_bound_end_rate_limited_not_timed_out() -> None:
+    def twelve_each_time(fake: HubSpotFake, _loop: VirtualLoop) -> None:
+        fake.override("POST", r"/batch/read$", limited_429("12"))
+
+    run = look_up(twelve_each_time)
+    [failed] = run.of(DetailsFailed)
+    # 12 s waited out, then 12 s more would end past WAIT_UP_TO (20 s) after the start.
+    assert failed.state is SourceState.RATE_LIMITED
+    assert failed.retry_after == pytest.approx(12.0, abs=0.2)
+    assert "try again in 12 s" in failed.message
+    assert [round(w.seconds) for w in run.of(SourceWaiting)] == [12]

@@ -214,9 +214,9 @@ class RateLimiter(Limiter):
                 status=None,
             )
         if delay > 0:
-            retry.report_wait(self.label, delay)
             self._lookups_waiting += 1
             try:
+                retry.report_wait(self.label, delay)
                 await retry.sleep(delay)
             except BaseException:
                 self._release(start)

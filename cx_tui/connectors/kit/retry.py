@@ -112,17 +112,19 @@ def background_work() -> Iterator[None]:
         _BACKGROUND_WORK.reset(token)
 
 
-WAIT_UP_TO: Final = 30.0
+WAIT_UP_TO: Final = 20.0
 """Longest wait on an account's rate limit an agent is shown instead of a failure (inside
 `patient`): a `Retry-After`, a vendor pause or our own queue. Beyond it the request fails with
-`RateLimited(retry_after)`, as before, so the agent is told when to come back."""
+`RateLimited(retry_after)`, as before, so the agent is told when to come back (HubSpot's
+waits are 1 s or 10 s; a per-minute vendor's can reach 60 s: those are not waited out)."""
 
 PATIENT_TRIES: Final = 3
 """Tries of an interactive request inside `patient`: a second 429 on a busy account is
 waited out once more (each wait within `WAIT_UP_TO`); a third fails, saying when to retry."""
 
 WaitReport = Callable[[str, float], None]
-"""Told `(limiter label, seconds)` before a request waits that long on its rate limit."""
+"""Told `(limiter label, seconds)` before a request waits that long on its rate limit; may
+raise `RateLimited` to refuse the wait (the request then fails, and takes no place)."""
 
 _WAIT_REPORT: ContextVar[WaitReport | None] = ContextVar("cx_tui_wait_report", default=None)
 
