@@ -46,8 +46,9 @@ POLL: Final = 0.025
 LOCK_TTL: Final = 40.0
 """Seconds a fetch may hold its lock (longer than any deadline with its waits on the rate
 limit, `retry.WAIT_UP_TO`; a crashed agent's lock goes)."""
-SHARED_FROM: Final = 0.5
-"""Seconds of a leader's wait on the rate limit worth writing for the agents waiting on it."""
+SHARE_EVERY: Final = 0.2
+"""Seconds between two writes of a leader's waits (a busy shared window holds it in many short
+polls: each moves the followers' deadlines, so none may go unwritten for long)."""
 ROUNDS: Final = 3
 """Leaders that may fail in turn before an agent asks the vendor without the lock."""
 
@@ -209,12 +210,17 @@ class TeamCache:
     def _sharing(self, key: str, shown: retry.WaitReport) -> retry.WaitReport:
         """`shown`, also writing each wait for the agents polling for this answer."""
 
+        written = [0.0, 0.0]  # when the last write went, and the end it wrote
+
         def report(label: str, seconds: float) -> None:
             shown(label, seconds)
-            if seconds < SHARED_FROM:
+            now = time.monotonic()
+            ends = time.time() + seconds
+            if now - written[0] < SHARE_EVERY and ends < written[1] + SHARE_EVERY:
                 return
-            text = json.dumps([label, time.time() + seconds])
-            ms = max(1, int(seconds * 1000))
+            written[:] = [now, ends]
+            text = json.dumps([label, ends])
+            ms = int((seconds + 1.0) * 1000)  # read by followers polling every POLL seconds
 
             async def publish() -> None:
                 with contextlib.suppress(TeamUnavailable):  # then the others see no wait
