@@ -170,12 +170,18 @@ def test_a_search_waits_out_a_retry_after_longer_than_its_deadline() -> None:
     assert run.profile.value("name")
 
 
-def test_a_source_that_keeps_answering_429_still_says_so_with_the_time_to_retry() -> None:
-    def always_limited(fake: HubSpotFake, _loop: VirtualLoop) -> None:
-        fake.override("GET", r"/associations/", limited_429("4"))
-        fake.override("POST", r"/batch/read$", limited_429("4"))
+def details_always_limited(seconds: str) -> Any:
+    """Every read the details make answers HubSpot's 429 with this `Retry-After`."""
 
-    run = look_up(always_limited)
+    def prepare(fake: HubSpotFake, _loop: VirtualLoop) -> None:
+        fake.override("GET", r"/associations/", limited_429(seconds))
+        fake.override("POST", r"/batch/read$", limited_429(seconds))
+
+    return prepare
+
+
+def test_a_source_that_keeps_answering_429_still_says_so_with_the_time_to_retry() -> None:
+    run = look_up(details_always_limited("4"))
     [failed] = run.of(DetailsFailed)
     assert failed.state is SourceState.RATE_LIMITED
     assert failed.retry_after == pytest.approx(4.0, abs=0.5)
@@ -188,11 +194,7 @@ def test_a_source_that_keeps_answering_429_still_says_so_with_the_time_to_retry(
 
 
 def test_a_wait_past_the_bound_fails_at_once_with_the_time_to_retry() -> None:
-    def long_wait(fake: HubSpotFake, _loop: VirtualLoop) -> None:
-        fake.override("GET", r"/associations/", limited_429("45"))
-        fake.override("POST", r"/batch/read$", limited_429("45"))
-
-    run = look_up(long_wait)
+    run = look_up(details_always_limited("45"))
     [failed] = run.of(DetailsFailed)
     assert failed.state is SourceState.RATE_LIMITED
     assert failed.retry_after == 45.0
