@@ -91,3 +91,44 @@ async def test_a_call_timed_under_the_mask_keeps_the_real_caller() -> None:
         title, _ = masked_dialog(wrap_up)
         assert title == "Wrap up the call with M. G."
         assert any("Maria Gonzalez" in (c.target.label or "") for c in wrap_up.choices)
+
+
+async def test_the_note_editor_follows_a_mask_toggled_while_it_is_open() -> None:
+    app = CxApp(load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        await look_up(app, pilot, HERO)
+        await pilot.press("n")
+        await pilot.pause()
+        editor = app.screen
+        assert isinstance(editor, NoteEditor)
+        title = editor.query_one(".dialog-title", Label)
+        assert str(title.content) == "Note about Maria Gonzalez"
+        app.action_toggle_mask()  # the palette's "mask": the text area takes the mask key
+        await pilot.pause()
+        assert masked_dialog(editor)[0] == "Note about M. G."
+        app.action_toggle_mask()
+        await pilot.pause()
+        assert str(title.content) == "Note about Maria Gonzalez"
+        targets = editor.query_one(TargetList)
+        assert "Maria Gonzalez" in str(targets.get_option_at_index(0).prompt)
+
+
+async def test_why_matched_and_the_forget_toast_mask_the_number() -> None:
+    from cx_tui.screens.why import WhyMatched
+
+    app = CxApp(load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await look_up(app, pilot, HERO)
+        await pilot.press("x", "w")
+        await pilot.pause()
+        why = app.screen
+        assert isinstance(why, WhyMatched)
+        await why.workers.wait_for_complete()
+        await pilot.pause()
+        title = str(why.query_one(".dialog-title", Label).content)
+        body = str(why.query_one("#why-text").render())
+        assert "•••32" in title and "555" not in title, title
+        assert "Maria" not in body and "4155550132" not in body, body
+        await pilot.press("escape")
+        await pilot.pause()
+        assert screen.said(f"Forgot who {HERO} belongs to.") == "Forgot who •••32 belongs to."
