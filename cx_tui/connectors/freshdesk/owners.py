@@ -5,9 +5,10 @@ Names come from the account's directory, `GET /api/v2/agents` (an agent's name i
 each. The two lists are read in the background (`kit.background.BackgroundRead`) once per
 `DIRECTORY_SECONDS` for the whole connector (candidates whose details run side by side share
 one reading), beside the tickets, so they add no round trip; each need waits for them at most
-`NAMES_WAIT` from when it joins, and a reading that failed is asked again by the next lookup. An id the lists lack (an agent added since, a directory longer than the pages read) is
-asked for alone, `GET /api/v2/agents/{id}` or `GET /api/v2/groups/{id}`, beside the open
-tickets' conversations, and remembered, found or not.
+`NAMES_WAIT` from when it joins, and a reading that failed is asked again by the next lookup.
+An id the lists lack (an agent added since, a directory longer than the pages read) is asked
+for alone, `GET /api/v2/agents/{id}` or `GET /api/v2/groups/{id}`, beside the open tickets'
+conversations, and remembered, found or not.
 
 Freshdesk lets only agents who manage users (agents) or run admin tasks (groups) read these
 (helpkit config/privileges.rb: `api_agent` under `manage_users`, `api_group` under
