@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from cx_tui.cache import Entry, ResultCache, query_key
+from cx_tui.cache import ResultCache, query_key
 from cx_tui.connectors.base import Capability, Connector
 from cx_tui.connectors.kit.limiter import fingerprint
 from cx_tui.team.client import digest
@@ -213,12 +213,6 @@ class TeamResultCache(ResultCache):
         self.health = health
         self.shared = frozenset(shared)
 
-    def _team_reads(self, source: str) -> bool:
+    def _reads_here(self, source: str) -> bool:
         # Offline, a read that is due to try Redis again goes through, so the team rejoins.
-        return source in self.shared and self.health.due()
-
-    def matches(self, source: str, key: str) -> Entry[tuple[Match, ...]] | None:
-        return None if self._team_reads(source) else super().matches(source, key)
-
-    def details(self, record: tuple[str, str]) -> Entry[Details] | None:
-        return None if self._team_reads(record[0]) else super().details(record)
+        return not (source in self.shared and self.health.due())
