@@ -251,8 +251,9 @@ class LookupCache(StoreFile):
         return True if writer is None else writer.flush(timeout)
 
     def cached_rows(self) -> int:
-        """How many answers the cache holds (once the writes queued before are in)."""
-        self.flush_cache()
+        """How many answers the cache holds (once the writes queued before are in, waiting
+        at most 10 s while another process holds the store: then what the file has)."""
+        self.flush_cache(10.0)
         with self._reading("read the lookup cache") as conn:
             return int(conn.execute("SELECT count(*) FROM lookup_cache").fetchone()[0])
 
