@@ -16,13 +16,22 @@ read), so an entry another process forgot or refreshed is not shown from memory.
 the store never holds up a lookup: the store queues the row, its reads see it at once, and its
 writer thread lands it (`store.cache_writer`). A store that fails is a miss, never an error: a
 lookup always goes on.
+
+An answer is kept only if nothing about it was forgotten while it was asked for. A request
+starts where a read missed or went stale (the engine reads before it asks the source): that
+read takes a ticket, the forgets counted so far here and the last entry of the store's forget
+log (`Rows.last_forget`, version 13). The answer's put keeps it only when no forget of what it
+names came after its ticket: a delivery to that record in this process (`forget_delivered`,
+`invalidate_record`; `invalidate_source` for searches) voids it here, one in any process voids
+it in the store's queue (`store.cache_queue`, `Put.seen`). A void answer still goes to the
+lookup that asked, it is just not kept, so the next lookup asks the source again.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any, Final, Generic, Protocol, TypeVar
 
@@ -36,6 +45,9 @@ MAX_ENTRIES = 500
 """Entries of each kind kept in memory (the store keeps its own bound)."""
 MAX_AGE: Final = 24 * 3600.0
 """Seconds after which an answer is never shown, not even while a refresh runs."""
+FORGETS_KEPT: Final = 1_000
+"""Forgets remembered (per record or source) to judge answers in flight; an answer asked for
+before the oldest one dropped is not kept."""
 
 MATCHES: Final = "matches"
 DETAILS: Final = "details"
@@ -58,9 +70,14 @@ class Rows(Protocol):
         key: str,
         row: tuple[str, str, float, float],
         records: Iterable[str] = (),
+        seen: int | None = None,
     ) -> bool:
-        """Keep an answer (without waiting for the disk: reads see it at once). False: it is
+        """Keep an answer (without waiting for the disk: reads see it at once), void if a
+        delivery naming it was logged after `seen` (None: the log as it is now). False: it is
         not kept."""
+
+    def last_forget(self) -> int:
+        """The forget log's last entry (what an answer asked for now has seen)."""
 
     def forget_cached(self, kind: str, source: str, key: str) -> None: ...
 
@@ -86,6 +103,14 @@ class _Held:
     in_rows: bool
     """The store holds this answer too, or has it queued (so its row going means another
     process forgot it, or a delivery voided it before it landed)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Ticket:
+    """When an answer was asked for: the forgets counted here, the store's log entry."""
+
+    forgets: int
+    seen: int | None
 
 
 def query_key(query: Query) -> str:
@@ -120,6 +145,14 @@ class ResultCache:
         self.rows = rows
         self.max_age = max(max_age, ttl)
         self._memory: dict[str, dict[tuple[str, str], _Held]] = {MATCHES: {}, DETAILS: {}}
+        self._tickets: dict[tuple[str, str, str], _Ticket] = {}
+        """The last read of each key that missed or went stale (a request follows it)."""
+        self._forgets = 0
+        """Forgets so far (a record, a source's searches)."""
+        self._forgotten: dict[tuple[str, str | None], int] = {}
+        """(source, record id; None: its searches) -> the count when it was last forgotten."""
+        self._forgotten_floor = 0
+        """The count of the newest forget dropped from `_forgotten` (older tickets are void)."""
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -129,9 +162,29 @@ class ResultCache:
     def details(self, record: tuple[str, str]) -> Entry[Details] | None:
         return self._get(DETAILS, *record)
 
+    def _reads_here(self, source: str) -> bool:  # noqa: ARG002 (a subclass's hook)
+        """Whether reads of `source` are answered here (a subclass may send them elsewhere:
+        they miss, and still take a ticket)."""
+        return True
+
     def _get(self, kind: str, source: str, key: str) -> Entry[Any] | None:
         if self.ttl <= 0:
             return None
+        if not self._reads_here(source):
+            self._ticket(kind, source, key)
+            return None
+        entry = self._read(kind, source, key)
+        if entry is None or not entry.fresh:
+            self._ticket(kind, source, key)
+        return entry
+
+    def _ticket(self, kind: str, source: str, key: str) -> None:
+        """A request for this key starts: remember what it has seen (see the docstring)."""
+        seen = None if self.rows is None else self._quietly(self.rows.last_forget)
+        ticket = _Ticket(self._forgets, seen if isinstance(seen, int) else None)
+        _bounded_put(self._tickets, (kind, source, key), ticket, 2 * MAX_ENTRIES)
+
+    def _read(self, kind: str, source: str, key: str) -> Entry[Any] | None:
         memory = self._memory[kind]
         held = memory.get((source, key))
         if self.rows is not None and (held is None or held.in_rows):
@@ -177,11 +230,17 @@ class ResultCache:
     def _put(self, kind: str, source: str, key: str, value: Any, records: Iterable[str]) -> None:
         if self.ttl <= 0:
             return
+        records = tuple(records)
+        ticket = self._tickets.pop((kind, source, key), None)
+        if ticket is not None and self._forgot_since(ticket.forgets, kind, source, records):
+            return  # asked for before a write changed it: shown, never kept
+        seen = None if ticket is None else ticket.seen
         now = self.clock()
         in_rows = False
         if self.rows is not None:
             row = (codec.FORMAT, codec.dumps(value), now, now + self.max_age)
-            in_rows = self._quietly(self.rows.keep_cached, kind, source, key, row, records) is True
+            kept = self._quietly(self.rows.keep_cached, kind, source, key, row, records, seen)
+            in_rows = kept is True
         _bounded_put(self._memory[kind], (source, key), _Held(now, value, in_rows))
 
     def invalidate_record(self, source: str, record_id: str) -> None:
@@ -205,7 +264,24 @@ class ResultCache:
         if searches:
             self._drop_searches(source)
 
+    def _forgot(self, source: str, record_id: str | None) -> None:
+        self._forgets += 1
+        forgotten = self._forgotten
+        forgotten.pop((source, record_id), None)
+        forgotten[(source, record_id)] = self._forgets
+        if len(forgotten) > FORGETS_KEPT:
+            # Tickets from before the forget dropped here can no longer be judged.
+            self._forgotten_floor = forgotten.pop(next(iter(forgotten)))
+
+    def _forgot_since(self, forgets: int, kind: str, source: str, records: tuple[str, ...]) -> bool:
+        """Whether what an answer names was forgotten after its ticket (`forgets`)."""
+        if forgets < self._forgotten_floor:
+            return True
+        names: Iterable[str | None] = (None,) if kind == MATCHES else records
+        return any(self._forgotten.get((source, name), 0) > forgets for name in names)
+
     def _drop_record(self, source: str, record_id: str) -> None:
+        self._forgot(source, record_id)
         details = self._memory[DETAILS]
         details.pop((source, record_id), None)
         for key, held in list(details.items()):
@@ -213,6 +289,7 @@ class ResultCache:
                 del details[key]
 
     def _drop_searches(self, source: str) -> None:
+        self._forgot(source, None)
         matches = self._memory[MATCHES]
         for key in [k for k in matches if k[0] == source]:
             del matches[key]
@@ -266,8 +343,11 @@ def _whole_details(value: Any) -> bool:
     )
 
 
-def _bounded_put(store: dict[tuple[str, str], T], key: tuple[str, str], value: T) -> None:
+K = TypeVar("K", bound=Hashable)
+
+
+def _bounded_put(store: dict[K, T], key: K, value: T, limit: int = MAX_ENTRIES) -> None:
     store.pop(key, None)
     store[key] = value
-    while len(store) > MAX_ENTRIES:
+    while len(store) > limit:
         del store[next(iter(store))]

@@ -102,8 +102,11 @@ def assignment_of(action: NextAction) -> Assignment | None:
     return Assignment.from_payload({"assign": payload})
 
 
-def queue_hand_off(delivery: Delivery | None, action: NextAction) -> tuple[str, Severity]:
-    """Queue the hand-off note of `action` (with its `assign` payload); what to tell the agent."""
+def queue_hand_off(
+    delivery: Delivery | None, action: NextAction, *, shown: NextAction | None = None
+) -> tuple[str, Severity]:
+    """Queue the hand-off note of `action` (with its `assign` payload); what to tell the agent,
+    naming the assignee as `shown` (the action as listed: masked while the mask is on) does."""
     from cx_tui.outbox import OutboxError
     from cx_tui.outbox.labels import ticket_label
     from cx_tui.store import StoreError
@@ -118,5 +121,6 @@ def queue_hand_off(delivery: Delivery | None, action: NextAction) -> tuple[str, 
         delivery.queue(note, [target], payload=payload).close()
     except (StoreError, OutboxError) as error:
         return f"Nothing was queued: {error}", "error"
-    doing = f" and assignment to {assign.name}" if assign else ""
+    said = assignment_of(shown) if shown is not None else assign
+    doing = f" and assignment to {said.name}" if said else ""
     return f"Hand-off note{doing} queued for #{action.target.record_id} (b: outbox).", "information"

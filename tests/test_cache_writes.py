@@ -350,3 +350,32 @@ async def test_a_delivered_note_is_forgotten_once_and_its_source_re_read_exactly
         await engine.lookup(parse_query(NUMBER))
         await engine.lookup(parse_query(NUMBER))
     assert source.calls == ["details:1"]  # re-read by the next lookup, and only by it
+
+
+def test_a_batch_that_fails_outside_sqlite_is_dropped_and_the_writer_goes_on(
+    tmp_path: Path,
+) -> None:
+    """A bug in one batch (not the store's refusal) must not stop the thread: later answers
+    still land."""
+    import sqlite3
+
+    from cx_tui.store.cache_queue import ForgetSearches
+    from cx_tui.store.cache_writer import CacheWriter
+
+    path = tmp_path / "state.db"
+    sqlite3.connect(path).close()
+    applied: list[str] = []
+
+    def apply(conn: sqlite3.Connection, ops: list[object], prune: bool) -> None:
+        names = [op.source for op in ops if isinstance(op, ForgetSearches)]
+        if "broken" in names:
+            raise ValueError("a row that will not encode")
+        applied.extend(names)
+
+    writer = CacheWriter(path, apply)  # type: ignore[arg-type]
+    writer.submit(ForgetSearches("broken"))
+    assert writer.flush(5.0)
+    writer.submit(ForgetSearches("Demo CRM"))
+    assert writer.flush(5.0)
+    writer.close()
+    assert applied == ["Demo CRM"]

@@ -195,6 +195,14 @@ def test_taking_the_action_queues_the_note_with_its_assignment(store: Store) -> 
     assert payload == {"assign": {"field": "group", "id": "360009", "name": "Finance"}}
     assert queue_hand_off(None, action)[1] == "error"
 
+    # Under the mask: the real assignee is queued, the listed (masked) one is said.
+    from dataclasses import replace
+
+    masked = {**action.prefill, "assign_name": "F.", "note": "Handing off to F."}
+    said, _ = queue_hand_off(delivery, action, shown=replace(action, prefill=masked))  # type: ignore[arg-type]
+    assert "assignment to F." in said and "Finance" not in said
+    assert delivery.queued[-1][2] == payload
+
 
 async def test_the_demo_hero_offers_a_hand_off_to_her_owners() -> None:
     """The demo shows the feature: the hero's ticket group and account manager, named."""

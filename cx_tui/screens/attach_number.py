@@ -149,15 +149,17 @@ def open_attach(screen: MainScreen, show: Callable[[Candidate], object]) -> None
         try:
             candidate, progress = attach(services, query, match)
         except (OutboxError, StoreError) as error:
-            screen.notify(f"{line} was not queued: {error}", severity="error", timeout=10)
+            said = screen.said(f"{line} was not queued: {error}")
+            screen.notify(said, severity="error", timeout=10)
             return
         if screen.session.adopt(candidate):
             show(candidate)
         who = match.person.name or "the person"
-        screen.notify(f"Adding {line} to {who} in {match.source}…")
-        screen.run_worker(_follow(screen, progress, query.text, f"{line} to {who}"), group="write")
+        screen.notify(screen.said(f"Adding {line} to {who} in {match.source}…"))
+        what = screen.said(f"{line} to {who}")
+        screen.run_worker(_follow(screen, progress, query.text, what), group="write")
 
-    screen.app.push_screen(AttachNumber(line, sources, search), picked)
+    screen.app.push_screen(AttachNumber(screen.said(line), sources, search), picked)
 
 
 async def _follow(screen: MainScreen, progress: Progress, text: str, what: str) -> None:

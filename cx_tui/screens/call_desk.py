@@ -34,8 +34,10 @@ if TYPE_CHECKING:
 class Lookups(Protocol):
     """The lookups of the screen the desk serves (the main screen)."""
 
-    def shown(self) -> tuple[Query | None, Profile | None]:
-        """The lookup on screen: its query and the profile painted (None before the first)."""
+    def unmasked(self) -> tuple[Query | None, Profile | None]:
+        """The lookup on screen: its query and the profile painted (None before the first),
+        as the sources gave it, never masked: what writes are made from. Whatever shows it
+        masks it itself while the mask is on (`services.masked`)."""
         ...
 
     def look_up(self, text: str, *, move_focus: bool = False) -> bool: ...
@@ -76,7 +78,7 @@ class CallDesk:
         return self.services.call_flow
 
     def _shown_text(self) -> str | None:
-        query = self.lookups.shown()[0]
+        query = self.lookups.unmasked()[0]
         return query.text if query is not None else None
 
     def on_call(self, call: Call, kind: CallKind) -> None:
@@ -118,7 +120,7 @@ class CallDesk:
         """Start a call timer by hand for the caller on screen, or end the running call."""
         from cx_tui.softphone.events import CallKind
 
-        ended = self.flow.toggle_timer(*self.lookups.shown())
+        ended = self.flow.toggle_timer(*self.lookups.unmasked())
         if ended is not None:
             self.on_call(ended, CallKind.HANGUP)
         else:
@@ -191,11 +193,11 @@ class CallDesk:
         screen = WrapUp(
             call,
             services.dispositions,
-            self.flow.wrap_up_targets(call, self._shown_text(), self.lookups.shown()[1]),
+            self.flow.wrap_up_targets(call, self._shown_text(), self.lookups.unmasked()[1]),
             log=lambda result: self._log(call, result),
             draft=services.draft(key),
             on_draft=lambda text: services.keep_draft(key, text),
-            masked=services.masked,
+            masked=lambda: services.masked,
         )
         self.screen.app.push_screen(screen, closed)
 

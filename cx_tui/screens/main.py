@@ -102,10 +102,20 @@ class MainScreen(Screen[None]):
 
         return WriteDesk(self, self, self.services)
 
-    def shown(self) -> tuple[Query | None, Profile | None]:
+    def unmasked(self) -> tuple[Query | None, Profile | None]:
         """The lookup on screen: its query and the profile painted (None before the first),
         unmasked: what writes are made from (a dialog masks what it shows itself)."""
         return self.session.query, self.painter.profile
+
+    def said(self, text: str) -> str:
+        """`text` as the screen may say it (a toast, a dialog's title): its emails, numbers and
+        the caller's names masked while the mask is on."""
+        if not self.services.masked:
+            return text
+        from cx_tui.insight.redact import Mask, mask_for
+
+        real = self.painter.profile
+        return (mask_for(real) if real is not None else Mask()).text(text)
 
     @property
     def profile(self) -> Profile | None:
@@ -252,9 +262,9 @@ class MainScreen(Screen[None]):
             self.notify("Look someone up first.")
             return
         if not self.services.forget_link(query):
-            self.notify(f"Nothing is remembered for {query.display()}.")
+            self.notify(self.said(f"Nothing is remembered for {query.display()}."))
             return
-        self.notify(f"Forgot who {query.display()} belongs to.")
+        self.notify(self.said(f"Forgot who {query.display()} belongs to."))
         self.runner.run(self.session.restart())
 
     def action_explain(self) -> None:
@@ -265,7 +275,8 @@ class MainScreen(Screen[None]):
         if query is None:
             self.notify("Look someone up first.")
             return
-        self.app.push_screen(WhyMatched(query, lambda: self.services.explain(query)))
+        why = WhyMatched(query, lambda: self.services.explain(query), say=self.said)
+        self.app.push_screen(why)
 
     def action_trouble_spots(self) -> None:
         from cx_tui.screens.trouble import list_trouble

@@ -37,7 +37,7 @@ def take(screen: MainScreen, action: NextAction) -> None:
         if unmasked is None:
             screen.notify("The profile changed: choose the hand-off again.", title=action.title)
             return
-        said, severity = queue_hand_off(screen.services.delivery, unmasked)
+        said, severity = queue_hand_off(screen.services.delivery, unmasked, shown=action)
         screen.notify(said, title=action.title, severity=severity)
     elif action.target is not None and (
         ticket := screen.view.ticket(action.target.connector, action.target.record_id)
@@ -57,7 +57,7 @@ def _unmasked(screen: MainScreen, action: NextAction) -> NextAction | None:
 
     if not screen.services.masked:
         return action
-    profile = screen.shown()[1]
+    profile = screen.unmasked()[1]
     same = (action.rule, action.kind, action.target)
     real = suggest(profile) if profile is not None else []
     return next((a for a in real if (a.rule, a.kind, a.target) == same), None)

@@ -48,15 +48,18 @@ class NoteEditor(ModalScreen[None]):
         *,
         draft: str = "",
         on_draft: Callable[[str], None] | None = None,
-        masked: bool = False,
+        masked: Callable[[], bool] = lambda: False,
+        masked_caller: str | None = None,
     ) -> None:
         super().__init__()
         self.caller = caller
-        """Who the note is about, as the title shows it (masked while the mask is on)."""
+        """Who the note is about, for the title."""
+        self.masked_caller = masked_caller or caller
+        """The title's caller while the mask is on."""
         self.choices = list(choices)
         self.masked = masked
-        """The mask was on when the editor opened: the targets show their masked labels (the
-        note and its outbox labels still name the real caller)."""
+        """Whether the mask is on (read at every paint: it may be toggled from the palette):
+        the title and the targets show masked; the note and its outbox labels never are."""
         self.deliver = deliver
         self.draft = draft
         self.on_draft = on_draft or (lambda _text: None)
@@ -81,27 +84,34 @@ class NoteEditor(ModalScreen[None]):
             if found != keys[0]:
                 services.keep_draft(found, "")
 
-        caller = profile.value("name") or profile.query
-        if services.masked:
-            from cx_tui.insight.redact import mask_for
+        from cx_tui.insight.redact import mask_for
 
-            caller = mask_for(profile).query(caller)
+        caller = profile.value("name") or profile.query
         return cls(
             caller,
             note_choices(profile, services.engine),
             deliver,
             draft=services.draft(found),
             on_draft=keep,
-            masked=services.masked,
+            masked=lambda: services.masked,
+            masked_caller=mask_for(profile).query(caller),
         )
+
+    def _title(self) -> str:
+        return f"Note about {self.masked_caller if self.masked() else self.caller}"
+
+    def mask_changed(self) -> None:
+        """The mask was toggled (from the palette: the text area takes the mask key)."""
+        self.query_one(".dialog-title", Label).update(self._title())
+        self.query_one(TargetList).show_masked(self.masked())
 
     def compose(self) -> ComposeResult:
         with Vertical(id="note", classes="dialog"):
-            yield Label(f"Note about {self.caller}", classes="dialog-title")
+            yield Label(self._title(), classes="dialog-title")
             yield TextArea(self.draft, id="note-text", soft_wrap=True, show_line_numbers=False)
             # Above the targets, so problems and delivery states show however many targets.
             yield Static("", id="note-message")
-            yield TargetList(self.choices, id="note-targets", masked=self.masked)
+            yield TargetList(self.choices, id="note-targets", masked=self.masked())
             yield Label(
                 "ctrl+s save · Tab: targets, space toggles · Esc closes, keeps draft",
                 classes="dialog-hint",
@@ -141,8 +151,9 @@ class NoteEditor(ModalScreen[None]):
         too_long = [c for c in chosen if len(text) > c.limit]
         if too_long:
             worst = min(c.limit for c in too_long)
+            target = too_long[0].shown(self.masked())
             self._say(
-                f"The note is {len(text):,} characters; {too_long[0].label} takes at most "
+                f"The note is {len(text):,} characters; {target} takes at most "
                 f"{worst:,}. Shorten it or untick that target."
             )
             return

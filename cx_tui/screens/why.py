@@ -20,8 +20,9 @@ if TYPE_CHECKING:
     from cx_tui.identity import Query
 
 
-def explanation_text(explanations: list[Explanation]) -> Text:
-    """The explanations as text: a source in bold, accepted in green, rejected in red."""
+def explanation_text(explanations: list[Explanation], say: Callable[[str], str] = str) -> Text:
+    """The explanations as text: a source in bold, accepted in green, rejected in red; each
+    line as `say` words it (masked while the mask is on)."""
     text = Text()
     for explanation in explanations:
         for index, line in enumerate(explanation.lines()):
@@ -35,7 +36,7 @@ def explanation_text(explanations: list[Explanation]) -> Text:
                 if stripped.startswith(("rejected", "failed"))
                 else ""
             )
-            text.append(line + "\n", style=style)
+            text.append(say(line) + "\n", style=style)
         text.append("\n")
     return text
 
@@ -43,15 +44,23 @@ def explanation_text(explanations: list[Explanation]) -> Text:
 class WhyMatched(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = bindings(CLOSE_KEYS)
 
-    def __init__(self, query: Query, explain: Callable[[], Awaitable[list[Explanation]]]) -> None:
+    def __init__(
+        self,
+        query: Query,
+        explain: Callable[[], Awaitable[list[Explanation]]],
+        *,
+        say: Callable[[str], str] = str,
+    ) -> None:
         super().__init__()
         self.lookup_query = query
         self._explain = explain
+        self.say = say
+        """How the dialog words a line: masks personal data while the mask is on."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="why", classes="dialog"):
             yield Label(
-                f"Why {self.lookup_query.display()} matched whom it did",
+                self.say(f"Why {self.lookup_query.display()} matched whom it did"),
                 classes="dialog-title",
                 markup=False,
             )
@@ -64,7 +73,7 @@ class WhyMatched(ModalScreen[None]):
 
     async def _fill(self) -> None:
         explanations = await self._explain()
-        self.query_one("#why-text", Static).update(explanation_text(explanations))
+        self.query_one("#why-text", Static).update(explanation_text(explanations, self.say))
 
     def action_dismiss_modal(self) -> None:
         self.dismiss(None)

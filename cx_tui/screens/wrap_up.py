@@ -61,13 +61,13 @@ class WrapUp(ModalScreen[WrapUpResult | None]):
         log: LogCall,
         draft: str = "",
         on_draft: Callable[[str], None] | None = None,
-        masked: bool = False,
+        masked: Callable[[], bool] = lambda: False,
     ) -> None:
         super().__init__()
         self.call = call
         self.masked = masked
-        """The mask was on when the wrap-up opened: the caller and the targets show masked (the
-        call log and its outbox labels still name the real caller)."""
+        """Whether the mask is on (read at every paint: it may be toggled from the palette):
+        the caller and the targets show masked; the call log and its labels never are."""
         self.dispositions = list(dispositions)
         self.choices = list(choices)
         self.log_call = log
@@ -75,10 +75,17 @@ class WrapUp(ModalScreen[WrapUpResult | None]):
         self.on_draft = on_draft or (lambda _text: None)
         self.logged = False
 
+    def _title(self) -> str:
+        return f"Wrap up the call with {shown_call(self.call, self.masked()).who()}"
+
+    def mask_changed(self) -> None:
+        """The mask was toggled (from the palette: the note area takes the mask key)."""
+        self.query_one(".dialog-title", Label).update(self._title())
+        self.query_one(TargetList).show_masked(self.masked())
+
     def compose(self) -> ComposeResult:
         with Vertical(id="wrap-up", classes="dialog"):
-            who = shown_call(self.call, self.masked).who()
-            yield Label(f"Wrap up the call with {who}", classes="dialog-title")
+            yield Label(self._title(), classes="dialog-title")
             yield TextArea(self.draft, id="wrap-note", soft_wrap=True)
             with Horizontal(id="wrap-row"):  # side by side: ctrl+s stays on screen at 80x24
                 yield Select(
@@ -91,7 +98,7 @@ class WrapUp(ModalScreen[WrapUpResult | None]):
                     id="wrap-duration",
                     placeholder="Duration m:ss",
                 )
-            yield TargetList(self.choices, id="wrap-targets", masked=self.masked)
+            yield TargetList(self.choices, id="wrap-targets", masked=self.masked())
             yield Static("", id="wrap-message")
             yield Label(
                 "ctrl+s logs the call · Escape closes (the note stays as a draft)",

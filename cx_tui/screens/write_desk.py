@@ -40,7 +40,7 @@ class WriteDesk:
         """The quick note over the resolved caller's profile."""
         from cx_tui.screens.note import NoteEditor
 
-        profile = self.lookups.shown()[1]
+        profile = self.lookups.unmasked()[1]
         if profile is None or profile.state is not ProfileState.RESOLVED:
             self.screen.notify(
                 "Look the caller up first (and pick them if several match).", severity="warning"
@@ -61,7 +61,7 @@ class WriteDesk:
         from cx_tui.new_person import create_refusal
         from cx_tui.screens.create_contact import CreateContact
 
-        query, profile = self.lookups.shown()
+        query, profile = self.lookups.unmasked()
         if profile is not None and self.services.masked:  # the refusal names the caller
             from cx_tui.insight.redact import redact
 
@@ -96,6 +96,6 @@ class WriteDesk:
             )
             return
         screen.notify(f"Created {person.name or 'the contact'} in {draft.source}.")
-        query = self.lookups.shown()[0]
+        query = self.lookups.unmasked()[0]
         if query is not None:
             self.lookups.look_up(query.text)

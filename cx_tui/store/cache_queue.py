@@ -10,9 +10,9 @@ short transactions.
 
 A delivery, whichever process records it, forgets the rows naming its record in its own
 transaction and logs that it did (`lookup_cache_forgotten`, version 13). An answer is queued
-with the last entry of that log it could have seen (`Put.seen`): one still waiting when a
-delivery to a record it names is logged was fetched before that write, so it is void
-(`ForgetLog.voids`) and lands as a `Forget` of its key. `overlay` answers a read as the store
+with the last entry of that log when it was asked for (`Put.seen`, read as its request
+started): a delivery to a record it names logged after that was not in the answer, so it is
+void (`ForgetLog.voids`) and lands as a `Forget` of its key. `overlay` answers a read as the store
 will once the queue has landed (read-your-writes), so a caller never sees an answer it just
 replaced or forgot, or one a delivery voided, whether or not the writer has run. Pure data: no
 threads, no SQLite (`lookup_cache` reads the log; the writer's lock guards the queue).
@@ -47,7 +47,7 @@ class Put:
     records: tuple[str, ...] = ()
     """The record ids the answer names (a write to any of them forgets it)."""
     seen: int = 0
-    """The last entry of the forget log when it was queued (see the module's docstring)."""
+    """The last entry of the forget log when it was asked for (see the module's docstring)."""
 
     def names(self, source: str, record_id: str) -> bool:
         return self.source == source and record_id in self.records

@@ -195,14 +195,23 @@ class CacheWriter:
         try:
             if conn is None:
                 conn = sqlite_files.connect(self.path, "rw", timeout=wait)
-                # A cache row is rebuilt by the next lookup: no sync to disk per commit (a
-                # power cut may lose the last rows, never damage the file).
-                conn.execute("PRAGMA synchronous = NORMAL")
+                # A cache row is rebuilt by the next lookup: in WAL mode no sync to disk per
+                # commit (a power cut may lose the last rows, never damage the file). Where the
+                # store fell back to a rollback journal, NORMAL could damage the file, which
+                # holds the outbox too: the store's own FULL stays.
+                mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+                if str(mode).lower() == "wal":
+                    conn.execute("PRAGMA synchronous = NORMAL")
                 conn.execute("PRAGMA foreign_keys = ON")
             conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
             with sqlite_files.transaction(conn):
                 self._apply(conn, ops, prune)
-        except sqlite3.Error as error:
+        except Exception as error:  # the thread must outlive any one batch
+            if not isinstance(error, sqlite3.Error):
+                # Not the store's answer (a bug, a row that will not encode): the batch is
+                # dropped, a cache is never worth more than a miss, and the thread goes on.
+                log.warning("lookup cache: %d writes dropped (%r)", len(ops), error)
+                return conn, False
             busy = sqlite_files.is_busy(error)
             if not busy or last:
                 log.info(

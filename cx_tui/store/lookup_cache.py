@@ -202,17 +202,26 @@ class LookupCache(StoreFile):
         key: str,
         row: tuple[str, str, float, float],
         records: Iterable[str] = (),
+        seen: int | None = None,
     ) -> bool:
         """Queue an answer (`CachedRow` fields) in place of any earlier one (reads see it at
-        once). False when the value is too large to keep (any earlier answer is forgotten)."""
+        once). `seen`: the forget log's last entry when it was asked for (`last_forget` then;
+        None: now), so a delivery to a record it names logged since voids it. False when the
+        value is too large to keep (any earlier answer is forgotten)."""
         row = CachedRow(*row)
         if len(row.value) > CACHE_VALUE_LIMIT:
             self.forget_cached(kind, source, key)
             return False
-        with self._reading("read the lookup cache") as conn:
-            seen = last_forget(conn)
+        if seen is None:
+            seen = self.last_forget()
         self._cache_writes().submit(Put(kind, source, key, row, tuple(records), seen))
         return True
+
+    def last_forget(self) -> int:
+        """The forget log's last entry (0: none yet): read when an answer is asked for, so
+        the deliveries logged while it was on its way void it."""
+        with self._reading("read the lookup cache") as conn:
+            return last_forget(conn)
 
     def forget_cached(self, kind: str, source: str, key: str) -> None:
         """Drop one stored answer (unreadable, or too old to use)."""
@@ -242,8 +251,9 @@ class LookupCache(StoreFile):
         return True if writer is None else writer.flush(timeout)
 
     def cached_rows(self) -> int:
-        """How many answers the cache holds (once the writes queued before are in)."""
-        self.flush_cache()
+        """How many answers the cache holds (once the writes queued before are in, waiting
+        at most 10 s while another process holds the store: then what the file has)."""
+        self.flush_cache(10.0)
         with self._reading("read the lookup cache") as conn:
             return int(conn.execute("SELECT count(*) FROM lookup_cache").fetchone()[0])
 

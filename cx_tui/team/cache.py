@@ -19,6 +19,12 @@ A write invalidates for everyone: a note deletes that record's details and those
 person whose tickets include it (an index per ticket, `<namespace>:r:<digest>`); a new contact
 deletes every search of that source (an index per source, `<namespace>:ms:<digest>`).
 
+An answer asked for before such a write and answered after it would put back what the write
+changed: so every write to a source first counts up that source's epoch (`<namespace>:e:`),
+the leader reads the epoch before it asks the vendor, and its answer is stored only while the
+epoch is unchanged (checked and stored in one script, `_STORE`). A void answer still goes to
+whoever asked; the next lookup asks the vendor again.
+
 Every Redis call goes through `TeamRedis.run`, so Redis down or slow means: ask the vendor,
 as without the team.
 """
@@ -51,6 +57,8 @@ SHARE_EVERY: Final = 0.2
 polls: each moves the followers' deadlines, so none may go unwritten for long)."""
 ROUNDS: Final = 3
 """Leaders that may fail in turn before an agent asks the vendor without the lock."""
+EPOCH_TTL: Final = 24 * 3600.0
+"""Seconds a source's epoch outlives its last write (far beyond any fetch in flight)."""
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +92,7 @@ class TeamCache:
         """The team's answer to this search, fetching it (once for the team) when missing."""
         key = self._key("m", account, source, query_key)
         index = (self._key("ms", account, source),)
-        value = await self._single_flight(key, fetch, index)
+        value = await self._single_flight(key, self._epoch(account, source), fetch, index)
         if not isinstance(value, tuple) or not all(isinstance(m, Match) for m in value):
             raise codec.CodecError("a search entry that is not a list of matches")
         return value
@@ -99,7 +107,7 @@ class TeamCache:
             tickets = details.tickets if isinstance(details, Details) else ()
             return tuple(self._key("r", account, source, t.ref.record_id) for t in tickets)
 
-        value = await self._single_flight(key, fetch, indexes)
+        value = await self._single_flight(key, self._epoch(account, source), fetch, indexes)
         if not isinstance(value, Details):
             raise codec.CodecError("a details entry that is not details")
         return value
@@ -108,8 +116,10 @@ class TeamCache:
         """A record was written to: forget it, and every person whose tickets include it."""
         details = self._key("d", account, source, record_id)
         index = self._key("r", account, source, record_id)
+        epoch = self._epoch(account, source)
 
         async def forget(redis: Any) -> None:
+            await self._count_up(redis, epoch)  # first: no answer from before lands after
             members = await redis.smembers(index)
             await redis.delete(details, index, *members)
 
@@ -118,12 +128,25 @@ class TeamCache:
     async def invalidate_source(self, account: str, source: str) -> None:
         """A person was added to a source: forget its searches (someone may match now)."""
         index = self._key("ms", account, source)
+        epoch = self._epoch(account, source)
 
         async def forget(redis: Any) -> None:
+            await self._count_up(redis, epoch)
             members = await redis.smembers(index)
             await redis.delete(index, *members)
 
         await self._quietly(forget)
+
+    def _epoch(self, account: str, source: str) -> str:
+        """The key counting the writes to a source (see the module's docstring)."""
+        return self._key("e", account, source)
+
+    @staticmethod
+    async def _count_up(redis: Any, epoch: str) -> None:
+        pipe = redis.pipeline(transaction=True)
+        pipe.incr(epoch)
+        pipe.pexpire(epoch, int(EPOCH_TTL * 1000))
+        await pipe.execute()
 
     async def _quietly(self, call: Callable[[Any], Awaitable[None]]) -> None:
         try:
@@ -137,6 +160,7 @@ class TeamCache:
     async def _single_flight(
         self,
         key: str,
+        epoch: str,
         fetch: Callable[[], Awaitable[Any]],
         indexes: Iterable[str] | Callable[[Any], Iterable[str]],
     ) -> Any:
@@ -146,8 +170,9 @@ class TeamCache:
                 if found is not None:
                     return found
                 token = secrets.token_hex(8)
-                if await self._lock(key, token):
-                    return await self._lead(key, token, fetch, indexes)
+                locked, seen = await self._lock(key, epoch, token)
+                if locked:
+                    return await self._lead(key, (epoch, seen), token, fetch, indexes)
                 found = await self._wait(key)
                 if found is not None:
                     return found
@@ -165,13 +190,23 @@ class TeamCache:
         except codec.CodecError:
             return None
 
-    async def _lock(self, key: str, token: str) -> bool:
+    async def _lock(self, key: str, epoch: str, token: str) -> tuple[bool, Any]:
+        """Take the fetch's lock; with it, the source's epoch as the fetch starts."""
         ms = int(LOCK_TTL * 1000)
-        return bool(await self.team.run(lambda r: r.set(key + ":lock", token, nx=True, px=ms)))
+
+        async def lock(redis: Any) -> tuple[bool, Any]:
+            pipe = redis.pipeline(transaction=True)
+            pipe.set(key + ":lock", token, nx=True, px=ms)
+            pipe.get(epoch)
+            locked, seen = await pipe.execute()
+            return bool(locked), seen
+
+        return await self.team.run(lock)
 
     async def _lead(
         self,
         key: str,
+        epoch: tuple[str, Any],
         token: str,
         fetch: Callable[[], Awaitable[Any]],
         indexes: Iterable[str] | Callable[[Any], Iterable[str]],
@@ -189,23 +224,27 @@ class TeamCache:
             raise
         where = tuple(indexes(value) if callable(indexes) else indexes)
         try:
-            await self.team.run(lambda r: self._store(r, key, token, value, where))
+            await self.team.run(lambda r: self._store(r, key, epoch, token, value, where))
         except TeamUnavailable:
             pass
         return value
 
     async def _store(
-        self, redis: Any, key: str, token: str, value: Any, indexes: tuple[str, ...]
+        self,
+        redis: Any,
+        key: str,
+        epoch: tuple[str, Any],
+        token: str,
+        value: Any,
+        indexes: tuple[str, ...],
     ) -> None:
-        ms = max(1, int(self.ttl * 1000))
-        pipe = redis.pipeline(transaction=True)
-        if self.ttl > 0:
-            pipe.set(key, codec.dumps(value), px=ms)
-            for index in indexes:
-                pipe.sadd(index, key)
-                pipe.pexpire(index, ms * 2)
-        await pipe.execute()
-        await self._release(redis, key, token)
+        """Store the answer (while the source's epoch is still the one the fetch started
+        under: `epoch` is its key and that value) and release the lock."""
+        ms = max(1, int(self.ttl * 1000)) if self.ttl > 0 else 0
+        name, seen = epoch
+        seen_text = seen.decode() if isinstance(seen, bytes) else (seen or "")
+        keys = (key, key + ":lock", name, *indexes)
+        await redis.eval(_STORE, len(keys), *keys, token, seen_text, codec.dumps(value), ms)
 
     def _sharing(self, key: str, shown: retry.WaitReport) -> retry.WaitReport:
         """`shown`, also writing each wait for the agents polling for this answer."""
@@ -280,6 +319,22 @@ def _report_leaders_wait(raw: Any) -> None:
     except (ValueError, TypeError):
         pass  # not ours to read: the wait just goes unshown
 
+
+_STORE: Final = """
+local now = redis.call('get', KEYS[3]) or ''
+local ms = tonumber(ARGV[4])
+if ms > 0 and now == ARGV[2] then
+  redis.call('set', KEYS[1], ARGV[3], 'PX', ms)
+  for i = 4, #KEYS do
+    redis.call('sadd', KEYS[i], KEYS[1])
+    redis.call('pexpire', KEYS[i], ms * 2)
+  end
+end
+if redis.call('get', KEYS[2]) == ARGV[1] then redis.call('del', KEYS[2]) end
+return 0
+"""
+"""KEYS: the entry, its lock, the source's epoch, the indexes; ARGV: the lock's token, the
+epoch read before the fetch ('' for none), the answer, its TTL in ms (0: keep nothing)."""
 
 _RELEASE: Final = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end

@@ -17,16 +17,28 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from cx_tui.cache import Entry, ResultCache, query_key
+from cx_tui.cache import ResultCache, query_key
 from cx_tui.connectors.base import Capability, Connector
 from cx_tui.connectors.kit.limiter import fingerprint
 from cx_tui.team.client import digest
 from cx_tui.team.health import TeamHealth
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from cx_tui.connectors.base import CheckResult
     from cx_tui.identity import Query
-    from cx_tui.models import ContactPoint, Details, Match, NoteReceipt, NoteTarget, Person
+    from cx_tui.models import (
+        Assignment,
+        ContactPoint,
+        Details,
+        Match,
+        NoteReceipt,
+        NoteTarget,
+        Person,
+        RecentTickets,
+        SourceRef,
+    )
     from cx_tui.models.records import CallLog
     from cx_tui.team.cache import TeamCache
 
@@ -89,9 +101,33 @@ class SharedSource(Connector):
             raise AttributeError(name)
         return getattr(self.inner, name)
 
+    # Every behaviour a connector may override is the inner connector's: a default of
+    # `Connector` answering here instead would quietly drop a vendor's own (a hand-off's
+    # assignment, the exactly-once checks, the formatted note's limit). A test holds every
+    # public member of `Connector` to an override here.
+
     @property
     def offered(self) -> Capability:
         return self.inner.offered
+
+    @property
+    def settle_seconds(self) -> float:
+        return self.inner.settle_seconds
+
+    def note_text(self, text: str) -> str:
+        return self.inner.note_text(text)
+
+    def formatted_length(self, target: NoteTarget, text: str) -> int:
+        return self.inner.formatted_length(target, text)
+
+    def too_long(self, target: NoteTarget, text: str) -> str | None:
+        return self.inner.too_long(target, text)
+
+    async def find_delivery(self, target: NoteTarget, idempotency_key: str) -> NoteReceipt | None:
+        return await self.inner.find_delivery(target, idempotency_key)
+
+    async def count_recent(self, tag: str, since: datetime) -> RecentTickets:
+        return await self.inner.count_recent(tag, since)
 
     async def find_people(self, query: Query) -> Sequence[Match]:
         async def fetch() -> tuple[Match, ...]:
@@ -117,6 +153,34 @@ class SharedSource(Connector):
             return await self.inner.add_call(target, call, key=key)
         finally:
             await self.cache.invalidate_record(self.account, self.name, target.ref.record_id)
+
+    async def hand_off(
+        self, target: NoteTarget, text: str, idempotency_key: str, assign: Assignment
+    ) -> NoteReceipt:
+        try:
+            return await self.inner.hand_off(target, text, idempotency_key, assign)
+        finally:
+            await self.cache.invalidate_record(self.account, self.name, target.ref.record_id)
+
+    async def remove_duplicates(self, target: NoteTarget, idempotency_key: str) -> tuple[str, ...]:
+        try:
+            return await self.inner.remove_duplicates(target, idempotency_key)
+        finally:
+            await self.cache.invalidate_record(self.account, self.name, target.ref.record_id)
+
+    async def add_phone(
+        self,
+        person: SourceRef,
+        e164: str,
+        idempotency_key: str,
+        *,
+        extension: str | None = None,
+    ) -> NoteReceipt:
+        try:
+            return await self.inner.add_phone(person, e164, idempotency_key, extension=extension)
+        finally:
+            # The number is a search key too: every cached search of this source may miss it.
+            await self.cache.invalidate_source(self.account, self.name)
 
     async def create_person(
         self, name: str | None, contact_points: Sequence[ContactPoint]
@@ -149,12 +213,6 @@ class TeamResultCache(ResultCache):
         self.health = health
         self.shared = frozenset(shared)
 
-    def _team_reads(self, source: str) -> bool:
+    def _reads_here(self, source: str) -> bool:
         # Offline, a read that is due to try Redis again goes through, so the team rejoins.
-        return source in self.shared and self.health.due()
-
-    def matches(self, source: str, key: str) -> Entry[tuple[Match, ...]] | None:
-        return None if self._team_reads(source) else super().matches(source, key)
-
-    def details(self, record: tuple[str, str]) -> Entry[Details] | None:
-        return None if self._team_reads(record[0]) else super().details(record)
+        return not (source in self.shared and self.health.due())

@@ -12,7 +12,7 @@ from cx_tui.note_targets import TargetChoice
 
 class TargetList(SelectionList[int]):
     """One row per target choice (its index), ticked when the choice is a default; `masked`:
-    each choice's masked label (the mask was on when the dialog opened)."""
+    each choice's masked label (the mask is on; `show_masked` follows a toggle)."""
 
     def __init__(
         self,
@@ -28,6 +28,12 @@ class TargetList(SelectionList[int]):
             ),
             id=id,
         )
+        self.choices = tuple(choices)
+
+    def show_masked(self, masked: bool) -> None:
+        """Label every row as the mask now says (ticks and the cursor stay)."""
+        for index, choice in enumerate(self.choices):
+            self.replace_option_prompt_at_index(index, choice.shown(masked))
 
     def picked(self, choices: Sequence[TargetChoice]) -> list[TargetChoice]:
         """The ticked ones of `choices` (the screen's list, which it may replace meanwhile)."""

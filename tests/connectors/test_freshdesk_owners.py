@@ -110,6 +110,30 @@ async def test_owner_names_add_no_round_trip() -> None:
     assert "GET /api/v2/groups?page&per_page" in second
 
 
+async def test_the_directory_is_read_again_after_fifteen_minutes() -> None:
+    from cx_tui.connectors.freshdesk.owners import DIRECTORY_SECONDS
+
+    fake = account()
+    fd = make(fake)
+    now = [0.0]
+    fd._directory.clock = lambda: now[0]
+    await lookup(fd, "maria@example.com")
+    fake.add_agent(77000009, "New Hire", "new@acme.example")
+    fake.tickets[10] |= {"responder_id": 77000009}
+    now[0] += DIRECTORY_SECONDS - 1
+    await lookup(fd, "maria@example.com")  # asked alone: the directory is still good
+    assert len(fake.calls_to("GET", r"^/api/v2/agents$")) == 1
+    now[0] += 1
+    fake.add_agent(77000010, "Second Hire", "second@acme.example")
+    fake.tickets[10] |= {"responder_id": 77000010}
+    found = await lookup(fd, "maria@example.com")
+    await fd.aclose()
+    assert (OwnerRole.ASSIGNEE, "Second Hire", "77000010") in owners_by_ticket(found["1"])["10"]
+    assert len(fake.calls_to("GET", r"^/api/v2/agents$")) == 2
+    assert len(fake.calls_to("GET", r"^/api/v2/groups$")) == 2
+    assert not fake.calls_to("GET", r"^/api/v2/agents/77000010$")  # the new list named them
+
+
 async def test_an_id_the_directory_lacks_is_asked_alone_once() -> None:
     fake = account()
     fd = make(fake)
@@ -305,10 +329,10 @@ async def test_a_slow_directory_does_not_hold_the_tickets_and_names_come_next_ti
     assert {t.ref.record_id for t in first["1"].tickets} == {"10", "11"}
     assert not any(o.role is OwnerRole.ASSIGNEE for t in first["1"].tickets for o in t.owners)
     assert not fake.calls_to("GET", r"^/api/v2/agents/\d+$")  # not asked alone meanwhile
-    reading = fd._owner_names.reading
-    assert reading is not None and not reading.done()
+    assert fd._directory.running
     held.release.set()
-    await reading  # the listing went on in the background
+    await fd._directory.join(wait=60)  # the listing went on in the background
+    assert not fd._directory.running
     again = await lookup(fd, "maria@example.com")
     await fd.aclose()
     assert (OwnerRole.ASSIGNEE, "Priya Shah", str(PRIYA)) in owners_by_ticket(again["1"])["10"]

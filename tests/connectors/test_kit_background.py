@@ -88,3 +88,41 @@ async def test_close_cancels_a_running_reading() -> None:
     listing.close()
     await asyncio.sleep(0)
     assert not listing.running and not listing.settled
+
+
+async def test_a_settled_reading_is_read_again_once_refresh_has_passed() -> None:
+    now = [0.0]
+    reads = Reads(True, True)
+    listing = BackgroundRead(reads, backoff=0, refresh=900, clock=lambda: now[0])
+    await listing.join(wait=1)
+    now[0] += 899
+    await listing.join(wait=1)
+    assert reads.count == 1 and listing.settled
+    now[0] += 1
+    assert not listing.settled
+    await listing.join(wait=1)
+    assert reads.count == 2 and listing.settled
+
+
+async def test_without_a_backoff_a_failure_is_asked_again_by_the_next_need() -> None:
+    reads = Reads(False, True)
+    listing = BackgroundRead(reads, backoff=0, refresh=900)
+    await listing.join(wait=1)
+    assert reads.count == 1 and not listing.settled
+    await listing.join(wait=1)
+    assert reads.count == 2 and listing.settled
+
+
+async def test_a_join_relative_wait_counts_from_the_join_not_the_start() -> None:
+    now = [0.0]
+    reads = Reads(True)
+    reads.gate.clear()
+    listing = BackgroundRead(reads, backoff=60, wait_from_join=True, clock=lambda: now[0])
+    listing.start()
+    now[0] += 5  # from the start, a wait of 1 would be spent; from the join it is whole
+    joined = asyncio.ensure_future(listing.join(wait=1))
+    await asyncio.sleep(0)
+    assert not joined.done()  # still waiting: the fake clock does not move
+    reads.gate.set()
+    await joined
+    assert listing.settled and reads.count == 1

@@ -86,6 +86,48 @@ async def test_a_note_written_by_one_agent_is_fresh_for_every_agent(
     assert any("Router replaced" in i.summary for i in profile.timeline)
 
 
+@pytest.mark.parametrize("write", ["note", "new contact"])
+async def test_an_answer_asked_for_before_a_write_is_returned_but_not_shared(
+    redis_server: RedisServer, write: str
+) -> None:
+    cache = agent(redis_server.url, hubspot_fake()).team.cache
+    record, search = "101", "phone:+14155550132"
+    asked: list[str] = []
+    release = asyncio.Event()
+
+    async def held() -> Details:
+        asked.append("details")
+        await release.wait()
+        return Details(tickets=())  # read before the write: without it
+
+    async def after() -> Details:
+        asked.append("details")
+        return Details()
+
+    async def found() -> tuple[Match, ...]:
+        asked.append("search")
+        return ()
+
+    in_flight = asyncio.ensure_future(cache.details("acct", NAME, record, held))
+    searching = asyncio.ensure_future(cache.matches("acct", NAME, search, found))
+    deadline = asyncio.get_running_loop().time() + 10
+    while asked.count("details") < 1 and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.001)
+    await searching  # a search answered before the write is shared as before
+    if write == "note":
+        await cache.invalidate_record("acct", NAME, record)
+    else:
+        await cache.invalidate_source("acct", NAME)
+    release.set()
+    assert await in_flight == Details(tickets=())  # the agent who asked still gets it
+    assert await cache.details("acct", NAME, record, after) == Details()
+    assert asked.count("details") == 2  # not shared: the next read asked the vendor
+    await cache.matches("acct", NAME, search, found)
+    assert asked.count("search") == (2 if write == "new contact" else 1)
+    await cache.details("acct", NAME, record, after)
+    assert asked.count("details") == 2  # what was asked after the write is shared
+
+
 def test_keys_carry_no_personal_data(redis_server: RedisServer) -> None:
     one = agent(redis_server.url, hubspot_fake())
     key = one.team.cache._key("m", "acct", NAME, "phone:+14155550132")

@@ -2,11 +2,13 @@
 
 Names come from the account's directory, `GET /api/v2/agents` (an agent's name is its
 `contact.name`) and `GET /api/v2/groups` (`name`), 100 a page, at most `DIRECTORY_PAGES` pages
-each. The two lists are read once per `DIRECTORY_SECONDS` for the whole connector (candidates
-whose details run side by side share one reading), beside the tickets, so they add no round
-trip. An id the lists lack (an agent added since, a directory longer than the pages read) is
-asked for alone, `GET /api/v2/agents/{id}` or `GET /api/v2/groups/{id}`, beside the open
-tickets' conversations, and remembered, found or not.
+each. The two lists are read in the background (`kit.background.BackgroundRead`) once per
+`DIRECTORY_SECONDS` for the whole connector (candidates whose details run side by side share
+one reading), beside the tickets, so they add no round trip; each need waits for them at most
+`NAMES_WAIT` from when it joins, and a reading that failed is asked again by the next lookup.
+An id the lists lack (an agent added since, a directory longer than the pages read) is asked
+for alone, `GET /api/v2/agents/{id}` or `GET /api/v2/groups/{id}`, beside the open tickets'
+conversations, and remembered, found or not.
 
 Freshdesk lets only agents who manage users (agents) or run admin tasks (groups) read these
 (helpkit config/privileges.rb: `api_agent` under `manage_users`, `api_group` under
@@ -17,10 +19,7 @@ the details.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
@@ -28,6 +27,7 @@ from typing import Any, Final, Literal
 from cx_tui.connectors.base import AuthError, ConnectorError, NotFound
 from cx_tui.connectors.freshdesk.account import FreshdeskAccount
 from cx_tui.connectors.kit import LOOKUP, gather_all, text_or_none
+from cx_tui.connectors.kit.background import BackgroundRead
 from cx_tui.models import Owner, OwnerRole, SourceRef
 
 log = logging.getLogger(__name__)
@@ -72,11 +72,6 @@ class Names:
     """Names by id; None: asked for and not found."""
     denied: set[Kind] = field(default_factory=set)
     """Directories this API key may not read."""
-    read_at: float | None = None
-    reading: asyncio.Future[None] | None = None
-
-    def fresh(self, now: float) -> bool:
-        return self.read_at is not None and now - self.read_at < DIRECTORY_SECONDS
 
 
 class FreshdeskOwners(FreshdeskAccount):
@@ -85,21 +80,18 @@ class FreshdeskOwners(FreshdeskAccount):
     def configure(self) -> None:
         super().configure()
         self._owner_names = Names()
+        self._directory = BackgroundRead(
+            self._list_both, backoff=0.0, refresh=DIRECTORY_SECONDS, wait_from_join=True
+        )
 
     async def _read_directory(self) -> None:
         """Start (or join) the reading of both lists when the last one is stale."""
-        names = self._owner_names
-        if names.fresh(time.monotonic()):
-            return
-        if names.reading is None or names.reading.done():
-            names.reading = asyncio.ensure_future(self._list_both(names))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.shield(names.reading), NAMES_WAIT)
+        await self._directory.join(NAMES_WAIT)
 
-    async def _list_both(self, names: Names) -> None:
-        read = await gather_all(*(self._list(names, kind) for kind, _, _ in KINDS))
-        if all(read):
-            names.read_at = time.monotonic()
+    async def _list_both(self) -> bool:
+        """Both lists into the names; False when one could not be read now."""
+        names = self._owner_names
+        return all(await gather_all(*(self._list(names, kind) for kind, _, _ in KINDS)))
 
     async def _list(self, names: Names, kind: Kind) -> bool:
         """One directory, every page up to the cap; False when it could not be read now."""
@@ -126,7 +118,7 @@ class FreshdeskOwners(FreshdeskAccount):
         then the ids it lacks, one request each, side by side."""
         await self._read_directory()
         names = self._owner_names
-        if names.reading is not None and not names.reading.done():
+        if self._directory.running:
             return  # the lists are slow today: this lookup shows no names, the next one will
         wanted: dict[tuple[Kind, str], None] = {}
         for ticket in tickets:
@@ -164,7 +156,5 @@ class FreshdeskOwners(FreshdeskAccount):
         return tuple(found)
 
     async def aclose(self) -> None:
-        reading = self._owner_names.reading
-        if reading is not None:
-            reading.cancel()
+        self._directory.close()
         await super().aclose()
