@@ -74,6 +74,7 @@ async def _agent(config_path: Path, redis_url: str, lookups: int, callers: int, 
                         if f[1] == "rate limited"
                     ),
                     "failed": len(result["failed"]),
+                    "any_failure": bool(result["failed"] or result["details_failed"]),
                     "reasons": sorted(
                         {f[2][:90] for f in result["failed"] + result["details_failed"]}
                     ),
@@ -191,6 +192,7 @@ def team(args: argparse.Namespace) -> dict[str, Any]:
                 runs[label] = {
                     "limited": sum(lk["limited"] for lk in lookups),
                     "lookups_hit": sum(1 for lk in lookups if lk["limited"]),
+                    "lookups_failing": sum(1 for lk in lookups if lk.get("any_failure")),
                     "failed": sum(lk["failed"] for lk in lookups),
                     "ms": [lk["ms"] for lk in lookups],
                     "requests": len(log),
@@ -207,7 +209,8 @@ def team(args: argparse.Namespace) -> dict[str, Any]:
 
     def note(run: dict[str, Any]) -> str:
         return (
-            f"{run['lookups_hit']} lookups showed a rate-limit failure; vendor requests "
+            f"{run['lookups_hit']} lookups showed a rate-limit failure "
+            f"({run['lookups_failing']} any failure, timeouts included); vendor requests "
             f"{run['requests']} ({run['searches']} searches), 429s answered {run['server_429']}; "
             f"p95 {percentile(run['ms'], 0.95):.0f} ms; whole floor {run['elapsed']:.1f} s; "
             f"Redis failures {run['redis_failures']}; failures seen: "

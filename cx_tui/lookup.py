@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from cx_tui.cache import ResultCache, query_key
-from cx_tui.connectors.base import BadResponse, Capability
+from cx_tui.connectors.base import BadResponse, Capability, RateLimited
 from cx_tui.models import ConfirmedLink, Details, Match, Profile, SourceState
 from cx_tui.profile import ProfileBuilder
 from cx_tui.resolution import RecordKey
@@ -32,9 +32,11 @@ from cx_tui.updates import (
     SourceFailed,
     SourceHopped,
     SourceStarted,
+    SourceWaiting,
     Update,
     apply_update,
 )
+from cx_tui.waiting import Waits
 
 if TYPE_CHECKING:
     from cx_tui.connectors.base import Connector
@@ -50,6 +52,7 @@ __all__ = [  # the updates live in `cx_tui.updates`; importing them from here st
     "SourceFailed",
     "SourceHopped",
     "SourceStarted",
+    "SourceWaiting",
     "Update",
     "apply_update",
 ]
@@ -277,8 +280,13 @@ class LookupEngine(SourceDesk):
             if cached.fresh:
                 return
         deadline = self._deadline(connector)
+
+        def show(limit: str, seconds: float) -> None:
+            if cached is None:  # a cached answer stays on screen while its refresh waits
+                put(SourceWaiting(connector.name, None, limit, seconds))
+
         try:
-            result = await asyncio.wait_for(connector.find_people(query), deadline)
+            result = await Waits(deadline, show).run(connector.find_people(query))
             matches = check_matches(connector.name, result)
         except asyncio.CancelledError:
             raise
@@ -294,6 +302,8 @@ class LookupEngine(SourceDesk):
             )
             return
         except Exception as error:
+            if cached is not None and isinstance(error, RateLimited):
+                return  # under pressure the cached answer on screen beats a 429
             state, message, retry_after = failure_state(error)
             elapsed = (time.perf_counter() - started) * 1000
             put(SourceFailed(connector.name, state, message, elapsed, retry_after))
@@ -317,29 +327,41 @@ class LookupEngine(SourceDesk):
             lookup.queue.put_nowait(DetailsLoaded(connector.name, key, cached.value, 0.0, True))
             if cached.fresh:
                 return
-        lookup.spawn(self._details(lookup, connector, match))
+        lookup.spawn(self._details(lookup, connector, match, shown=cached is not None))
 
-    async def _details(self, lookup: _Lookup, connector: Connector, match: Match) -> None:
+    async def _details(
+        self, lookup: _Lookup, connector: Connector, match: Match, *, shown: bool
+    ) -> None:
+        """Fetch one record's details; `shown`: a cached copy is on screen (a refresh)."""
         put = lookup.queue.put_nowait
         key = match.person.ref.key
         started = time.perf_counter()
+
+        def show(limit: str, seconds: float) -> None:
+            if not shown:
+                put(SourceWaiting(connector.name, key, limit, seconds))
+
+        waits = Waits(self.details_deadline, show)
         try:
-            details = await asyncio.wait_for(connector.get_details(match), self.details_deadline)
+            details = await waits.run(connector.get_details(match))
             if not isinstance(details, Details):
                 raise BadResponse(f"{connector.name} returned details cx-tui cannot use")
         except asyncio.CancelledError:
             raise
         except TimeoutError:
+            after = ", after waiting for its rate limit" if waits.waited else ""
             put(
                 DetailsFailed(
                     connector.name,
                     key,
                     SourceState.TIMED_OUT,
-                    f"details took longer than {self.details_deadline:g} s",
+                    f"details took longer than {self.details_deadline:g} s{after}",
                 )
             )
             return
         except Exception as error:
+            if shown and isinstance(error, RateLimited):
+                return  # under pressure the cached details on screen beat a 429
             state, message, retry_after = failure_state(error)
             put(DetailsFailed(connector.name, key, state, message, retry_after))
             return

@@ -3,8 +3,10 @@ profile builder (`apply_update`)."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from typing import Final
 
 from cx_tui.models import Details, Match, SourceState, SourceStatus
 from cx_tui.phrases import span
@@ -73,6 +75,32 @@ class DetailsFailed:
 
 
 @dataclass(frozen=True, slots=True)
+class SourceWaiting:
+    """A source's search (`record` None) or a record's details wait on the source's rate
+    limit for about `seconds`: a pending state, the answer follows (`cx_tui.waiting`)."""
+
+    source: str
+    record: RecordKey | None
+    limit: str
+    """The limiter's label ("HubSpot search")."""
+    seconds: float
+
+    def text(self) -> str:
+        """`waiting for the HubSpot search rate limit, about 4 s` (details: `details ...`)."""
+        what = "waiting" if self.record is None else DETAILS_WAITING
+        return f"{what} for the {self.limit} rate limit, about {math.ceil(self.seconds)} s"
+
+
+DETAILS_WAITING: Final = "details waiting"
+
+
+def _without_wait(message: str) -> str:
+    """A status message without the details' wait it carried (their answer came)."""
+    kept = [part for part in message.split("; ") if not part.startswith(DETAILS_WAITING)]
+    return "; ".join(kept)
+
+
+@dataclass(frozen=True, slots=True)
 class LookupFinished:
     """Every source has answered or given up; nothing more will arrive for this lookup."""
 
@@ -91,6 +119,7 @@ Update = (
     | SourceFailed
     | DetailsLoaded
     | DetailsFailed
+    | SourceWaiting
     | LookupFinished
     | LookupCancelled
 )
@@ -137,9 +166,14 @@ def apply_update(builder: ProfileBuilder, update: Update) -> None:
     elif isinstance(update, DetailsLoaded):
         builder.add_details(update.record, update.details)
         current = builder.status.get(update.source)
+        if current is not None and DETAILS_WAITING in current.message:
+            current = replace(current, message=_without_wait(current.message))
+            builder.set_status(current)
         if current is not None and update.details.failed_parts:
             # One part failed alone: the rest is shown, the part named with its reason.
             builder.set_status(replace(current, failed_parts=update.details.failed_parts))
+    elif isinstance(update, SourceWaiting):
+        _apply_wait(builder, update)
     elif isinstance(update, DetailsFailed):
         current = builder.status.get(update.source)
         if current is not None:
@@ -153,3 +187,14 @@ def apply_update(builder: ProfileBuilder, update: Update) -> None:
                     retry_after=update.retry_after,
                 )
             )
+
+
+def _apply_wait(builder: ProfileBuilder, update: SourceWaiting) -> None:
+    if update.record is None:
+        builder.set_status(SourceStatus(update.source, SourceState.SEARCHING, update.text()))
+        return
+    current = builder.status.get(update.source)
+    if current is not None and not current.state.is_failure:
+        kept = _without_wait(current.message)
+        message = f"{kept}; {update.text()}" if kept else update.text()
+        builder.set_status(replace(current, message=message))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from textual.widgets import Static
 from cx_tui.app import CxApp
 from cx_tui.config import load_config
 from cx_tui.connectors.base import RateLimited
+from cx_tui.connectors.kit import retry
 from cx_tui.identity import Query
 from cx_tui.lookup import LookupEngine
 from cx_tui.models import Details, Match, SourceState
@@ -154,3 +156,51 @@ async def test_details_that_were_rate_limited_are_fetched_again() -> None:
         assert again is not None
         assert any(t.ref.record_id == "T-9" for t in again.tickets)
         assert busy.calls.count("details:b1") == 2
+
+
+@dataclass
+class DetailsQueued(FakeConnector):
+    """Its details wait on the account's rate limit (as a kit limiter reports it) until
+    `go` is set."""
+
+    go: asyncio.Event | None = None
+
+    async def get_details(self, match: Match) -> Details:
+        retry.report_wait("Busy CRM", 4.0)
+        assert self.go is not None
+        await self.go.wait()
+        return await super().get_details(match)
+
+
+async def test_details_waiting_on_the_rate_limit_show_as_pending_then_fill_in() -> None:
+    maria = person("Busy CRM", "b1", "Maria G.", phone(HERO))
+    busy = DetailsQueued(
+        fake_name="Busy CRM",
+        people=[maria],
+        details={"b1": Details(tickets=(ticket("Busy CRM", "T-9", "Calls drop after 30 s"),))},
+    )
+    app = app_with(busy)
+    async with app.run_test(size=(120, 40)) as pilot:
+        busy.go = asyncio.Event()
+        await pilot.press("ctrl+l", *HERO, "enter")
+        screen = app.main
+
+        def bar() -> str:
+            return str(screen.query_one("#sources", Static).content)
+
+        deadline = time.monotonic() + 10.0  # the lookup is in flight: poll the screen only
+        while "waiting" not in bar() and time.monotonic() < deadline:
+            await pilot.pause(0.05)
+        assert "Busy CRM found: details waiting for the Busy CRM rate limit, about 4 s" in bar()
+        assert "rate limited" not in bar()
+        busy.go.set()
+        await settle_until(
+            pilot,
+            lambda: (
+                screen.profile is not None
+                and any(t.ref.record_id == "T-9" for t in screen.profile.tickets)
+            ),
+        )
+        assert "waiting" not in bar()
+        assert screen.profile is not None
+        assert screen.profile.sources["Busy CRM"].state is SourceState.FOUND

@@ -10,6 +10,10 @@ Single-flight: the first agent to miss takes a lock (`SET NX PX` with its own to
 only by its holder) and asks the vendor; the others poll for its answer every `POLL` seconds
 instead of asking too, so ten agents looking up one number within a second send one request.
 When the first one fails (an error is not cached), the lock goes and the next agent takes it.
+While the leader waits on the account's rate limit where its agent sees it (`kit.retry.patient`),
+it writes when its request goes (`<key>:wait`, the limiter's label and the time), and each
+agent polling for that answer reports the same wait: its lookup shows it and keeps its deadline
+from cutting the wait, as the leader's does (`cx_tui.waiting`).
 
 A write invalidates for everyone: a note deletes that record's details and those of any
 person whose tickets include it (an index per ticket, `<namespace>:r:<digest>`); a new contact
@@ -28,6 +32,8 @@ as without the team.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import logging
 import secrets
 import time
@@ -35,6 +41,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Final, TypeVar
 
 from cx_tui.cache import DEFAULT_TTL
+from cx_tui.connectors.kit import retry
 from cx_tui.models import Details, Match, codec
 from cx_tui.team.client import TeamRedis, TeamUnavailable
 
@@ -42,8 +49,12 @@ T = TypeVar("T")
 
 POLL: Final = 0.025
 """Seconds between two looks for the answer another agent is fetching."""
-LOCK_TTL: Final = 10.0
-"""Seconds a fetch may hold its lock (longer than any deadline; a crashed agent's lock goes)."""
+LOCK_TTL: Final = 40.0
+"""Seconds a fetch may hold its lock (longer than any deadline with its waits on the rate
+limit, `retry.WAIT_UP_TO`; a crashed agent's lock goes)."""
+SHARE_EVERY: Final = 0.2
+"""Seconds between two writes of a leader's waits (a busy shared window holds it in many short
+polls: each moves the followers' deadlines, so none may go unwritten for long)."""
 ROUNDS: Final = 3
 """Leaders that may fail in turn before an agent asks the vendor without the lock."""
 EPOCH_TTL: Final = 24 * 3600.0
@@ -66,6 +77,7 @@ class TeamCache:
         self.ttl = ttl
         self.fetches = 0
         """Times this process asked the vendor through here (the benchmark reads it)."""
+        self._writes: set[asyncio.Future[None]] = set()
 
     def _key(self, kind: str, account: str, source: str, *parts: str) -> str:
         return self.team.key(kind, codec.FORMAT, account, source, *parts)
@@ -201,7 +213,12 @@ class TeamCache:
     ) -> Any:
         try:
             self.fetches += 1
-            value = await fetch()
+            shown = retry.wait_report()
+            if shown is None:
+                value = await fetch()
+            else:
+                with retry.patient(self._sharing(key, shown)):
+                    value = await fetch()
         except BaseException:
             await self._unlock(key, token)
             raise
@@ -229,6 +246,31 @@ class TeamCache:
         keys = (key, key + ":lock", name, *indexes)
         await redis.eval(_STORE, len(keys), *keys, token, seen_text, codec.dumps(value), ms)
 
+    def _sharing(self, key: str, shown: retry.WaitReport) -> retry.WaitReport:
+        """`shown`, also writing each wait for the agents polling for this answer."""
+
+        written = [0.0, 0.0]  # when the last write went, and the end it wrote
+
+        def report(label: str, seconds: float) -> None:
+            shown(label, seconds)
+            now = time.monotonic()
+            ends = time.time() + seconds
+            if now - written[0] < SHARE_EVERY and ends < written[1] + SHARE_EVERY:
+                return
+            written[:] = [now, ends]
+            text = json.dumps([label, ends])
+            ms = int((seconds + 1.0) * 1000)  # read by followers polling every POLL seconds
+
+            async def publish() -> None:
+                with contextlib.suppress(TeamUnavailable):  # then the others see no wait
+                    await self.team.run(lambda r: r.set(key + ":wait", text, px=ms))
+
+            task = asyncio.ensure_future(publish())
+            self._writes.add(task)
+            task.add_done_callback(self._writes.discard)
+
+        return report
+
     async def _unlock(self, key: str, token: str) -> None:
         try:
             await self.team.run(lambda r: self._release(r, key, token))
@@ -243,17 +285,22 @@ class TeamCache:
     async def _wait(self, key: str) -> Any:
         """Another agent is fetching: its answer, or None once its lock is gone without one."""
         give_up = time.monotonic() + LOCK_TTL
+        seen: Any = None
         while time.monotonic() < give_up:
             await asyncio.sleep(POLL)
 
-            async def look(redis: Any) -> tuple[Any, Any]:
+            async def look(redis: Any) -> tuple[Any, Any, Any]:
                 pipe = redis.pipeline(transaction=False)
                 pipe.get(key)
                 pipe.exists(key + ":lock")
-                raw, locked = await pipe.execute()
-                return raw, locked
+                pipe.get(key + ":wait")
+                raw, locked, wait = await pipe.execute()
+                return raw, locked, wait
 
-            raw, locked = await self.team.run(look)
+            raw, locked, wait = await self.team.run(look)
+            if wait is not None and wait != seen:
+                seen = wait
+                _report_leaders_wait(wait)
             if raw is not None:
                 try:
                     return codec.loads(raw)
@@ -262,6 +309,15 @@ class TeamCache:
             if not locked:
                 return None
         return None
+
+
+def _report_leaders_wait(raw: Any) -> None:
+    """The leader's wait (`[label, until]`, epoch seconds) as this agent's own."""
+    try:
+        label, until = json.loads(raw)
+        retry.report_wait(str(label), float(until) - time.time())
+    except (ValueError, TypeError):
+        pass  # not ours to read: the wait just goes unshown
 
 
 _STORE: Final = """

@@ -159,6 +159,8 @@ class TeamLimiter(Limiter):
                     retry_after=wait,
                     status=None,
                 )
+            if policy.interactive:
+                retry.report_wait(self.label, wait)
             await retry.sleep(wait)
 
     async def _recent(self) -> tuple[float, int]:

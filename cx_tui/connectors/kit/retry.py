@@ -20,7 +20,7 @@ import random
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Final
 
 import httpx
@@ -112,9 +112,65 @@ def background_work() -> Iterator[None]:
         _BACKGROUND_WORK.reset(token)
 
 
+WAIT_UP_TO: Final = 20.0
+"""Longest wait on an account's rate limit an agent is shown instead of a failure (inside
+`patient`): a `Retry-After`, a vendor pause or our own queue. Beyond it the request fails with
+`RateLimited(retry_after)`, as before, so the agent is told when to come back (HubSpot's
+waits are 1 s or 10 s; a per-minute vendor's can reach 60 s: those are not waited out)."""
+
+PATIENT_TRIES: Final = 3
+"""Tries of an interactive request inside `patient`: a second 429 on a busy account is
+waited out once more (each wait within `WAIT_UP_TO`); a third fails, saying when to retry."""
+
+WaitReport = Callable[[str, float], None]
+"""Told `(limiter label, seconds)` before a request waits that long on its rate limit; may
+raise `RateLimited` to refuse the wait (the request then fails, and takes no place)."""
+
+_WAIT_REPORT: ContextVar[WaitReport | None] = ContextVar("cx_tui_wait_report", default=None)
+
+
+@contextmanager
+def patient(report: WaitReport) -> Iterator[None]:
+    """Within this block (and the tasks it starts) an agent sees each wait on a rate limit:
+    every limiter tells `report` before it makes an interactive request wait, and such a
+    request waits up to `WAIT_UP_TO` (a vendor's pause, a full window, our queue) instead of
+    failing after `LOOKUP`'s few seconds. The lookup engine shows the wait as a pending state
+    and keeps its deadline from cutting it (`cx_tui.waiting`)."""
+    token = _WAIT_REPORT.set(report)
+    try:
+        yield
+    finally:
+        _WAIT_REPORT.reset(token)
+
+
+def wait_report() -> WaitReport | None:
+    """Who is told of waits here (None: outside `patient`)."""
+    return _WAIT_REPORT.get()
+
+
+def report_wait(label: str, seconds: float) -> None:
+    """A limiter is about to hold an interactive request `seconds` (no-op outside `patient`)."""
+    report = _WAIT_REPORT.get()
+    if report is not None and seconds > 0:
+        report(label, seconds)
+
+
 def in_context(policy: RetryPolicy) -> RetryPolicy:
-    """`policy`, or `BACKGROUND` when it is interactive but runs inside `background_work`."""
-    return BACKGROUND if policy.interactive and _BACKGROUND_WORK.get() else policy
+    """`policy`, or `BACKGROUND` when it is interactive but runs inside `background_work`; an
+    interactive one inside `patient` waits a rate limit out for up to `WAIT_UP_TO` (as many
+    tries as the policy gives: a source that keeps answering 429 still fails, saying when)."""
+    if not policy.interactive:
+        return policy
+    if _BACKGROUND_WORK.get():
+        return BACKGROUND
+    if _WAIT_REPORT.get() is not None:
+        return replace(
+            policy,
+            attempts=max(policy.attempts, PATIENT_TRIES),
+            max_retry_after=max(policy.max_retry_after, WAIT_UP_TO),
+            max_queue=max(policy.max_queue, WAIT_UP_TO),
+        )
+    return policy
 
 
 def backoff_delay(policy: RetryPolicy, failures: int) -> float:
