@@ -23,7 +23,7 @@ from cx_tui.connectors.base import (
     Unavailable,
 )
 from cx_tui.connectors.base import Timeout as SourceTimeout
-from cx_tui.models import ContactPoint, Match, Person, SourceRef, SourceState
+from cx_tui.models import ContactPoint, Match, Person, SourceState
 from cx_tui.new_person import DuplicatePersonError, duplicate_message, existing_person
 
 if TYPE_CHECKING:
@@ -128,10 +128,6 @@ class SourceDesk:
             return await asyncio.wait_for(connector.find_people(query), deadline)
         except TimeoutError:
             raise ConnectorError(f"{source} did not answer within {deadline:g} s.") from None
-
-    def invalidate(self, ref: SourceRef) -> None:
-        """A record changed (a note was written): forget what the cache knows about it."""
-        self.cache.invalidate_record(ref.connector, ref.record_id)
 
     async def create_person(
         self, source: str, name: str | None, contact_points: Sequence[ContactPoint]

@@ -281,7 +281,7 @@ async def test_a_store_that_fails_is_a_miss_never_an_error(tmp_path: Path) -> No
     profile = await engine.lookup(parse_query(NUMBER))
     assert profile.value("name") == "Maria"
     assert source.calls == [f"find:{NUMBER}", "details:1"]  # memory still answered
-    engine.invalidate(profile.matches[0].person.ref)
+    engine.cache.invalidate_record(*profile.matches[0].person.ref.key)
     await engine.lookup(parse_query(NUMBER))
     assert source.calls.count("details:1") == 2
 
