@@ -60,6 +60,11 @@ class ProfileView(Horizontal):
         """The profile painted last (None before the first lookup)."""
         self.actions: list[NextAction] = []
         self.built = False
+        self._tables_due = False
+        """The tables fill in the frames after a paint (`_fill_tickets`)."""
+        self._painted = 0
+        """Resolved profiles painted, to see whether one came while the tables filled."""
+        self._tickets_for = 0
         """Whether the panels the first frame does not show are mounted (`_build`)."""
 
     def compose(self) -> ComposeResult:
@@ -153,7 +158,35 @@ class ProfileView(Horizontal):
         if resolved:  # otherwise hidden: keeping the rows spares a repaint of the same person
             themed = self.query_one("#themes", ThemeList).show_themes(profile)
             self._show(themed, "#themes-title", "#themes")
-            self.query_one("#tickets", TicketTable).show_tickets(profile.tickets)
+            self._painted += 1
+            if not self._tables_due:  # each table in a frame of its own, tickets first
+                self._tables_due = True
+                self.call_after_refresh(self._fill_tickets)
+
+    @property
+    def filling(self) -> bool:
+        """The tables are yet to show the profile painted last (they fill a frame later)."""
+        return self._tables_due
+
+    def _fill_tickets(self) -> None:
+        """The tickets of the profile painted last, a frame after its left column; the
+        timeline in the frame after (`_fill_timeline`): a key typed meanwhile reaches the
+        screen between them, not after both tables' layout and drawing."""
+        profile = self.profile
+        self._tickets_for = self._painted
+        if profile is None or profile.state is not ProfileState.RESOLVED:
+            self._tables_due = False
+            return
+        self.query_one("#tickets", TicketTable).show_tickets(profile.tickets)
+        self.call_after_refresh(self._fill_timeline)
+
+    def _fill_timeline(self) -> None:
+        if self._tickets_for != self._painted:  # painted again since: its tickets first
+            self._fill_tickets()
+            return
+        self._tables_due = False
+        profile = self.profile
+        if profile is not None and profile.state is ProfileState.RESOLVED:
             self.query_one("#timeline", TimelineTable).show_items(profile.timeline)
 
     # --- records ----------------------------------------------------------------------------
@@ -195,7 +228,7 @@ class ProfileView(Horizontal):
             if (event.shown < event.total)
             else ""
         )
-        self.query_one("#timeline-title", Label).update(f"Timeline (newest first){more}")
+        update_static(self.query_one("#timeline-title", Label), f"Timeline (newest first){more}")
 
     @on(TimelineTable.ItemChosen)
     def _item_chosen(self, event: TimelineTable.ItemChosen) -> None:
