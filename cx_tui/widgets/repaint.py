@@ -30,10 +30,10 @@ def _keeps_size(widget: Static, was: Size) -> bool:
     """Whether `widget`, its new content set, still fits the content area it had (`was`):
     its width does not come from its content, and its height is fixed or, when it comes
     from the content, the new content takes as many lines at that width."""
-    width, height = widget.styles.width, widget.styles.height
-    if not was.width or width is None or width.is_auto or height is None:
+    width, height = widget.styles.width, widget.styles.height  # None: the room it is given
+    if not was.width or (width is not None and width.is_auto):
         return False  # not laid out yet (hidden), or sized by its content's width
-    if not height.is_auto:
+    if height is None or not height.is_auto:
         return True
     return widget.get_content_height(was, was, was.width) == was.height
 
