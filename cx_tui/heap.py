@@ -1,0 +1,35 @@
+"""Keeping Python's cyclic garbage collector out of the frames a key press waits for.
+
+A full collection walks every object the process holds: with Textual, the widgets and a
+profile's records, 30-55 ms on a small machine, at whatever moment the allocation counts tip
+it over, often in the frame that shows a key typed while a profile paints (measured in bench
+d and f: the slowest presses were in those frames). What the app holds for its whole run (the
+modules, Textual, the main screen and its panels) is moved out of the collector's sight once it
+is built (`gc.freeze`), so later collections walk only what came after: 8-18 ms, measured.
+"""
+
+from __future__ import annotations
+
+import gc
+
+_settled = False
+
+
+def settle() -> None:
+    """Collect the start's garbage once, then freeze what is left (the app's long-lived
+    objects): later collections no longer walk them. Once per app (`release` undoes it)."""
+    global _settled
+    if _settled:
+        return
+    _settled = True
+    gc.collect()
+    gc.freeze()
+
+
+def release() -> None:
+    """The app is ending: let the collector see the frozen objects again, so an app run
+    inside a longer process (a test session) leaves nothing behind."""
+    global _settled
+    if _settled:
+        _settled = False
+        gc.unfreeze()
