@@ -255,3 +255,40 @@ async def test_the_tables_fill_in_the_frames_after_the_person_not_in_the_same_on
         assert screen.view.filling and timeline.row_count == 2  # not in this frame...
         await tables_filled(screen, pilot)
         assert timeline.row_count == 3 and len(profile.timeline) == 3  # ...in a later one
+
+
+async def test_the_last_callers_tickets_never_show_beside_the_next_caller() -> None:
+    """The tables fill a frame after the person: while they do, the panel holds nobody's
+    records rather than the caller before's."""
+    other = "+14155550177"
+    desk = FakeConnector(
+        fake_name="Desk",
+        people=[
+            person("Desk", "1", "Ann", phone(NUMBER)),
+            person("Desk", "2", "Bob", phone(other)),
+        ],
+        details={
+            "1": Details(tickets=(ticket("Desk", "T1", "Router drops"),)),
+            "2": Details(tickets=(ticket("Desk", "T2", "Invoice twice"),)),
+        },
+    )
+    app = CxApp(load_config(), engine=LookupEngine([desk]))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await show_caller(app, pilot)
+        tickets = screen.query_one("#tickets", TicketTable)
+        assert list(tickets.tickets) == ["Desk/T1"]
+        seen: list[tuple[str | None, list[str]]] = []
+        view = screen.view
+        show = view.show
+
+        def spied(profile: Profile) -> None:  # each paint, as the frame after it will show
+            show(profile)
+            if view.query_one("#right").display:
+                seen.append((profile.value("name"), list(tickets.tickets)))
+
+        view.show = spied  # type: ignore[method-assign]
+        screen.look_up(other)
+        await screen.workers.wait_for_complete()
+        await tables_filled(screen, pilot)
+        assert seen and all("Desk/T1" not in shown for name, shown in seen if name == "Bob")
+        assert list(tickets.tickets) == ["Desk/T2"]

@@ -43,6 +43,14 @@ def welcome(help_key: str = "F1") -> str:
     )
 
 
+def _another(before: Profile | None, profile: Profile) -> bool:
+    """Whether `profile` is someone else than `before` (no record of a person in common)."""
+    if before is None:
+        return True
+    keys = {m.person.ref.key for m in before.matches}
+    return not any(m.person.ref.key in keys for m in profile.matches)
+
+
 class ProfileView(Horizontal):
     """Two columns (one on a narrow terminal): the person and next actions; their records."""
 
@@ -120,12 +128,14 @@ class ProfileView(Horizontal):
         from cx_tui.actions import suggest
         from cx_tui.render import candidates_headline, nobody_summary
 
-        self.profile = profile
+        before, self.profile = self.profile, profile
         if not self.built:
             return  # painted once the panels are mounted (`_build`)
         self._show(True, "#identity", "#actions-title", "#actions")
         status = self.query_one("#status", Static)
         resolved = profile.state is ProfileState.RESOLVED
+        if resolved and (not self.query_one("#right").display or _another(before, profile)):
+            self._clear_stale_tables(profile)
         self._show(resolved, "#right")
         left = self.query_one("#left")
         if left.has_class("-alone") == resolved:  # the whole width while it is alone
@@ -162,6 +172,16 @@ class ProfileView(Horizontal):
             if not self._tables_due:  # each table in a frame of its own, tickets first
                 self._tables_due = True
                 self.call_after_refresh(self._fill_tickets)
+
+    def _clear_stale_tables(self, profile: Profile) -> None:
+        """The tables come back into view with this profile: empty them now if they hold
+        another's records (the last caller's), as theirs fill only in the frames after."""
+        tickets = self.query_one("#tickets", TicketTable)
+        if not tickets.shows(profile.tickets):
+            tickets.show_tickets(())
+        timeline = self.query_one("#timeline", TimelineTable)
+        if not timeline.shows(profile.timeline):
+            timeline.show_items(())
 
     @property
     def filling(self) -> bool:
