@@ -46,5 +46,5 @@ def update_static(widget: Static, content: VisualType) -> bool:
     was = widget.content_region.size
     widget.update(content, layout=False)
     if not _keeps_size(widget, was):
-        widget.refresh(layout=True)
+        widget.refresh(layout=True, repaint=False)  # repainted by `update`; measured once
     return True
