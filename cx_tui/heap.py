@@ -6,6 +6,8 @@ it over, often in the frame that shows a key typed while a profile paints (measu
 d and f: the slowest presses were in those frames). What the app holds for its whole run (the
 modules, Textual, the main screen and its panels) is moved out of the collector's sight once it
 is built (`gc.freeze`), so later collections walk only what came after: 8-18 ms, measured.
+The price: what was frozen and later dropped (the start's first footer keys and the like) is
+freed only when the app ends, a bounded set (3,700 objects after 10 lookups, measured).
 """
 
 from __future__ import annotations
