@@ -19,6 +19,7 @@ from textual.app import App, SystemCommand
 from textual.binding import BindingType
 from textual.screen import Screen
 
+from cx_tui import heap
 from cx_tui.config import DEFAULT_THEME
 from cx_tui.key_gate import KeyGate, KeyHandled
 from cx_tui.keys import APP_KEYS, MAIN_KEYS, bindings, shown_keys
@@ -93,6 +94,7 @@ class CxApp(App[None]):
         self.services.watch_team(self._team_said)
         self.main.services_started()
         self.run_worker(self._start_softphone(), group="softphone", exit_on_error=False)
+        self.set_timer(0.2, heap.settle)  # the main screen's panels are built by then
 
     def _team_said(self, message: str) -> None:
         self.notify(message, title="Team", severity="warning", timeout=10)
@@ -155,6 +157,7 @@ class CxApp(App[None]):
         return default_variables(self.current_theme if self.is_running else None)
 
     async def on_unmount(self) -> None:
+        heap.release()
         await self.services.aclose()
 
     @property

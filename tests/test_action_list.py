@@ -42,3 +42,29 @@ async def test_a_why_that_wraps_once_the_scrollbar_shows_keeps_its_last_line() -
         shown = [strip.text for strip in app.screen._compositor.render_strips()]
         assert any("LAST" in line for line in shown), "\n".join(shown)
         assert any("2. Next 2" in line for line in shown)
+
+
+def _lines(app: App[None]) -> list[str]:
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+async def test_a_why_that_changed_under_the_same_title_is_drawn_again() -> None:
+    """An SLA action keeps its title while its why counts the minutes down: the new why shows,
+    and Enter takes the new action (its target and prefill), not the one drawn first."""
+    app = OneList()
+    async with app.run_test(size=(60, 30)) as pilot:
+        actions = app.query_one(ActionList)
+        first = NextAction("sla", ActionKind.LOG_NOTE, "Reply before 14:10", "SLA, 9 min left", 90)
+        actions.show_actions([first])
+        await pilot.pause()
+        assert any("9 min left" in line for line in _lines(app))
+        later = NextAction(
+            "sla", ActionKind.LOG_NOTE, "Reply before 14:10", "SLA, 8 min left", 90, urgent=True
+        )
+        actions.show_actions([later])
+        await pilot.pause()
+        shown = _lines(app)
+        assert any("8 min left" in line for line in shown), "\n".join(shown)
+        assert not any("9 min left" in line for line in shown)
+        assert actions.actions == [later]
+        assert actions.get_option_at_index(0).prompt.spans[-2].style != "bold"  # urgent colour

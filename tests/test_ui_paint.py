@@ -53,12 +53,22 @@ def two_sources() -> tuple[LookupEngine, Details, Details]:
     return LookupEngine([crm, desk]), crm_details, desk_details
 
 
+async def tables_filled(screen: MainScreen, pilot: Pilot[None]) -> None:
+    """Pause until the tables show the profile painted last (each fills a frame after it)."""
+    await pilot.pause()
+    for _ in range(50):
+        if not screen.view.filling:
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("the tables did not fill")
+
+
 async def show_caller(app: CxApp, pilot: Pilot[None]) -> MainScreen:
     """Look NUMBER up (focus stays in the lookup bar) and wait until it is painted."""
     screen = app.main
     screen.look_up(NUMBER)
     await screen.workers.wait_for_complete()
-    await pilot.pause()
+    await tables_filled(screen, pilot)
     return screen
 
 
@@ -79,7 +89,7 @@ async def test_an_update_of_one_sources_tickets_repaints_the_tickets_not_the_tim
         more = Details(tickets=(*desk_details.tickets, ticket("Desk", "T2", "Invoice twice")))
         builder.add_details(("Desk", "9"), more)
         screen.pacer.now(builder)
-        await pilot.pause()
+        await tables_filled(screen, pilot)
         assert builder.records.merges == merges + 1  # the records were merged again...
         assert tickets.row_count == 2  # ...and the new ticket painted...
         assert timeline.refills == refills  # ...but the timeline was not rebuilt
@@ -88,7 +98,7 @@ async def test_an_update_of_one_sources_tickets_repaints_the_tickets_not_the_tim
         calls = Details(interactions=(*crm_details.interactions, call("CRM", "I3", 0)))
         builder.add_details(("CRM", "1"), calls)
         screen.pacer.now(builder)
-        await pilot.pause()
+        await tables_filled(screen, pilot)
         assert timeline.refills == refills + 1 and timeline.row_count == 3
 
 
@@ -226,3 +236,59 @@ async def test_a_zero_delay_runs_on_the_next_turn_and_can_be_stopped() -> None:
     assert ran == [] and later == [0.15]  # not at once; a delay goes to the timer
     await asyncio.sleep(0)
     assert ran == ["soon"]
+
+
+async def test_the_tables_fill_in_the_frames_after_the_person_not_in_the_same_one() -> None:
+    """A key typed while a big person paints reaches the screen between the panels: the
+    paint shows the person at once, the tables follow a frame later, with every row."""
+    engine, crm_details, _desk = two_sources()
+    app = CxApp(load_config(), engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await show_caller(app, pilot)
+        timeline = screen.query_one("#timeline", TimelineTable)
+        builder = screen.session.builder
+        assert builder is not None and timeline.row_count == 2
+        calls = Details(interactions=(*crm_details.interactions, call("CRM", "I3", 0)))
+        builder.add_details(("CRM", "1"), calls)
+        profile = screen.pacer.now(builder)
+        assert screen.profile is not None and len(screen.profile.timeline) == 3
+        assert screen.view.filling and timeline.row_count == 2  # not in this frame...
+        await tables_filled(screen, pilot)
+        assert timeline.row_count == 3 and len(profile.timeline) == 3  # ...in a later one
+
+
+async def test_the_last_callers_tickets_never_show_beside_the_next_caller() -> None:
+    """The tables fill a frame after the person: while they do, the panel holds nobody's
+    records rather than the caller before's."""
+    other = "+14155550177"
+    desk = FakeConnector(
+        fake_name="Desk",
+        people=[
+            person("Desk", "1", "Ann", phone(NUMBER)),
+            person("Desk", "2", "Bob", phone(other)),
+        ],
+        details={
+            "1": Details(tickets=(ticket("Desk", "T1", "Router drops"),)),
+            "2": Details(tickets=(ticket("Desk", "T2", "Invoice twice"),)),
+        },
+    )
+    app = CxApp(load_config(), engine=LookupEngine([desk]))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await show_caller(app, pilot)
+        tickets = screen.query_one("#tickets", TicketTable)
+        assert list(tickets.tickets) == ["Desk/T1"]
+        seen: list[tuple[str | None, list[str]]] = []
+        view = screen.view
+        show = view.show
+
+        def spied(profile: Profile) -> None:  # each paint, as the frame after it will show
+            show(profile)
+            if view.query_one("#right").display:
+                seen.append((profile.value("name"), list(tickets.tickets)))
+
+        view.show = spied  # type: ignore[method-assign]
+        screen.look_up(other)
+        await screen.workers.wait_for_complete()
+        await tables_filled(screen, pilot)
+        assert seen and all("Desk/T1" not in shown for name, shown in seen if name == "Bob")
+        assert list(tickets.tickets) == ["Desk/T2"]

@@ -64,3 +64,27 @@ async def test_missed_call_toasts_coalesce_into_one_with_a_count() -> None:
             await event(pilot, event="hangup", call_id=f"m-{n}")
         missed = [n.message for n in app._notifications if "missed" in n.message.lower()]
         assert missed == ["5 missed calls (m lists them)."]
+
+
+async def test_the_lookup_message_takes_a_row_only_while_it_says_something() -> None:
+    """At 80x24 every row counts: the line under the lookup bar is hidden while empty, shows
+    an invalid query's message, and goes again with the next valid lookup."""
+    app = CxApp(load_config())
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.main
+        bar = screen.query_one("#lookup-bar", Input)
+        message = screen.query_one("#lookup-message", Static)
+        sources = screen.query_one("#sources")
+        await pilot.pause()
+        assert message.region.height == 0
+        assert sources.region.y == bar.region.bottom  # the next row, nothing between
+        await pilot.press(*"+1 12", "enter")
+        await pilot.pause()
+        assert "phone number" in str(message.content)
+        assert message.region.height >= 1 and message.region.y == bar.region.bottom
+        assert sources.region.y == message.region.bottom
+        await pilot.press("ctrl+l", *HERO, "enter")
+        await screen.workers.wait_for_complete()
+        await pilot.pause()
+        assert message.region.height == 0
+        assert sources.region.y == bar.region.bottom

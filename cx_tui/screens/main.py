@@ -34,6 +34,7 @@ from cx_tui.widgets.footer import CxFooter
 from cx_tui.widgets.mask_badge import MaskBadge
 from cx_tui.widgets.outbox_status import OutboxStatus
 from cx_tui.widgets.profile_view import ProfileView
+from cx_tui.widgets.repaint import update_static
 from cx_tui.widgets.source_bar import SourceBar
 from cx_tui.widgets.trouble_banner import TroubleBanner
 
@@ -196,20 +197,29 @@ class MainScreen(Screen[None]):
         """Validate and start a lookup; an invalid query gets an inline message, focus stays."""
         from cx_tui.identity import QueryError
 
-        message = self.query_one("#lookup-message", Static)
         try:
             query = self.session.parse(text)
         except QueryError as error:
-            message.update(Text(str(error), style="bold"))
+            self._say(Text(str(error), style="bold"))
             self.set_focus(self.bar)
             return False
-        message.update("")
+        self._say(None)
         if self.bar.value != text:
             self.bar.value = text
         self.runner.run(self.session.begin(query))
         if move_focus:
             self.set_focus(self.query_one("#actions", ActionList))
         return True
+
+    def _say(self, message: Text | None) -> None:
+        """Show `message` under the lookup bar; None hides the line (no empty row at 80x24),
+        and costs no layout when it is hidden already."""
+        line = self.query_one("#lookup-message", Static)
+        if message is None:
+            line.display = False
+            return
+        update_static(line, message)
+        line.display = True
 
     def refresh_profile(self) -> None:
         """Look the current caller up again (after a write), keeping the picked person."""

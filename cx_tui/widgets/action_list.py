@@ -16,6 +16,11 @@ if TYPE_CHECKING:
     from cx_tui.actions import NextAction
 
 
+def _drawn(actions: Sequence[NextAction]) -> list[tuple[str, str, bool]]:
+    """What an option shows of each action: its title, its why and whether it is urgent."""
+    return [(a.title, a.why, a.urgent) for a in actions]
+
+
 class ActionList(OptionList):
     DEFAULT_CSS = """
     ActionList { height: auto; max-height: 16; border: none; }
@@ -30,9 +35,13 @@ class ActionList(OptionList):
         self.actions: list[NextAction] = []
 
     def show_actions(self, actions: Sequence[NextAction]) -> None:
-        if [a.title for a in actions] == [a.title for a in self.actions]:
-            return
+        """List `actions`; the options are made again only when what they draw changed (a
+        title, a why, the urgent colour), but the list always holds the new actions, so the
+        one chosen carries its current target and prefill."""
+        drawn = _drawn(actions) == _drawn(self.actions)
         self.actions = list(actions)
+        if drawn:
+            return
         sla: StyleType = "bold red"
         if any(a.urgent for a in self.actions):
             from cx_tui.themes import theme_palette

@@ -43,6 +43,14 @@ def welcome(help_key: str = "F1") -> str:
     )
 
 
+def _another(before: Profile | None, profile: Profile) -> bool:
+    """Whether `profile` is someone else than `before` (no record of a person in common)."""
+    if before is None:
+        return True
+    keys = {m.person.ref.key for m in before.matches}
+    return not any(m.person.ref.key in keys for m in profile.matches)
+
+
 class ProfileView(Horizontal):
     """Two columns (one on a narrow terminal): the person and next actions; their records."""
 
@@ -60,6 +68,11 @@ class ProfileView(Horizontal):
         """The profile painted last (None before the first lookup)."""
         self.actions: list[NextAction] = []
         self.built = False
+        self._tables_due = False
+        """The tables fill in the frames after a paint (`_fill_tickets`)."""
+        self._painted = 0
+        """Resolved profiles painted, to see whether one came while the tables filled."""
+        self._tickets_for = 0
         """Whether the panels the first frame does not show are mounted (`_build`)."""
 
     def compose(self) -> ComposeResult:
@@ -115,12 +128,14 @@ class ProfileView(Horizontal):
         from cx_tui.actions import suggest
         from cx_tui.render import candidates_headline, nobody_summary
 
-        self.profile = profile
+        before, self.profile = self.profile, profile
         if not self.built:
             return  # painted once the panels are mounted (`_build`)
         self._show(True, "#identity", "#actions-title", "#actions")
         status = self.query_one("#status", Static)
         resolved = profile.state is ProfileState.RESOLVED
+        if resolved and (not self.query_one("#right").display or _another(before, profile)):
+            self._clear_stale_tables(profile)
         self._show(resolved, "#right")
         left = self.query_one("#left")
         if left.has_class("-alone") == resolved:  # the whole width while it is alone
@@ -153,7 +168,45 @@ class ProfileView(Horizontal):
         if resolved:  # otherwise hidden: keeping the rows spares a repaint of the same person
             themed = self.query_one("#themes", ThemeList).show_themes(profile)
             self._show(themed, "#themes-title", "#themes")
-            self.query_one("#tickets", TicketTable).show_tickets(profile.tickets)
+            self._painted += 1
+            if not self._tables_due:  # each table in a frame of its own, tickets first
+                self._tables_due = True
+                self.call_after_refresh(self._fill_tickets)
+
+    def _clear_stale_tables(self, profile: Profile) -> None:
+        """The tables come back into view with this profile: empty them now if they hold
+        another's records (the last caller's), as theirs fill only in the frames after."""
+        tickets = self.query_one("#tickets", TicketTable)
+        if not tickets.shows(profile.tickets):
+            tickets.show_tickets(())
+        timeline = self.query_one("#timeline", TimelineTable)
+        if not timeline.shows(profile.timeline):
+            timeline.show_items(())
+
+    @property
+    def filling(self) -> bool:
+        """The tables are yet to show the profile painted last (they fill a frame later)."""
+        return self._tables_due
+
+    def _fill_tickets(self) -> None:
+        """The tickets of the profile painted last, a frame after its left column; the
+        timeline in the frame after (`_fill_timeline`): a key typed meanwhile reaches the
+        screen between them, not after both tables' layout and drawing."""
+        profile = self.profile
+        self._tickets_for = self._painted
+        if profile is None or profile.state is not ProfileState.RESOLVED:
+            self._tables_due = False
+            return
+        self.query_one("#tickets", TicketTable).show_tickets(profile.tickets)
+        self.call_after_refresh(self._fill_timeline)
+
+    def _fill_timeline(self) -> None:
+        if self._tickets_for != self._painted:  # painted again since: its tickets first
+            self._fill_tickets()
+            return
+        self._tables_due = False
+        profile = self.profile
+        if profile is not None and profile.state is ProfileState.RESOLVED:
             self.query_one("#timeline", TimelineTable).show_items(profile.timeline)
 
     # --- records ----------------------------------------------------------------------------
@@ -195,7 +248,7 @@ class ProfileView(Horizontal):
             if (event.shown < event.total)
             else ""
         )
-        self.query_one("#timeline-title", Label).update(f"Timeline (newest first){more}")
+        update_static(self.query_one("#timeline-title", Label), f"Timeline (newest first){more}")
 
     @on(TimelineTable.ItemChosen)
     def _item_chosen(self, event: TimelineTable.ItemChosen) -> None:

@@ -156,15 +156,21 @@ class TicketTable(RecordTable[Ticket]):
         """How many times the rows were made afresh (tests count them)."""
         self._measure()  # the titles alone, until there are tickets
 
-    def show_tickets(self, tickets: Sequence[Ticket]) -> None:
+    def shows(self, tickets: Sequence[Ticket]) -> bool:
+        """Whether the rows are `tickets` already (the same merge, or equal tickets)."""
         if tickets is self._given:
-            return  # the same merge (`merge.RecordMerger`): nothing new
+            return True  # the same merge (`merge.RecordMerger`): nothing new
+        keys = [f"{t.ref.connector}/{t.ref.record_id}" for t in tickets]
+        return keys == list(self.tickets) and all(
+            self.tickets[k] == t for k, t in zip(keys, tickets, strict=True)
+        )
+
+    def show_tickets(self, tickets: Sequence[Ticket]) -> None:
+        if self.shows(tickets):
+            self._given = tickets
+            return
         self._given = tickets
         keys = [f"{t.ref.connector}/{t.ref.record_id}" for t in tickets]
-        if keys == list(self.tickets) and all(
-            self.tickets[k] == t for k, t in zip(keys, tickets, strict=True)
-        ):
-            return
         self.tickets = dict(zip(keys, tickets, strict=True))
         self._measure()
         self._fill()
@@ -281,10 +287,14 @@ class TimelineTable(RecordTable[Interaction]):
     def total(self) -> int:
         return len(self._all)
 
+    def shows(self, items: Sequence[Interaction]) -> bool:
+        """Whether the rows are `items` already (the same merge, or equal items)."""
+        return items is self._all or tuple(items) == tuple(self._all)
+
     def show_items(self, items: Sequence[Interaction]) -> None:
         """Show `items`, unless they are the ones shown (the same merge, or equal items: an
         update that changed only tickets repaints no row)."""
-        if items is self._all or tuple(items) == tuple(self._all):
+        if self.shows(items):
             self._all = items
             return
         self._all = items

@@ -152,6 +152,7 @@ def test_the_failed_part_reaches_the_status_the_json_and_the_source_bar() -> Non
     assert _status(status)["parts"] == [{"part": "e-mails", "reason": "HubSpot answered 500"}]
     bar = SourceBar()
     shown: list[Any] = []
-    bar.update = shown.append  # type: ignore[method-assign]  # no app needed to read the text
+    # No app needed to read the text (`layout`: whether the bar asks for a layout).
+    bar.update = lambda content, layout=True: shown.append(content)  # type: ignore[method-assign]
     bar.show_statuses([SourceStatus("Acme HubSpot", SourceState.FOUND, failed_parts=failed)])
     assert "left out: e-mails: HubSpot answered 500" in str(shown[0])
