@@ -49,6 +49,19 @@ async def look_up(app: CxApp, pilot: object, query: str) -> MainScreen:
     return screen
 
 
+async def note_on(app: CxApp, pilot: object, query: str = HERO) -> NoteEditor:
+    """Look `query` up and open the note editor on them (`n`)."""
+    from textual.pilot import Pilot
+
+    assert isinstance(pilot, Pilot)
+    await look_up(app, pilot, query)
+    await pilot.press("n")
+    await pilot.pause()
+    editor = app.screen
+    assert isinstance(editor, NoteEditor)
+    return editor
+
+
 async def test_lookup_fills_every_panel() -> None:
     app = CxApp(load_config())
     async with app.run_test(size=SIZE) as pilot:
@@ -186,11 +199,8 @@ async def test_create_contact_refuses_a_bad_number_inline() -> None:
 async def test_note_defaults_saves_and_is_delivered() -> None:
     app = CxApp(load_config())
     async with app.run_test(size=SIZE) as pilot:
-        screen = await look_up(app, pilot, HERO)
-        await pilot.press("n")
-        await pilot.pause()
-        editor = app.screen
-        assert isinstance(editor, NoteEditor)
+        editor = await note_on(app, pilot)
+        screen = main_screen(app)
         chosen = editor.selected()
         assert [(c.target.kind, c.target.ref.connector) for c in chosen] == [
             (TargetKind.PERSON, "Demo CRM"),
@@ -215,11 +225,7 @@ async def test_note_defaults_saves_and_is_delivered() -> None:
 async def test_escape_keeps_the_draft_and_empty_note_is_refused() -> None:
     app = CxApp(load_config())
     async with app.run_test(size=SIZE) as pilot:
-        await look_up(app, pilot, HERO)
-        await pilot.press("n")
-        await pilot.pause()
-        editor = app.screen
-        assert isinstance(editor, NoteEditor)
+        editor = await note_on(app, pilot)
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert "empty" in text_of(editor.query_one("#note-message", Static))
@@ -236,11 +242,7 @@ async def test_escape_keeps_the_draft_and_empty_note_is_refused() -> None:
 async def test_note_over_the_targets_limit_is_refused_before_saving() -> None:
     app = CxApp(load_config())
     async with app.run_test(size=SIZE) as pilot:
-        await look_up(app, pilot, HERO)
-        await pilot.press("n")
-        await pilot.pause()
-        editor = app.screen
-        assert isinstance(editor, NoteEditor)
+        editor = await note_on(app, pilot)
         editor.choices = [dataclasses.replace(c, limit=10) for c in editor.choices]
         editor.query_one(TextArea).text = "x" * 11
         await pilot.press("ctrl+s")
@@ -252,11 +254,7 @@ async def test_note_over_the_targets_limit_is_refused_before_saving() -> None:
 async def test_note_with_no_target_checked_is_refused() -> None:
     app = CxApp(load_config())
     async with app.run_test(size=SIZE) as pilot:
-        await look_up(app, pilot, HERO)
-        await pilot.press("n")
-        await pilot.pause()
-        editor = app.screen
-        assert isinstance(editor, NoteEditor)
+        editor = await note_on(app, pilot)
         editor.query_one(SelectionList).deselect_all()
         editor.query_one(TextArea).text = "hello"
         await pilot.press("ctrl+s")

@@ -13,7 +13,7 @@ from cx_tui.config import load_config
 from cx_tui.models import TargetKind
 from cx_tui.screens.note import NoteEditor
 from cx_tui.widgets.target_list import TargetList
-from tests.test_ui_flows import HERO, SIZE, look_up
+from tests.test_ui_flows import HERO, SIZE, look_up, note_on
 
 
 def masked_dialog(dialog: Screen[object]) -> tuple[str, list[str]]:
@@ -96,11 +96,7 @@ async def test_a_call_timed_under_the_mask_keeps_the_real_caller() -> None:
 async def test_the_note_editor_follows_a_mask_toggled_while_it_is_open() -> None:
     app = CxApp(load_config())
     async with app.run_test(size=SIZE) as pilot:
-        await look_up(app, pilot, HERO)
-        await pilot.press("n")
-        await pilot.pause()
-        editor = app.screen
-        assert isinstance(editor, NoteEditor)
+        editor = await note_on(app, pilot)
         title = editor.query_one(".dialog-title", Label)
         assert str(title.content) == "Note about Maria Gonzalez"
         app.action_toggle_mask()  # the palette's "mask": the text area takes the mask key
