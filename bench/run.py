@@ -261,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer runs (a smoke test)")
     parser.add_argument("--only", nargs="+", choices=sorted(PLAN), help="these scenarios only")
-    parser.add_argument("--budget", type=float, default=290.0, help="seconds for everything")
+    parser.add_argument("--budget", type=float, default=345.0, help="seconds for everything")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument("--out-dir", type=Path, default=RESULTS)
     parser.add_argument(
