@@ -32,17 +32,31 @@ async def test_a_whole_window_pause_is_not_added_when_our_own_window_is_full(
     for _ in range(3):
         await limit.acquire(LOOKUP)
     clock.now += 2.0
-    limit.pause(10.0)  # "none remain": the window already holds the next request
+    limit.spent(10.0)  # "none remain": the window already holds the next request
     assert limit.paused_for() == 0.0
     await limit.acquire(LOOKUP)  # waits for the oldest to turn one window old, no longer
     assert waits == [pytest.approx(8.1)]
+
+
+async def test_a_refusal_or_a_longer_reset_is_kept_however_full_our_window_is(
+    waits: list[float],
+) -> None:
+    clock = Clock()
+    limit = limiter(clock)
+    for _ in range(3):
+        await limit.acquire(LOOKUP)
+    limit.pause(10.0)  # a 429's Retry-After: other clients of the account spent it
+    assert limit.paused_for() == 10.0
+    limit.spent(300.0)  # a daily budget gone: far more than one window
+    assert limit.paused_for() == 300.0
+    assert waits == []
 
 
 async def test_a_pause_is_kept_when_our_window_has_room(waits: list[float]) -> None:
     clock = Clock()
     limit = limiter(clock)
     await limit.acquire(LOOKUP)
-    limit.pause(10.0)  # someone else spent the account: the vendor knows better
+    limit.spent(10.0)  # someone else spent the account: the vendor knows better
     assert limit.paused_for() == 10.0
     limit.pause(2.0)  # shorter than a window: a Retry-After, always kept (longer wins)
     assert limit.paused_for() == 10.0

@@ -40,7 +40,7 @@ def observe_rate_headers(
     if secondly is not None:
         limiter.observe_remaining(secondly)
     if secondly == 0:
-        limiter.pause(1.0)
+        limiter.spent(1.0)
     interval = header_int(headers, "x-hubspot-ratelimit-interval-milliseconds")
     window = (interval or 10_000) / 1000
     burst_max = header_int(headers, "x-hubspot-ratelimit-max")
@@ -50,7 +50,7 @@ def observe_rate_headers(
     if remaining is not None and whole.window == window:
         whole.observe_remaining(remaining)
     if remaining == 0:
-        whole.pause(window)
+        whole.spent(window)
     if header_int(headers, "x-hubspot-ratelimit-daily-remaining") == 0:
         whole.pause(DAILY_PAUSE)
         limiter.pause(DAILY_PAUSE)

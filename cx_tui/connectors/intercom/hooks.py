@@ -47,7 +47,7 @@ class IntercomHooks(VendorHooks):
             limiter.set_limit(limit)
         if header_int(headers, "x-ratelimit-remaining") == 0:
             wait = reset_wait(headers)
-            limiter.pause(wait if wait is not None else WINDOW_S)
+            limiter.spent(wait if wait is not None else WINDOW_S)
 
 
 HOOKS: Final = IntercomHooks()

@@ -110,7 +110,7 @@ def pause_when_spent(
     if remaining == 0:
         reset = header_int(headers, "ratelimit-reset")
         fallback = default if default is not None else limiter.window
-        limiter.pause(float(reset) if reset is not None else fallback)
+        limiter.spent(float(reset) if reset is not None else fallback)
 
 
 def header_int(headers: httpx.Headers, name: str) -> int | None:

@@ -51,6 +51,12 @@ class Limiter(ABC):
     def pause(self, seconds: float) -> None:
         """Let nothing through for `seconds` from now (longer pauses win)."""
 
+    def spent(self, seconds: float) -> None:
+        """The vendor's headers say nothing remains of the budget for `seconds` (a count on a
+        good answer, not a refusal). By default a pause; a limiter that tracks the same
+        window itself may know it already holds the next request (`RateLimiter.spent`)."""
+        self.pause(seconds)
+
     @abstractmethod
     def paused_for(self) -> float:
         """Seconds until the vendor-imposed pause ends (0 when there is none)."""
@@ -135,16 +141,22 @@ class RateLimiter(Limiter):
             self.limit = limit
 
     def pause(self, seconds: float) -> None:
-        """Hold every request `seconds`, except a whole-window pause ("none remain") while this
-        limiter's own window is full: the window already holds the next request until its
-        oldest turns one window old, which is when the vendor's rolling count frees a place;
-        the pause would hold every lookup a whole window instead (the burst benchmark: 21 of
-        100 lookups showed "asked cx-tui to slow down; try again in 5 s" for their details,
-        with no 429 answered at all)."""
-        now = self._clock()
-        if seconds >= self.window and self._window_full(now):
+        self._blocked_until = max(self._blocked_until, self._clock() + max(0.0, seconds))
+
+    def spent(self, seconds: float) -> None:
+        """A pause, except "none remain" for about one window while this limiter's own window
+        is full: the window already holds the next request until its oldest turns one window
+        old, which is when the vendor's rolling count frees a place; the pause would hold
+        every lookup a whole window instead (the burst benchmark: 21 of 100 lookups showed
+        "asked cx-tui to slow down; try again in 5 s" for their details, with no 429 answered
+        at all). A longer reset (a daily budget) is kept, as is every refusal (`pause`)."""
+        if self.is_one_window(seconds) and self._window_full(self._clock()):
             return
-        self._blocked_until = max(self._blocked_until, now + max(0.0, seconds))
+        self.pause(seconds)
+
+    def is_one_window(self, seconds: float) -> bool:
+        """`seconds` is about one window: what "none remain" in a rolling window means."""
+        return self.window <= seconds <= self.window + self.slack
 
     def _window_full(self, now: float) -> bool:
         starts = self._starts

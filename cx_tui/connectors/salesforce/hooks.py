@@ -111,4 +111,4 @@ class SalesforceHooks(VendorHooks):
 
     def observe(self, headers: httpx.Headers, limiter: Limiter) -> None:
         if self.budget.read(headers.get("sforce-limit-info")) and self.budget.remaining == 0:
-            limiter.pause(LIMIT_WAIT)
+            limiter.spent(LIMIT_WAIT)
