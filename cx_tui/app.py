@@ -94,7 +94,6 @@ class CxApp(App[None]):
         self.services.watch_team(self._team_said)
         self.main.services_started()
         self.run_worker(self._start_softphone(), group="softphone", exit_on_error=False)
-        self.set_timer(0.2, heap.settle)  # the main screen's panels are built by then
 
     def _team_said(self, message: str) -> None:
         self.notify(message, title="Team", severity="warning", timeout=10)

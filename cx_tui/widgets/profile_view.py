@@ -18,6 +18,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Label, Static
 
+from cx_tui import heap
 from cx_tui.models import ProfileState
 from cx_tui.widgets.action_list import ActionList
 from cx_tui.widgets.identity_card import IdentityCard
@@ -68,12 +69,13 @@ class ProfileView(Horizontal):
         """The profile painted last (None before the first lookup)."""
         self.actions: list[NextAction] = []
         self.built = False
+        """Whether the panels the first frame does not show are mounted (`_build`)."""
         self._tables_due = False
         """The tables fill in the frames after a paint (`_fill_tickets`)."""
         self._painted = 0
         """Resolved profiles painted, to see whether one came while the tables filled."""
         self._tickets_for = 0
-        """Whether the panels the first frame does not show are mounted (`_build`)."""
+        """The paint whose tickets the ticket table was last filled for (`_fill_tickets`)."""
 
     def compose(self) -> ComposeResult:
         # The first frame shows only the welcome text (issue 16: start close to bare Textual);
@@ -113,6 +115,7 @@ class ProfileView(Horizontal):
             )
         )
         self.built = True
+        heap.settle()  # the app's long-lived widgets are all mounted now: out of gc's walk
         if self.profile is not None:
             self.show(self.profile)
 
