@@ -190,9 +190,14 @@ def landing(op: Op, log: ForgetLog) -> Op:
     return op
 
 
-def first_seen(ops: Iterable[Op]) -> int | None:
-    """The oldest log entry the waiting answers saw (None: no answer waits)."""
-    return min((op.seen for op in ops if isinstance(op, Put)), default=None)
+def first_seen(ops: Iterable[Op], row: tuple[str, str, str] | None = None) -> int | None:
+    """The oldest log entry the waiting answers (for `row`, (kind, source, key), when given)
+    saw (None: no such answer waits)."""
+    slot = None if row is None else ("key", *row)
+    return min(
+        (op.seen for op in ops if isinstance(op, Put) and slot in (None, _slot(op))),
+        default=None,
+    )
 
 
 def overlay(
@@ -204,7 +209,9 @@ def overlay(
     state: CachedRow | Unknown | None = Unknown(frozenset())
     last: Put | None = None
     probe = Put(kind, source, key, CachedRow("", "", 0.0, 0.0))
-    for op in (landing(o, log) for o in ops):
+    slot = _slot(probe)
+    # Only this row's answers need the log: another key's, voided or not, never touch it.
+    for op in (landing(o, log) if _slot(o) == slot else o for o in ops):
         if isinstance(op, Put) and _slot(op) == _slot(probe):
             state, last = op.row, op
         elif isinstance(op, ForgetRecord) and isinstance(state, Unknown):

@@ -131,11 +131,11 @@ class CacheWriter:
         self, kind: str, source: str, key: str, log: Callable[[int], ForgetLog]
     ) -> CachedRow | Unknown | None:
         """What the writes not yet in the file make of this row (see `cache_queue.overlay`);
-        `log(seq)` reads the forget log after `seq`, only when an answer waits."""
+        `log(seq)` reads the forget log after `seq`, only when an answer for this row waits."""
         ops = self.waiting()
         if not ops:
             return Unknown(frozenset())
-        seen = first_seen(ops)
+        seen = first_seen(ops, (kind, source, key))
         return overlay(ops, kind, source, key, ForgetLog() if seen is None else log(seen))
 
     def flush(self, timeout: float | None = None) -> bool:
