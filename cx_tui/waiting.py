@@ -16,8 +16,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Final, TypeVar
 
-from cx_tui.connectors.base import RateLimited
-from cx_tui.connectors.kit.errors import seconds_text
+from cx_tui.connectors.kit.errors import slow_down
 from cx_tui.connectors.kit.retry import WAIT_UP_TO, patient
 
 T = TypeVar("T")
@@ -67,11 +66,7 @@ class Waits:
             return
         now = asyncio.get_running_loop().time()
         if now + seconds > self._waits_end_by:
-            raise RateLimited(
-                f"{label} asked cx-tui to slow down; try again in {seconds_text(seconds)}",
-                retry_after=seconds,
-                status=None,
-            )
+            raise slow_down(label, seconds)
         when = timeout.when()
         # After its wait the request (and what depends on it) gets the whole deadline again.
         wanted = now + seconds + self.deadline

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from cx_tui.connectors.base import RateLimited
 from cx_tui.connectors.kit import retry
-from cx_tui.connectors.kit.errors import seconds_text
+from cx_tui.connectors.kit.errors import seconds_text, slow_down
 from cx_tui.connectors.kit.limiter import Limiter, RateLimiter
 from cx_tui.team.client import TeamRedis, TeamUnavailable, digest
 
@@ -146,11 +146,7 @@ class TeamLimiter(Limiter):
         while True:
             paused = max(self.local.paused_for(), await self._shared_pause())
             if paused > policy.max_retry_after:
-                raise RateLimited(
-                    f"{self.label} asked cx-tui to slow down; try again in {seconds_text(paused)}",
-                    retry_after=paused,
-                    status=None,
-                )
+                raise slow_down(self.label, paused)
             wait = paused
             if wait <= 0:
                 oldest, count = await self._recent()

@@ -189,6 +189,16 @@ def seconds_text(value: float) -> str:
     return f"{max(1, round(value))} s"
 
 
+def slow_down(label: str, seconds: float) -> RateLimited:
+    """The account behind `label` may not be asked for `seconds` (no request was sent): the
+    one wording every limiter and the wait rule use."""
+    return RateLimited(
+        f"{label} asked cx-tui to slow down; try again in {seconds_text(seconds)}",
+        retry_after=seconds,
+        status=None,
+    )
+
+
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
     """`Retry-After` in seconds: a number of seconds, or an HTTP date (RFC 9110 §10.2.3)."""
     if value is None or not value.strip():

@@ -22,7 +22,7 @@ from typing import Final
 
 from cx_tui.connectors.base import RateLimited
 from cx_tui.connectors.kit import retry
-from cx_tui.connectors.kit.errors import seconds_text
+from cx_tui.connectors.kit.errors import seconds_text, slow_down
 from cx_tui.connectors.kit.retry import RetryPolicy
 
 
@@ -204,11 +204,7 @@ class RateLimiter(Limiter):
     def _check_pause(self, policy: RetryPolicy) -> None:
         paused = self.paused_for()
         if paused > policy.max_retry_after:
-            raise RateLimited(
-                f"{self.label} asked cx-tui to slow down; try again in {seconds_text(paused)}",
-                retry_after=paused,
-                status=None,
-            )
+            raise slow_down(self.label, paused)
 
     async def acquire(self, policy: RetryPolicy) -> None:
         self._check_pause(policy)
