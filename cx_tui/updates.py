@@ -94,10 +94,12 @@ class SourceWaiting:
 DETAILS_WAITING: Final = "details waiting"
 
 
-def _without_wait(message: str) -> str:
-    """A status message without the details' wait it carried (their answer came)."""
-    kept = [part for part in message.split("; ") if not part.startswith(DETAILS_WAITING)]
-    return "; ".join(kept)
+def _without_wait(status: SourceStatus) -> SourceStatus:
+    """`status` without the details' wait its message ends with (their answer came)."""
+    if not status.waiting:
+        return status
+    message = status.message.removesuffix(status.waiting).removesuffix("; ")
+    return replace(status, message=message, waiting="")
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,8 +168,8 @@ def apply_update(builder: ProfileBuilder, update: Update) -> None:
     elif isinstance(update, DetailsLoaded):
         builder.add_details(update.record, update.details)
         current = builder.status.get(update.source)
-        if current is not None and DETAILS_WAITING in current.message:
-            current = replace(current, message=_without_wait(current.message))
+        if current is not None and current.waiting:
+            current = _without_wait(current)
             builder.set_status(current)
         if current is not None and update.details.failed_parts:
             # One part failed alone: the rest is shown, the part named with its reason.
@@ -195,6 +197,7 @@ def _apply_wait(builder: ProfileBuilder, update: SourceWaiting) -> None:
         return
     current = builder.status.get(update.source)
     if current is not None and not current.state.is_failure:
-        kept = _without_wait(current.message)
-        message = f"{kept}; {update.text()}" if kept else update.text()
-        builder.set_status(replace(current, message=message))
+        kept = _without_wait(current).message
+        waiting = update.text()
+        message = f"{kept}; {waiting}" if kept else waiting
+        builder.set_status(replace(current, message=message, waiting=waiting))

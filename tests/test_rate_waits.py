@@ -252,3 +252,20 @@ def test_waits_adding_up_past_the_bound_end_rate_limited_not_timed_out() -> None
     assert failed.retry_after == pytest.approx(12.0, abs=0.2)
     assert "try again in 12 s" in failed.message
     assert [round(w.seconds) for w in run.of(SourceWaiting)] == [12]
+
+
+def test_a_details_wait_leaves_a_source_message_with_its_own_semicolons_whole() -> None:
+    """The wait is kept beside the message (`SourceStatus.waiting`), not found again in it by
+    splitting on "; ": the source's own words come back exactly."""
+    from cx_tui.models import Details, SourceStatus
+    from cx_tui.profile import ProfileBuilder
+    from cx_tui.updates import apply_update
+
+    builder = ProfileBuilder(EMAIL, ["Busy CRM"])
+    own = "through Zendesk; details waiting list is empty"
+    builder.set_status(SourceStatus("Busy CRM", SourceState.FOUND, own, matches=1))
+    record = ("Busy CRM", "b1")
+    apply_update(builder, SourceWaiting("Busy CRM", record, "Busy CRM", 4.2))
+    assert builder.status["Busy CRM"].message.startswith(own + "; details waiting for the")
+    apply_update(builder, DetailsLoaded("Busy CRM", record, Details(), 1.0))
+    assert builder.status["Busy CRM"].message == own

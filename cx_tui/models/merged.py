@@ -47,6 +47,9 @@ class SourceStatus:
     """Seconds until the source accepts requests again (rate limited)."""
     failed_parts: tuple[PartFailure, ...] = ()
     """Parts of the details left out (the others are shown)."""
+    waiting: str = ""
+    """The details' rate-limit wait `message` ends with ("details waiting for the HubSpot rate
+    limit, about 6 s"), taken off when they come."""
 
 
 @dataclass(frozen=True, slots=True)
